@@ -1,0 +1,1 @@
+"""compliance: the rule engine (pure core in compliance.core, thin Django layer)."""

@@ -1,0 +1,262 @@
+"""The facts a rule may look at: frozen, keyword-only dataclasses, no behaviour.
+
+Everything a rule needs is passed in; nothing is read from a database or a
+clock. Dates are ``datetime.date``; the one instant, ``Facts.moment``, is an
+aware ``datetime`` and each rule converts it to the calendar it needs (the
+pharmacy's time zone, or America/New_York for a programme that says so).
+
+Customer-supplied answers about pregnancy potential have no field here on
+purpose: a programme's risk category comes from the prescriber (on the
+prescription) or from the programme's authorisation, never from the customer
+(RULES.md 1.4).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+
+class Stage(enum.StrEnum):
+    """When the rules are run.
+
+    VERIFY: a pharmacist verifies the prescription.
+    CHECKOUT: the customer places the order (payment is only authorised).
+    DISPENSE: a pharmacist releases the drug (payment captured, shipped).
+    """
+
+    VERIFY = "verify"
+    CHECKOUT = "checkout"
+    DISPENSE = "dispense"
+
+
+ALL_STAGES = frozenset(Stage)
+
+# The elements of a prescription (RULES.md 2.1). The names are what
+# ``PrescriptionFacts.completed_by_pharmacist`` holds.
+PATIENT_NAME = "patient_name"
+PATIENT_ADDRESS = "patient_address"
+PATIENT_DATE_OF_BIRTH = "patient_date_of_birth"
+PRESCRIBER_NAME = "prescriber_name"
+PRESCRIBER_ADDRESS = "prescriber_address"
+PRESCRIBER_NPI = "prescriber_npi"
+PRESCRIBER_DEA_NUMBER = "prescriber_dea_number"
+DRUG_NAME = "drug_name"
+STRENGTH = "strength"
+DOSAGE_FORM = "dosage_form"
+QUANTITY = "quantity"
+DIRECTIONS = "directions"
+REFILLS = "refills"
+DATE_WRITTEN = "date_written"
+SIGNATURE = "signature"
+
+PRESCRIPTION_ELEMENTS = frozenset(
+    {
+        PATIENT_NAME, PATIENT_ADDRESS, PATIENT_DATE_OF_BIRTH,
+        PRESCRIBER_NAME, PRESCRIBER_ADDRESS, PRESCRIBER_NPI, PRESCRIBER_DEA_NUMBER,
+        DRUG_NAME, STRENGTH, DOSAGE_FORM, QUANTITY, DIRECTIONS, REFILLS, DATE_WRITTEN,
+        SIGNATURE,
+    }
+)
+# "never for a missing drug, patient or signature" (RULES.md 2.1).
+NEVER_COMPLETED_BY_PHARMACIST = frozenset({PATIENT_NAME, DRUG_NAME, SIGNATURE})
+
+RESIDENT = "resident"
+NON_RESIDENT = "non_resident"
+LICENCE_KINDS = frozenset({RESIDENT, NON_RESIDENT})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Patient:
+    """The person the prescription is for. ``state`` is the two-letter code of
+    the patient's address."""
+
+    full_name: str
+    date_of_birth: date | None = None
+    address_line: str = ""
+    state: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountHolder:
+    """The store account placing the order (may be a guardian of the patient)."""
+
+    date_of_birth: date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Prescriber:
+    """``last_name`` is used for the DEA number's second letter; when absent it
+    is taken from ``name`` (the last word before any comma, e.g. "Jane Smith, MD")."""
+
+    name: str
+    address: str = ""
+    npi: str | None = None
+    dea_number: str | None = None
+    last_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Drug:
+    """The product being sold or dispensed (from the catalogue).
+
+    ``dea_schedule`` is 1..5 for a controlled substance (1 is never
+    dispensable), None otherwise. ``programme`` is the registered code of a
+    REMS programme (the product attribute ``programme``), None for none.
+    """
+
+    name: str
+    strength: str = ""
+    dosage_form: str = ""
+    requires_prescription: bool = True
+    dea_schedule: int | None = None
+    programme: str | None = None
+    minimum_age: int | None = None
+    medication_guide_required: bool = False
+
+    def __post_init__(self) -> None:
+        if self.dea_schedule is not None and self.dea_schedule not in (1, 2, 3, 4, 5):
+            raise ValueError(f"dea_schedule must be 1..5 or None, not {self.dea_schedule!r}")
+
+    @property
+    def controlled(self) -> bool:
+        return self.dea_schedule is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrescriptionFacts:
+    """The prescription as written, plus what the pharmacist recorded.
+
+    Drug fields are as written by the prescriber. ``completed_by_pharmacist``
+    names the elements (see ``PRESCRIPTION_ELEMENTS``) that were missing and
+    that the pharmacist filled in after contacting the prescriber, with
+    ``completion_note`` recording that contact. ``risk_category`` is the
+    programme category written by the prescriber (e.g. SCRIPT
+    ``REMSPatientRiskCategory``). ``earliest_fill_date`` is the "do not fill
+    before" date of a C-II issued as one of several (21 CFR 1306.12(b)).
+    ``last_fill_on``/``last_fill_days_supply`` describe the previous fill of
+    this prescription, if any.
+    """
+
+    drug_name: str = ""
+    strength: str = ""
+    dosage_form: str = ""
+    quantity: int | Decimal | None = None
+    days_supply: int | None = None
+    directions: str = ""
+    refills: int | None = None
+    date_written: date | None = None
+    signed: bool = False
+    electronic: bool = False
+    epcs: bool = False
+    telephone: bool = False
+    completed_by_pharmacist: frozenset[str] = field(default_factory=frozenset)
+    completion_note: str = ""
+    risk_category: str | None = None
+    earliest_fill_date: date | None = None
+    last_fill_on: date | None = None
+    last_fill_days_supply: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.completed_by_pharmacist, frozenset):
+            object.__setattr__(self, "completed_by_pharmacist", frozenset(self.completed_by_pharmacist))
+        unknown = self.completed_by_pharmacist - PRESCRIPTION_ELEMENTS
+        if unknown:
+            raise ValueError(f"unknown prescription elements: {sorted(unknown)}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Authorisation:
+    """A programme's dispense authorisation, e.g. an RMA.
+
+    ``risk_category`` is the one shown by the programme (or the prescriber);
+    ``do_not_dispense_after`` is the programme's date, never recomputed here;
+    ``quantity``/``days_supply`` are as authorised; ``obtained_at`` is an
+    aware datetime; ``obtained_by`` identifies the pharmacist.
+    """
+
+    programme: str
+    number: str
+    risk_category: str | None = None
+    do_not_dispense_after: date | None = None
+    quantity: int | Decimal | None = None
+    days_supply: int | None = None
+    obtained_at: datetime | None = None
+    obtained_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Licence:
+    """A state pharmacy licence; valid through ``expires_on`` inclusive."""
+
+    state: str
+    kind: str
+    number: str
+    expires_on: date
+
+    def __post_init__(self) -> None:
+        if self.kind not in LICENCE_KINDS:
+            raise ValueError(f"licence kind must be one of {sorted(LICENCE_KINDS)}, not {self.kind!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Certification:
+    """The pharmacy's certification in a programme; active from
+    ``activated_on`` through ``reactivation_due`` inclusive."""
+
+    programme: str
+    activated_on: date
+    reactivation_due: date | None
+    responsible_pharmacist: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PharmacyFacts:
+    licences: tuple[Licence, ...] = ()
+    certifications: tuple[Certification, ...] = ()
+    online_controlled_registered: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "licences", tuple(self.licences))
+        object.__setattr__(self, "certifications", tuple(self.certifications))
+
+    @property
+    def home_states(self) -> frozenset[str]:
+        """States where the pharmacy holds a resident licence."""
+        return frozenset(lic.state for lic in self.licences if lic.kind == RESIDENT)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Facts:
+    """Everything one evaluation looks at.
+
+    ``moment`` must be timezone-aware; it is "now" for the rules (at DISPENSE it
+    is the dispense date). ``prescription_verified`` says a pharmacist has
+    verified the prescription (needed at CHECKOUT and DISPENSE, RULES.md 3.1).
+    ``fills_so_far`` counts fills already dispensed under this prescription.
+    ``promised_delivery_on`` is the carrier's promised delivery date for a
+    mail-order dispense.
+    """
+
+    stage: Stage
+    moment: datetime
+    drug: Drug
+    pharmacy: PharmacyFacts
+    patient: Patient | None = None
+    account_holder: AccountHolder | None = None
+    prescriber: Prescriber | None = None
+    prescription: PrescriptionFacts | None = None
+    authorisation: Authorisation | None = None
+    ship_to_state: str | None = None
+    prescription_verified: bool = False
+    medication_guide_recorded: bool = False
+    fills_so_far: int = 0
+    promised_delivery_on: date | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.stage, Stage):
+            object.__setattr__(self, "stage", Stage(self.stage))
+        if self.moment.tzinfo is None or self.moment.utcoffset() is None:
+            raise ValueError("Facts.moment must be a timezone-aware datetime")

@@ -1,0 +1,231 @@
+"""Online-pharmacy rules: RULES.md 3.1 (valid Rx only), 3.2 (licensed in the
+ship-to state), 3.3 (controlled drugs online), 3.7 (ages), and §4 (a drug's
+programme must be one we know)."""
+
+from __future__ import annotations
+
+from .context import NOTHING, Context, age_on, rule
+from .facts import NON_RESIDENT, Facts, Stage
+from .findings import Finding, Severity
+
+BLOCK, WARN = Severity.BLOCK, Severity.WARN
+
+PRESCRIPTION_REQUIRED = "online.prescription-required"
+
+
+@rule(PRESCRIPTION_REQUIRED, source="RULES.md 3.1")
+def prescription_drug_has_prescription(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 3.1: no Rx-only item without a prescription, at any stage."""
+    if not facts.drug.requires_prescription or facts.prescription is not None:
+        return NOTHING
+    return (
+        Finding(
+            PRESCRIPTION_REQUIRED, BLOCK,
+            f"{facts.drug.name} is prescription-only and no prescription is attached.",
+            "This medicine needs a prescription. Upload your prescription and a pharmacist will verify it.",
+            "RULES.md 3.1",
+        ),
+    )
+
+
+PHARMACIST_VERIFIED = "online.pharmacist-verified"
+
+
+@rule(PHARMACIST_VERIFIED, source="RULES.md 3.1", stages=(Stage.CHECKOUT, Stage.DISPENSE))
+def prescription_verified_by_pharmacist(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 3.1: an Rx-only item is paid for and dispensed only against a
+    prescription a pharmacist has verified."""
+    if not facts.drug.requires_prescription or facts.prescription is None or facts.prescription_verified:
+        return NOTHING
+    return (
+        Finding(
+            PHARMACIST_VERIFIED, BLOCK,
+            "The prescription has not been verified by a pharmacist.",
+            "A pharmacist must verify your prescription before you can pay for this medicine.",
+            "RULES.md 3.1",
+        ),
+    )
+
+
+SHIP_TO_LICENCE = "online.ship-to-licence"
+
+
+@rule(SHIP_TO_LICENCE, source="RULES.md 3.2")
+def licensed_in_ship_to_state(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 3.2: a prescription drug ships only to a state where the
+    pharmacy holds an active (not expired) resident or non-resident licence.
+
+    Runs at CHECKOUT and DISPENSE with the current address, so an address
+    changed after verification is checked again; at VERIFY only when an
+    address is given. A non-resident licence recorded for a state that issues
+    none (Massachusetts) is not accepted. OTC items are not a pharmacy-licence
+    matter and are not checked.
+    """
+    if not facts.drug.requires_prescription:
+        return NOTHING
+    state = facts.ship_to_state
+    if not state:
+        if ctx.stage is Stage.VERIFY:
+            return NOTHING
+        return (
+            Finding(
+                SHIP_TO_LICENCE, BLOCK,
+                "No shipping state is known; the licence for the ship-to state cannot be checked.",
+                "Please enter a shipping address.",
+                "RULES.md 3.2",
+            ),
+        )
+    state = state.upper()
+    today = ctx.today
+    expired = rejected = False
+    for licence in facts.pharmacy.licences:
+        if licence.state != state:
+            continue
+        if licence.kind == NON_RESIDENT and state in ctx.config.states_without_nonresident_licence:
+            rejected = True
+        elif licence.expires_on < today:
+            expired = True
+        else:
+            return NOTHING
+    if rejected:
+        why = f"the non-resident licence on file for {state} is not accepted ({state} issues none)"
+    elif expired:
+        why = f"the licence for {state} has expired"
+    else:
+        why = f"there is no licence for {state}"
+    return (
+        Finding(
+            SHIP_TO_LICENCE, BLOCK,
+            f"Cannot ship to {state}: {why}.",
+            f"We are not able to ship prescription medicines to {state}. See the list of states we ship to.",
+            "RULES.md 3.2",
+        ),
+    )
+
+
+CONTROLLED_ONLINE = "online.controlled-substance"
+
+
+@rule(CONTROLLED_ONLINE, source="RULES.md 3.3")
+def controlled_substance_allowed_online(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 3.3 (Ryan Haight Act): C-II to C-V are blocked at every stage
+    until the pharmacy's DEA registration is modified for online dispensing.
+    Schedule I is never dispensed."""
+    schedule = facts.drug.dea_schedule
+    if schedule is None:
+        return NOTHING
+    if schedule == 1:
+        return (
+            Finding(
+                CONTROLLED_ONLINE, BLOCK,
+                f"{facts.drug.name} is listed as Schedule I and cannot be dispensed.",
+                "This product cannot be supplied.",
+                "RULES.md 3.3",
+            ),
+        )
+    if facts.pharmacy.online_controlled_registered:
+        return NOTHING
+    return (
+        Finding(
+            CONTROLLED_ONLINE, BLOCK,
+            f"{facts.drug.name} is Schedule {'II III IV V'.split()[schedule - 2]}; the pharmacy is not registered"
+            " with DEA for online dispensing of controlled substances.",
+            "We cannot supply controlled medicines online yet. Please use a local pharmacy for this prescription.",
+            "RULES.md 3.3",
+        ),
+    )
+
+
+ACCOUNT_HOLDER_AGE = "online.account-holder-age"
+
+
+@rule(ACCOUNT_HOLDER_AGE, source="RULES.md 3.7")
+def account_holder_is_adult(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 3.7 (store policy): the account holder is 18 or older; a minor
+    patient is served through a guardian's account. At CHECKOUT and DISPENSE
+    the account holder's date of birth must be known; at VERIFY it is checked
+    when given."""
+    holder = facts.account_holder
+    minimum = ctx.config.minimum_account_holder_age
+    if holder is None or holder.date_of_birth is None:
+        if ctx.stage is Stage.VERIFY:
+            return NOTHING
+        return (
+            Finding(
+                ACCOUNT_HOLDER_AGE, BLOCK,
+                "The account holder's date of birth is not recorded.",
+                "Please add your date of birth to your account.",
+                "RULES.md 3.7",
+            ),
+        )
+    age = age_on(holder.date_of_birth, ctx.today)
+    if age >= minimum:
+        return NOTHING
+    return (
+        Finding(
+            ACCOUNT_HOLDER_AGE, BLOCK,
+            f"The account holder is {age}; accounts must belong to someone {minimum} or older.",
+            f"You must be {minimum} or older to order. A parent or guardian can order for a patient under {minimum}.",
+            "RULES.md 3.7",
+        ),
+    )
+
+
+PATIENT_MINIMUM_AGE = "online.patient-minimum-age"
+
+
+@rule(PATIENT_MINIMUM_AGE, source="RULES.md 3.7")
+def patient_meets_product_minimum_age(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 3.7: WARN when the patient is younger than the product's
+    minimum age. Skipped when the drug's programme has its own minimum-age rule
+    at the same or a higher age, so the pharmacist sees one warning."""
+    minimum = facts.drug.minimum_age
+    patient = facts.patient
+    if minimum is None or patient is None or patient.date_of_birth is None:
+        return NOTHING
+    version = ctx.programme_version
+    if version is not None and version.minimum_age is not None and version.minimum_age >= minimum:
+        return NOTHING
+    age = age_on(patient.date_of_birth, ctx.today)
+    if age >= minimum:
+        return NOTHING
+    return (
+        Finding(
+            PATIENT_MINIMUM_AGE, WARN,
+            f"The patient is {age}; {facts.drug.name} is labelled for age {minimum} and over."
+            " Confirm with the prescriber and record the reason.",
+            "Our pharmacist is reviewing this medicine for the patient's age.",
+            "RULES.md 3.7",
+        ),
+    )
+
+
+PROGRAMME_KNOWN = "programme.registered"
+
+
+@rule(PROGRAMME_KNOWN, source="RULES.md 4")
+def programme_is_registered(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 4: a drug that names a programme we have no module for is
+    blocked: its rules cannot be enforced (fail closed)."""
+    code = facts.drug.programme
+    if code is None or ctx.programme is not None:
+        return NOTHING
+    return (
+        Finding(
+            PROGRAMME_KNOWN, BLOCK,
+            f"{facts.drug.name} belongs to programme {code!r}, which has no rules configured here.",
+            "This medicine is not available at the moment.",
+            "RULES.md 4",
+        ),
+    )
+
+
+RULES = (
+    prescription_drug_has_prescription,
+    prescription_verified_by_pharmacist,
+    licensed_in_ship_to_state,
+    controlled_substance_allowed_online,
+    account_holder_is_adult,
+    patient_meets_product_minimum_age,
+    programme_is_registered,
+)

@@ -1,0 +1,444 @@
+"""General prescription validity: RULES.md 2.1 (elements), 2.2 (dates and
+refills) and 2.5 (days' supply). 2.3/2.4 are in ``identifiers``."""
+
+from __future__ import annotations
+
+from .config import C2, C34, schedule_class
+from .context import NOTHING, Context, rule
+from .facts import (
+    DATE_WRITTEN, DIRECTIONS, DOSAGE_FORM, DRUG_NAME, NEVER_COMPLETED_BY_PHARMACIST,
+    PATIENT_ADDRESS, PATIENT_DATE_OF_BIRTH, PATIENT_NAME, PRESCRIBER_ADDRESS,
+    PRESCRIBER_DEA_NUMBER, PRESCRIBER_NAME, PRESCRIBER_NPI, QUANTITY, REFILLS,
+    SIGNATURE, STRENGTH, Facts, Stage,
+)
+from .findings import Finding, Severity
+
+BLOCK, WARN = Severity.BLOCK, Severity.WARN
+
+ELEMENT_LABELS = {
+    PATIENT_NAME: "patient's full name",
+    PATIENT_ADDRESS: "patient's address",
+    PATIENT_DATE_OF_BIRTH: "patient's date of birth",
+    PRESCRIBER_NAME: "prescriber's name",
+    PRESCRIBER_ADDRESS: "prescriber's address",
+    PRESCRIBER_NPI: "prescriber's NPI",
+    PRESCRIBER_DEA_NUMBER: "prescriber's DEA number",
+    DRUG_NAME: "drug name",
+    STRENGTH: "strength",
+    DOSAGE_FORM: "dosage form",
+    QUANTITY: "quantity",
+    DIRECTIONS: "directions",
+    REFILLS: "number of refills",
+    DATE_WRITTEN: "date of issue",
+    SIGNATURE: "prescriber's signature",
+}
+
+_ELEMENT_ORDER = tuple(ELEMENT_LABELS)
+
+
+def _labels(names) -> str:
+    return ", ".join(ELEMENT_LABELS[n] for n in _ELEMENT_ORDER if n in names)
+
+
+def applicable_states(facts: Facts) -> set[str]:
+    """States whose law may govern a fill: ship-to, the patient's, and the
+    pharmacy's resident (home) states. Where they differ, the strictest wins."""
+    states = set(facts.pharmacy.home_states)
+    if facts.ship_to_state:
+        states.add(facts.ship_to_state.upper())
+    if facts.patient is not None and facts.patient.state:
+        states.add(facts.patient.state.upper())
+    return states
+
+
+# ---------------------------------------------------------------- 2.1
+
+REQUIRED_ELEMENTS = "rx.required-elements"
+
+
+def missing_elements(facts: Facts) -> set[str]:
+    """The 2.1 elements that are empty in the facts."""
+    rx = facts.prescription
+    missing: set[str] = set()
+    patient, prescriber = facts.patient, facts.prescriber
+    if patient is None:
+        missing |= {PATIENT_NAME, PATIENT_ADDRESS, PATIENT_DATE_OF_BIRTH}
+    else:
+        if not patient.full_name.strip():
+            missing.add(PATIENT_NAME)
+        if not patient.address_line.strip():
+            missing.add(PATIENT_ADDRESS)
+        if patient.date_of_birth is None:
+            missing.add(PATIENT_DATE_OF_BIRTH)
+    if prescriber is None:
+        missing |= {PRESCRIBER_NAME, PRESCRIBER_ADDRESS, PRESCRIBER_NPI}
+        if facts.drug.dea_schedule is not None:
+            missing.add(PRESCRIBER_DEA_NUMBER)
+    else:
+        if not prescriber.name.strip():
+            missing.add(PRESCRIBER_NAME)
+        if not prescriber.address.strip():
+            missing.add(PRESCRIBER_ADDRESS)
+        if not prescriber.npi:
+            missing.add(PRESCRIBER_NPI)
+        if facts.drug.dea_schedule is not None and not prescriber.dea_number:
+            missing.add(PRESCRIBER_DEA_NUMBER)
+    if not rx.drug_name.strip():
+        missing.add(DRUG_NAME)
+    if not rx.strength.strip():
+        missing.add(STRENGTH)
+    if not rx.dosage_form.strip():
+        missing.add(DOSAGE_FORM)
+    if rx.quantity is None or rx.quantity <= 0:
+        missing.add(QUANTITY)
+    if not rx.directions.strip():
+        missing.add(DIRECTIONS)
+    if rx.refills is None or rx.refills < 0:
+        missing.add(REFILLS)
+    if rx.date_written is None:
+        missing.add(DATE_WRITTEN)
+    if not rx.signed:
+        missing.add(SIGNATURE)
+    return missing
+
+
+@rule(REQUIRED_ELEMENTS, source="RULES.md 2.1")
+def prescription_has_required_elements(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 2.1: every element is present (21 CFR 1306.05; patient's date
+    of birth to match identity; DEA number only for a controlled drug).
+
+    The pharmacist may complete an element after contacting the prescriber and
+    recording a note, but never the drug name, the patient's name or the
+    signature: those need a new prescription. An element listed in
+    ``completed_by_pharmacist`` counts as present only with a note.
+    """
+    rx = facts.prescription
+    if rx is None:
+        return NOTHING
+    found: list[Finding] = []
+    missing = missing_elements(facts)
+    if missing:
+        never = missing & NEVER_COMPLETED_BY_PHARMACIST
+        fixable = missing - never
+        parts = []
+        if never:
+            parts.append(f"{_labels(never)} missing; this cannot be completed by the pharmacist, a new prescription is needed")
+        if fixable:
+            parts.append(
+                f"{_labels(fixable)} missing; contact the prescriber, complete it and record a note"
+            )
+        found.append(
+            Finding(
+                REQUIRED_ELEMENTS, BLOCK,
+                "Prescription incomplete: " + "; ".join(parts) + ".",
+                "Your prescription is missing some details. Our pharmacist will contact your prescriber"
+                + (" or ask you for a new prescription." if never else "."),
+                "RULES.md 2.1",
+            )
+        )
+    completed = rx.completed_by_pharmacist
+    if completed:
+        forbidden = completed & NEVER_COMPLETED_BY_PHARMACIST
+        if forbidden:
+            found.append(
+                Finding(
+                    REQUIRED_ELEMENTS, BLOCK,
+                    f"The {_labels(forbidden)} may not be completed by the pharmacist; a new prescription is needed.",
+                    "We need a new prescription from your prescriber.",
+                    "RULES.md 2.1",
+                )
+            )
+        if not rx.completion_note.strip():
+            found.append(
+                Finding(
+                    REQUIRED_ELEMENTS, BLOCK,
+                    f"The {_labels(completed)} were completed by the pharmacist without a note of the call to the"
+                    " prescriber. Record who confirmed what, and when.",
+                    "Our pharmacist is confirming details with your prescriber.",
+                    "RULES.md 2.1",
+                )
+            )
+    return tuple(found)
+
+
+SIGNATURE_RULE = "rx.signature"
+
+
+@rule(SIGNATURE_RULE, source="RULES.md 2.1")
+def controlled_erx_is_epcs(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 2.1: an electronic prescription for a controlled drug must be
+    signed through EPCS (21 CFR 1311)."""
+    rx = facts.prescription
+    if rx is None or facts.drug.dea_schedule is None or not rx.electronic or rx.epcs:
+        return NOTHING
+    return (
+        Finding(
+            SIGNATURE_RULE, BLOCK,
+            "Electronic prescription for a controlled substance was not signed through EPCS (21 CFR 1311).",
+            "Your prescription for a controlled medicine must be sent by your prescriber through a certified"
+            " electronic system. Please ask them to resend it.",
+            "RULES.md 2.1",
+        ),
+    )
+
+
+# ---------------------------------------------------------------- 2.2
+
+DATE_OF_ISSUE = "rx.date-of-issue"
+
+
+@rule(DATE_OF_ISSUE, source="RULES.md 2.2")
+def date_of_issue_not_in_future(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 2.2: no post-dated prescriptions (date of issue <= today, in
+    the pharmacy's time zone)."""
+    rx = facts.prescription
+    if rx is None or rx.date_written is None or rx.date_written <= ctx.today:
+        return NOTHING
+    return (
+        Finding(
+            DATE_OF_ISSUE, BLOCK,
+            f"Date of issue {rx.date_written.isoformat()} is after today ({ctx.today.isoformat()}):"
+            " post-dated prescriptions cannot be filled.",
+            "The date on your prescription is in the future. Our pharmacist will contact your prescriber.",
+            "RULES.md 2.2",
+        ),
+    )
+
+
+EXPIRY = "rx.expiry"
+
+
+def last_fill_day(facts: Facts, config) -> tuple[object, str] | None:
+    """The last day the prescription may be filled and why, or None if it
+    does not expire. Federal C-III/IV 6 months; otherwise the per-state table
+    (default per schedule class) for every applicable state, strictest wins."""
+    written = facts.prescription.date_written
+    cls = schedule_class(facts.drug.dea_schedule)
+    table, default = config.expiry_by_state, config.expiry_default.get(cls)
+    states = applicable_states(facts)
+    candidates = []
+    for state in states:
+        key = (cls, state)
+        candidates.append((table[key] if key in table else default, state))
+    if not states:
+        candidates.append((default, "default"))
+    if cls == C34:
+        candidates.append((config.federal_c34_expiry, "federal, 21 CFR 1306.22"))
+    best = None
+    for expiry, why in candidates:
+        if expiry is None:
+            continue
+        day = expiry.last_valid_day(written)
+        if best is None or day < best[0]:
+            best = (day, f"{expiry.describe()} ({why})")
+    return best
+
+
+@rule(EXPIRY, source="RULES.md 2.2")
+def prescription_not_expired(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 2.2: the fill is on or before the last valid day.
+
+    Non-controlled: per state, default 365 days (NC none, CA 1 year). C-II: no
+    federal expiry; per state (NC, VA 6 months, HI 7 days) and, where a state
+    is silent, 6 months by default (a careful choice: a C-II older than that is
+    not filled here). C-III/IV: 6 calendar months (21 CFR 1306.22) or stricter
+    state law. C-V: per state, default 365 days. The states considered are the
+    ship-to, patient and pharmacy home states; the earliest last day wins.
+    """
+    rx = facts.prescription
+    if rx is None or rx.date_written is None:
+        return NOTHING
+    last = last_fill_day(facts, ctx.config)
+    if last is None or ctx.today <= last[0]:
+        return NOTHING
+    return (
+        Finding(
+            EXPIRY, BLOCK,
+            f"Prescription dated {rx.date_written.isoformat()} expired after {last[0].isoformat()}"
+            f" (valid {last[1]}); today is {ctx.today.isoformat()}. A new prescription is needed.",
+            "Your prescription has expired. Please ask your prescriber for a new one.",
+            "RULES.md 2.2",
+        ),
+    )
+
+
+REFILLS_RULE = "rx.refills"
+
+
+@rule(REFILLS_RULE, source="RULES.md 2.2")
+def refills_within_limits(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 2.2: C-II has no refills (21 CFR 1306.12(a)); C-III/IV at most
+    5 refills (1306.22). At CHECKOUT and DISPENSE a prescription whose fills
+    (1 + refills) are used up cannot be filled again."""
+    rx = facts.prescription
+    if rx is None or rx.refills is None:
+        return NOTHING
+    found: list[Finding] = []
+    cls = schedule_class(facts.drug.dea_schedule)
+    if cls == C2 and rx.refills > 0:
+        found.append(
+            Finding(
+                REFILLS_RULE, BLOCK,
+                f"A Schedule II prescription cannot have refills; this one has {rx.refills}.",
+                "This medicine cannot be refilled; each supply needs a new prescription.",
+                "RULES.md 2.2",
+            )
+        )
+    elif cls == C34 and rx.refills > ctx.config.c34_max_refills:
+        found.append(
+            Finding(
+                REFILLS_RULE, BLOCK,
+                f"A Schedule III/IV prescription may have at most {ctx.config.c34_max_refills} refills;"
+                f" this one has {rx.refills}.",
+                "Your prescription allows more refills than the law permits. Our pharmacist will contact your prescriber.",
+                "RULES.md 2.2",
+            )
+        )
+    if ctx.stage is not Stage.VERIFY and facts.fills_so_far >= 1 + max(rx.refills, 0):
+        found.append(
+            Finding(
+                REFILLS_RULE, BLOCK,
+                f"All fills are used: {facts.fills_so_far} dispensed of 1 + {rx.refills} refill(s).",
+                "There are no refills left on this prescription. Please ask your prescriber for a new one.",
+                "RULES.md 2.2",
+            )
+        )
+    return tuple(found)
+
+
+EARLIEST_FILL = "rx.earliest-fill-date"
+
+
+@rule(EARLIEST_FILL, source="RULES.md 2.2", stages=(Stage.DISPENSE,))
+def not_before_earliest_fill_date(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 2.2: one of several C-II prescriptions (up to 90 days in all,
+    21 CFR 1306.12(b)) is not dispensed before its earliest fill date. Applied
+    to any prescription that carries such a date."""
+    rx = facts.prescription
+    if rx is None or rx.earliest_fill_date is None or ctx.today >= rx.earliest_fill_date:
+        return NOTHING
+    return (
+        Finding(
+            EARLIEST_FILL, BLOCK,
+            f"The prescriber wrote 'do not fill before {rx.earliest_fill_date.isoformat()}'; today is"
+            f" {ctx.today.isoformat()}.",
+            f"This prescription can be filled from {rx.earliest_fill_date.isoformat()}.",
+            "RULES.md 2.2",
+        ),
+    )
+
+
+# ---------------------------------------------------------------- 2.5
+
+DAYS_SUPPLY = "rx.days-supply"
+
+
+@rule(DAYS_SUPPLY, source="RULES.md 2.5")
+def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 2.5: days' supply is at least 1, and a controlled fill stays
+    within the state cap (e.g. NY 30 days) of every applicable state. When a
+    cap applies the days' supply must be recorded. Programme caps are the
+    programme's own rule. (NY's 3-month allowance for listed conditions is not
+    modelled: such a fill is blocked and needs the pharmacist's manual route.)"""
+    rx = facts.prescription
+    if rx is None:
+        return NOTHING
+    if rx.days_supply is not None and rx.days_supply <= 0:
+        return (
+            Finding(
+                DAYS_SUPPLY, BLOCK,
+                f"Days' supply {rx.days_supply} is not a positive number of days; confirm it from the directions.",
+                "Our pharmacist is confirming how long your supply should last.",
+                "RULES.md 2.5",
+            ),
+        )
+    if facts.drug.dea_schedule is None:
+        return NOTHING
+    caps = ctx.config.controlled_days_supply_cap_by_state
+    cap = None
+    for state in applicable_states(facts):
+        limit = caps.get(state)
+        if limit is not None and (cap is None or limit < cap[0]):
+            cap = (limit, state)
+    if cap is None:
+        return NOTHING
+    if rx.days_supply is None:
+        return (
+            Finding(
+                DAYS_SUPPLY, BLOCK,
+                f"Days' supply is not recorded; {cap[1]} caps controlled fills at {cap[0]} days.",
+                "Our pharmacist is confirming how long your supply should last.",
+                "RULES.md 2.5",
+            ),
+        )
+    if rx.days_supply > cap[0]:
+        return (
+            Finding(
+                DAYS_SUPPLY, BLOCK,
+                f"Days' supply {rx.days_supply} exceeds the {cap[1]} cap of {cap[0]} days for a controlled substance.",
+                f"This medicine can be supplied for at most {cap[0]} days at a time.",
+                "RULES.md 2.5",
+            ),
+        )
+    return NOTHING
+
+
+REFILL_TOO_SOON = "rx.refill-too-soon"
+
+
+@rule(REFILL_TOO_SOON, source="RULES.md 2.5", stages=(Stage.DISPENSE,))
+def refill_not_too_soon(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """RULES.md 2.5: WARN when a refill is dispensed before ``refill_too_soon_fraction``
+    (default 75 %, a common payer threshold; RULES.md gives none) of the last
+    fill's days' supply has passed."""
+    rx = facts.prescription
+    if rx is None or rx.last_fill_on is None or not rx.last_fill_days_supply:
+        return NOTHING
+    elapsed = (ctx.today - rx.last_fill_on).days
+    if elapsed >= ctx.config.refill_too_soon_fraction * rx.last_fill_days_supply:
+        return NOTHING
+    return (
+        Finding(
+            REFILL_TOO_SOON, WARN,
+            f"Refill {elapsed} day(s) after the last fill of {rx.last_fill_days_supply} days'"
+            f" supply ({rx.last_fill_on.isoformat()}). Review before dispensing and record the reason.",
+            "Our pharmacist is reviewing the timing of this refill.",
+            "RULES.md 2.5",
+        ),
+    )
+
+
+MEDICATION_GUIDE = "rx.medication-guide"
+
+
+@rule(MEDICATION_GUIDE, source="RULES.md 1.8", stages=(Stage.DISPENSE,))
+def medication_guide_supplied(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """21 CFR 208.24 (RULES.md 1.8): a drug that has a Medication Guide ships
+    with it. Skipped when the drug's programme has its own Medication Guide
+    rule, so the pharmacist sees one finding."""
+    if not facts.drug.medication_guide_required or facts.medication_guide_recorded:
+        return NOTHING
+    version = ctx.programme_version
+    if version is not None and version.medication_guide_required and not version.retired:
+        return NOTHING
+    return (
+        Finding(
+            MEDICATION_GUIDE, BLOCK,
+            f"The Medication Guide for {facts.drug.name} is not recorded as attached. Attach it before shipping.",
+            "We include the Medication Guide with your medicine.",
+            "RULES.md 1.8",
+        ),
+    )
+
+
+RULES = (
+    prescription_has_required_elements,
+    controlled_erx_is_epcs,
+    date_of_issue_not_in_future,
+    prescription_not_expired,
+    refills_within_limits,
+    not_before_earliest_fill_date,
+    days_supply_within_state_cap,
+    refill_not_too_soon,
+    medication_guide_supplied,
+)

@@ -1,0 +1,135 @@
+"""Canonical JSON of the facts and its SHA-256 fingerprint, and the way back.
+
+The canonical form: keys sorted, no insignificant whitespace, UTF-8; dates in
+ISO format; the moment (and any datetime) converted to UTC with a "Z"; sets
+as sorted lists; decimals as strings; enums by value. Two facts that compare
+equal give the same fingerprint, whatever zone the moment was given in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from .facts import (
+    AccountHolder, Authorisation, Certification, Drug, Facts, Licence, Patient, PharmacyFacts,
+    PrescriptionFacts, Prescriber, Stage,
+)
+from .findings import Finding
+
+
+def to_jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not allowed in facts")
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (frozenset, set)):
+        return sorted(to_jsonable(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def canonical_json(facts: Facts) -> str:
+    return json.dumps(to_jsonable(facts), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def fingerprint(facts: Facts) -> str:
+    """SHA-256 (hex) of the canonical JSON of the facts."""
+    return hashlib.sha256(canonical_json(facts).encode("utf-8")).hexdigest()
+
+
+# ------------------------------------------------------------- the way back
+
+
+def _date(v):
+    return None if v is None else date.fromisoformat(v)
+
+
+def _datetime(v):
+    return None if v is None else datetime.fromisoformat(v.replace("Z", "+00:00"))
+
+
+def _quantity(v):
+    if v is None or isinstance(v, int):
+        return v
+    return Decimal(v)
+
+
+def _build(cls, data: dict | None, converters: dict):
+    if data is None:
+        return None
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"{cls.__name__}: unknown fields {sorted(unknown)}")
+    return cls(**{k: converters[k](v) if k in converters else v for k, v in data.items()})
+
+
+def facts_from_jsonable(data: dict) -> Facts:
+    """Rebuild ``Facts`` from ``to_jsonable(facts)`` (e.g. a stored row), so an
+    inspector can re-run exactly what was checked."""
+    return _build(
+        Facts,
+        data,
+        {
+            "stage": Stage,
+            "moment": _datetime,
+            "drug": lambda d: _build(Drug, d, {}),
+            "pharmacy": lambda d: _build(
+                PharmacyFacts,
+                d,
+                {
+                    "licences": lambda xs: tuple(_build(Licence, x, {"expires_on": _date}) for x in xs),
+                    "certifications": lambda xs: tuple(
+                        _build(Certification, x, {"activated_on": _date, "reactivation_due": _date}) for x in xs
+                    ),
+                },
+            ),
+            "patient": lambda d: _build(Patient, d, {"date_of_birth": _date}),
+            "account_holder": lambda d: _build(AccountHolder, d, {"date_of_birth": _date}),
+            "prescriber": lambda d: _build(Prescriber, d, {}),
+            "prescription": lambda d: _build(
+                PrescriptionFacts,
+                d,
+                {
+                    "quantity": _quantity,
+                    "date_written": _date,
+                    "completed_by_pharmacist": frozenset,
+                    "earliest_fill_date": _date,
+                    "last_fill_on": _date,
+                },
+            ),
+            "authorisation": lambda d: _build(
+                Authorisation,
+                d,
+                {"do_not_dispense_after": _date, "quantity": _quantity, "obtained_at": _datetime},
+            ),
+            "promised_delivery_on": _date,
+        },
+    )
+
+
+def findings_to_jsonable(findings) -> list[dict]:
+    return [f.to_dict() for f in findings]
+
+
+def findings_from_jsonable(data) -> tuple[Finding, ...]:
+    return tuple(Finding.from_dict(d) for d in data)

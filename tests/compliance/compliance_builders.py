@@ -1,0 +1,117 @@
+"""Builders for compliance facts: one valid isotretinoin dispense, changed one
+field at a time by the tests. (Named uniquely so it cannot clash with another
+package's test helpers on sys.path.)"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from compliance.core import (
+    AccountHolder, Authorisation, Certification, Drug, Facts, Licence, Patient, PharmacyFacts,
+    PrescriptionFacts, Prescriber, Stage,
+)
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def et(year, month, day, hour=12, minute=0) -> datetime:
+    """An instant given as New York wall time."""
+    return datetime(year, month, day, hour, minute, tzinfo=NEW_YORK)
+
+
+def utc(year, month, day, hour=12, minute=0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
+
+
+LICENSED_STATES = ("NY", "NJ", "PA", "CA", "TX", "FL")
+
+
+def pharmacy(**changes) -> PharmacyFacts:
+    base = PharmacyFacts(
+        licences=tuple(
+            Licence(state=s, kind="resident" if s == "NY" else "non_resident", number=f"{s}-0001", expires_on=date(2027, 12, 31))
+            for s in LICENSED_STATES
+        ),
+        certifications=(
+            Certification(
+                programme="ipledge", activated_on=date(2025, 9, 1), reactivation_due=date(2026, 12, 31),
+                responsible_pharmacist="Dana Whitfield, PharmD",
+            ),
+            Certification(
+                programme="lenalidomide", activated_on=date(2025, 9, 1), reactivation_due=date(2026, 12, 31),
+                responsible_pharmacist="Dana Whitfield, PharmD",
+            ),
+        ),
+        online_controlled_registered=False,
+    )
+    return dataclasses.replace(base, **changes)
+
+
+ISOTRETINOIN = Drug(
+    name="Isotretinoin", strength="20 mg", dosage_form="capsule", requires_prescription=True,
+    programme="ipledge", minimum_age=12, medication_guide_required=True,
+)
+DOXYCYCLINE = Drug(name="Doxycycline hyclate", strength="100 mg", dosage_form="capsule")
+OXYCODONE = Drug(name="Oxycodone", strength="5 mg", dosage_form="tablet", dea_schedule=2)
+ALPRAZOLAM = Drug(name="Alprazolam", strength="0.5 mg", dosage_form="tablet", dea_schedule=4)
+LENALIDOMIDE = Drug(
+    name="Lenalidomide", strength="10 mg", dosage_form="capsule", programme="lenalidomide",
+    medication_guide_required=True,
+)
+CLOZAPINE = Drug(name="Clozapine", strength="100 mg", dosage_form="tablet", programme="clozapine")
+LIP_BALM = Drug(name="Lip balm", requires_prescription=False)
+
+
+def isotretinoin_dispense(**changes) -> Facts:
+    """A valid isotretinoin dispense on Day 4 of a "can get pregnant" window
+    (specimen 2026-03-02, RMA do-not-dispense-after 2026-03-08)."""
+    base = Facts(
+        stage=Stage.DISPENSE,
+        moment=et(2026, 3, 5, 14, 0),
+        drug=ISOTRETINOIN,
+        pharmacy=pharmacy(),
+        patient=Patient(
+            full_name="Alex Rivera", date_of_birth=date(2004, 5, 17), address_line="12 Elm St, Albany, NY 12207",
+            state="NY",
+        ),
+        account_holder=AccountHolder(date_of_birth=date(2004, 5, 17)),
+        prescriber=Prescriber(name="Jane Smith, MD", address="1 Main St, Albany, NY 12207", npi="1234567893"),
+        prescription=PrescriptionFacts(
+            drug_name="Isotretinoin", strength="20 mg", dosage_form="capsule", quantity=30, days_supply=30,
+            directions="Take 1 capsule by mouth daily with food", refills=0, date_written=date(2026, 3, 2),
+            signed=True, electronic=True, risk_category="can",
+        ),
+        authorisation=Authorisation(
+            programme="ipledge", number="RMA0012345", risk_category="can",
+            do_not_dispense_after=date(2026, 3, 8), quantity=30, days_supply=30,
+            obtained_at=et(2026, 3, 5, 9, 30), obtained_by="Dana Whitfield, PharmD",
+        ),
+        ship_to_state="NY",
+        prescription_verified=True,
+        medication_guide_recorded=True,
+        fills_so_far=0,
+        promised_delivery_on=date(2026, 3, 7),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def change(facts: Facts, **changes) -> Facts:
+    """Replace top-level fields, or nested ones with ``part__field`` keys:
+    ``change(f, prescription__refills=1, stage=Stage.VERIFY)``."""
+    nested: dict[str, dict] = {}
+    top = {}
+    for key, value in changes.items():
+        if "__" in key:
+            part, name = key.split("__", 1)
+            nested.setdefault(part, {})[name] = value
+        else:
+            top[key] = value
+    for part, values in nested.items():
+        top[part] = dataclasses.replace(top.get(part, getattr(facts, part)), **values)
+    return dataclasses.replace(facts, **top)
+
+
+def rule_ids(findings, severity=None) -> set[str]:
+    return {f.rule_id for f in findings if severity is None or f.severity == severity}
