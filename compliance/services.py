@@ -1,0 +1,75 @@
+"""The one entry point the checkout, the review screen and the dispense step
+call: ``evaluate_and_record``."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+
+from .core import Config, DEFAULT_CONFIG, Facts, evaluate, fingerprint, passes
+from .core.programmes import ipledge, programme as registered_programme
+from .core.serialise import findings_to_jsonable, to_jsonable
+from .models import ComplianceEvaluation
+
+SUBJECT = re.compile(r"[a-z][a-z_]*:\S+")
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def compliance_config() -> Config:
+    """The core configuration from Django settings: ``IPLEDGE_MOD_2026_EFFECTIVE``
+    (date or ISO string; default 2026-08-08) and ``TIME_ZONE``."""
+    effective = getattr(settings, "IPLEDGE_MOD_2026_EFFECTIVE", ipledge.MOD_2026_DEFAULT)
+    return dataclasses.replace(
+        DEFAULT_CONFIG,
+        effective_dates={**DEFAULT_CONFIG.effective_dates, ipledge.MOD_2026: _as_date(effective)},
+        timezone=getattr(settings, "TIME_ZONE", None) or DEFAULT_CONFIG.timezone,
+    )
+
+
+def _config_record(facts: Facts, config: Config) -> dict:
+    record = config.to_dict()
+    code = facts.drug.programme
+    found = registered_programme(code) if code else None
+    if found is not None:
+        from .core.context import local_date
+
+        version = found.version_on(local_date(facts.moment, found.timezone), config)
+        record["programme"] = {
+            "code": code,
+            "version": None if version is None else version.label,
+            "retired": bool(version and version.retired),
+        }
+    return record
+
+
+@transaction.atomic
+def evaluate_and_record(*, facts: Facts, subject: str, actor=None) -> ComplianceEvaluation:
+    """Run the rules on ``facts`` and store the result.
+
+    ``subject`` names what was checked: ``prescription:42``,
+    ``order:100023-line:3``. ``actor`` is the user who asked (None for the
+    system). Returns the stored row: ``.passed``, ``.findings``, ``.blocks``,
+    ``.warnings``, ``.fingerprint``.
+    """
+    if not SUBJECT.fullmatch(subject or "") or len(subject) > 120:
+        raise ValueError(f"subject must look like 'prescription:42' or 'order:100023-line:3', not {subject!r}")
+    config = compliance_config()
+    findings = evaluate(facts, config=config)
+    return ComplianceEvaluation.objects.create(
+        stage=facts.stage.value,
+        subject=subject,
+        moment=facts.moment,
+        facts=to_jsonable(facts),
+        fingerprint=fingerprint(facts),
+        config=_config_record(facts, config),
+        findings_data=findings_to_jsonable(findings),
+        passed=passes(findings),
+        actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+    )
