@@ -1,4 +1,4 @@
-"""Clozapine REMS, RULES.md section 4: a retired programme.
+"""Clozapine REMS, RULES.md 4: a retired programme.
 
 FDA stopped enforcing it on 24 Feb 2025 and eliminated it on 13 Jun 2025
 (no REMS Dispense Authorization, no ANC reporting). The versions record that
@@ -6,6 +6,9 @@ history: before 24 Feb 2025 a certified pharmacy and an RDA at dispense were
 required; during enforcement discretion nothing is blocked; from 13 Jun 2025
 the programme is retired and contributes no rules. Products keep the
 ``clozapine`` code so the history stays visible, and nothing blocks today.
+
+Rules of the enforced version: clozapine.pharmacy-certified (all stages) and
+clozapine.rda (DISPENSE), both BLOCK, RULES.md 4.
 """
 
 from __future__ import annotations

@@ -1,14 +1,26 @@
-"""Lenalidomide REMS (Revlimid and generics), RULES.md section 4.
+"""Lenalidomide REMS (Revlimid and generics), RULES.md 4.
 
 Added as a module without touching any other programme: it reuses the
 building blocks in ``common`` with its own numbers, plus two rules of its own.
 
 - Certified pharmacy (BLOCK at every stage).
 - An authorisation number and the patient's risk category go on every
-  prescription, so both are required at every stage, VERIFY included (unlike
-  an iPLEDGE RMA, which is obtained at dispense).
+  prescription, so both are required at every stage, VERIFY included (some
+  programmes only issue their authorisation at dispense).
 - At most 28 days' supply, no refills, no telephone prescription.
 - Medication Guide with every dispense.
+
+Rules (rule id: stages, source):
+
+- lenalidomide.pharmacy-certified: all stages, BLOCK (RULES.md 4)
+- lenalidomide.authorisation: all stages, BLOCK (RULES.md 4)
+- lenalidomide.risk-category: all stages, BLOCK (RULES.md 4)
+- lenalidomide.authorisation-matches: when recorded, BLOCK (RULES.md 4, 2.5)
+- lenalidomide.dispense-by-date: when a date is recorded (RULES.md 4)
+- lenalidomide.supply-cap: 28 days, all stages (RULES.md 4)
+- lenalidomide.no-refills: all stages (RULES.md 4)
+- lenalidomide.no-telephone: all stages (RULES.md 4)
+- lenalidomide.medication-guide: DISPENSE (RULES.md 4)
 
 Decisions where RULES.md is silent: how long an authorisation stays valid is
 unconfirmed (see the programme's Pharmacy Guide), so no window is computed; a

@@ -1,6 +1,7 @@
-"""Mycophenolate REMS, RULES.md section 4: prescriber training and a patient
+"""Mycophenolate REMS, RULES.md 4: prescriber training and a patient
 acknowledgement form (the prescriber's side); no pharmacy certification and no
-dispense authorisation. The pharmacy only supplies the Medication Guide."""
+dispense authorisation. The pharmacy only supplies the Medication Guide:
+rule mycophenolate.medication-guide, DISPENSE, BLOCK."""
 
 from __future__ import annotations
 

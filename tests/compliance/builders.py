@@ -1,6 +1,5 @@
 """Builders for compliance facts: one valid isotretinoin dispense, changed one
-field at a time by the tests. (Named uniquely so it cannot clash with another
-package's test helpers on sys.path.)"""
+field at a time by the tests."""
 
 from __future__ import annotations
 
@@ -115,3 +114,27 @@ def change(facts: Facts, **changes) -> Facts:
 
 def rule_ids(findings, severity=None) -> set[str]:
     return {f.rule_id for f in findings if severity is None or f.severity == severity}
+
+
+def doxycycline_dispense(**changes) -> Facts:
+    """A valid dispense of a prescription drug with no programme."""
+    facts = isotretinoin_dispense(drug=DOXYCYCLINE, authorisation=None, medication_guide_recorded=False)
+    facts = change(
+        facts,
+        prescription__drug_name="Doxycycline hyclate", prescription__strength="100 mg",
+        prescription__quantity=20, prescription__days_supply=10, prescription__refills=2,
+        prescription__directions="Take 1 capsule by mouth twice daily", prescription__risk_category=None,
+    )
+    return dataclasses.replace(facts, **changes)
+
+
+def controlled_dispense(drug=OXYCODONE, **changes) -> Facts:
+    """A dispense of a controlled drug by a pharmacy registered to sell them online."""
+    facts = doxycycline_dispense(drug=drug, pharmacy=pharmacy(online_controlled_registered=True))
+    facts = change(
+        facts,
+        prescriber__dea_number="MS2468139",
+        prescription__drug_name=drug.name, prescription__strength=drug.strength,
+        prescription__dosage_form=drug.dosage_form, prescription__refills=0, prescription__epcs=True,
+    )
+    return dataclasses.replace(facts, **changes)
