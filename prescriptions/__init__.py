@@ -1,0 +1,1 @@
+"""Prescriptions: uploads, prescription records, pharmacist review, audit."""

@@ -1,0 +1,27 @@
+"""The checkout pre-conditions, extended with the prescription gate.
+
+``check_basket_is_valid`` is in the pre-conditions of every checkout view,
+including the place-order POST (``PaymentDetailsView``), so the gate is
+evaluated on the server at each step and on the basket as it is at that moment.
+"""
+from django.urls import reverse
+from oscar.apps.checkout import exceptions
+from oscar.apps.checkout.session import CheckoutSessionMixin as OscarCheckoutSessionMixin
+
+from shop.pharmacy.gate import refusals_for_basket
+
+
+class CheckoutSessionMixin(OscarCheckoutSessionMixin):
+    def check_basket_is_valid(self, request):
+        super().check_basket_is_valid(request)
+        refusals = refusals_for_basket(
+            request.basket, user=request.user, ship_to_state=self.ship_to_state(request)
+        )
+        if refusals:
+            raise exceptions.FailedPreCondition(
+                url=reverse("basket:summary"), messages=[r.message for r in refusals]
+            )
+
+    def ship_to_state(self, request) -> str | None:
+        address = self.get_shipping_address(request.basket)
+        return (getattr(address, "state", "") or "").strip().upper() or None

@@ -1,0 +1,5 @@
+import oscar.apps.dashboard.apps as apps
+
+
+class DashboardConfig(apps.DashboardConfig):
+    name = 'shop.apps.dashboard'

@@ -1,0 +1,1 @@
+"""Card payments through Stripe: authorise at checkout, capture at dispense or shipment."""

@@ -1,0 +1,1 @@
+"""The pharmacy itself: drug facts on products, legitimacy details, delivery, demo data."""

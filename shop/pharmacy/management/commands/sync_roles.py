@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from shop.pharmacy.roles import sync_roles
+
+
+class Command(BaseCommand):
+    help = "Create or update the pharmacy's role groups and their permissions."
+
+    def handle(self, *args, **options):
+        for name in sync_roles():
+            self.stdout.write(f"role synced: {name}")

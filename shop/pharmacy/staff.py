@@ -1,0 +1,57 @@
+"""Pharmacy staff: who counts as staff, and the second factor they must pass.
+
+Staff see patient data, so every page is closed to a staff account until it
+has passed a TOTP second factor in this session (django-otp). Customers are
+not affected.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+
+STAFF_GROUPS = ("Pharmacist", "Pharmacy technician", "Shop administrator")
+
+_EXEMPT_PREFIXES = ("/accounts/logout/", "/static/", "/i18n/", "/pharmacy/staff/verify/",
+                    "/pharmacy/contact/", "/pharmacy/policies/", "/stripe/webhook/")
+
+
+def is_staff_member(user) -> bool:
+    """True for shop staff and anyone in a pharmacy role. Cached on the user."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_rx_is_staff_member", None)
+    if cached is None:
+        cached = bool(
+            user.is_staff or user.is_superuser
+            or user.groups.filter(name__in=STAFF_GROUPS).exists()
+        )
+        user._rx_is_staff_member = cached
+    return cached
+
+
+def has_second_factor(user) -> bool:
+    return bool(getattr(user, "is_verified", lambda: False)())
+
+
+class StaffSecondFactorMiddleware:
+    """Send a staff member who has not passed the second factor to verify it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and is_staff_member(user)
+            and not has_second_factor(user)
+            and not request.path.startswith(_EXEMPT_PREFIXES)
+        ):
+            target = reverse("pharmacy:staff-verify")
+            return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+        if user is not None and is_staff_member(user):
+            request.session.set_expiry(settings.RXSHOP_STAFF_SESSION_SECONDS)
+        return self.get_response(request)

@@ -1,0 +1,49 @@
+from django import template
+from django.utils.safestring import mark_safe
+
+from shop.pharmacy import delivery
+from shop.pharmacy.drugs import INFO_SECTIONS, drug_info as _drug_info
+from shop.pharmacy.gate import refusals_for_basket
+
+register = template.Library()
+
+
+@register.filter
+def drug_info(product):
+    return _drug_info(product)
+
+
+@register.simple_tag
+def drug_sections(product):
+    """The drug-information sections the product has, in STOREFRONT.md order.
+
+    The texts are rich text written by pharmacy staff in the catalogue dashboard.
+    """
+    values = {
+        v.attribute.code: v.value
+        for v in product.get_attribute_values().select_related("attribute")
+    }
+    return {
+        "sections": [
+            {"code": code, "title": title, "html": mark_safe(values[code])}
+            for code, title in INFO_SECTIONS
+            if values.get(code)
+        ],
+        "medication_guide_url": values.get("medication_guide_url"),
+    }
+
+
+@register.simple_tag
+def delivery_zones():
+    return delivery.ZONES
+
+
+@register.simple_tag
+def basket_refusals(basket, user):
+    """Prescription lines that cannot be bought now, keyed by line id."""
+    return {r.line_id: r for r in refusals_for_basket(basket, user=user)}
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key)

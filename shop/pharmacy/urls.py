@@ -1,0 +1,12 @@
+from django.urls import path
+from django.views.generic import TemplateView
+
+from . import views
+
+app_name = "pharmacy"
+
+urlpatterns = [
+    path("contact/", TemplateView.as_view(template_name="pharmacy/contact.html"), name="contact"),
+    path("staff/verify/", views.staff_verify, name="staff-verify"),
+    path("policies/", TemplateView.as_view(template_name="pharmacy/policies.html"), name="policies"),
+]

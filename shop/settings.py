@@ -1,0 +1,357 @@
+"""rxshop settings: one module, read from the environment.
+
+Embedded defaults run the demo on one machine with nothing else installed:
+SQLite under ``var/``, Celery tasks run eagerly, prescription files in a private
+folder under ``var/private`` (never under a public URL), e-mail to the console,
+Stripe pointed at a local test server.
+
+Production (``DJANGO_ENV=production``) takes everything from the environment
+and refuses to start without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``:
+``DATABASE_URL`` (PostgreSQL), ``CELERY_BROKER_URL`` (Redis or RabbitMQ),
+``STRIPE_*`` and ``RXSHOP_PRIVATE_STORAGE=s3`` with ``AWS_*`` for an
+S3-compatible bucket. No code change between the two.
+"""
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from oscar.defaults import *  # noqa: F401,F403  (oscar's documented way)
+from oscar.defaults import OSCAR_DASHBOARD_NAVIGATION
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(environ.Env().str("RXSHOP_VAR_DIR", default=str(BASE_DIR / "var")))
+
+env = environ.Env()
+
+DJANGO_ENV = env.str("DJANGO_ENV", default="demo")
+PRODUCTION = DJANGO_ENV == "production"
+if DJANGO_ENV not in {"demo", "production"}:
+    raise ImproperlyConfigured("DJANGO_ENV must be 'demo' or 'production'.")
+
+DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+
+_DEMO_SECRET = "demo-only-insecure-key-never-use-in-production-0123456789abcdef"
+SECRET_KEY = env.str("SECRET_KEY", default="" if PRODUCTION else _DEMO_SECRET)
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+if PRODUCTION:
+    if len(SECRET_KEY) < 50 or SECRET_KEY == _DEMO_SECRET or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            "Production needs a real SECRET_KEY (50+ random characters) in the environment."
+        )
+    if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "Production needs ALLOWED_HOSTS (comma-separated host names, no '*')."
+        )
+
+# --- Applications -----------------------------------------------------------
+
+_OSCAR_APPS = [
+    "oscar.config.Shop",
+    "oscar.apps.analytics.apps.AnalyticsConfig",
+    "shop.apps.checkout.apps.CheckoutConfig",
+    "oscar.apps.address.apps.AddressConfig",
+    "oscar.apps.shipping.apps.ShippingConfig",
+    "shop.apps.catalogue.apps.CatalogueConfig",
+    "oscar.apps.catalogue.reviews.apps.CatalogueReviewsConfig",
+    "oscar.apps.communication.apps.CommunicationConfig",
+    "shop.apps.partner.apps.PartnerConfig",
+    "shop.apps.basket.apps.BasketConfig",
+    "oscar.apps.payment.apps.PaymentConfig",
+    "oscar.apps.offer.apps.OfferConfig",
+    "shop.apps.order.apps.OrderConfig",
+    "oscar.apps.customer.apps.CustomerConfig",
+    "oscar.apps.search.apps.SearchConfig",
+    "oscar.apps.voucher.apps.VoucherConfig",
+    "oscar.apps.wishlists.apps.WishlistsConfig",
+    "shop.apps.dashboard.apps.DashboardConfig",
+    "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
+    "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
+    "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig",
+    "oscar.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
+    "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
+    "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
+    "oscar.apps.dashboard.pages.apps.PagesDashboardConfig",
+    "oscar.apps.dashboard.ranges.apps.RangesDashboardConfig",
+    "oscar.apps.dashboard.reviews.apps.ReviewsDashboardConfig",
+    "oscar.apps.dashboard.vouchers.apps.VouchersDashboardConfig",
+    "oscar.apps.dashboard.communications.apps.CommunicationsDashboardConfig",
+    "oscar.apps.dashboard.shipping.apps.ShippingDashboardConfig",
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "django.contrib.flatpages",
+    # rxshop's own apps come before oscar so their templates win.
+    "shop.pharmacy.apps.PharmacyConfig",
+    "shop.payments.apps.PaymentsConfig",
+    "compliance.apps.ComplianceConfig",
+    "prescriptions.apps.PrescriptionsConfig",
+    *_OSCAR_APPS,
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "widget_tweaks",
+    "haystack",
+    "treebeard",
+    "sorl.thumbnail",
+    "django_tables2",
+]
+
+SITE_ID = 1
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "shop.pharmacy.staff.StaffSecondFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "oscar.apps.basket.middleware.BasketMiddleware",
+    "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "shop.urls"
+WSGI_APPLICATION = "shop.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "shop" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "oscar.apps.search.context_processors.search_form",
+                "oscar.apps.checkout.context_processors.checkout",
+                "oscar.apps.communication.notifications.context_processors.notifications",
+                "oscar.core.context_processors.metadata",
+                "shop.pharmacy.context_processors.pharmacy",
+            ],
+        },
+    },
+]
+
+# --- Data ---------------------------------------------------------------------
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'rxshop.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+HAYSTACK_CONNECTIONS = {
+    "default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}
+}
+
+# --- Auth ---------------------------------------------------------------------
+
+AUTHENTICATION_BACKENDS = (
+    "axes.backends.AxesStandaloneBackend",  # throttles login attempts (first, by design)
+    "oscar.apps.customer.auth_backends.EmailBackend",
+    "django.contrib.auth.backends.ModelBackend",
+)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+# Login throttling: 5 failures for one account from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "pharmacy/locked_out.html"
+# Staff (pharmacists, technicians, administrators) must pass a second factor
+# (TOTP) before any page is shown to them; their sessions expire sooner.
+OTP_TOTP_ISSUER = "rxshop Pharmacy"
+RXSHOP_STAFF_SESSION_SECONDS = env.int("RXSHOP_STAFF_SESSION_SECONDS", default=8 * 3600)
+LOGIN_REDIRECT_URL = "/accounts/"
+
+# --- Internationalisation -------------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "America/New_York"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and files ---------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+
+# Prescription files are medical data: a separate, private storage that has no
+# public URL. They are only ever served through an access-checked view.
+RXSHOP_PRIVATE_STORAGE = env.str("RXSHOP_PRIVATE_STORAGE", default="local")
+PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(VAR_DIR / "private")))
+if RXSHOP_PRIVATE_STORAGE == "s3":
+    _private_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("RXSHOP_PRIVATE_BUCKET"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+        },
+    }
+elif RXSHOP_PRIVATE_STORAGE == "local":
+    _private_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # base_url None: the storage can give no URL, so nothing links to a file directly.
+        "OPTIONS": {"location": str(PRIVATE_FILES_ROOT), "base_url": None,
+                    "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
+else:
+    raise ImproperlyConfigured("RXSHOP_PRIVATE_STORAGE must be 'local' or 's3'.")
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": _private_storage,
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- E-mail -------------------------------------------------------------------
+
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="rxshop Pharmacy <pharmacy@rxshop.example>")
+OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Celery -------------------------------------------------------------------
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Security -----------------------------------------------------------------
+
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"  # the prescription file view alone allows same-origin framing
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+
+# A prescription upload is at most 10 MB a file; a request body over this is
+# refused by Django before it is read into memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Oscar --------------------------------------------------------------------
+
+OSCAR_SHOP_NAME = "rxshop Pharmacy"
+OSCAR_SHOP_TAGLINE = "Licensed online pharmacy"
+OSCAR_DEFAULT_CURRENCY = "USD"
+OSCAR_ALLOW_ANON_CHECKOUT = False
+OSCAR_HOMEPAGE = "/catalogue/"
+OSCAR_REQUIRED_ADDRESS_FIELDS = (
+    "first_name", "last_name", "line1", "line4", "state", "postcode", "country",
+)
+# Money follows the medicine: the card is authorised at checkout and captured
+# when the pharmacist dispenses (prescription orders) or when we ship (OTC).
+OSCAR_INITIAL_ORDER_STATUS = "Awaiting shipment"  # set per order by the checkout
+OSCAR_INITIAL_LINE_STATUS = "Pending"
+OSCAR_ORDER_STATUS_PIPELINE = {
+    "Awaiting dispense": ("Dispensed", "Cancelled"),
+    "Dispensed": ("Shipped", "Cancelled"),
+    "Awaiting shipment": ("Shipped", "Cancelled"),
+    "Shipped": ("Complete",),
+    "Complete": (),
+    "Cancelled": (),
+}
+OSCAR_LINE_STATUS_PIPELINE = {
+    "Pending": ("Dispensed", "Shipped", "Cancelled"),
+    "Dispensed": ("Shipped", "Cancelled"),
+    "Shipped": (),
+    "Cancelled": (),
+}
+OSCAR_DASHBOARD_NAVIGATION = list(OSCAR_DASHBOARD_NAVIGATION)
+
+# --- The pharmacy -------------------------------------------------------------
+
+RXSHOP_PHARMACY = {
+    "name": "rxshop Pharmacy",
+    "address": env.str("RXSHOP_PHARMACY_ADDRESS", default="120 Hudson Street, Suite 4, New York, NY 10013"),
+    "phone": env.str("RXSHOP_PHARMACY_PHONE", default="1-800-555-0142"),
+    "email": env.str("RXSHOP_PHARMACY_EMAIL", default="pharmacist@rxshop.example"),
+    "pharmacist_in_charge": env.str("RXSHOP_PHARMACIST_IN_CHARGE", default="Dana Whitfield, PharmD"),
+    "pharmacist_hours": "Mon–Fri 8 am–8 pm, Sat 9 am–5 pm Eastern",
+    "support_answer_time": "within 4 business hours",
+}
+# iPLEDGE modification approved 2026-02-09, effective 180 days later (RULES.md 1.11).
+IPLEDGE_MOD_2026_EFFECTIVE = datetime.date.fromisoformat(
+    env.str("IPLEDGE_MOD_2026_EFFECTIVE", default="2026-08-08")
+)
+# Ryan Haight Act online registration (RULES.md 3.3): off until DEA says so.
+RXSHOP_ONLINE_CONTROLLED_REGISTERED = env.bool("RXSHOP_ONLINE_CONTROLLED_REGISTERED", default=False)
+
+# --- Stripe -------------------------------------------------------------------
+
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="sk_test_localstripe")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="" if PRODUCTION else "http://127.0.0.1:8420")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="" if PRODUCTION else "whsec_local")

@@ -1,0 +1,70 @@
+"""`make demo`'s loader and the production settings guard."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+from shop.pharmacy.demo import DEMO_ACCOUNTS, load_demo
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_SECRET = "x9!Kq2#vL7@pR4$mZ8^tB1&nW6*cF3(hJ5)dS0_gY-uA+eQ=iO~lX|rT?wE<yU>"
+
+
+def _snapshot():
+    counts = {m._meta.label: m._default_manager.count() for m in apps.get_models() if m._meta.managed}
+    User = apps.get_model("auth", "User")
+    passwords = dict(User.objects.values_list("email", "password"))
+    return counts, passwords
+
+
+@pytest.mark.django_db
+def test_demo_loader_is_idempotent():
+    load_demo()
+    first = _snapshot()
+    load_demo()
+    assert _snapshot() == first
+    counts, passwords = first
+    assert counts["catalogue.Product"] == 10
+    assert set(passwords) >= {a.email for a in DEMO_ACCOUNTS}
+
+
+@pytest.mark.django_db
+def test_demo_accounts_log_in_with_the_documented_passwords(client):
+    load_demo()
+    for account in DEMO_ACCOUNTS:
+        client.post("/accounts/login/", {"login-username": account.email,
+                                         "login-password": account.password, "login_submit": "1"})
+        assert "_auth_user_id" in client.session, account.email
+        client.logout()
+
+
+def _run_django(env_overrides, *args):
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
+    env.update({"DJANGO_ENV": "production", "DJANGO_SETTINGS_MODULE": "shop.settings", **env_overrides})
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _run_django({"ALLOWED_HOSTS": "shop.example"}, "check")
+    assert result.returncode != 0
+    assert "Production needs a real SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_the_demo_secret_and_missing_allowed_hosts():
+    result = _run_django({"SECRET_KEY": GOOD_SECRET}, "check")
+    assert result.returncode != 0 and "ALLOWED_HOSTS" in result.stderr
+    result = _run_django({"SECRET_KEY": "short", "ALLOWED_HOSTS": "shop.example"}, "check")
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_production_check_deploy_reports_nothing():
+    result = _run_django({"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "shop.example"},
+                         "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
