@@ -63,9 +63,13 @@ def drug_info(product) -> DrugInfo:
     cached = getattr(product, "_rx_drug_info", None)
     if cached is not None:
         return cached
-    source = product.parent if product.is_child and product.parent_id else product
+    if hasattr(product, "_prefetched_attribute_values"):
+        rows = product.get_attribute_values()  # prefetched, parent's merged in: no query
+    else:
+        source = product.parent if product.is_child and product.parent_id else product
+        rows = source.get_attribute_values().select_related("attribute")
     values = {}
-    for value in source.get_attribute_values().select_related("attribute"):
+    for value in rows:
         code = value.attribute.code
         if code in _CODES:
             values[code] = value.value

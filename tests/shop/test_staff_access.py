@@ -35,7 +35,7 @@ def test_a_wrong_code_is_refused_and_the_right_one_opens_the_session(client, dem
     email = "pharmacist@example.com"
     _login(client, email)
     page = client.get("/pharmacy/staff/verify/?next=/accounts/")
-    device = page.context["form"].fields["otp_device"].choices[0][0]
+    device = page.context["form"].fields["otp_device"].widget.choices[0][0]
     wrong = f"{(int(_code(email)) + 1) % 1_000_000:06d}"
     response = client.post("/pharmacy/staff/verify/", {"otp_device": device, "otp_token": wrong, "next": "/accounts/profile/"})
     assert response.status_code == 200
@@ -49,7 +49,7 @@ def test_verify_page_does_not_redirect_off_site(client, demo_shop):
     email = "pharmacist@example.com"
     _login(client, email)
     page = client.get("/pharmacy/staff/verify/")
-    device = page.context["form"].fields["otp_device"].choices[0][0]
+    device = page.context["form"].fields["otp_device"].widget.choices[0][0]
     response = client.post("/pharmacy/staff/verify/", {"otp_device": device, "otp_token": _code(email),
                                                         "next": "https://evil.example/"})
     assert response["Location"] == "/dashboard/"
