@@ -33,7 +33,7 @@ class Context:
     ``programme``/``programme_version`` are the drug's programme and the version
     in force on the evaluation date in the programme's own time zone."""
 
-    __slots__ = ("facts", "config", "stage", "today", "programme", "programme_version", "_dates")
+    __slots__ = ("facts", "config", "stage", "today", "programme", "programme_version", "_dates", "_states")
 
     def __init__(self, facts: Facts, config: "Config") -> None:
         self.facts = facts
@@ -43,6 +43,23 @@ class Context:
         self.today = self.date_in(config.timezone)
         self.programme: "Programme | None" = None
         self.programme_version: "ProgrammeVersion | None" = None
+        self._states: frozenset[str] | None = None
+
+    @property
+    def states(self) -> frozenset[str]:
+        """States whose law may govern this fill: ship-to, the patient's, and
+        the pharmacy's resident (home) states. Where they differ, rules take
+        the strictest."""
+        found = self._states
+        if found is None:
+            facts = self.facts
+            found = set(facts.pharmacy.home_states)
+            if facts.ship_to_state:
+                found.add(facts.ship_to_state.upper())
+            if facts.patient is not None and facts.patient.state:
+                found.add(facts.patient.state.upper())
+            found = self._states = frozenset(found)
+        return found
 
     def date_in(self, tz_name: str) -> date:
         found = self._dates.get(tz_name)

@@ -218,14 +218,13 @@ class PharmacyFacts:
     certifications: tuple[Certification, ...] = ()
     online_controlled_registered: bool = False
 
+    #: States where the pharmacy holds a resident licence (derived, not a fact).
+    home_states: frozenset[str] = field(init=False, repr=False, compare=False, default=frozenset())
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "licences", tuple(self.licences))
         object.__setattr__(self, "certifications", tuple(self.certifications))
-
-    @property
-    def home_states(self) -> frozenset[str]:
-        """States where the pharmacy holds a resident licence."""
-        return frozenset(lic.state for lic in self.licences if lic.kind == RESIDENT)
+        object.__setattr__(self, "home_states", frozenset(lic.state for lic in self.licences if lic.kind == RESIDENT))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -40,17 +40,6 @@ def _labels(names) -> str:
     return ", ".join(ELEMENT_LABELS[n] for n in _ELEMENT_ORDER if n in names)
 
 
-def applicable_states(facts: Facts) -> set[str]:
-    """States whose law may govern a fill: ship-to, the patient's, and the
-    pharmacy's resident (home) states. Where they differ, the strictest wins."""
-    states = set(facts.pharmacy.home_states)
-    if facts.ship_to_state:
-        states.add(facts.ship_to_state.upper())
-    if facts.patient is not None and facts.patient.state:
-        states.add(facts.patient.state.upper())
-    return states
-
-
 # ---------------------------------------------------------------- 2.1
 
 REQUIRED_ELEMENTS = "rx.required-elements"
@@ -208,14 +197,15 @@ def date_of_issue_not_in_future(facts: Facts, ctx: Context) -> tuple[Finding, ..
 EXPIRY = "rx.expiry"
 
 
-def last_fill_day(facts: Facts, config) -> tuple[object, str] | None:
+def last_fill_day(facts: Facts, ctx: Context) -> tuple[object, str] | None:
     """The last day the prescription may be filled and why, or None if it
     does not expire. Federal C-III/IV 6 months; otherwise the per-state table
     (default per schedule class) for every applicable state, strictest wins."""
     written = facts.prescription.date_written
     cls = schedule_class(facts.drug.dea_schedule)
+    config = ctx.config
     table, default = config.expiry_by_state, config.expiry_default.get(cls)
-    states = applicable_states(facts)
+    states = ctx.states
     candidates = []
     for state in states:
         key = (cls, state)
@@ -248,7 +238,7 @@ def prescription_not_expired(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
     rx = facts.prescription
     if rx is None or rx.date_written is None:
         return NOTHING
-    last = last_fill_day(facts, ctx.config)
+    last = last_fill_day(facts, ctx)
     if last is None or ctx.today <= last[0]:
         return NOTHING
     return (
@@ -356,7 +346,7 @@ def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, .
         return NOTHING
     caps = ctx.config.controlled_days_supply_cap_by_state
     cap = None
-    for state in applicable_states(facts):
+    for state in ctx.states:
         limit = caps.get(state)
         if limit is not None and (cap is None or limit < cap[0]):
             cap = (limit, state)

@@ -207,6 +207,27 @@ def test_the_retired_clozapine_rems_no_longer_blocks(moment, blocked):
     assert "programme.registered" not in rule_ids(found)
 
 
+@pytest.mark.parametrize(
+    "certified, rda, expected",
+    [
+        (True, True, set()),
+        (True, False, {"clozapine.rda"}),
+        (False, True, {"clozapine.pharmacy-certified"}),
+    ],
+)
+def test_while_enforced_clozapine_needed_a_certified_pharmacy_and_an_rda(certified, rda, expected):
+    from compliance.core import Certification
+
+    cert = Certification(programme="clozapine", activated_on=date(2020, 1, 1), reactivation_due=None,
+                         responsible_pharmacist="Dana Whitfield, PharmD")
+    facts = dataclasses.replace(
+        clozapine_dispense(et(2025, 2, 20)),
+        pharmacy=pharmacy(certifications=(cert,) if certified else ()),
+        authorisation=Authorisation(programme="clozapine", number="RDA-1") if rda else None,
+    )
+    assert rule_ids(evaluate(facts), BLOCK) == expected
+
+
 def test_the_clozapine_programme_is_recorded_as_retired():
     version = get_programme("clozapine", date(2026, 3, 5))
     assert version.retired and "eliminated" in version.label
