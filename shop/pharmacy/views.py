@@ -23,6 +23,6 @@ def staff_verify(request):
     if request.method == "POST" and form.is_valid():
         otp_login(request, request.user.otp_device)
         return redirect(next_url)
-    has_device = len(form.fields["otp_device"].widget.choices) > 0
+    devices = [choice for choice in form.fields["otp_device"].widget.choices if choice[0]]
     return render(request, "pharmacy/staff_verify.html",
-                  {"form": form, "next": next_url, "has_device": has_device}, status=200)
+                  {"form": form, "next": next_url, "devices": devices})
