@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from .core import Config, DEFAULT_CONFIG, Facts, evaluate, fingerprint, passes
+from .core.context import local_date
 from .core.programmes import ipledge, programme as registered_programme
 from .core.serialise import findings_to_jsonable, to_jsonable
 from .models import ComplianceEvaluation
@@ -26,11 +27,8 @@ def compliance_config() -> Config:
     """The core configuration from Django settings: ``IPLEDGE_MOD_2026_EFFECTIVE``
     (date or ISO string; default 2026-08-08) and ``TIME_ZONE``."""
     effective = getattr(settings, "IPLEDGE_MOD_2026_EFFECTIVE", ipledge.MOD_2026_DEFAULT)
-    return dataclasses.replace(
-        DEFAULT_CONFIG,
-        effective_dates={**DEFAULT_CONFIG.effective_dates, ipledge.MOD_2026: _as_date(effective)},
-        timezone=getattr(settings, "TIME_ZONE", None) or DEFAULT_CONFIG.timezone,
-    )
+    config = ipledge.with_mod_2026_effective(_as_date(effective), DEFAULT_CONFIG)
+    return dataclasses.replace(config, timezone=getattr(settings, "TIME_ZONE", None) or config.timezone)
 
 
 def _config_record(facts: Facts, config: Config) -> dict:
@@ -38,8 +36,6 @@ def _config_record(facts: Facts, config: Config) -> dict:
     code = facts.drug.programme
     found = registered_programme(code) if code else None
     if found is not None:
-        from .core.context import local_date
-
         version = found.version_on(local_date(facts.moment, found.timezone), config)
         record["programme"] = {
             "code": code,

@@ -343,7 +343,8 @@ def test_the_version_in_force_is_chosen_by_the_evaluation_date(on, label):
 
 
 def test_the_effective_date_is_configuration():
-    later = dataclasses.replace(DEFAULT_CONFIG, effective_dates={ipledge.MOD_2026: date(2026, 11, 15)})
+    later = ipledge.with_mod_2026_effective(date(2026, 11, 15))
+    assert later.effective_dates == {ipledge.MOD_2026: date(2026, 11, 15)} and DEFAULT_CONFIG.effective_dates == {}
     facts = _cannot_rma_without_date(et(2026, 9, 1))
     assert passes(evaluate(facts))
     assert not passes(evaluate(facts, config=later))

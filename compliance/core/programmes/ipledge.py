@@ -51,6 +51,7 @@ Decisions where RULES.md is silent:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -199,6 +200,11 @@ _WINDOW_FOR_CANNOT = {CURRENT.label: True, MOD_2026_VERSION.label: False}
 _LOCKOUT = {CURRENT.label: FIRST_WINDOW_LOCKOUT_DAYS, MOD_2026_VERSION.label: None}
 
 PROGRAMME = register(Programme(code=CODE, name=NAME, timezone=TIMEZONE, versions=(CURRENT, MOD_2026_VERSION)))
+
+
+def with_mod_2026_effective(on: date, config: Config = DEFAULT_CONFIG) -> Config:
+    """``config`` with the 2026 modification in force from ``on`` (RULES.md 1.11)."""
+    return dataclasses.replace(config, effective_dates={**config.effective_dates, MOD_2026: on})
 
 
 def version_on(on: date, config: Config = DEFAULT_CONFIG) -> ProgrammeVersion:
