@@ -205,6 +205,7 @@ USE_TZ = True
 # --- Static and files ---------------------------------------------------------
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "shop" / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
@@ -355,3 +356,36 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="sk_test_localstripe")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="" if PRODUCTION else "http://127.0.0.1:8420")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="" if PRODUCTION else "whsec_local")
+
+# --- Prescriptions: uploads and virus scanning (issue 4, prescriptions/) -------
+# Each file at most 10 MB, a PDF at most 10 pages, images bounded in pixels. A
+# request over PRESCRIPTION_MAX_REQUEST_SIZE is refused (413) from its
+# Content-Length, before its body is read.
+PRESCRIPTION_MAX_FILE_SIZE = 10 * 1024 * 1024
+PRESCRIPTION_MAX_FILES = 10
+PRESCRIPTION_MAX_REQUEST_SIZE = 31 * 1024 * 1024
+PRESCRIPTION_MAX_PDF_PAGES = 10
+PRESCRIPTION_MAX_IMAGE_PIXELS = 50_000_000
+PRESCRIPTION_MAX_IMAGE_SIDE = 12_000
+# Proxies in front of Django whose X-Forwarded-For we trust, for the file-access log.
+PRESCRIPTION_TRUSTED_PROXY_COUNT = env.int("PRESCRIPTION_TRUSTED_PROXY_COUNT", default=0)
+# ClamAV daemon: a unix socket, or host and port. Unset in the demo: files are
+# then marked "not scanned: no virus scanner configured".
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_HOST = env.str("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=30.0)
+
+# --- Payments: Stripe calls and the authorisation-expiry job (shop/payments) ----
+# The SDK retries timeouts, connection errors and 5xx with the same idempotency key.
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    # Stripe cancels an uncaptured authorisation after 7 days: void it first,
+    # cancel the order and tell the customer (shop.payments.services.expire_authorisation).
+    "payments-void-expiring-authorisations": {
+        "task": "shop.payments.tasks.void_expiring_authorisations",
+        "schedule": 60 * 60,
+    },
+}
