@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# Browser tests inject axe-core from npm (when npm is there; they are skipped otherwise).
+node_modules/.package-lock.json: package-lock.json
+	@if command -v npm >/dev/null; then npm ci --silent --no-audit --no-fund; fi
+
 install: $(STAMP)
 
 demo: install
@@ -25,7 +29,7 @@ demo: install
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install
+test: install node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

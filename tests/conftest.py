@@ -8,21 +8,36 @@ real worker. Outside CI those are skipped when no broker is configured; CI sets
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from shop.celery import app as celery_app
 
 
+def _missing_for(marker: str) -> str | None:
+    """Why tests with this marker cannot run on this machine (None if they can)."""
+    if marker == "redis" and not os.environ.get("CELERY_BROKER_URL"):
+        return "needs CELERY_BROKER_URL (a real Redis); CI always sets it"
+    if marker == "e2e":
+        chromium = os.environ.get("RXSHOP_CHROMIUM", "/usr/bin/chromium")
+        if not os.path.exists(chromium):
+            return f"needs Chromium at {chromium} (apt-get install chromium); CI installs it"
+        if not (Path(__file__).parent.parent / "node_modules" / "axe-core").exists():
+            return "needs axe-core (npm ci); `make test` and CI install it"
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
-    if os.environ.get("CELERY_BROKER_URL"):
-        return
-    if os.environ.get("RXSHOP_REQUIRE_SERVICES") == "1":
-        raise pytest.UsageError("RXSHOP_REQUIRE_SERVICES=1 but CELERY_BROKER_URL is not set")
-    skip = pytest.mark.skip(reason="needs CELERY_BROKER_URL (a real Redis); CI always sets it")
-    for item in items:
-        if "redis" in item.keywords:
-            item.add_marker(skip)
+    for marker in ("redis", "e2e"):
+        reason = _missing_for(marker)
+        if reason is None:
+            continue
+        if os.environ.get("RXSHOP_REQUIRE_SERVICES") == "1":
+            raise pytest.UsageError(f"RXSHOP_REQUIRE_SERVICES=1 but {marker} tests cannot run: {reason}")
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(autouse=True)
@@ -69,3 +84,82 @@ def bob(demo_shop, django_user_model):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+# --- Stripe: a real localstripe process (shop/payments) ---------------------------
+
+LOCALSTRIPE_KEY = "sk_test_rxshop_tests"
+LOCALSTRIPE_WEBHOOK_SECRET = "whsec_rxshop_tests"
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_stripe_calls(settings):
+    """A test that reaches Stripe without asking for ``localstripe`` gets a refused
+    connection, never a demo server that happens to run on port 8420."""
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    settings.STRIPE_SECRET_KEY = LOCALSTRIPE_KEY
+    settings.STRIPE_WEBHOOK_SECRET = LOCALSTRIPE_WEBHOOK_SECRET
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    yield
+
+
+@pytest.fixture(scope="session")
+def localstripe_server(tmp_path_factory):
+    """localstripe bound to 127.0.0.1 on a free port for the whole session; its base URL."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    workdir = tmp_path_factory.mktemp("localstripe")
+    code = (
+        "from aiohttp import web; from localstripe.server import app; "
+        f"web.run_app(app, host='127.0.0.1', port={port}, print=None)"
+    )
+    log = open(workdir / "localstripe.log", "wb")
+    # TMPDIR: localstripe pickles its state to the temp folder after every write;
+    # keep that away from a demo server's file.
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "TMPDIR": str(workdir)},
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/v1/balance", timeout=1)
+        except urllib.error.HTTPError:
+            break  # 401 without a key: it answers
+        except (urllib.error.URLError, OSError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"localstripe did not start; see {workdir / 'localstripe.log'}")
+            time.sleep(0.1)
+        else:
+            break
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
+
+
+@pytest.fixture
+def localstripe(localstripe_server, settings, _no_stray_stripe_calls):
+    """Point rxshop at the session's localstripe, wiped clean for this test."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{localstripe_server}/_config/data", method="DELETE"), timeout=5)
+    settings.STRIPE_API_BASE = localstripe_server
+    settings.STRIPE_SECRET_KEY = LOCALSTRIPE_KEY
+    settings.STRIPE_WEBHOOK_SECRET = LOCALSTRIPE_WEBHOOK_SECRET
+    settings.STRIPE_MAX_NETWORK_RETRIES = 2
+    return localstripe_server

@@ -210,7 +210,7 @@ class Shots:
 
 @pytest.fixture
 def shots(request):
-    return Shots(request.node.name.removeprefix("test_"))
+    return Shots(request.node.originalname.removeprefix("test_"))
 
 
 def assert_accessible(page, label: str) -> None:
