@@ -1,2 +1,15 @@
+from django.urls import path
+
+from . import views
+
 app_name = "prescriptions"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.prescription_list, name="list"),
+    path("upload/product/<int:product_pk>/", views.upload_for_product, name="upload-for-product"),
+    path("upload/basket-line/<int:line_pk>/", views.upload_for_line, name="upload-for-line"),
+    path("attach/basket-line/<int:line_pk>/", views.attach_to_line, name="attach-to-line"),
+    path("files/<uuid:public_id>/", views.prescription_file, name="file"),
+    path("<uuid:public_id>/", views.prescription_detail, name="detail"),
+    path("<uuid:public_id>/answer/", views.answer_information_request, name="answer"),
+]

@@ -1,0 +1,387 @@
+"""Prescriptions: the patient, the prescription record, its files and its history.
+
+A ``Prescription`` moves through named states (``PrescriptionStatus``). The
+only code that changes ``status`` is ``prescriptions.services.transition_prescription``
+(STYLE.md 4): ``save()`` refuses a status change made anywhere else, and every
+change leaves one ``PrescriptionEvent``. Events and file-access records are
+append-only: they can be created, never changed or deleted (RULES.md 3.5).
+"""
+from __future__ import annotations
+
+import contextlib
+import uuid
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shop.pharmacy.states import US_STATES
+
+
+class PrescriptionStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    IN_REVIEW = "in_review", _("In review")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Expired")
+    USED_UP = "used_up", _("Used up")
+
+
+# What the customer sees for each state: a short label and what happens next.
+CUSTOMER_STATUS = {
+    PrescriptionStatus.SUBMITTED: (
+        _("Waiting for a pharmacist"),
+        _("We have your prescription. A licensed pharmacist will check it, usually within 4 business hours."),
+    ),
+    PrescriptionStatus.IN_REVIEW: (
+        _("A pharmacist is checking it"),
+        _("Nothing to do for now: we will e-mail you as soon as the pharmacist has finished."),
+    ),
+    PrescriptionStatus.INFO_REQUESTED: (
+        _("Our pharmacist has a question"),
+        _("Please answer the pharmacist's question below; the review continues once you have replied."),
+    ),
+    PrescriptionStatus.VERIFIED: (
+        _("Verified"),
+        _("You can pay for the medicine it covers. Your card is charged only when we dispense."),
+    ),
+    PrescriptionStatus.REJECTED: (
+        _("Not accepted"),
+        _("We cannot dispense against this prescription. Read the pharmacist's reason; you can upload a new prescription."),
+    ),
+    PrescriptionStatus.EXPIRED: (
+        _("Expired"),
+        _("This prescription can no longer be filled. Ask your prescriber for a new one and upload it."),
+    ),
+    PrescriptionStatus.USED_UP: (
+        _("All fills used"),
+        _("Every fill of this prescription has been dispensed. Ask your prescriber for a new one and upload it."),
+    ),
+}
+
+
+# --- The door for status changes ------------------------------------------------
+
+_status_door: ContextVar[bool] = ContextVar("prescription_status_door", default=False)
+
+
+@contextlib.contextmanager
+def _open_status_door():
+    """Used by ``prescriptions.services`` only: lets ``save()`` write a new status."""
+    token = _status_door.set(True)
+    try:
+        yield
+    finally:
+        _status_door.reset(token)
+
+
+class StatusChangeOutsideService(RuntimeError):
+    """A prescription's status was changed without ``transition_prescription``."""
+
+
+class AppendOnlyError(RuntimeError):
+    """An append-only record (event, access log) was changed or deleted."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only: they cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only: they cannot be deleted.")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are append-only: they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only: they cannot be deleted.")
+
+
+# --- Patient ------------------------------------------------------------------------
+
+
+class Patient(models.Model):
+    """The person a prescription is for: the account holder or someone they are responsible for."""
+
+    class Relationship(models.TextChoices):
+        SELF = "self", _("Me (the account holder)")
+        CHILD = "child", _("My child")
+        SPOUSE = "spouse", _("My spouse or partner")
+        DEPENDENT = "dependent", _("Another person I am legally responsible for")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patients",
+        help_text=_("The account holder who manages this patient's prescriptions."),
+    )
+    relationship = models.CharField(max_length=20, choices=Relationship.choices, default=Relationship.SELF)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    address_line1 = models.CharField(_("Address"), max_length=255)
+    address_line2 = models.CharField(_("Address (line 2)"), max_length=255, blank=True)
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=2, choices=sorted(US_STATES.items(), key=lambda kv: kv[1]))
+    postcode = models.CharField(_("ZIP code"), max_length=10)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("last_name", "first_name", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(relationship="self"), name="one_self_patient_per_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def address_text(self) -> str:
+        parts = [self.address_line1, self.address_line2, f"{self.city}, {self.state} {self.postcode}"]
+        return ", ".join(p for p in parts if p)
+
+
+# --- Prescription --------------------------------------------------------------------
+
+
+class Prescription(models.Model):
+    """A prescription as uploaded by a customer, and what it covers once verified.
+
+    It covers one drug (``product``: the drug and strength as sold, with
+    ``drug_name``/``strength`` kept as text), ``quantity`` dosage units per
+    fill, and ``refills_authorized`` refills (so ``1 + refills_authorized``
+    fills). The review workspace adds the transcription (prescriber NPI/DEA,
+    directions, days' supply, date written, programme data).
+    """
+
+    Status = PrescriptionStatus
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prescriptions",
+        help_text=_("The account that uploaded it and may use it."),
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="prescriptions")
+    product = models.ForeignKey(
+        "catalogue.Product", on_delete=models.PROTECT, related_name="prescriptions",
+        help_text=_("The medicine and strength as sold."),
+    )
+    drug_name = models.CharField(max_length=255)
+    strength = models.CharField(max_length=100, blank=True)
+    dosage_form = models.CharField(max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(help_text=_("Dosage units (capsules, tablets) per fill."))
+    refills_authorized = models.PositiveSmallIntegerField(default=0)
+    fills_used = models.PositiveSmallIntegerField(default=0)
+    expires_on = models.DateField(
+        null=True, blank=True, help_text=_("Last day it may be filled; set when it is verified."),
+    )
+
+    prescriber_name = models.CharField(max_length=200)
+    prescriber_phone = models.CharField(max_length=40)
+    prescriber_email = models.EmailField(blank=True)
+    prescriber_address = models.CharField(max_length=255, blank=True)
+
+    status = models.CharField(
+        max_length=20, choices=PrescriptionStatus.choices, default=PrescriptionStatus.SUBMITTED, db_index=True,
+    )
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    # The latest message of the pharmacy to the customer (a rejection reason, a
+    # question), copied from the event that set it so list pages need no join.
+    message_to_customer = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["customer", "product", "status"])]
+        permissions = [
+            ("review_prescription", "Can review prescriptions (claim, verify, reject, ask the customer)"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Prescription {self.reference}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._status_on_record = instance.__dict__.get("status")
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._status_on_record = self.__dict__.get("status")
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            changed = True
+        else:
+            changed = "status" in self.__dict__ and self.status != getattr(self, "_status_on_record", self.status)
+        if changed and not _status_door.get():
+            raise StatusChangeOutsideService(
+                "A prescription's status changes only through prescriptions.services.transition_prescription "
+                "(and it is created only by submit_prescription)."
+            )
+        super().save(*args, **kwargs)
+        self._status_on_record = self.status
+
+    @property
+    def reference(self) -> str:
+        """A short reference for the customer and the pharmacist (not used in URLs)."""
+        return f"RX-{self.public_id.hex[:8].upper()}"
+
+    @property
+    def fills_allowed(self) -> int:
+        return 1 + self.refills_authorized
+
+    @property
+    def fills_remaining(self) -> int:
+        return max(self.fills_allowed - self.fills_used, 0)
+
+    @property
+    def customer_status(self) -> str:
+        return CUSTOMER_STATUS[PrescriptionStatus(self.status)][0]
+
+    @property
+    def customer_next_step(self) -> str:
+        return CUSTOMER_STATUS[PrescriptionStatus(self.status)][1]
+
+    @property
+    def is_open(self) -> bool:
+        """Still on its way to a pharmacist's decision."""
+        return self.status in {
+            PrescriptionStatus.SUBMITTED, PrescriptionStatus.IN_REVIEW, PrescriptionStatus.INFO_REQUESTED,
+        }
+
+
+class PrescriptionEvent(AppendOnlyModel):
+    """One status change of a prescription: who, when, from, to, why. Append-only."""
+
+    class ActorRole(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        PHARMACY = "pharmacy", _("Pharmacy staff")
+        SYSTEM = "system", _("System")
+
+    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="prescription_events", help_text=_("Empty for the system (scheduled jobs)."),
+    )
+    actor_role = models.CharField(max_length=20, choices=ActorRole.choices)
+    actor_name = models.CharField(max_length=255, blank=True, help_text=_("The actor's name at the time."))
+    from_status = models.CharField(max_length=20, choices=PrescriptionStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=PrescriptionStatus.choices)
+    reason_code = models.CharField(max_length=50, blank=True)
+    reason = models.TextField(blank=True, help_text=_("For the pharmacy's records; not shown to the customer."))
+    message_to_customer = models.TextField(blank=True)
+    message_from_customer = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.prescription_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+# --- Files ---------------------------------------------------------------------------
+
+
+def private_storage():
+    """The private storage, looked up on each use (tests swap it per test)."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class ScanStatus(models.TextChoices):
+    PENDING = "pending", _("Pending virus scan")
+    CLEAN = "clean", _("Scanned: clean")
+    INFECTED = "infected", _("Virus found: file removed")
+    NOT_SCANNED = "not_scanned", _("Not scanned: no virus scanner configured")
+
+
+class PrescriptionFile(models.Model):
+    """One uploaded file (a page or pages) of a prescription, in private storage."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        JPEG = "jpeg", "JPEG"
+        PNG = "png", "PNG"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="files")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prescription_files",
+    )
+    # The name in ``storages["private"]``: a random uuid, never the customer's
+    # file name. Kept as text, not a FileField, so that nothing can ever ask the
+    # storage for a URL; empty once the file has been removed (virus found).
+    stored_name = models.CharField(max_length=255, blank=True)
+    original_name = models.CharField(max_length=255, blank=True, help_text=_("As uploaded; text only."))
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(help_text=_("Bytes stored."))
+    page_count = models.PositiveSmallIntegerField(default=1)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, help_text=_("SHA-256 of the file as uploaded."))
+    stored_sha256 = models.CharField(max_length=64, help_text=_("SHA-256 of the bytes stored."))
+    scan_status = models.CharField(max_length=20, choices=ScanStatus.choices)
+    scan_detail = models.CharField(max_length=255, blank=True)
+    scanned_at = models.DateTimeField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("uploaded_at", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "sha256"], name="one_copy_of_a_file_per_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name or self.public_id} ({self.get_kind_display()})"
+
+    @property
+    def is_servable(self) -> bool:
+        return bool(self.stored_name) and self.scan_status in {ScanStatus.CLEAN, ScanStatus.NOT_SCANNED}
+
+    @property
+    def download_name(self) -> str:
+        """A safe file name for Content-Disposition (never the customer's file name)."""
+        extension = {"pdf": "pdf", "jpeg": "jpg", "png": "png"}[self.kind]
+        return f"prescription-{self.public_id.hex[:8]}.{extension}"
+
+
+class PrescriptionFileAccess(AppendOnlyModel):
+    """A member of pharmacy staff opened a prescription file. Append-only (RULES.md 3.5)."""
+
+    file = models.ForeignKey(PrescriptionFile, on_delete=models.PROTECT, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prescription_file_accesses")
+    accessed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ("-accessed_at", "-id")
+        verbose_name_plural = "prescription file accesses"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} opened {self.file_id} at {self.accessed_at:%Y-%m-%d %H:%M}"

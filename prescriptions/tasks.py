@@ -1,0 +1,134 @@
+"""Background work for prescriptions. Tasks take ids, load, call a service,
+and are safe to run twice (STYLE.md 6)."""
+from __future__ import annotations
+
+import logging
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.sites.models import Site
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from shop.pharmacy.notifications import send_once
+
+from . import clamav, services
+from .models import PrescriptionEvent, PrescriptionFile, ScanStatus, private_storage
+
+logger = logging.getLogger(__name__)
+
+RETRYABLE_MAIL = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
+RETRYABLE_SCAN = (ConnectionError, TimeoutError, OSError)
+
+
+def _site_url(path: str) -> str:
+    domain = Site.objects.get_current().domain
+    scheme = "https" if getattr(settings, "PRODUCTION", False) else "http"
+    return f"{scheme}://{domain}{path}"
+
+
+@shared_task(acks_late=True, autoretry_for=RETRYABLE_MAIL, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+def send_prescription_status_email(event_id: int) -> bool:
+    """Tell the customer their prescription changed state; once per event.
+
+    The e-mail names no drug and no patient (HIPAA minimum necessary): it says
+    what happened and links to "My prescriptions", where the details are.
+    """
+    event = PrescriptionEvent.objects.select_related("prescription__customer").get(pk=event_id)
+    prescription = event.prescription
+    customer = prescription.customer
+    if not customer.email:
+        return False
+
+    def send() -> None:
+        context = {
+            "customer": customer,
+            "event": event,
+            "prescription": prescription,
+            "status_label": event.get_to_status_display(),
+            "customer_status": prescription.customer_status if prescription.status == event.to_status else "",
+            "url": _site_url(reverse("prescriptions:detail", kwargs={"public_id": prescription.public_id})),
+            "pharmacy": settings.RXSHOP_PHARMACY,
+        }
+        subject = render_to_string("prescriptions/email/status_changed_subject.txt", context).strip()
+        body = render_to_string("prescriptions/email/status_changed_body.txt", context)
+        send_mail(subject, body, None, [customer.email])
+
+    return send_once(f"prescription-event:{event.pk}", send)
+
+
+@shared_task(acks_late=True, autoretry_for=RETRYABLE_MAIL, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+def send_file_removed_email(file_id: int) -> bool:
+    """Tell the customer a file was removed because a virus was found in it; once."""
+    prescription_file = PrescriptionFile.objects.select_related("prescription__customer").get(pk=file_id)
+    prescription = prescription_file.prescription
+    customer = prescription.customer
+    if not customer.email:
+        return False
+
+    def send() -> None:
+        context = {
+            "customer": customer,
+            "file": prescription_file,
+            "prescription": prescription,
+            "url": _site_url(reverse("prescriptions:detail", kwargs={"public_id": prescription.public_id})),
+            "pharmacy": settings.RXSHOP_PHARMACY,
+        }
+        subject = render_to_string("prescriptions/email/file_removed_subject.txt", context).strip()
+        body = render_to_string("prescriptions/email/file_removed_body.txt", context)
+        send_mail(subject, body, None, [customer.email])
+
+    return send_once(f"prescription-file-removed:{prescription_file.pk}", send)
+
+
+@shared_task(acks_late=True, autoretry_for=RETRYABLE_SCAN, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+def scan_prescription_file(file_id: int) -> str:
+    """Stream a stored file to clamd and record the verdict.
+
+    Until clamd answers, the file stays "pending scan" and cannot be opened;
+    an unreachable scanner makes the task retry (with backoff).
+    """
+    prescription_file = PrescriptionFile.objects.get(pk=file_id)
+    if prescription_file.scan_status != ScanStatus.PENDING:
+        return prescription_file.scan_status
+    if not clamav.scanner_configured():
+        services.record_scan_problem(prescription_file=prescription_file,
+                                     detail="waiting: no virus scanner configured any more")
+        return prescription_file.scan_status
+
+    if not prescription_file.stored_name or not private_storage().exists(prescription_file.stored_name):
+        services.record_scan_problem(prescription_file=prescription_file, detail="stored file is missing")
+        logger.error("Prescription file %s has no stored bytes to scan", file_id)
+        return ScanStatus.PENDING
+
+    def chunks():
+        with private_storage().open(prescription_file.stored_name, "rb") as handle:
+            while True:
+                block = handle.read(clamav.CHUNK_SIZE)
+                if not block:
+                    return
+                yield block
+
+    try:
+        result = clamav.instream(chunks())
+    except clamav.ScannerError as error:
+        services.record_scan_problem(prescription_file=prescription_file,
+                                     detail=f"scanner error at {timezone.now():%Y-%m-%d %H:%M}: {error}")
+        logger.error("clamd gave no verdict for prescription file %s: %s", file_id, error)
+        return ScanStatus.PENDING
+    updated = services.record_scan_result(
+        prescription_file=prescription_file,
+        infected=result.infected,
+        signature=result.signature,
+        detail=f"clamd: {result.reply}",
+    )
+    return updated.scan_status
+
+
+@shared_task(acks_late=True)
+def expire_prescriptions() -> int:
+    """Daily: verified prescriptions past their last fill date become expired."""
+    return services.expire_prescriptions(today=timezone.localdate())

@@ -1,0 +1,260 @@
+"""Safe to accept: the file's content decides, every bad kind is refused with
+a clear message, and a refused upload stores nothing (issue 4 §2)."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core import mail
+from PIL import Image
+
+from prescriptions.models import Prescription, PrescriptionFile, ScanStatus, private_storage
+from prescriptions.uploads import Limits, UploadRefused, inspect_bytes
+from tests.factories import add_to_basket, product
+
+from . import files
+from .conftest import form_data, stored_files, unique_pdf, upload
+
+pytestmark = pytest.mark.django_db
+
+MB = 1024 * 1024
+
+
+def upload_url(upc="RX-ISO-20"):
+    return f"/prescriptions/upload/product/{product(upc).pk}/"
+
+
+def post_upload(client, *uploads, upc="RX-ISO-20", **overrides):
+    return client.post(upload_url(upc), {**form_data(**overrides), "files": list(uploads)})
+
+
+def assert_nothing_stored(private_dir):
+    assert stored_files(private_dir) == []
+    assert PrescriptionFile.objects.count() == 0
+    assert Prescription.objects.count() == 0
+
+
+BAD_FILES = [
+    pytest.param("prescription.pdf", b"%PDF-1.7\nThis is just text pretending to be a PDF.\n",
+                 "cannot be read as one", id="fake-pdf-with-pdf-name"),
+    pytest.param("scan.pdf", b"Just some notes, no PDF at all", "is not a PDF, a JPEG photo or a PNG image",
+                 id="text-with-pdf-name"),
+    pytest.param("photo.png", files.fake_exe(), "is a Windows program", id="exe-renamed-png"),
+    pytest.param("prescription.pdf", files.html_page(), "web page", id="html"),
+    pytest.param("prescription.png", files.svg_image(), "SVG", id="svg"),
+    pytest.param("prescription.pdf", files.encrypted_pdf(), "password-protected", id="encrypted-pdf"),
+    pytest.param("prescription.pdf", files.javascript_pdf(), "contains JavaScript", id="pdf-with-javascript"),
+    pytest.param("prescription.pdf", files.javascript_in_object_stream_pdf(), "contains",
+                 id="pdf-with-javascript-in-object-stream"),
+    pytest.param("prescription.pdf", files.embedded_file_pdf(), "embedded or attached files", id="pdf-with-embedded-file"),
+    pytest.param("photo.jpg", files.jpeg_zip_polyglot(), "ZIP archive hidden inside", id="jpeg-zip-polyglot"),
+    pytest.param("photo.png", files.png() + b"<html><script>alert(1)</script></html>",
+                 "web page or script code hidden inside", id="png-html-polyglot"),
+    pytest.param("prescription.pdf", files.pdf(11), "has 11 pages", id="eleven-page-pdf"),
+    pytest.param("photo.png", files.decompression_bomb_png(), "too large in pixels", id="decompression-bomb-png"),
+    pytest.param("archive.pdf", files.zip_archive(), "ZIP archive", id="zip-renamed-pdf"),
+]
+
+
+@pytest.mark.parametrize("name, data, message", BAD_FILES)
+def test_each_kind_of_bad_file_is_refused_with_its_message_and_nothing_is_stored(
+    alice_client, private_dir, name, data, message
+):
+    response = post_upload(alice_client, upload(name, data))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html, html[html.find("alert-danger"):][:2000]
+    assert_nothing_stored(private_dir)
+
+
+def test_file_over_10_mb_is_refused_while_it_streams_and_nothing_is_stored(alice_client, private_dir):
+    big = files.oversized_pdf(10 * MB + 1)
+    response = post_upload(alice_client, upload("big-scan.pdf", big))
+    assert response.status_code == 200
+    assert "“big-scan.pdf” is larger than 10.0\xa0MB" in response.content.decode()
+    assert_nothing_stored(private_dir)
+
+
+def test_one_bad_file_among_good_ones_refuses_the_whole_upload(alice_client, private_dir):
+    response = post_upload(alice_client, upload("page1.pdf", unique_pdf()), upload("page2.png", files.fake_exe()))
+    assert "“page2.png” is a Windows program" in response.content.decode()
+    assert_nothing_stored(private_dir)
+
+
+def test_oversized_request_is_refused_with_413_before_its_body_is_read(alice_client, private_dir, settings):
+    settings.PRESCRIPTION_MAX_REQUEST_SIZE = 1 * MB
+    response = post_upload(alice_client, upload("a.pdf", unique_pdf()), upload("b.pdf", files.oversized_pdf(2 * MB)))
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
+    request = response.wsgi_request
+    assert not hasattr(request, "_files") and not hasattr(request, "_post"), "the body must not have been parsed"
+    assert_nothing_stored(private_dir)
+
+
+def test_oversized_request_is_refused_at_the_real_limit(alice_client, private_dir):
+    chunks = [upload(f"part{i}.pdf", files.oversized_pdf(8 * MB)) for i in range(4)]  # 32 MB > 31 MB
+    response = post_upload(alice_client, *chunks)
+    assert response.status_code == 413
+    assert_nothing_stored(private_dir)
+
+
+def test_type_is_decided_by_content_not_by_name_or_content_type(alice_client, private_dir):
+    response = post_upload(alice_client, upload("holiday.exe", files.png(), content_type="application/x-msdownload"))
+    assert response.status_code == 302
+    stored = PrescriptionFile.objects.get()
+    assert stored.kind == "png" and stored.content_type == "image/png"
+    assert stored.original_name == "holiday.exe"
+
+
+def test_good_pdf_is_stored_privately_under_a_random_name_with_its_sha256(alice_client, private_dir):
+    import hashlib
+
+    data = unique_pdf(pages=3)
+    response = post_upload(alice_client, upload("../../My Rx (Dr Smith).pdf", data))
+    assert response.status_code == 302
+    stored = PrescriptionFile.objects.get()
+    assert stored.original_name == "My Rx (Dr Smith).pdf"
+    assert "Smith" not in stored.stored_name and stored.stored_name.endswith(".pdf")
+    assert stored.sha256 == hashlib.sha256(data).hexdigest() == stored.stored_sha256
+    assert stored.page_count == 3
+    with private_storage().open(stored.stored_name, "rb") as handle:
+        assert handle.read() == data
+    assert [p.name for p in stored_files(private_dir)] == [stored.stored_name.split("/")[-1]]
+    assert stored.scan_status == ScanStatus.NOT_SCANNED
+    assert stored.get_scan_status_display() == "Not scanned: no virus scanner configured"
+
+
+def test_several_files_make_one_prescription(alice_client):
+    response = post_upload(alice_client, upload("page1.pdf", unique_pdf()), upload("page2.jpg", files.jpeg(), "image/jpeg"))
+    assert response.status_code == 302
+    prescription = Prescription.objects.get()
+    assert sorted(f.kind for f in prescription.files.all()) == ["jpeg", "pdf"]
+
+
+def test_stored_jpeg_has_no_exif_or_gps_left(alice_client):
+    original = files.jpeg_with_gps()
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825), "the test photo must carry GPS data"
+    response = post_upload(alice_client, upload("photo.jpg", original, "image/jpeg"))
+    assert response.status_code == 302
+    stored = PrescriptionFile.objects.get()
+    with private_storage().open(stored.stored_name, "rb") as handle:
+        data = handle.read()
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG" and image.size == (80, 60)
+    assert dict(image.getexif()) == {}
+    assert not image.getexif().get_ifd(0x8825)
+    assert b"Exif" not in data and b"PhoneMaker" not in data and b"taken at home" not in data
+    assert "exif" not in image.info and "comment" not in image.info
+
+
+def test_reupload_of_the_same_file_is_recognised_and_not_stored_twice(alice_client, private_dir):
+    data = unique_pdf()
+    first = post_upload(alice_client, upload("rx.pdf", data))
+    assert first.status_code == 302
+    prescription = Prescription.objects.get()
+    second = post_upload(alice_client, upload("rx-again.pdf", data))
+    html = second.content.decode()
+    assert second.status_code == 200
+    assert "is already on file with prescription" in html and prescription.reference in html
+    assert f"/prescriptions/{prescription.public_id}/" in html
+    assert Prescription.objects.count() == 1 and PrescriptionFile.objects.count() == 1
+    assert len(stored_files(private_dir)) == 1
+
+
+def test_same_file_from_another_customer_is_a_separate_upload(alice_client, client, bob):
+    data = unique_pdf()
+    assert post_upload(alice_client, upload("rx.pdf", data)).status_code == 302
+    client.force_login(bob)
+    assert post_upload(client, upload("rx.pdf", data), first_name="Bob", last_name="Okafor").status_code == 302
+    assert PrescriptionFile.objects.count() == 2
+
+
+def test_upload_needs_the_patient_and_prescriber_details(alice_client, private_dir):
+    response = post_upload(alice_client, upload("rx.pdf", unique_pdf()), first_name="", prescriber_name="")
+    form = response.context["form"]
+    assert "first_name" in form.errors and "prescriber_name" in form.errors
+    assert_nothing_stored(private_dir)
+
+
+def test_upload_page_requires_login(client, demo_shop):
+    response = client.get(upload_url())
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_upload_from_the_product_page_puts_the_medicine_in_the_basket_with_its_prescription(alice_client, alice):
+    from oscar.core.loading import get_model
+
+    response = post_upload(alice_client, upload("rx.pdf", unique_pdf()), add_to_basket="on")
+    assert response.status_code == 302 and response["Location"] == "/basket/"
+    line = get_model("basket", "Line").objects.get(basket__owner=alice)
+    assert line.product.upc == "RX-ISO-20" and line.prescription == Prescription.objects.get()
+
+
+def test_upload_from_the_product_page_links_the_line_already_in_the_basket(alice_client, alice):
+    from oscar.core.loading import get_model
+
+    add_to_basket(alice_client, "RX-ISO-20")
+    post_upload(alice_client, upload("rx.pdf", unique_pdf()), add_to_basket="on")
+    line = get_model("basket", "Line").objects.get(basket__owner=alice)
+    assert line.quantity == 1 and line.prescription == Prescription.objects.get()
+
+
+def test_otc_product_has_no_upload_page(alice_client):
+    assert alice_client.get(upload_url("OTC-LIPBALM")).status_code == 404
+
+
+def test_controlled_substance_upload_is_refused(alice_client):
+    response = alice_client.get(upload_url("RX-TRAM-50"))
+    assert response.status_code == 302
+
+
+def test_customer_gets_the_received_email(alice_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_upload(alice_client, upload("rx.pdf", unique_pdf()))
+    prescription = Prescription.objects.get()
+    assert len(mail.outbox) == 1
+    assert prescription.reference in mail.outbox[0].subject
+    assert "Isotretinoin" not in mail.outbox[0].body  # no drug names in e-mail
+
+
+# --- The inspection itself, without HTTP -------------------------------------------------
+
+
+def test_hex_escaped_javascript_name_in_a_pdf_is_still_found():
+    data = files.javascript_pdf().replace(b"/JavaScript", b"/J#61vaScript")
+    with pytest.raises(UploadRefused) as refused:
+        inspect_bytes(data, original_name="x.pdf")
+    assert refused.value.code == "pdf_javascript"
+
+
+def test_pdf_open_action_that_only_shows_a_page_is_accepted():
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    writer.open_destination = writer.pages[0]
+    out = io.BytesIO()
+    writer.write(out)
+    assert b"/OpenAction" in out.getvalue()
+    assert inspect_bytes(out.getvalue(), original_name="x.pdf").page_count == 1
+
+
+def test_ten_page_pdf_is_accepted():
+    assert inspect_bytes(files.pdf(10), original_name="x.pdf").page_count == 10
+
+
+def test_image_limits_are_settings(settings):
+    settings.PRESCRIPTION_MAX_IMAGE_SIDE = 50
+    with pytest.raises(UploadRefused) as refused:
+        inspect_bytes(files.png(size=(51, 10)), original_name="wide.png", limits=Limits.from_settings())
+    assert refused.value.code == "image_too_large"
+
+
+def test_empty_file_is_refused():
+    with pytest.raises(UploadRefused, match="is empty"):
+        inspect_bytes(b"", original_name="nothing.pdf")
+
+
+def test_heic_photo_gets_a_helpful_message():
+    with pytest.raises(UploadRefused, match="HEIC"):
+        inspect_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", original_name="IMG_0001.HEIC")
