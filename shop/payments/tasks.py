@@ -1,0 +1,37 @@
+"""Background payment work. Tasks take ids, call a service, and are safe to run twice."""
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+from .exceptions import PaymentGatewayUnavailable
+
+
+@shared_task(acks_late=True)
+def void_expiring_authorisations() -> int:
+    """Beat, hourly: queue a void for each authorisation Stripe would soon cancel by itself,
+    and a release for each card hold of an abandoned checkout. Returns how many orders expire."""
+    ids = list(services.authorisations_due_to_expire().values_list("pk", flat=True))
+    for authorisation_id in ids:
+        expire_authorisation.delay(authorisation_id)
+    for authorisation_id in services.abandoned_checkout_authorisations().values_list("pk", flat=True):
+        release_abandoned_authorisation.delay(authorisation_id)
+    return len(ids)
+
+
+@shared_task(
+    acks_late=True, autoretry_for=(PaymentGatewayUnavailable,), retry_backoff=True,
+    retry_backoff_max=600, max_retries=5,
+)
+def expire_authorisation(authorisation_id: int) -> bool:
+    """Void one expiring authorisation, cancel its order, e-mail the customer once."""
+    return services.expire_authorisation(authorisation_id=authorisation_id)
+
+
+@shared_task(
+    acks_late=True, autoretry_for=(PaymentGatewayUnavailable,), retry_backoff=True,
+    retry_backoff_max=600, max_retries=5,
+)
+def release_abandoned_authorisation(authorisation_id: int) -> bool:
+    """Cancel the card hold of a checkout that never became an order."""
+    return services.release_abandoned_authorisation(authorisation_id=authorisation_id)
