@@ -7,6 +7,7 @@ app_name = "pharmacy"
 
 urlpatterns = [
     path("contact/", TemplateView.as_view(template_name="pharmacy/contact.html"), name="contact"),
+    path("basket/buy-other-items-now/", views.buy_other_items_now, name="buy-other-items-now"),
     path("staff/verify/", views.staff_verify, name="staff-verify"),
     path("policies/", TemplateView.as_view(template_name="pharmacy/policies.html"), name="policies"),
 ]

@@ -1,13 +1,30 @@
 """The pharmacy's own pages: staff second-factor verification."""
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.forms import OTPTokenForm
 
+from .basket import save_blocked_prescription_lines_for_later
 from .staff import has_second_factor, is_staff_member
+
+
+@require_POST
+@login_required
+def buy_other_items_now(request):
+    """Move the prescription items that cannot be bought yet to "saved for later"."""
+    moved = save_blocked_prescription_lines_for_later(basket=request.basket, user=request.user)
+    if moved:
+        messages.info(request, ngettext(
+            "We moved %(n)d prescription item to “Saved for later”; it will be there when your prescription is verified.",
+            "We moved %(n)d prescription items to “Saved for later”; they will be there when your prescriptions are verified.",
+            moved) % {"n": moved})
+    return redirect("basket:summary")
 
 
 @login_required
