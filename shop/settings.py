@@ -389,3 +389,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
     },
 }
+
+# --- Transactional outbox (shop.pharmacy.outbox) -------------------------------------
+# Tasks are written to the database with the change that caused them; this job
+# sends whatever the broker could not take at the time.
+CELERY_BEAT_SCHEDULE["outbox-relay"] = {"task": "shop.pharmacy.tasks.relay_outbox", "schedule": 60}

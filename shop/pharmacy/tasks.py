@@ -37,3 +37,11 @@ def send_order_placed_email(order_id: int) -> bool:
         OrderDispatcher(logger=logger).send_order_placed_email_for_user(order, context)
 
     return send_once(f"order-placed:{order.pk}", send)
+
+
+@shared_task(acks_late=True)
+def relay_outbox() -> int:
+    """Beat job: send the outbox messages the broker could not take at the time."""
+    from .outbox import relay_pending
+
+    return relay_pending()

@@ -1,11 +1,15 @@
-"""Order placement: e-mails go through Celery after the order is committed."""
-from django.db import transaction
+"""Order placement: e-mails go through Celery (via the outbox) once the order is committed."""
 from oscar.apps.checkout.mixins import OrderPlacementMixin as OscarOrderPlacementMixin
 
-from shop.pharmacy import tasks
+from shop.payments.services import initial_order_status
+from shop.pharmacy import outbox, tasks
 
 
 class OrderPlacementMixin(OscarOrderPlacementMixin):
     def send_order_placed_email(self, order):
-        order_id = order.pk
-        transaction.on_commit(lambda: tasks.send_order_placed_email.delay(order_id))
+        outbox.enqueue(tasks.send_order_placed_email, order.pk)
+
+    def get_initial_order_status(self, basket):
+        """Money follows the medicine: a prescription line waits for the pharmacist
+        ("Awaiting dispense"), an over-the-counter order waits for shipping."""
+        return initial_order_status(basket)
