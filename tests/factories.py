@@ -27,15 +27,33 @@ US_ADDRESS = {
 }
 
 
-def checkout_to_preview(client, address: dict | None = None):
-    """Walk the checkout up to the preview page; returns the last response."""
+def checkout_to_preview(client, address: dict | None = None, card: str | None = "visa"):
+    """Walk the checkout up to the preview page; returns the last response.
+
+    ``card`` is the test card chosen on the payment page (the local test
+    server's chooser): "visa" authorises, "declined" is declined by the bank,
+    "3ds" asks for 3-D Secure. ``None`` chooses no card.
+    """
     client.get("/checkout/")
     response = client.post("/checkout/shipping-address/", {**US_ADDRESS, **(address or {})})
     assert response.status_code == 302, getattr(response, "context", {}) and response.context["form"].errors
     client.get("/checkout/shipping-method/", follow=True)
     client.get("/checkout/payment-method/", follow=True)
+    if card is not None:
+        response = choose_test_card(client, card)
+        assert response.status_code == 302 and response["Location"] == "/checkout/preview/", response
     return client.get("/checkout/preview/", follow=True)
+
+
+def choose_test_card(client, card: str):
+    """Submit the payment page with one of the test cards."""
+    return client.post("/checkout/preview/", {"test_card": card})
 
 
 def place_order(client):
     return client.post("/checkout/preview/", {"action": "place_order"})
+
+
+def answer_3d_secure(client, outcome: str):
+    """On the 3-D Secure page: "success", "fail" or "cancel"."""
+    return client.post("/stripe/authenticate/", {"outcome": outcome})

@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from oscar.core.loading import get_model
 
+from shop.payments.models import PaymentAuthorisation
 from tests.factories import add_to_basket, checkout_to_preview, place_order
 
 Order = get_model("order", "Order")
@@ -44,6 +45,7 @@ def test_direct_post_to_place_order_with_a_prescription_item_places_nothing(alic
     response = place_order(alice_client)
     assert response.status_code == 302 and response["Location"] == "/basket/"
     assert Order.objects.count() == 0
+    assert PaymentAuthorisation.objects.count() == 0, "no card may be authorised for it either"
 
 
 def test_basket_edited_after_the_checks_is_refused_at_place_order(alice_client):
@@ -54,9 +56,12 @@ def test_basket_edited_after_the_checks_is_refused_at_place_order(alice_client):
     response = place_order(alice_client)
     assert response.status_code == 302 and response["Location"] == "/basket/"
     assert Order.objects.count() == 0
+    assert PaymentAuthorisation.objects.count() == 0, "refused before the card is touched"
 
 
-def test_otc_only_order_goes_through_and_its_email_is_sent_through_celery(alice_client, django_capture_on_commit_callbacks):
+def test_otc_only_order_goes_through_and_its_email_is_sent_through_celery(
+    alice_client, localstripe, django_capture_on_commit_callbacks,
+):
     add_to_basket(alice_client, "OTC-LIPBALM", quantity=2)
     add_to_basket(alice_client, "OTC-SPF50")
     checkout_to_preview(alice_client)
@@ -66,13 +71,15 @@ def test_otc_only_order_goes_through_and_its_email_is_sent_through_celery(alice_
     order = Order.objects.get()
     assert order.user.email == "alice@example.com"
     assert order.shipping_address.state == "NY"
+    assert order.status == "Awaiting shipment"
+    assert order.payment_authorisations.get().state == PaymentAuthorisation.State.AUTHORISED
     assert callbacks, "the e-mail must be enqueued on commit, not during the request"
     assert len(mail.outbox) == 1
     assert order.number in mail.outbox[0].subject + mail.outbox[0].body
     assert mail.outbox[0].to == ["alice@example.com"]
 
 
-def test_order_email_task_sends_once_when_delivered_twice(alice_client, django_capture_on_commit_callbacks):
+def test_order_email_task_sends_once_when_delivered_twice(alice_client, localstripe, django_capture_on_commit_callbacks):
     from shop.pharmacy.tasks import send_order_placed_email
 
     add_to_basket(alice_client, "OTC-LIPBALM")
@@ -93,3 +100,4 @@ def test_shipping_address_state_must_be_a_us_state(alice_client):
     })
     assert response.status_code == 200
     assert "state" in response.context["form"].errors
+
