@@ -35,6 +35,7 @@ from django.utils import timezone
 from oscar.core.loading import get_class, get_model
 
 from shop.pharmacy.drugs import requires_prescription
+from shop.pharmacy import outbox
 from shop.pharmacy.notifications import send_once
 
 from . import cards
@@ -623,13 +624,17 @@ def expire_authorisation(*, authorisation_id: int, now=None) -> bool:
             reason="The card authorisation was about to expire before the order could be dispensed or shipped.",
         )
         if problem is None:
-            transaction.on_commit(lambda: _send_authorisation_expired_email(order_id))
+            from . import tasks  # tasks import this module
+
+            # Through the outbox: the e-mail task exists exactly when the void is committed.
+            outbox.enqueue(tasks.send_authorisation_expired_email, order_id)
     if problem is not None:
         raise problem
     return True
 
 
-def _send_authorisation_expired_email(order_id: int) -> bool:
+def send_authorisation_expired_email(*, order_id: int) -> bool:
+    """Tell the customer their order was cancelled because the card hold expired; once."""
     order = Order.objects.select_related("user").get(pk=order_id)
     email = order.email
     if not email:

@@ -1,10 +1,14 @@
 """Background payment work. Tasks take ids, call a service, and are safe to run twice."""
 from __future__ import annotations
 
+import smtplib
+
 from celery import shared_task
 
 from . import services
 from .exceptions import PaymentGatewayUnavailable
+
+MAIL_RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
 
 @shared_task(acks_late=True)
@@ -35,3 +39,11 @@ def expire_authorisation(authorisation_id: int) -> bool:
 def release_abandoned_authorisation(authorisation_id: int) -> bool:
     """Cancel the card hold of a checkout that never became an order."""
     return services.release_abandoned_authorisation(authorisation_id=authorisation_id)
+
+
+@shared_task(
+    acks_late=True, autoretry_for=MAIL_RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10,
+)
+def send_authorisation_expired_email(order_id: int) -> bool:
+    """The "your order was cancelled, no money was taken" e-mail; sent once even if delivered twice."""
+    return services.send_authorisation_expired_email(order_id=order_id)

@@ -218,3 +218,18 @@ def test_order_placement_failing_after_authorisation_voids_the_intent(alice_clie
     assert authorisation.state == State.VOIDED
     assert stripe_v1.payment_intents.retrieve(authorisation.intent_id).status == "canceled"
     assert open_basket(alice).num_items == 1
+
+
+def test_coming_back_to_an_expired_3d_secure_page_gives_the_basket_back(alice_client, alice, localstripe):
+    add_to_basket(alice_client, "OTC-SPF50")
+    checkout_to_preview(alice_client, card="3ds")
+    place_order(alice_client)
+    authorisation = PaymentAuthorisation.objects.get()
+    services.cancel_unplaced_authorisation(order_number=authorisation.order_number, actor=None,
+                                           reason="The checkout was abandoned before the order was placed.")
+
+    response = alice_client.get("/stripe/authenticate/")
+
+    assert response.status_code == 302 and response["Location"] == "/checkout/payment-details/"
+    assert open_basket(alice).num_items == 1
+    assert Order.objects.count() == 0
