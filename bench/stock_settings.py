@@ -1,0 +1,40 @@
+"""Stock django-oscar 4.2 on rxshop's database, for the side-by-side storefront
+benchmark (bench/pages.py): rxshop's settings with its forked oscar apps
+swapped back for oscar's own, its pharmacy apps, templates, context processor
+and staff/second-factor/login-throttling middleware removed.
+
+The schema is rxshop's: oscar's stock ``basket.Line`` and ``order.Line`` simply
+do not know the extra nullable ``prescription_id`` column, so stock oscar reads
+and writes the same tables. Never migrate with these settings.
+"""
+from shop.settings import *  # noqa: F401,F403
+from shop.settings import INSTALLED_APPS, MIDDLEWARE, TEMPLATES
+
+_FORKS = {
+    "shop.apps.checkout.apps.CheckoutConfig": "oscar.apps.checkout.apps.CheckoutConfig",
+    "shop.apps.catalogue.apps.CatalogueConfig": "oscar.apps.catalogue.apps.CatalogueConfig",
+    "shop.apps.partner.apps.PartnerConfig": "oscar.apps.partner.apps.PartnerConfig",
+    "shop.apps.basket.apps.BasketConfig": "oscar.apps.basket.apps.BasketConfig",
+    "shop.apps.order.apps.OrderConfig": "oscar.apps.order.apps.OrderConfig",
+    "shop.apps.dashboard.apps.DashboardConfig": "oscar.apps.dashboard.apps.DashboardConfig",
+}
+_RXSHOP_ONLY = {
+    "shop.pharmacy.apps.PharmacyConfig", "shop.payments.apps.PaymentsConfig",
+    "compliance.apps.ComplianceConfig", "prescriptions.apps.PrescriptionsConfig",
+    "prescriptions.dispensing.apps.DispensingConfig", "prescriptions.review.apps.ReviewConfig",
+    "django_otp", "django_otp.plugins.otp_totp", "axes",
+}
+INSTALLED_APPS = [_FORKS.get(app, app) for app in INSTALLED_APPS if app not in _RXSHOP_ONLY]
+MIDDLEWARE = [m for m in MIDDLEWARE if m not in {
+    "django_otp.middleware.OTPMiddleware", "shop.pharmacy.staff.StaffSecondFactorMiddleware",
+    "axes.middleware.AxesMiddleware"}]
+AUTHENTICATION_BACKENDS = (
+    "oscar.apps.customer.auth_backends.EmailBackend",
+    "django.contrib.auth.backends.ModelBackend",
+)
+TEMPLATES = [{**TEMPLATES[0], "DIRS": [], "OPTIONS": {**TEMPLATES[0]["OPTIONS"], "context_processors": [
+    cp for cp in TEMPLATES[0]["OPTIONS"]["context_processors"] if not cp.startswith("shop.")]}}]
+STATICFILES_DIRS = []
+ROOT_URLCONF = "bench.stock_urls"
+CELERY_BEAT_SCHEDULE = {}
+OSCAR_DASHBOARD_NAVIGATION = []
