@@ -38,3 +38,21 @@ STATICFILES_DIRS = []
 ROOT_URLCONF = "bench.stock_urls"
 CELERY_BEAT_SCHEDULE = {}
 OSCAR_DASHBOARD_NAVIGATION = []
+
+# Stock oscar browses the catalogue through haystack only; with haystack's
+# simple backend (rxshop's setting) an empty query lists no product at all, so
+# home and category pages would be compared with empty pages. A Whoosh index
+# (``pip install whoosh``; built by bench/pages.py with ``rebuild_index``)
+# makes stock oscar list the same 20 products per page as rxshop.
+import os as _os  # noqa: E402
+from urllib.parse import urlparse as _urlparse  # noqa: E402
+
+_db_name = _urlparse(_os.environ.get("DATABASE_URL", "")).path.lstrip("/") or "default"
+HAYSTACK_CONNECTIONS = {
+    "default": {
+        "ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",
+        "PATH": str(BASE_DIR / "var" / "bench-whoosh" / _db_name),  # noqa: F405
+        "INCLUDE_SPELLING": False,
+        "BATCH_SIZE": 1000,
+    },
+}
