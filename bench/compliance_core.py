@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import platform
 import statistics
@@ -65,22 +66,25 @@ def typical_isotretinoin_dispense(moment: datetime) -> Facts:
     )
 
 
-def rate(fn, seconds: float) -> float:
-    """Calls per second of ``fn`` over about ``seconds``."""
-    batch, calls, start = 1000, 0, time.perf_counter()
+def rate(fn, seconds: float) -> tuple[float, float]:
+    """Calls per second of ``fn`` over about ``seconds``: per wall-clock second,
+    and per second of this process's CPU time (what one core does, whatever
+    else the machine is running)."""
+    batch, calls, start, cpu = 1000, 0, time.perf_counter(), time.process_time()
     while True:
         for _ in range(batch):
             fn()
         calls += batch
         elapsed = time.perf_counter() - start
         if elapsed >= seconds:
-            return calls / elapsed
+            return calls / elapsed, calls / max(time.process_time() - cpu, 1e-9)
 
 
-def median_rate(fn, runs: int, seconds: float) -> tuple[float, list[float]]:
+def median_rate(fn, runs: int, seconds: float) -> tuple[float, list[float], float]:
     rate(fn, 0.2)  # warm up
-    rates = [rate(fn, seconds) for _ in range(runs)]
-    return statistics.median(rates), rates
+    pairs = [rate(fn, seconds) for _ in range(runs)]
+    rates = [wall for wall, _ in pairs]
+    return statistics.median(rates), rates, statistics.median(cpu for _, cpu in pairs)
 
 
 def main() -> int:
@@ -100,12 +104,15 @@ def main() -> int:
         ("evaluate: isotretinoin dispense, day 8 (BLOCK)", lambda: evaluate(blocked)),
         ("fingerprint: canonical JSON + SHA-256", lambda: fingerprint(passing)),
     ):
-        med, rates = median_rate(fn, args.runs, args.seconds)
-        results[name] = {"median_per_second": round(med), "runs": [round(r) for r in rates]}
-        print(f"{name:<50} {med:>10,.0f}/s  (median of {args.runs}; min {min(rates):,.0f}, max {max(rates):,.0f})")
+        med, rates, cpu = median_rate(fn, args.runs, args.seconds)
+        results[name] = {"median_per_second": round(med), "runs": [round(r) for r in rates],
+                         "median_per_cpu_second": round(cpu)}
+        print(f"{name:<50} {med:>10,.0f}/s  (median of {args.runs}; min {min(rates):,.0f}, max {max(rates):,.0f})"
+              f"  {cpu:>10,.0f}/s of CPU time")
 
-    headline = results["evaluate: isotretinoin dispense, all rules pass"]["median_per_second"]
-    print(f"\ntarget >= {TARGET:,}/s on one core: {'met' if headline >= TARGET else 'NOT met'} ({headline:,}/s)")
+    headline = results["evaluate: isotretinoin dispense, all rules pass"]["median_per_cpu_second"]
+    print(f"\ntarget >= {TARGET:,}/s on one core (per CPU second): {'met' if headline >= TARGET else 'NOT met'} "
+          f"({headline:,}/s; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.processor() or platform.system()}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
