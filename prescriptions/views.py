@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 from oscar.core.loading import get_model
 
@@ -280,6 +281,7 @@ def client_ip(request) -> str | None:
         return None
 
 
+@xframe_options_sameorigin  # the review screen shows PDFs in an <iframe>; X_FRAME_OPTIONS is DENY elsewhere
 @login_required
 @require_GET
 def prescription_file(request, public_id):

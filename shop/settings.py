@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "shop.payments.apps.PaymentsConfig",
     "compliance.apps.ComplianceConfig",
     "prescriptions.apps.PrescriptionsConfig",
+    "prescriptions.review.apps.ReviewConfig",
     *_OSCAR_APPS,
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -331,6 +332,19 @@ OSCAR_LINE_STATUS_PIPELINE = {
     "Cancelled": (),
 }
 OSCAR_DASHBOARD_NAVIGATION = list(OSCAR_DASHBOARD_NAVIGATION)
+# The pharmacy section (prescriptions.review); each entry shows only to users
+# with its permissions (oscar's default_access_fn reads the section's config).
+OSCAR_DASHBOARD_NAVIGATION += [
+    {
+        "label": "Pharmacy",
+        "icon": "fas fa-prescription",
+        "children": [
+            {"label": "Review queue", "url_name": "dashboard:pharmacy-queue"},
+            {"label": "Prescription history (inspector)", "url_name": "dashboard:pharmacy-inspector"},
+        ],
+    },
+]
+
 
 # --- The pharmacy -------------------------------------------------------------
 
@@ -394,3 +408,12 @@ CELERY_BEAT_SCHEDULE = {
 # Tasks are written to the database with the change that caused them; this job
 # sends whatever the broker could not take at the time.
 CELERY_BEAT_SCHEDULE["outbox-relay"] = {"task": "shop.pharmacy.tasks.relay_outbox", "schedule": 60}
+
+# --- Pharmacist review workspace (issue 5, prescriptions/review) ----------------
+# The queue shows each prescription's age against this target (hours since upload).
+REVIEW_TARGET_HOURS = env.int("REVIEW_TARGET_HOURS", default=4)
+# A reviewer's claim on a prescription lapses after this long without activity.
+REVIEW_CLAIM_MINUTES = env.int("REVIEW_CLAIM_MINUTES", default=30)
+# Off: the pharmacist who verifies must not have transcribed (a second pair of eyes).
+REVIEW_SAME_PERSON_MAY_TRANSCRIBE_AND_VERIFY = env.bool("REVIEW_SAME_PERSON_MAY_TRANSCRIBE_AND_VERIFY", default=False)
+REVIEW_QUEUE_PAGE_SIZE = env.int("REVIEW_QUEUE_PAGE_SIZE", default=50)

@@ -2,7 +2,7 @@
 
 - Pharmacy technician: opens the review queue and transcribes prescriptions.
 - Pharmacist: everything a technician does, plus verify, reject, ask for
-  information and dispense.
+  information, the inspector's history (and, with the dispense screen, dispense).
 - Shop administrator: the catalogue, orders and the pharmacy's licences; does
   not make clinical decisions.
 
@@ -16,9 +16,24 @@ from django.db import transaction
 
 # "app_label.codename" per role. A codename that does not exist is an error,
 # so a renamed permission cannot silently drop out of a role.
+#
+# Least privilege: a technician opens the workspace, transcribes and opens the
+# prescription files, and nothing else: never a decision (review.decide_prescription)
+# nor the status door's pharmacy role (prescriptions.review_prescription). The
+# shop administrator gets no patient data. Customers have none of these.
+_WORKSPACE = (
+    "review.access_workspace",                  # queue, review screen, claim and release
+    "review.transcribe_prescription",           # step 1
+    "prescriptions.view_prescriptionfile",      # the protected file view (every open is logged)
+)
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "Pharmacy technician": (),
-    "Pharmacist": (),
+    "Pharmacy technician": _WORKSPACE,
+    "Pharmacist": (
+        *_WORKSPACE,
+        "review.decide_prescription",           # step 2: verify, reject, ask the customer
+        "prescriptions.review_prescription",    # moves a prescription through transition_prescription
+        "review.view_audit_trail",              # the inspector view and its CSV export
+    ),
     "Shop administrator": (
         "compliance.view_pharmacylicence", "compliance.add_pharmacylicence",
         "compliance.change_pharmacylicence",

@@ -83,8 +83,11 @@ def test_pharmacy_staff_can_open_the_file_and_the_open_is_logged(pharmacist_clie
     assert PrescriptionFileAccess.objects.count() == 2  # every open, not just the first
 
 
-def test_staff_without_the_permission_get_404(client, django_user_model, alices_prescription):
-    log_in_staff(client, django_user_model.objects.get(email="technician@example.com"))
+def test_staff_without_the_permission_get_404(client, demo_shop, django_user_model, alices_prescription):
+    clerk = django_user_model.objects.create_user(
+        username="clerk@example.com", email="clerk@example.com", password="clerk-pass-2026", is_staff=True,
+    )
+    log_in_staff(client, clerk)
     assert client.get(file_url(alices_prescription.files.get())).status_code == 404
     assert PrescriptionFileAccess.objects.count() == 0
 

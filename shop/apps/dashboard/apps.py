@@ -1,5 +1,33 @@
+"""The dashboard, forked to mount the pharmacy section (``prescriptions.review``)
+at ``/dashboard/pharmacy/`` and to let pharmacy staff, who are not shop staff,
+land on their queue from ``/dashboard/``."""
 import oscar.apps.dashboard.apps as apps
+from django.apps import apps as django_apps
+from django.urls import include, path
+from oscar.core.loading import get_class
 
 
 class DashboardConfig(apps.DashboardConfig):
     name = 'shop.apps.dashboard'
+
+    def configure_permissions(self):
+        super().configure_permissions()
+        DashboardPermission = get_class("dashboard.permissions", "DashboardPermission")
+        # Pharmacists and technicians may open /dashboard/; IndexView sends them to the queue.
+        self.permissions_map = {
+            **self.permissions_map,
+            "index": (
+                DashboardPermission.staff,
+                DashboardPermission.partner_dashboard_access,
+                ["review.access_workspace"],
+            ),
+        }
+
+    def ready(self):
+        super().ready()
+        self.review_app = django_apps.get_app_config("review")
+
+    def get_urls(self):
+        urls = super().get_urls()
+        urls.append(path("pharmacy/", include(self.review_app.urls[0])))
+        return urls

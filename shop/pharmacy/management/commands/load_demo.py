@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from prescriptions.review.demo import DEMO_CUSTOMER, load_demo_review
 from shop.pharmacy.demo import DEMO_ACCOUNTS, load_demo
 
 
@@ -8,6 +9,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         load_demo()
+        # Three prescriptions waiting in the pharmacist review queue (created once).
+        load_demo_review()
         self.stdout.write(self.style.SUCCESS("Demo shop loaded. Logins (e-mail / password):"))
         for account in DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.role:<20} {account.email:<26} {account.password}")
+        self.stdout.write(f"  {'queue demo customer':<20} {DEMO_CUSTOMER['email']:<26} {DEMO_CUSTOMER['password']}")
+        self.stdout.write("Staff enter a 6-digit code after the password: `manage.py demo_totp` prints the current ones.")

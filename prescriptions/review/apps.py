@@ -1,0 +1,54 @@
+"""The pharmacist review workspace: a section of oscar's dashboard mounted at
+``/dashboard/pharmacy/`` by the forked dashboard app (``shop/apps/dashboard``).
+
+Access is decided twice: here, by oscar's dashboard permissions (which also
+drive the menu), and in every view by ``views.workspace_view`` (the permission
+again, plus a passed second factor). Clinical decisions are checked a third
+time in the services.
+"""
+from __future__ import annotations
+
+from django.urls import path
+from oscar.core.application import OscarDashboardConfig
+
+from .permissions import ACCESS_WORKSPACE, DECIDE, TRANSCRIBE, VIEW_AUDIT_TRAIL
+
+
+class ReviewConfig(OscarDashboardConfig):
+    name = "prescriptions.review"
+    label = "review"
+    verbose_name = "Pharmacist review"
+
+    # Oscar wraps every URL below in permissions_required(...): a view not in
+    # the map needs ``default_permissions``.
+    default_permissions = [ACCESS_WORKSPACE]
+    permissions_map = {
+        "pharmacy-transcribe": [ACCESS_WORKSPACE, TRANSCRIBE],
+        "pharmacy-evaluate": [ACCESS_WORKSPACE, TRANSCRIBE],
+        "pharmacy-verify": [ACCESS_WORKSPACE, DECIDE],
+        "pharmacy-reject": [ACCESS_WORKSPACE, DECIDE],
+        "pharmacy-request-information": [ACCESS_WORKSPACE, DECIDE],
+        "pharmacy-inspector": [VIEW_AUDIT_TRAIL],
+        "pharmacy-history": [VIEW_AUDIT_TRAIL],
+        "pharmacy-history-csv": [VIEW_AUDIT_TRAIL],
+    }
+
+    def get_urls(self):
+        from . import views
+
+        urls = [
+            path("", views.queue, name="pharmacy-queue"),
+            path("prescriptions/<uuid:public_id>/", views.review, name="pharmacy-review"),
+            path("prescriptions/<uuid:public_id>/claim/", views.claim, name="pharmacy-claim"),
+            path("prescriptions/<uuid:public_id>/release/", views.release, name="pharmacy-release"),
+            path("prescriptions/<uuid:public_id>/transcription/", views.transcribe, name="pharmacy-transcribe"),
+            path("prescriptions/<uuid:public_id>/checks/", views.evaluate, name="pharmacy-evaluate"),
+            path("prescriptions/<uuid:public_id>/verify/", views.verify, name="pharmacy-verify"),
+            path("prescriptions/<uuid:public_id>/reject/", views.reject, name="pharmacy-reject"),
+            path("prescriptions/<uuid:public_id>/request-information/", views.request_information,
+                 name="pharmacy-request-information"),
+            path("history/", views.inspector, name="pharmacy-inspector"),
+            path("history/<uuid:public_id>/", views.history, name="pharmacy-history"),
+            path("history/<uuid:public_id>/export.csv", views.history_csv, name="pharmacy-history-csv"),
+        ]
+        return self.post_process_urls(urls)

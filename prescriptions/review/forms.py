@@ -1,0 +1,138 @@
+"""Forms of the workspace: they translate HTTP to service arguments, no rules here (STYLE.md 3)."""
+from __future__ import annotations
+
+from django import forms
+
+from compliance.core import registered_codes
+
+from .models import COMPLETABLE_ELEMENTS, RejectionReason, RiskCategory, Transcription
+from .selectors import QueueFilters
+from .services import TRANSCRIBED_FIELDS, TranscriptionData
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False, choices=[
+        ("waiting", "Waiting for review"),
+        ("submitted", "New (not yet opened by a pharmacist)"),
+        ("in_review", "In review"),
+        ("info_requested", "Waiting for the customer's answer"),
+    ])
+    programme = forms.ChoiceField(required=False)
+    claim = forms.ChoiceField(required=False, label="Claimed", choices=[
+        ("", "Anyone or no one"), ("mine", "Claimed by me"), ("unclaimed", "Unclaimed"),
+        ("others", "Claimed by someone else"),
+    ])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = [("", "Any"), ("none", "No programme")] + [
+            (code, code.replace("_", " ").title() if code != "ipledge" else "iPLEDGE") for code in sorted(registered_codes())
+        ]
+
+    def filters(self) -> QueueFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return QueueFilters(status=data.get("status") or "waiting", programme=data.get("programme") or "",
+                            claim=data.get("claim") or "")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TranscriptionForm(forms.ModelForm):
+    """Step 1: what the prescription says, field by field."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    risk_category = forms.ChoiceField(required=False, label="iPLEDGE risk category",
+                                      choices=[("", "—")] + list(RiskCategory.choices))
+    completed_elements = forms.MultipleChoiceField(
+        required=False, choices=COMPLETABLE_ELEMENTS, widget=forms.CheckboxSelectMultiple,
+        label="Elements I completed after contacting the prescriber",
+    )
+
+    class Meta:
+        model = Transcription
+        fields = [f for f in TRANSCRIBED_FIELDS]
+        widgets = {
+            "date_written": DateInput(),
+            "do_not_dispense_after": DateInput(),
+            "directions": forms.Textarea(attrs={"rows": 2}),
+            "completion_note": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {
+            "prescriber_npi": "Prescriber NPI",
+            "prescriber_dea_number": "Prescriber DEA number",
+            "quantity": "Quantity (units per fill)",
+            "signature_present": "Prescriber's signature present",
+            "rma_number": "iPLEDGE RMA number",
+            "do_not_dispense_after": "Do not dispense after (from iPLEDGE)",
+        }
+        help_texts = {
+            "prescriber_dea_number": "Needed only for a controlled substance.",
+            "quantity": "", "completed_elements": "", "days_supply": "",
+        }
+
+    def __init__(self, *args, pharmacist: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.fields["version"].initial = 0
+        else:
+            self.fields["version"].initial = self.instance.version
+        if not pharmacist:  # RULES.md 2.1: only a pharmacist completes a missing element
+            del self.fields["completed_elements"]
+            del self.fields["completion_note"]
+        for name, field in self.fields.items():
+            if isinstance(field.widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.HiddenInput)):
+                continue
+            field.widget.attrs.setdefault("class", "form-control")
+
+    def data_for_service(self) -> TranscriptionData:
+        values = {name: self.cleaned_data.get(name) for name in TRANSCRIBED_FIELDS if name in self.fields}
+        if "completed_elements" not in self.fields and self.instance.pk is not None:
+            values["completed_elements"] = tuple(self.instance.completed_elements or ())
+            values["completion_note"] = self.instance.completion_note
+        values["completed_elements"] = tuple(values.get("completed_elements") or ())
+        values = {k: ("" if v is None and k not in {"quantity", "days_supply", "refills", "date_written",
+                                                     "do_not_dispense_after"} else v)
+                  for k, v in values.items()}
+        return TranscriptionData(**values)
+
+
+class VerifyForm(forms.Form):
+    """Verify; one override reason per WARN comes in as ``override__<rule id>``."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+                           label="Note for the pharmacy's records (optional)")
+
+    def overrides(self) -> dict[str, str]:
+        return {key.removeprefix("override__"): value for key, value in self.data.items()
+                if key.startswith("override__")}
+
+
+class RejectForm(forms.Form):
+    reason_code = forms.ChoiceField(choices=[("", "Choose a reason")] + list(RejectionReason.choices), label="Reason",
+                                    widget=forms.Select(attrs={"class": "form-control"}))
+    message_to_customer = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}), label="Message to the customer",
+        help_text="The customer reads this. Say why, and what they can do (e.g. ask the prescriber for a new prescription).",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+                           label="Note for the pharmacy's records")
+
+
+class InformationRequestForm(forms.Form):
+    question = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}), label="Question to the customer",
+        help_text="The customer reads this and answers on their prescription page.",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+                           label="Note for the pharmacy's records")
+
+
+class InspectorSearchForm(forms.Form):
+    reference = forms.CharField(label="Prescription reference", max_length=64,
+                                widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "RX-1A2B3C4D"}))

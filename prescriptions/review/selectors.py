@@ -1,0 +1,370 @@
+"""Reads that serve the workspace's pages (STYLE.md 3).
+
+The queue costs the same number of queries for 10 or 200,000 waiting
+prescriptions: one aggregate for the counts per state, one keyset-paginated
+query for the page (claims and programme come in as subqueries, the patient,
+account holder, product and transcription by joins). Keyset pagination
+(``created_at, id``) reads only the rows it shows, on the index
+``review_rx_queue`` (see migration 0002).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from oscar.core.loading import get_model
+
+from compliance.models import ComplianceEvaluation
+from prescriptions.models import (
+    Prescription,
+    PrescriptionEvent,
+    PrescriptionFile,
+    PrescriptionFileAccess,
+    PrescriptionStatus as S,
+)
+
+from .models import AuditExport, ReviewClaim, ReviewDecision, TranscriptionChange
+
+ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
+BasketLine = get_model("basket", "Line")
+OrderLine = get_model("order", "Line")
+
+OPEN_STATES = (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED)
+QUEUE_STATUSES = {
+    "waiting": (S.SUBMITTED, S.IN_REVIEW),
+    "submitted": (S.SUBMITTED,),
+    "in_review": (S.IN_REVIEW,),
+    "info_requested": (S.INFO_REQUESTED,),
+}
+CLAIM_FILTERS = ("mine", "unclaimed", "others")
+
+
+def target_hours() -> float:
+    return float(getattr(settings, "REVIEW_TARGET_HOURS", 4))
+
+
+def page_size() -> int:
+    return int(getattr(settings, "REVIEW_QUEUE_PAGE_SIZE", 50))
+
+
+# --- The queue -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = "waiting"
+    programme: str = ""  # a programme code, "none", or "" for any
+    claim: str = ""  # "mine", "unclaimed", "others" or "" for any
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list
+    next_cursor: str | None
+    previous_cursor: str | None
+    target: datetime.timedelta
+    now: datetime.datetime
+
+
+def encode_cursor(prescription) -> str:
+    raw = json.dumps([prescription.created_at.isoformat(), prescription.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str | None) -> tuple[datetime.datetime, int] | None:
+    """The (created_at, id) a cursor points at; None for a missing or malformed one."""
+    if not token:
+        return None
+    try:
+        created, pk = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        moment = parse_datetime(created)
+        if moment is None or not isinstance(pk, int):
+            return None
+        return moment, pk
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        return None
+
+
+def _programme_values():
+    return ProductAttributeValue.objects.filter(attribute__code="programme")
+
+
+def _active_claims(now):
+    return ReviewClaim.objects.filter(released_at__isnull=True, expires_at__gt=now)
+
+
+def queue_queryset(*, user, filters: QueueFilters, now: datetime.datetime) -> QuerySet[Prescription]:
+    """The filtered queue, oldest first, with what each row shows."""
+    statuses = QUEUE_STATUSES.get(filters.status, QUEUE_STATUSES["waiting"])
+    queryset = Prescription.objects.filter(status__in=statuses)
+    if filters.programme == "none":
+        coded = _programme_values().exclude(value_text="").values("product_id")
+        queryset = queryset.exclude(Q(product_id__in=coded) | Q(product__parent_id__in=coded))
+    elif filters.programme:
+        coded = _programme_values().filter(value_text__iexact=filters.programme).values("product_id")
+        queryset = queryset.filter(Q(product_id__in=coded) | Q(product__parent_id__in=coded))
+    claims = _active_claims(now).filter(prescription=OuterRef("pk"))
+    if filters.claim == "mine":
+        queryset = queryset.filter(Exists(claims.filter(reviewer=user)))
+    elif filters.claim == "unclaimed":
+        queryset = queryset.filter(~Exists(claims))
+    elif filters.claim == "others":
+        queryset = queryset.filter(Exists(claims.exclude(reviewer=user)))
+    return (
+        queryset.select_related("patient", "customer", "product", "transcription")
+        .annotate(
+            claim_reviewer_id=Subquery(claims.values("reviewer_id")[:1]),
+            claim_reviewer_name=Subquery(claims.values("reviewer_name")[:1]),
+            claim_expires_at=Subquery(claims.values("expires_at")[:1]),
+            programme=Coalesce(
+                Subquery(_programme_values().filter(product_id=OuterRef("product_id")).values("value_text")[:1]),
+                Subquery(_programme_values().filter(product_id=OuterRef("product__parent_id")).values("value_text")[:1]),
+            ),
+        )
+    )
+
+
+def review_queue(*, user, filters: QueueFilters, now: datetime.datetime | None = None,
+                 after: str | None = None, before: str | None = None, limit: int | None = None) -> QueuePage:
+    """One page of the queue, oldest first, after/before a cursor (keyset
+    pagination: the cost does not grow with the page number)."""
+    now = now or timezone.now()
+    limit = limit or page_size()
+    queryset = queue_queryset(user=user, filters=filters, now=now)
+    going_back = False
+    if (position := decode_cursor(after)) is not None:
+        created, pk = position
+        queryset = queryset.filter(Q(created_at__gt=created) | Q(created_at=created, pk__gt=pk))
+    elif (position := decode_cursor(before)) is not None:
+        created, pk = position
+        queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+        going_back = True
+    ordering = ("-created_at", "-id") if going_back else ("created_at", "id")
+    rows = list(queryset.order_by(*ordering)[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if going_back:
+        rows.reverse()
+    target = datetime.timedelta(hours=target_hours())
+    for row in rows:
+        row.age = now - row.created_at
+        row.overdue = row.age > target
+        row.is_claimed = row.claim_reviewer_id is not None
+        row.claimed_by_me = row.claim_reviewer_id == user.pk
+    if not rows:
+        next_cursor = previous_cursor = None
+    elif going_back:
+        next_cursor = encode_cursor(rows[-1])
+        previous_cursor = encode_cursor(rows[0]) if more else None
+    else:
+        next_cursor = encode_cursor(rows[-1]) if more else None
+        previous_cursor = encode_cursor(rows[0]) if position is not None else None
+    return QueuePage(rows=rows, next_cursor=next_cursor, previous_cursor=previous_cursor, target=target, now=now)
+
+
+def queue_counts(*, now: datetime.datetime | None = None) -> dict[str, dict[str, int]]:
+    """Prescriptions per open state and how many are past the target time, in one query."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(hours=target_hours())
+    counts = {status.value: {"label": status.label, "count": 0, "overdue": 0} for status in OPEN_STATES}
+    rows = (
+        Prescription.objects.filter(status__in=OPEN_STATES)
+        .order_by()
+        .values("status")
+        .annotate(count=Count("id"), overdue=Count("id", filter=Q(created_at__lt=cutoff)))
+    )
+    for row in rows:
+        counts[row["status"]].update(count=row["count"], overdue=row["overdue"])
+    return counts
+
+
+# --- The review screen ----------------------------------------------------------------------
+
+
+def prescription_for_review(*, public_id) -> Prescription | None:
+    """A prescription with what the review screen shows, or None."""
+    return (
+        Prescription.objects.filter(public_id=public_id)
+        .select_related("patient", "customer", "product", "product__parent", "transcription",
+                        "transcription__latest_evaluation")
+        .prefetch_related(Prefetch("files", queryset=PrescriptionFile.objects.order_by("uploaded_at", "id")))
+        .first()
+    )
+
+
+def active_claim(prescription, *, now: datetime.datetime | None = None) -> ReviewClaim | None:
+    return _active_claims(now or timezone.now()).filter(prescription=prescription).first()
+
+
+def earlier_prescriptions(prescription, *, limit: int = 20) -> list[Prescription]:
+    """The same patient's other prescriptions, newest first."""
+    return list(
+        Prescription.objects.filter(patient_id=prescription.patient_id)
+        .exclude(pk=prescription.pk)
+        .select_related("product")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def lines_covered(prescription) -> dict[str, list]:
+    """The basket lines and order lines that point at this prescription."""
+    return {
+        "basket_lines": list(
+            BasketLine.objects.filter(prescription=prescription).select_related("basket", "product")
+            .order_by("-date_created")[:20]
+        ),
+        "order_lines": list(
+            OrderLine.objects.filter(prescription=prescription).select_related("order", "product")
+            .order_by("-order__date_placed")[:20]
+        ),
+    }
+
+
+def status_events(prescription) -> list[PrescriptionEvent]:
+    return list(prescription.events.order_by("created_at", "id"))
+
+
+# --- The inspector --------------------------------------------------------------------------
+
+
+def find_prescription(reference: str) -> Prescription | None:
+    """By its reference (``RX-1A2B3C4D``) or its full id."""
+    text = (reference or "").strip().upper().removeprefix("RX-").replace("-", "").lower()
+    if len(text) == 32:
+        return Prescription.objects.filter(public_id=text).first()
+    if len(text) != 8 or any(c not in "0123456789abcdef" for c in text):
+        return None
+    return Prescription.objects.filter(public_id__startswith=text).order_by("created_at").first()
+
+
+def recent_decisions(*, limit: int = 50) -> list[ReviewDecision]:
+    return list(ReviewDecision.objects.select_related("prescription", "prescription__patient")
+                .order_by("-decided_at", "-id")[:limit])
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime.datetime
+    kind: str
+    actor: str
+    summary: str
+    ip_address: str = ""
+    details: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+KIND_LABELS = {
+    "status": "Status change",
+    "transcription": "Transcription change",
+    "claim": "Claimed",
+    "claim-ended": "Claim ended",
+    "evaluation": "Compliance evaluation",
+    "decision": "Decision",
+    "file-open": "File opened",
+    "export": "History exported",
+}
+_KIND_ORDER = {kind: n for n, kind in enumerate(KIND_LABELS)}
+
+
+def _value(value) -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
+
+
+def prescription_history(prescription) -> list[HistoryEntry]:
+    """Everything that happened to a prescription, in time order: status
+    events, transcription changes (old → new), claims, compliance evaluations
+    (findings and fingerprint), decisions (with overrides), staff file opens
+    and history exports. Seven queries, whatever the length of the history."""
+    entries: list[HistoryEntry] = []
+    for event in prescription.events.order_by("created_at", "id"):
+        details = [("From", event.get_from_status_display() or "—"), ("To", event.get_to_status_display()),
+                   ("Role", event.get_actor_role_display())]
+        if event.reason_code:
+            details.append(("Reason code", event.reason_code))
+        if event.reason:
+            details.append(("Reason (pharmacy)", event.reason))
+        if event.message_to_customer:
+            details.append(("Message to customer", event.message_to_customer))
+        if event.message_from_customer:
+            details.append(("Message from customer", event.message_from_customer))
+        entries.append(HistoryEntry(
+            event.created_at, "status", event.actor_name,
+            f"{event.get_from_status_display() or 'New'} → {event.get_to_status_display()}", "", tuple(details),
+        ))
+    for change in TranscriptionChange.objects.filter(prescription=prescription).order_by("changed_at", "id"):
+        details = tuple((name, f"{_value(diff.get('old'))} → {_value(diff.get('new'))}")
+                        for name, diff in sorted(change.changes.items()))
+        entries.append(HistoryEntry(
+            change.changed_at, "transcription", change.changed_by_name,
+            f"Version {change.version}: {len(change.changes)} field(s) changed", change.ip_address or "", details,
+        ))
+    for claim in ReviewClaim.objects.filter(prescription=prescription).order_by("claimed_at", "id"):
+        entries.append(HistoryEntry(
+            claim.claimed_at, "claim", claim.reviewer_name, "Opened for review (claimed)", claim.ip_address or "",
+            (("Lapses at", timezone.localtime(claim.expires_at).isoformat(timespec="minutes")),),
+        ))
+        if claim.released_at is not None:
+            entries.append(HistoryEntry(
+                claim.released_at, "claim-ended", claim.reviewer_name, claim.get_release_reason_display(), "",
+            ))
+    subject = f"prescription:{prescription.pk}"
+    for evaluation in ComplianceEvaluation.objects.filter(subject=subject).select_related("actor").order_by("created_at", "id"):
+        actor = (evaluation.actor.get_full_name() or evaluation.actor.get_username()) if evaluation.actor else "system"
+        details = [("Evaluation", f"#{evaluation.pk}"), ("Stage", evaluation.stage),
+                   ("Fingerprint (SHA-256 of the facts)", evaluation.fingerprint)]
+        details += [(f"{f.severity.value.upper()} {f.rule_id}", f"{f.pharmacist_message} ({f.source})")
+                    for f in evaluation.findings]
+        entries.append(HistoryEntry(
+            evaluation.created_at, "evaluation", actor,
+            f"{evaluation.stage}: {'passed' if evaluation.passed else 'blocked'} "
+            f"({len(evaluation.blocks)} block, {len(evaluation.warnings)} warn)", "", tuple(details),
+        ))
+    for decision in ReviewDecision.objects.filter(prescription=prescription).order_by("decided_at", "id"):
+        details = [("Outcome", decision.get_outcome_display()), ("Reason code", decision.reason_code or "—")]
+        if decision.evaluation_id:
+            details.append(("Evaluation", f"#{decision.evaluation_id} {decision.evaluation_fingerprint}"))
+        if decision.note:
+            details.append(("Note", decision.note))
+        if decision.message_to_customer:
+            details.append(("Message to customer", decision.message_to_customer))
+        for override in decision.warning_overrides:
+            details.append((f"Override {override['rule_id']}", override["override_reason"]))
+        if decision.outcome == "verified":
+            details.append(("Authorised", f"quantity {_value(decision.quantity_authorized)}, "
+                                          f"refills {_value(decision.refills_authorized)}, "
+                                          f"last fill {_value(decision.expires_on)}"))
+        entries.append(HistoryEntry(
+            decision.decided_at, "decision", decision.decided_by_name, decision.get_outcome_display(),
+            decision.ip_address or "", tuple(details),
+        ))
+    for access in (PrescriptionFileAccess.objects.filter(file__prescription=prescription)
+                   .select_related("user", "file").order_by("accessed_at", "id")):
+        entries.append(HistoryEntry(
+            access.accessed_at, "file-open", access.user.get_full_name() or access.user.get_username(),
+            f"Opened {access.file.download_name}", access.ip_address or "",
+            (("User agent", access.user_agent or "—"),),
+        ))
+    for export in AuditExport.objects.filter(prescription=prescription).order_by("exported_at", "id"):
+        entries.append(HistoryEntry(
+            export.exported_at, "export", export.exported_by_name, f"Exported {export.row_count} rows",
+            export.ip_address or "", (("SHA-256", export.sha256),),
+        ))
+    entries.sort(key=lambda e: (e.at, _KIND_ORDER.get(e.kind, 99)))
+    return entries

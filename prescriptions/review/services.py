@@ -1,0 +1,518 @@
+"""Business actions of the review workspace (STYLE.md 3 and 4).
+
+Each function takes keyword-only arguments and the acting user, runs in one
+transaction that starts by locking the prescription row (``select_for_update``),
+and writes its audit record. Status changes go through the one door,
+``prescriptions.services.transition_prescription``, which writes the
+``PrescriptionEvent`` and e-mails the customer on commit.
+
+    claim_for_review        opening a prescription claims it (and, for a pharmacist, moves it to in review)
+    release_claim           the reviewer puts it back
+    save_transcription      step 1: what the document says; old → new values are kept
+    evaluate_transcription  re-run the rules on the current transcription
+    verify_prescription     step 2: no BLOCK, a reason for every WARN, evaluated at that moment
+    reject_prescription     with a coded reason and a message to the customer
+    request_information     a question to the customer
+    record_history_export   the inspector exported a prescription's history
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.core import Finding, Severity
+from compliance.services import evaluate_and_record
+from prescriptions.models import Prescription, PrescriptionStatus as S
+from prescriptions.services import transition_prescription
+from shop.pharmacy.drugs import drug_info
+
+from .facts import last_day_to_fill, verification_facts
+from .models import (
+    COMPLETABLE_ELEMENTS,
+    AuditExport,
+    Outcome,
+    RejectionReason,
+    ReviewClaim,
+    ReviewDecision,
+    Transcription,
+    TranscriptionChange,
+)
+from .permissions import is_licensed_pharmacist, may_transcribe, may_use_workspace, may_view_audit_trail
+
+CLAIMABLE = frozenset({S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED})
+TRANSCRIBABLE = frozenset({S.SUBMITTED, S.IN_REVIEW})
+REJECTABLE = frozenset({S.IN_REVIEW, S.INFO_REQUESTED})
+
+TRANSCRIBED_FIELDS = (
+    "prescriber_name", "prescriber_address", "prescriber_npi", "prescriber_dea_number",
+    "drug_name", "strength", "dosage_form", "quantity", "days_supply", "directions", "refills",
+    "date_written", "signature_present", "risk_category", "rma_number", "do_not_dispense_after",
+    "completed_elements", "completion_note",
+)
+# Only a pharmacist may record that they completed a missing element (RULES.md 2.1).
+PHARMACIST_ONLY_FIELDS = frozenset({"completed_elements", "completion_note"})
+
+
+class ReviewError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotPermitted(ReviewError):
+    """The user's role does not allow this (the views answer 403)."""
+
+
+class ClaimRequired(ReviewError):
+    """Nobody, or not this user, holds an active claim."""
+
+
+class ClaimedByAnother(ReviewError):
+    def __init__(self, claim: ReviewClaim):
+        self.claim = claim
+        until = timezone.localtime(claim.expires_at)
+        super().__init__(f"{claim.reviewer_name} is working on this prescription (claimed until {until:%H:%M}).")
+
+
+class StaleForm(ReviewError):
+    """The transcription changed since the page was shown."""
+
+
+class VerificationRefused(ReviewError):
+    """Verification was refused; ``evaluation`` (stored) says why."""
+
+    def __init__(self, *, evaluation, blocks: list[Finding], missing_overrides: list[Finding]):
+        self.evaluation = evaluation
+        self.blocks = blocks
+        self.missing_overrides = missing_overrides
+        parts = []
+        if blocks:
+            parts.append(f"{len(blocks)} blocking finding(s) stand: " + " ".join(f.pharmacist_message for f in blocks))
+        if missing_overrides:
+            parts.append("Give a reason for overriding each warning: "
+                         + ", ".join(sorted({f.rule_id for f in missing_overrides})) + ".")
+        super().__init__("Not verified. " + " ".join(parts))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TranscriptionData:
+    """The values of step 1, as read off the prescription."""
+
+    prescriber_name: str = ""
+    prescriber_address: str = ""
+    prescriber_npi: str = ""
+    prescriber_dea_number: str = ""
+    drug_name: str = ""
+    strength: str = ""
+    dosage_form: str = ""
+    quantity: int | None = None
+    days_supply: int | None = None
+    directions: str = ""
+    refills: int | None = None
+    date_written: datetime.date | None = None
+    signature_present: bool = False
+    risk_category: str = ""
+    rma_number: str = ""
+    do_not_dispense_after: datetime.date | None = None
+    completed_elements: tuple[str, ...] = ()
+    completion_note: str = ""
+
+    def cleaned(self) -> dict:
+        values = dataclasses.asdict(self)
+        for name, value in values.items():
+            if isinstance(value, str):
+                values[name] = value.strip()
+        values["prescriber_npi"] = re.sub(r"\s+", "", values["prescriber_npi"])
+        values["prescriber_dea_number"] = re.sub(r"\s+", "", values["prescriber_dea_number"]).upper()
+        known = {code for code, _ in COMPLETABLE_ELEMENTS}
+        unknown = set(values["completed_elements"]) - known
+        if unknown:
+            raise ReviewError(f"Unknown prescription elements: {', '.join(sorted(unknown))}.")
+        values["completed_elements"] = sorted(set(values["completed_elements"]))
+        return values
+
+
+def same_person_may_transcribe_and_verify() -> bool:
+    return bool(getattr(settings, "REVIEW_SAME_PERSON_MAY_TRANSCRIBE_AND_VERIFY", False))
+
+
+def subject_for(prescription) -> str:
+    """The compliance subject of a prescription's verification."""
+    return f"prescription:{prescription.pk}"
+
+
+def _jsonable(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, (tuple, set, frozenset)):
+        return sorted(value)
+    return value
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.get_username())[:255]
+
+
+def _claim_length() -> datetime.timedelta:
+    return datetime.timedelta(minutes=int(getattr(settings, "REVIEW_CLAIM_MINUTES", 30)))
+
+
+def _lock(prescription) -> Prescription:
+    """Lock the prescription row for the rest of the transaction: the one place
+    where two reviewers, or two clicks, are put one after the other."""
+    return Prescription.objects.select_for_update().get(pk=prescription.pk)
+
+
+def _open_claim(prescription_id: int) -> ReviewClaim | None:
+    return ReviewClaim.objects.filter(prescription_id=prescription_id, released_at__isnull=True).first()
+
+
+def _end_claim(claim: ReviewClaim | None, *, at, reason: str) -> None:
+    if claim is not None and claim.released_at is None:
+        claim.released_at = at
+        claim.release_reason = reason
+        claim.save(update_fields=["released_at", "release_reason"])
+
+
+def _require_claim(locked: Prescription, user, now) -> ReviewClaim:
+    """The user holds the active claim; it is renewed (the user is working on it)."""
+    claim = _open_claim(locked.pk)
+    if claim is None or not claim.is_active(now):
+        raise ClaimRequired(f"Open prescription {locked.reference} for review (claim it) first; "
+                            "a claim lapses after a while without activity.")
+    if claim.reviewer_id != user.pk:
+        raise ClaimedByAnother(claim)
+    claim.expires_at = now + _claim_length()
+    claim.save(update_fields=["expires_at"])
+    return claim
+
+
+def _require_pharmacist(user, action: str) -> None:
+    if not is_licensed_pharmacist(user):
+        raise NotPermitted(f"Only a pharmacist can {action} a prescription.")
+
+
+# --- Claims -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def claim_for_review(*, prescription: Prescription, reviewer, ip_address: str | None = None) -> ReviewClaim:
+    """``reviewer`` starts (or keeps) working on ``prescription``.
+
+    Exactly one reviewer holds a prescription at a time: a second one gets
+    ``ClaimedByAnother`` until the claim is released, decided or lapses
+    (``REVIEW_CLAIM_MINUTES``). A pharmacist's claim moves a new prescription
+    to "in review" (the customer is told); a technician's does not.
+    """
+    if not may_use_workspace(reviewer):
+        raise NotPermitted("You may not review prescriptions.")
+    locked = _lock(prescription)
+    if locked.customer_id == reviewer.pk:
+        raise NotPermitted("You cannot review your own prescription.")
+    if locked.status not in CLAIMABLE:
+        raise ReviewError(f"Prescription {locked.reference} is “{locked.get_status_display()}”: there is nothing to review.")
+    now = timezone.now()
+    claim = _open_claim(locked.pk)
+    if claim is not None and claim.is_active(now):
+        if claim.reviewer_id != reviewer.pk:
+            raise ClaimedByAnother(claim)
+        claim.expires_at = now + _claim_length()
+        claim.save(update_fields=["expires_at"])
+    else:
+        if claim is not None:  # lapsed: it ended when it expired
+            _end_claim(claim, at=claim.expires_at, reason=ReviewClaim.Release.LAPSED)
+        claim = ReviewClaim.objects.create(
+            prescription=locked, reviewer=reviewer, reviewer_name=_name(reviewer), claimed_at=now,
+            expires_at=now + _claim_length(), ip_address=ip_address,
+        )
+    if locked.status == S.SUBMITTED and is_licensed_pharmacist(reviewer):
+        transition_prescription(prescription=locked, to_status=S.IN_REVIEW, actor=reviewer, reason_code="claimed")
+    return claim
+
+
+@transaction.atomic
+def release_claim(*, prescription: Prescription, reviewer) -> ReviewClaim | None:
+    """The reviewer stops working on it; returns the ended claim (None if they held none)."""
+    locked = _lock(prescription)
+    claim = _open_claim(locked.pk)
+    if claim is None or claim.reviewer_id != reviewer.pk or not claim.is_active():
+        return None
+    _end_claim(claim, at=timezone.now(), reason=ReviewClaim.Release.RELEASED)
+    return claim
+
+
+# --- Step 1: transcription -----------------------------------------------------------------
+
+
+def _record_evaluation(*, locked: Prescription, transcription: Transcription, actor, now):
+    facts = verification_facts(prescription=locked, transcription=transcription, moment=now)
+    evaluation = evaluate_and_record(facts=facts, subject=subject_for(locked), actor=actor)
+    transcription.latest_evaluation = evaluation
+    transcription.evaluated_version = transcription.version
+    transcription.save(update_fields=["latest_evaluation", "evaluated_version"])
+    return facts, evaluation
+
+
+@transaction.atomic
+def save_transcription(
+    *, prescription: Prescription, user, data: TranscriptionData, expected_version: int,
+    ip_address: str | None = None,
+) -> Transcription:
+    """Store what the document says (step 1) and run the rules on it.
+
+    ``expected_version`` is the transcription version the form showed; if
+    someone saved in between, ``StaleForm``. Every change leaves one
+    ``TranscriptionChange`` with the old and new value of each field changed.
+    """
+    if not may_transcribe(user):
+        raise NotPermitted("You may not transcribe prescriptions.")
+    locked = _lock(prescription)
+    if locked.status not in TRANSCRIBABLE:
+        raise ReviewError(f"Prescription {locked.reference} is “{locked.get_status_display()}”: "
+                          "its transcription can no longer change.")
+    now = timezone.now()
+    _require_claim(locked, user, now)
+    transcription, _ = Transcription.objects.get_or_create(prescription=locked, defaults={"created_at": now})
+    if transcription.version != expected_version:
+        raise StaleForm("Someone saved this transcription after you opened it: check the current values and save again.")
+    new = data.cleaned()
+    changes = {}
+    for name in TRANSCRIBED_FIELDS:
+        old_value, new_value = _jsonable(getattr(transcription, name)), _jsonable(new[name])
+        if old_value in ("", None) and new_value in ("", None):
+            continue
+        if old_value != new_value:
+            changes[name] = {"old": old_value, "new": new_value}
+    if changes.keys() & PHARMACIST_ONLY_FIELDS and not is_licensed_pharmacist(user):
+        raise NotPermitted("Only a pharmacist may record completing a missing element after calling the prescriber.")
+    if changes:
+        for name in TRANSCRIBED_FIELDS:
+            setattr(transcription, name, new[name])
+        transcription.version += 1
+        transcription.updated_at = now
+        transcription.updated_by = user
+        transcription.save()
+        TranscriptionChange.objects.create(
+            transcription=transcription, prescription=locked, version=transcription.version, changes=changes,
+            changed_by=user, changed_by_name=_name(user), changed_at=now, ip_address=ip_address,
+        )
+    if changes or not transcription.is_evaluated:
+        _record_evaluation(locked=locked, transcription=transcription, actor=user, now=now)
+    return transcription
+
+
+@transaction.atomic
+def evaluate_transcription(*, prescription: Prescription, user):
+    """Run the rules again on the current transcription (e.g. the next day); returns the stored evaluation."""
+    if not may_transcribe(user):
+        raise NotPermitted("You may not run the checks.")
+    locked = _lock(prescription)
+    now = timezone.now()
+    _require_claim(locked, user, now)
+    transcription = Transcription.objects.filter(prescription=locked).first()
+    if transcription is None or transcription.version == 0:
+        raise ReviewError("Transcribe the prescription first.")
+    return _record_evaluation(locked=locked, transcription=transcription, actor=user, now=now)[1]
+
+
+# --- Step 2: decisions ---------------------------------------------------------------------
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[\s.]+", "", text or "").lower()
+
+
+def product_match_findings(*, prescription: Prescription, transcription: Transcription) -> tuple[Finding, ...]:
+    """Whether what is written matches the product the customer asked for.
+
+    Verifying authorises ``prescription.product``; a different strength would
+    let the customer buy a dose nobody prescribed (BLOCK). A drug name that is
+    not the product's active ingredient may be a brand name of the same
+    medicine, which the pharmacist confirms with a reason (WARN).
+    """
+    info = drug_info(prescription.product)
+    title = prescription.product.get_title()
+    found = []
+    if transcription.strength and info.strength and _normalise(transcription.strength) != _normalise(info.strength):
+        found.append(Finding(
+            "review.product-strength", Severity.BLOCK,
+            f"Written strength “{transcription.strength}” differs from the product the customer asked for "
+            f"({title}, {info.strength}). Ask the customer to upload it for the right strength, or reject.",
+            "Your prescription is for a different strength than the product in your order.",
+            "review workspace",
+        ))
+    ingredient = _normalise(info.active_ingredient)
+    if transcription.drug_name and ingredient and ingredient not in _normalise(transcription.drug_name):
+        found.append(Finding(
+            "review.product-drug", Severity.WARN,
+            f"Written drug “{transcription.drug_name}” is not named as the product's active ingredient "
+            f"({info.active_ingredient}). Confirm it is the same medicine (brand or generic name).",
+            "Our pharmacist is checking that your prescription is for this medicine.",
+            "review workspace",
+        ))
+    return tuple(found)
+
+
+def _snapshot(transcription: Transcription | None) -> dict:
+    if transcription is None:
+        return {}
+    return {name: _jsonable(getattr(transcription, name)) for name in TRANSCRIBED_FIELDS}
+
+
+def verify_prescription(
+    *, prescription: Prescription, pharmacist, expected_version: int, warning_overrides: Mapping[str, str],
+    note: str = "", ip_address: str | None = None, user_agent: str = "",
+) -> ReviewDecision:
+    """The pharmacist verifies: the rules run again now, on exactly the
+    transcription the pharmacist saw (``expected_version``), and the result is
+    stored. Verified only with no BLOCK and an override reason for every WARN
+    (``warning_overrides``: rule id → reason). The authorised quantity per fill,
+    refills and last fill date are written onto the prescription for the
+    checkout gate. Raises ``VerificationRefused`` (the evaluation stays stored
+    as evidence of what was refused), ``NotPermitted``, ``ClaimRequired``,
+    ``ClaimedByAnother``, ``StaleForm`` or ``ReviewError``.
+    """
+    _require_pharmacist(pharmacist, "verify")
+    with transaction.atomic():
+        locked = _lock(prescription)
+        if locked.status != S.IN_REVIEW:
+            raise ReviewError(f"Prescription {locked.reference} is “{locked.get_status_display()}”: it cannot be verified now.")
+        now = timezone.now()
+        claim = _require_claim(locked, pharmacist, now)
+        transcription = Transcription.objects.filter(prescription=locked).first()
+        if transcription is None or transcription.version == 0:
+            raise ReviewError("Transcribe the prescription (step 1) before verifying it.")
+        if transcription.version != expected_version:
+            raise StaleForm("The transcription changed after you loaded the page: review the new values and findings.")
+        if not same_person_may_transcribe_and_verify() and (
+            TranscriptionChange.objects.filter(prescription=locked, changed_by=pharmacist).exists()
+        ):
+            raise NotPermitted("You transcribed this prescription, so another pharmacist must verify it.")
+        facts, evaluation = _record_evaluation(locked=locked, transcription=transcription, actor=pharmacist, now=now)
+        findings = [*evaluation.findings, *product_match_findings(prescription=locked, transcription=transcription)]
+        blocks = [f for f in findings if f.severity is Severity.BLOCK]
+        warnings = [f for f in findings if f.severity is Severity.WARN]
+        reasons = {key: (value or "").strip() for key, value in warning_overrides.items()}
+        missing = [f for f in warnings if not reasons.get(f.rule_id)]
+        if blocks or missing:
+            refused = VerificationRefused(evaluation=evaluation, blocks=blocks, missing_overrides=missing)
+        else:
+            refused = None
+            customer_entered = {"quantity": locked.quantity, "refills_authorized": locked.refills_authorized}
+            expires_on = last_day_to_fill(facts)
+            locked.quantity = transcription.quantity
+            locked.refills_authorized = transcription.refills
+            locked.expires_on = expires_on
+            locked.save(update_fields=["quantity", "refills_authorized", "expires_on", "updated_at"])
+            overrides = [
+                {"rule_id": f.rule_id, "source": f.source, "message": f.pharmacist_message,
+                 "override_reason": reasons[f.rule_id]}
+                for f in warnings
+            ]
+            summary = (f"Compliance evaluation #{evaluation.pk} (facts {evaluation.fingerprint[:12]}) has no blocking "
+                       f"finding; {len(overrides)} warning(s) overridden with reasons.")
+            event = transition_prescription(
+                prescription=locked, to_status=S.VERIFIED, actor=pharmacist, reason_code="verified",
+                reason=f"{summary} {note.strip()}".strip(),
+            )
+            decision = ReviewDecision.objects.create(
+                prescription=locked, event=event, outcome=Outcome.VERIFIED, reason_code="verified",
+                note=note.strip(), evaluation=evaluation, evaluation_fingerprint=evaluation.fingerprint,
+                warning_overrides=overrides, transcription_version=transcription.version,
+                transcription_snapshot={**_snapshot(transcription), "customer_entered": customer_entered},
+                quantity_authorized=transcription.quantity, refills_authorized=transcription.refills,
+                expires_on=expires_on, decided_by=pharmacist, decided_by_name=_name(pharmacist), decided_at=now,
+                ip_address=ip_address, user_agent=user_agent[:255],
+            )
+            _end_claim(claim, at=now, reason=ReviewClaim.Release.DECIDED)
+    if refused is not None:
+        # Raised after the block commits, so the refused evaluation is kept.
+        raise refused
+    prescription.refresh_from_db()
+    return decision
+
+
+def _decide(
+    *, prescription: Prescription, pharmacist, outcome: str, from_statuses, reason_code: str,
+    message_to_customer: str, note: str, ip_address: str | None, user_agent: str,
+) -> ReviewDecision:
+    locked = _lock(prescription)
+    if locked.status not in from_statuses:
+        raise ReviewError(f"Prescription {locked.reference} is “{locked.get_status_display()}”: "
+                          f"it cannot be marked “{Outcome(outcome).label}” now.")
+    now = timezone.now()
+    claim = _require_claim(locked, pharmacist, now)
+    if not message_to_customer.strip():
+        raise ReviewError("Write the message the customer will read.")
+    transcription = Transcription.objects.filter(prescription=locked).select_related("latest_evaluation").first()
+    evaluation = transcription.latest_evaluation if transcription is not None else None
+    event = transition_prescription(
+        prescription=locked, to_status=outcome, actor=pharmacist, reason_code=reason_code, reason=note,
+        message_to_customer=message_to_customer,
+    )
+    decision = ReviewDecision.objects.create(
+        prescription=locked, event=event, outcome=outcome, reason_code=reason_code, note=note.strip(),
+        message_to_customer=message_to_customer.strip(), evaluation=evaluation,
+        evaluation_fingerprint=evaluation.fingerprint if evaluation is not None else "",
+        transcription_version=transcription.version if transcription is not None else None,
+        transcription_snapshot=_snapshot(transcription), decided_by=pharmacist, decided_by_name=_name(pharmacist),
+        decided_at=now, ip_address=ip_address, user_agent=user_agent[:255],
+    )
+    _end_claim(claim, at=now, reason=ReviewClaim.Release.DECIDED)
+    prescription.refresh_from_db()
+    return decision
+
+
+@transaction.atomic
+def reject_prescription(
+    *, prescription: Prescription, pharmacist, reason_code: str, message_to_customer: str, note: str = "",
+    ip_address: str | None = None, user_agent: str = "",
+) -> ReviewDecision:
+    """The pharmacist rejects, with a coded reason (``RejectionReason``) and a
+    message to the customer; "other" needs a note."""
+    _require_pharmacist(pharmacist, "reject")
+    if reason_code not in RejectionReason.values:
+        raise ReviewError("Choose a reason for the rejection.")
+    if reason_code == RejectionReason.OTHER and not note.strip():
+        raise ReviewError("Explain the reason in the note when you choose “Other”.")
+    return _decide(
+        prescription=prescription, pharmacist=pharmacist, outcome=Outcome.REJECTED, from_statuses=REJECTABLE,
+        reason_code=reason_code, message_to_customer=message_to_customer, note=note,
+        ip_address=ip_address, user_agent=user_agent,
+    )
+
+
+@transaction.atomic
+def request_information(
+    *, prescription: Prescription, pharmacist, question: str, note: str = "",
+    ip_address: str | None = None, user_agent: str = "",
+) -> ReviewDecision:
+    """The pharmacist asks the customer a question; the prescription waits for the answer."""
+    _require_pharmacist(pharmacist, "ask about")
+    return _decide(
+        prescription=prescription, pharmacist=pharmacist, outcome=Outcome.INFO_REQUESTED,
+        from_statuses=frozenset({S.IN_REVIEW}), reason_code="info_requested", message_to_customer=question,
+        note=note, ip_address=ip_address, user_agent=user_agent,
+    )
+
+
+# --- The inspector --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_history_export(
+    *, prescription: Prescription, user, row_count: int, sha256: str, ip_address: str | None = None,
+) -> AuditExport:
+    """An export of a prescription's history left the system (append-only log)."""
+    if not may_view_audit_trail(user):
+        raise NotPermitted("You may not export the history of a prescription.")
+    return AuditExport.objects.create(
+        prescription=prescription, exported_by=user, exported_by_name=_name(user), ip_address=ip_address,
+        row_count=row_count, sha256=sha256,
+    )
