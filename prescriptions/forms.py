@@ -118,7 +118,7 @@ class PrescriptionUploadForm(_FilesMixin, forms.Form):
         patients = Patient.objects.filter(account=customer).order_by("-relationship", "last_name", "first_name")
         self.fields["patient"].queryset = patients
         self.fields["patient"].label_from_instance = lambda p: (
-            f"{p.full_name} ({p.get_relationship_display().lower()}), born {p.date_of_birth:%m/%d/%Y}"
+            f"{p.full_name} ({p.relationship_text}), born {p.date_of_birth:%m/%d/%Y}"
         )
         self.has_self = any(p.relationship == Patient.Relationship.SELF for p in patients)
         if not self.is_bound:

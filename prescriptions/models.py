@@ -110,6 +110,25 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(f"{type(self).__name__} rows are append-only: they cannot be deleted.")
 
 
+class PrescriptionQuerySet(models.QuerySet):
+    """Bulk writes cannot change a status behind the service's back either."""
+
+    def update(self, **kwargs):
+        if "status" in kwargs and not _status_door.get():
+            raise StatusChangeOutsideService("Use prescriptions.services.transition_prescription.")
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if "status" in fields and not _status_door.get():
+            raise StatusChangeOutsideService("Use prescriptions.services.transition_prescription.")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        if not _status_door.get():
+            raise StatusChangeOutsideService("Prescriptions are created by prescriptions.services.submit_prescription.")
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 # --- Patient ------------------------------------------------------------------------
 
 
@@ -154,6 +173,16 @@ class Patient(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
+    def relationship_text(self) -> str:
+        """How the account holder would say it: "you", "your child"."""
+        return {
+            self.Relationship.SELF: "you",
+            self.Relationship.CHILD: "your child",
+            self.Relationship.SPOUSE: "your spouse or partner",
+            self.Relationship.DEPENDENT: "someone you are responsible for",
+        }.get(self.relationship, "")
+
+    @property
     def address_text(self) -> str:
         parts = [self.address_line1, self.address_line2, f"{self.city}, {self.state} {self.postcode}"]
         return ", ".join(p for p in parts if p)
@@ -173,6 +202,8 @@ class Prescription(models.Model):
     """
 
     Status = PrescriptionStatus
+
+    objects = PrescriptionQuerySet.as_manager()
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey(

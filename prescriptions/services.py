@@ -17,12 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from oscar.core.loading import get_model
 
 from shop.pharmacy.drugs import drug_info
+from shop.pharmacy.outbox import enqueue
 
 from . import clamav
 from .models import (
@@ -30,6 +33,7 @@ from .models import (
     Prescription,
     PrescriptionEvent,
     PrescriptionFile,
+    PrescriptionFileAccess,
     PrescriptionStatus as S,
     ScanStatus,
     _open_status_door,
@@ -37,7 +41,13 @@ from .models import (
 )
 from .uploads import AcceptedFile
 
+Product = get_model("catalogue", "Product")
+Basket = get_model("basket", "Basket")
+BasketLine = get_model("basket", "Line")
+
 logger = logging.getLogger(__name__)
+
+User = AbstractBaseUser  # the acting user; None where the system acts
 
 Role = PrescriptionEvent.ActorRole
 CUSTOMER, PHARMACY, SYSTEM = Role.CUSTOMER, Role.PHARMACY, Role.SYSTEM
@@ -110,7 +120,7 @@ class PrescriberDetails:
 # --- The one door ------------------------------------------------------------------
 
 
-def actor_role(*, actor, prescription: Prescription) -> str | None:
+def actor_role(*, actor: User | None, prescription: Prescription) -> str | None:
     """How ``actor`` stands towards ``prescription``: the customer who owns it,
     pharmacy staff, the system (no actor), or nobody (None).
 
@@ -133,7 +143,7 @@ def transition_prescription(
     *,
     prescription: Prescription,
     to_status: str,
-    actor,
+    actor: User | None,
     reason: str = "",
     reason_code: str = "",
     message_to_customer: str = "",
@@ -202,7 +212,7 @@ def _check_files_ready(prescription: Prescription) -> None:
         raise TransitionNotAllowed(f"Prescription {prescription.reference} has no readable file.")
 
 
-def _name_of(actor) -> str:
+def _name_of(actor: User | None) -> str:
     if actor is None:
         return "system"
     return (actor.get_full_name() or actor.get_username())[:255]
@@ -211,8 +221,9 @@ def _name_of(actor) -> str:
 def _email_customer_on_commit(event: PrescriptionEvent) -> None:
     from . import tasks
 
-    event_id = event.pk
-    transaction.on_commit(lambda: tasks.send_prescription_status_email.delay(event_id))
+    # Through the transactional outbox: sent after commit, and still sent if the
+    # broker was down at that moment (shop.pharmacy.outbox).
+    enqueue(tasks.send_prescription_status_email, event.pk)
 
 
 # --- Submitting a prescription --------------------------------------------------------
@@ -221,15 +232,15 @@ def _email_customer_on_commit(event: PrescriptionEvent) -> None:
 @transaction.atomic
 def submit_prescription(
     *,
-    customer,
-    product,
+    customer: User,
+    product: Product,
     prescriber: PrescriberDetails,
     quantity: int,
     files: Sequence[AcceptedFile],
     refills_authorized: int = 0,
     patient: Patient | None = None,
     patient_details: PatientDetails | None = None,
-    basket_line=None,
+    basket_line: BasketLine | None = None,
 ) -> Prescription:
     """A customer uploads a prescription for ``product`` (the drug and strength).
 
@@ -285,7 +296,7 @@ def submit_prescription(
     return prescription
 
 
-def _patient_for(*, customer, patient: Patient | None, details: PatientDetails | None) -> Patient:
+def _patient_for(*, customer: User, patient: Patient | None, details: PatientDetails | None) -> Patient:
     if patient is not None:
         if patient.account_id != customer.pk:
             raise PrescriptionError("That patient is not on your account.")
@@ -318,7 +329,7 @@ def _patient_for(*, customer, patient: Patient | None, details: PatientDetails |
     )
 
 
-def _refuse_duplicates(*, customer, files: Sequence[AcceptedFile]) -> None:
+def _refuse_duplicates(*, customer: User, files: Sequence[AcceptedFile]) -> None:
     existing = (
         PrescriptionFile.objects.filter(customer=customer, sha256__in=[f.sha256 for f in files])
         .select_related("prescription")
@@ -382,7 +393,7 @@ def _store_files(*, prescription: Prescription, files: Sequence[AcceptedFile]) -
 
         for prescription_file in created:
             file_id = prescription_file.pk
-            transaction.on_commit(lambda file_id=file_id: tasks.scan_prescription_file.delay(file_id))
+            enqueue(tasks.scan_prescription_file, file_id)  # a lost scan would leave the file pending
     return created
 
 
@@ -399,7 +410,7 @@ def _delete_stored(names: Sequence[str]) -> None:
 
 
 @transaction.atomic
-def attach_prescription_to_basket_line(*, line, prescription: Prescription, customer) -> None:
+def attach_prescription_to_basket_line(*, line: BasketLine, prescription: Prescription, customer: User) -> None:
     """Say which prescription covers a basket line (the gate decides whether it does)."""
     if line.basket.owner_id is None or line.basket.owner_id != customer.pk:
         raise CannotAttach("That basket line is not in your basket.")
@@ -423,7 +434,7 @@ def attach_prescription_to_basket_line(*, line, prescription: Prescription, cust
 
 @transaction.atomic
 def answer_information_request(
-    *, prescription: Prescription, customer, answer: str, files: Sequence[AcceptedFile] = ()
+    *, prescription: Prescription, customer: User, answer: str, files: Sequence[AcceptedFile] = ()
 ) -> PrescriptionEvent:
     """The customer answers the pharmacist's question (text and/or more files);
     the prescription goes back to the queue (info_requested → submitted)."""
@@ -471,7 +482,7 @@ def record_scan_result(
 
         file_id = locked.pk
         transaction.on_commit(lambda: _delete_stored([stored_name]))
-        transaction.on_commit(lambda: tasks.send_file_removed_email.delay(file_id))
+        enqueue(tasks.send_file_removed_email, file_id)
     else:
         locked.scan_status = ScanStatus.CLEAN
         locked.scan_detail = (detail or "clamd: OK")[:255]
@@ -491,7 +502,7 @@ def record_scan_problem(*, prescription_file: PrescriptionFile, detail: str) -> 
 
 
 @transaction.atomic
-def record_fill(*, prescription: Prescription, actor) -> Prescription:
+def record_fill(*, prescription: Prescription, actor: User | None) -> Prescription:
     """One fill of a verified prescription was dispensed; the last one uses it up."""
     locked = Prescription.objects.select_for_update().get(pk=prescription.pk)
     if locked.status != S.VERIFIED:
@@ -534,7 +545,7 @@ def expire_prescriptions(*, today: datetime.date) -> int:
 
 
 @transaction.atomic
-def add_to_basket_with_prescription(*, basket, prescription: Prescription, customer):
+def add_to_basket_with_prescription(*, basket: Basket, prescription: Prescription, customer: User) -> BasketLine | None:
     """After an upload from the product page: the basket's lines for that
     medicine point at the new prescription (one line is added if there is
     none). Returns the line, or None if the product cannot be bought now."""
@@ -556,10 +567,11 @@ def add_to_basket_with_prescription(*, basket, prescription: Prescription, custo
 # --- Audit: who opened a file -----------------------------------------------------------------------
 
 
-def record_file_access(*, prescription_file: PrescriptionFile, user, ip_address: str | None, user_agent: str = ""):
+@transaction.atomic
+def record_file_access(
+    *, prescription_file: PrescriptionFile, user: User, ip_address: str | None, user_agent: str = ""
+) -> PrescriptionFileAccess:
     """A member of pharmacy staff opened a prescription file (append-only log)."""
-    from .models import PrescriptionFileAccess
-
     return PrescriptionFileAccess.objects.create(
         file=prescription_file, user=user, ip_address=ip_address, user_agent=user_agent[:255],
     )

@@ -16,7 +16,14 @@ from django.utils import timezone
 from shop.pharmacy.notifications import send_once
 
 from . import clamav, services
-from .models import PrescriptionEvent, PrescriptionFile, ScanStatus, private_storage
+from .models import (
+    CUSTOMER_STATUS,
+    PrescriptionEvent,
+    PrescriptionFile,
+    PrescriptionStatus,
+    ScanStatus,
+    private_storage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +55,7 @@ def send_prescription_status_email(event_id: int) -> bool:
             "customer": customer,
             "event": event,
             "prescription": prescription,
-            "status_label": event.get_to_status_display(),
-            "customer_status": prescription.customer_status if prescription.status == event.to_status else "",
+            "status_label": CUSTOMER_STATUS[PrescriptionStatus(event.to_status)][0],
             "url": _site_url(reverse("prescriptions:detail", kwargs={"public_id": prescription.public_id})),
             "pharmacy": settings.RXSHOP_PHARMACY,
         }

@@ -513,16 +513,21 @@ class SizeLimitedUploadHandler(FileUploadHandler):
         self.too_many: list[str] = []
         self._files_seen = 0
         self._received = 0
+        self._skip_current = False
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
         self._received = 0
         self._files_seen += 1
-        if self._files_seen > self.limits.max_files:
+        # Skipped at its first chunk, not here: SkipFile raised before the other
+        # handlers have opened this file would make Django close the previous one.
+        self._skip_current = self._files_seen > self.limits.max_files
+        if self._skip_current:
             self.too_many.append(clean_original_name(self.file_name))
-            raise SkipFile
 
     def receive_data_chunk(self, raw_data, start):
+        if self._skip_current:
+            raise SkipFile
         self._received += len(raw_data)
         if self._received > self.limits.max_file_size:
             name = clean_original_name(self.file_name)

@@ -108,10 +108,19 @@ def test_rejection_and_question_need_a_message_to_the_customer(alice, pharmacist
 
 def test_status_cannot_be_saved_outside_the_service(alice):
     prescription = submit(alice)
-    prescription.status = S.VERIFIED
+    prescription.status = S.VERIFIED  # refused on purpose
     with pytest.raises(StatusChangeOutsideService):
         prescription.save()
     assert Prescription.objects.get(pk=prescription.pk).status == S.SUBMITTED
+
+
+def test_status_cannot_be_bulk_updated_outside_the_service(alice):
+    prescription = submit(alice)
+    with pytest.raises(StatusChangeOutsideService):
+        Prescription.objects.filter(pk=prescription.pk).update(status=S.VERIFIED)  # refused on purpose
+    prescription.refresh_from_db()
+    assert prescription.status == S.SUBMITTED
+    Prescription.objects.filter(pk=prescription.pk).update(prescriber_phone="555-0101")  # other fields are fine
 
 
 def test_other_fields_can_still_be_saved(alice):
@@ -200,7 +209,10 @@ def test_expiry_job_expires_verified_prescriptions_past_their_date(alice, pharma
 
 # --- Nothing else assigns status ----------------------------------------------------------------
 
-SCANNED_PACKAGES = ("prescriptions", "shop", "compliance", "tests")
+# The code base: every production package, and this app's own tests. (Other
+# tests may build fixture rows through the door on purpose; the door itself is
+# checked below.)
+SCANNED_PACKAGES = ("prescriptions", "shop", "compliance", "tests/prescriptions")
 ALLOWED = {Path("prescriptions/services.py")}
 WRITE_METHODS = {"update", "create", "get_or_create", "update_or_create", "bulk_create", "bulk_update"}
 
@@ -254,9 +266,22 @@ def test_no_status_is_assigned_outside_the_service():
                 continue
             ours = relative.parts[0] == "prescriptions" or relative.parts[:2] == ("tests", "prescriptions")
             offenders += _status_writes(relative, path.read_text(), strict=ours)
-    # The one deliberate assignment: the test proving that save() refuses it.
-    offenders.remove(f"tests/prescriptions/test_states.py:{_DELIBERATE_LINE}")
+    # The deliberate ones: the tests proving that the model refuses them.
+    offenders = [o for o in offenders if o not in {f"tests/prescriptions/test_states.py:{n}" for n in _DELIBERATE_LINES}]
+    assert len(_DELIBERATE_LINES) == 2
     assert offenders == [], "status assigned outside prescriptions.services: " + ", ".join(offenders)
+
+
+def test_only_the_service_opens_the_status_door_in_production_code():
+    users = []
+    for package in ("prescriptions", "shop", "compliance"):
+        for path in sorted((REPO / package).rglob("*.py")):
+            relative = path.relative_to(REPO)
+            if "_open_status_door" in path.read_text() and relative not in {
+                Path("prescriptions/services.py"), Path("prescriptions/models.py")
+            }:
+                users.append(str(relative))
+    assert users == []
 
 
 def test_the_status_check_catches_each_way_of_writing_a_status():
@@ -276,7 +301,7 @@ def test_the_status_check_catches_each_way_of_writing_a_status():
     assert not _status_writes(Path("example.py"), "Prescription.objects.filter(status='verified')")
 
 
-_DELIBERATE_LINE = next(
+_DELIBERATE_LINES = [
     number for number, line in enumerate(Path(__file__).read_text().splitlines(), start=1)
-    if line.strip() == "prescription.status = S.VERIFIED"
-)
+    if line.rstrip().endswith("# refused on purpose")
+]

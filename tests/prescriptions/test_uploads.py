@@ -75,6 +75,28 @@ def test_file_over_10_mb_is_refused_while_it_streams_and_nothing_is_stored(alice
     assert_nothing_stored(private_dir)
 
 
+def test_more_than_10_files_at_once_are_refused_and_nothing_is_stored(alice_client, private_dir):
+    response = post_upload(alice_client, *[upload(f"page{i}.pdf", unique_pdf()) for i in range(11)])
+    assert response.status_code == 200
+    assert "At most 10 files can be uploaded at once; these were not accepted: page10.pdf." in response.content.decode()
+    assert_nothing_stored(private_dir)
+
+
+def test_ten_files_at_once_are_accepted(alice_client, private_dir):
+    response = post_upload(alice_client, *[upload(f"page{i}.pdf", unique_pdf()) for i in range(10)])
+    assert response.status_code == 302
+    assert PrescriptionFile.objects.count() == 10 and len(stored_files(private_dir)) == 10
+
+
+def test_a_file_over_the_limit_does_not_spoil_the_files_before_it(alice_client, private_dir, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # stream to temporary files, as real uploads do
+    response = post_upload(alice_client, upload("page1.pdf", unique_pdf()),
+                           upload("huge.pdf", files.oversized_pdf(10 * MB + 5)))
+    html = response.content.decode()
+    assert "“huge.pdf” is larger than 10.0\xa0MB" in html and "page1.pdf" not in html
+    assert_nothing_stored(private_dir)
+
+
 def test_one_bad_file_among_good_ones_refuses_the_whole_upload(alice_client, private_dir):
     response = post_upload(alice_client, upload("page1.pdf", unique_pdf()), upload("page2.png", files.fake_exe()))
     assert "“page2.png” is a Windows program" in response.content.decode()
