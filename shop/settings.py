@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "shop.payments.apps.PaymentsConfig",
     "compliance.apps.ComplianceConfig",
     "prescriptions.apps.PrescriptionsConfig",
+    "prescriptions.dispensing.apps.DispensingConfig",
     "prescriptions.review.apps.ReviewConfig",
     *_OSCAR_APPS,
     "django_otp",
@@ -332,6 +333,12 @@ OSCAR_LINE_STATUS_PIPELINE = {
     "Cancelled": (),
 }
 OSCAR_DASHBOARD_NAVIGATION = list(OSCAR_DASHBOARD_NAVIGATION)
+
+
+def _may_dispense(user, url_name=None, url_args=None, url_kwargs=None) -> bool:
+    """Nav visibility of the dispense screens (not an OscarDashboardConfig of their own)."""
+    return user.has_perm("dispensing.dispense_order")
+
 # The pharmacy section (prescriptions.review); each entry shows only to users
 # with its permissions (oscar's default_access_fn reads the section's config).
 OSCAR_DASHBOARD_NAVIGATION += [
@@ -341,10 +348,10 @@ OSCAR_DASHBOARD_NAVIGATION += [
         "children": [
             {"label": "Review queue", "url_name": "dashboard:pharmacy-queue"},
             {"label": "Prescription history (inspector)", "url_name": "dashboard:pharmacy-inspector"},
+            {"label": "Dispense", "url_name": "dashboard:dispense-queue", "access_fn": _may_dispense},
         ],
     },
 ]
-
 
 # --- The pharmacy -------------------------------------------------------------
 
@@ -408,6 +415,10 @@ CELERY_BEAT_SCHEDULE = {
 # Tasks are written to the database with the change that caused them; this job
 # sends whatever the broker could not take at the time.
 CELERY_BEAT_SCHEDULE["outbox-relay"] = {"task": "shop.pharmacy.tasks.relay_outbox", "schedule": 60}
+# iPLEDGE RMAs obtained but never dispensed are flagged for reversal (RULES.md 1.9).
+CELERY_BEAT_SCHEDULE["dispensing-flag-rmas"] = {
+    "task": "prescriptions.dispensing.tasks.flag_rmas_for_reversal", "schedule": 6 * 3600,
+}
 
 # --- Pharmacist review workspace (issue 5, prescriptions/review) ----------------
 # The queue shows each prescription's age against this target (hours since upload).

@@ -1,17 +1,45 @@
 """The prescription gate: which basket lines may not be bought, and why.
 
-Checkout calls ``refusals_for_basket`` before every step and again when the
-order is placed (``shop/apps/checkout/session.py``), so the rule holds on the
-server whatever the browser sends. Until a line is covered by a prescription a
-pharmacist has verified, it is refused.
+A prescription line may go through checkout only when
+
+1. it is covered by a prescription that a pharmacist has verified, for that
+   patient, drug and strength, with enough quantity and fills left
+   (``prescriptions.selectors.coverage_for_basket``), and
+2. the compliance rules pass for it *now* (``Stage.CHECKOUT``): the pharmacy is
+   licensed in the ship-to state, the account holder is an adult, the
+   prescription has not expired, the programme (iPLEDGE) allows it, …
+
+Checkout runs this before every step (``shop/apps/checkout/session.py``) and
+again, recording the evaluation with its inputs' fingerprint, at the moment the
+order is placed (``shop/apps/checkout/views.py``), so it holds on the server
+whatever the browser sends and whatever changed in between (the basket, the
+address, the date). Before an address is chosen the ship-to rule has nothing to
+judge and is left for the later steps.
 """
 from __future__ import annotations
 
+import dataclasses
+import datetime
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from compliance.core import AccountHolder, Severity, Stage, evaluate
+from compliance.core.online_rules import SHIP_TO_LICENCE
+
 from .drugs import requires_prescription
+
+# What to do next, by why a line is not covered.
+_NEXT_STEP = {
+    "no_prescription": _("Upload your prescription (or attach one already verified) from this basket line; "
+                         "you can pay once a pharmacist has verified it."),
+    "awaiting_verification": _("Our pharmacists aim to verify it within 4 business hours; we will e-mail you."),
+    "needs_answer": _("Answer the pharmacist's question in “My prescriptions”."),
+    "not_usable": _("Ask your prescriber for a new prescription and upload it."),
+    "mismatch": _("Change the quantity or product to match your prescription, or upload the right prescription."),
+}
+_RULES_NEXT_STEP = _("Check the delivery address, or call our pharmacist, who can tell you what is needed.")
 
 
 @dataclass(frozen=True)
@@ -26,21 +54,72 @@ class LineRefusal:
         return f"{self.product_title}: {self.reason} {self.next_step}"
 
 
-def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None) -> list[LineRefusal]:
-    """Every prescription line that cannot be bought now, with a reason and a next step."""
+def _holder_date_of_birth(customer_id: int | None) -> datetime.date | None:
+    """The account holder's own date of birth: from their own patient record."""
+    if customer_id is None:
+        return None
+    from prescriptions.models import Patient
+
+    return (
+        Patient.objects.filter(account_id=customer_id, relationship=Patient.Relationship.SELF)
+        .order_by("-created_at").values_list("date_of_birth", flat=True).first()
+    )
+
+
+def checkout_facts(*, prescription, ship_to_state: str | None, moment: datetime.datetime,
+                   holder_date_of_birth: datetime.date | None):
+    """The facts of one covered prescription line at checkout."""
+    from prescriptions.review.facts import verification_facts
+
+    facts = verification_facts(prescription=prescription, transcription=prescription.transcription,
+                               moment=moment, stage=Stage.CHECKOUT)
+    return dataclasses.replace(
+        facts,
+        ship_to_state=ship_to_state,
+        prescription_verified=True,
+        account_holder=AccountHolder(date_of_birth=holder_date_of_birth),
+        fills_so_far=prescription.fills_used,
+    )
+
+
+def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
+                        moment: datetime.datetime | None = None,
+                        record_as: str | None = None) -> list[LineRefusal]:
+    """Every prescription line that cannot be bought now, with a reason and a next step.
+
+    ``record_as`` (e.g. ``order:100042``) stores each evaluation through the
+    compliance entry point, for the inspector; without it nothing is written.
+    """
+    from compliance.services import compliance_config, evaluate_and_record
+    from prescriptions.selectors import coverage_for_basket
+
+    lines = [line for line in basket.all_lines() if requires_prescription(line.product)]
+    if not lines:
+        return []
+    moment = moment or timezone.now()
+    coverage = coverage_for_basket(basket, on=timezone.localtime(moment).date())
+    holder_dob = None
     refusals = []
-    for line in basket.all_lines():
-        if not requires_prescription(line.product):
+    for line in lines:
+        title = line.product.get_title()
+        cover = coverage[line.id]
+        if not cover.covered:
+            refusals.append(LineRefusal(line.id, title, cover.message, _NEXT_STEP.get(cover.state, "")))
             continue
-        refusals.append(
-            LineRefusal(
-                line_id=line.id,
-                product_title=line.product.get_title(),
-                reason=_("This is a prescription medicine and no prescription verified by our pharmacist covers it yet."),
-                next_step=_(
-                    "Upload your prescription; you can pay once a pharmacist has verified it. "
-                    "To buy your other items now, use “Save for later” on this line."
-                ),
-            )
-        )
+        if holder_dob is None:
+            holder_dob = _holder_date_of_birth(basket.owner_id)
+        facts = checkout_facts(prescription=cover.prescription, ship_to_state=ship_to_state,
+                               moment=moment, holder_date_of_birth=holder_dob)
+        if record_as:
+            evaluation = evaluate_and_record(facts=facts, subject=f"{record_as}:line:{line.id}", actor=user)
+            findings = evaluation.findings
+        else:
+            findings = evaluate(facts, config=compliance_config())
+        blocks = [
+            f for f in findings
+            if f.severity == Severity.BLOCK and not (ship_to_state is None and f.rule_id == SHIP_TO_LICENCE)
+        ]
+        if blocks:
+            reason = " ".join(dict.fromkeys(f.customer_message for f in blocks))
+            refusals.append(LineRefusal(line.id, title, reason, _RULES_NEXT_STEP))
     return refusals

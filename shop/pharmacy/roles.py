@@ -33,6 +33,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "review.decide_prescription",           # step 2: verify, reject, ask the customer
         "prescriptions.review_prescription",    # moves a prescription through transition_prescription
         "review.view_audit_trail",              # the inspector view and its CSV export
+        "dispensing.dispense_order",            # dispense, capture the card, reverse RMAs
     ),
     "Shop administrator": (
         "compliance.view_pharmacylicence", "compliance.add_pharmacylicence",

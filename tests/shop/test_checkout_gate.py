@@ -26,7 +26,7 @@ def test_basket_says_why_a_prescription_item_cannot_be_bought_yet(alice_client):
     add_to_basket(alice_client, "RX-ISO-20")
     html = alice_client.get("/basket/").content.decode()
     assert "Prescription items in your basket" in html
-    assert "no prescription verified by our pharmacist covers it yet" in html
+    assert "No prescription is attached to this item yet" in html
     assert "Upload your prescription" in html
 
 

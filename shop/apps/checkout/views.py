@@ -30,6 +30,7 @@ from oscar.apps.checkout import exceptions as checkout_exceptions
 from oscar.apps.checkout import views as oscar_views
 from oscar.core.loading import get_class, get_classes, get_model
 
+from shop.pharmacy.gate import refusals_for_basket
 from shop.payments import cards, services
 from shop.payments.client import is_test_server
 from shop.payments.exceptions import (
@@ -113,6 +114,14 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
     # --- Place order ----------------------------------------------------------------
 
     def handle_payment(self, order_number, total, **kwargs):
+        # The gate once more, at the moment of placing the order, with each
+        # evaluation stored for the inspector (it also ran in dispatch).
+        refusals = refusals_for_basket(
+            self.request.basket, user=self.request.user,
+            ship_to_state=self.ship_to_state(self.request), record_as=f"order:{order_number}",
+        )
+        if refusals:
+            raise UnableToTakePayment(" ".join(r.message for r in refusals))
         if total.incl_tax <= 0:
             return
         try:

@@ -29,5 +29,7 @@ class DashboardConfig(apps.DashboardConfig):
 
     def get_urls(self):
         urls = super().get_urls()
+        # The dispense screens come before the review section's catch-all patterns.
+        urls.append(path("pharmacy/dispense/", include("prescriptions.dispensing.urls")))
         urls.append(path("pharmacy/", include(self.review_app.urls[0])))
         return urls

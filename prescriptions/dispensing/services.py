@@ -1,0 +1,301 @@
+"""Dispensing an order: the rules for *now*, then the fill, then the money.
+
+``dispense_order`` is the one door. It locks the order, runs the compliance
+entry point at ``Stage.DISPENSE`` for every prescription line (each evaluation
+stored with its fingerprint), and only when no BLOCK stands:
+
+- records a ``Dispense`` per line and the programme authorisation (RMA) as used,
+- uses one fill of each prescription (``prescriptions.services.record_fill``),
+- captures the card for what goes out (``shop.payments.services.capture_payment``),
+- moves the order to "Dispensed" and tells the customer.
+
+A blocked dispense changes nothing and says why. When an iPLEDGE window has
+passed (the RMA's "do not dispense after" date), the fill can never happen: the
+card authorisation is voided, the order cancelled and the RMA flagged for
+reversal (RULES.md 1.5, 1.9). A pharmacist may instead choose to dispense the
+lines that pass and cancel the others: the capture is then partial.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from compliance.core import Authorisation, Finding, Severity, Stage
+from compliance.core.programmes.ipledge import rmas_due_for_reversal
+from compliance.services import evaluate_and_record
+from prescriptions import services as prescription_services
+from prescriptions.models import PrescriptionStatus
+from shop.payments import services as payments
+from shop.pharmacy import outbox
+from shop.pharmacy.drugs import drug_info, requires_prescription
+
+from . import tasks
+from .models import Dispense, ProgrammeAuthorisation
+
+Order = get_model("order", "Order")
+
+AWAITING_DISPENSE = "Awaiting dispense"
+DISPENSED = "Dispensed"
+DISPENSE_PERMISSION = "dispensing.dispense_order"
+
+
+class DispenseRefused(Exception):
+    """The dispense cannot go ahead; ``str(exc)`` says why, for the pharmacist."""
+
+
+@dataclass(frozen=True)
+class AuthorisationInput:
+    """What the pharmacist read from the programme (iPLEDGE) for one line."""
+
+    number: str
+    do_not_dispense_after: datetime.date | None = None
+    risk_category: str = ""
+    quantity: int | None = None
+    days_supply: int | None = None
+
+
+@dataclass
+class LineResult:
+    line: object
+    evaluation: object
+    blocks: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.blocks
+
+    @property
+    def window_passed(self) -> bool:
+        return any(f.rule_id.endswith(".dispense-window") for f in self.blocks)
+
+
+@dataclass
+class DispenseOutcome:
+    order: object
+    lines: list[LineResult]
+    dispensed: bool = False
+    voided: bool = False
+    captured_amount: object = None
+
+    @property
+    def blocked(self) -> list[LineResult]:
+        return [r for r in self.lines if not r.passed]
+
+
+def may_dispense(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active and user.has_perm(DISPENSE_PERMISSION))
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.get_username())[:255]
+
+
+def _holder_dob(order):
+    from shop.pharmacy.gate import _holder_date_of_birth
+
+    return _holder_date_of_birth(order.user_id)
+
+
+def dispense_facts(*, line, authorisation: AuthorisationInput | None, moment: datetime.datetime,
+                   ship_to_state: str | None, medication_guide_included: bool, holder_date_of_birth):
+    """The facts of one prescription line at the moment of dispensing."""
+    from compliance.core import AccountHolder
+    from prescriptions.review.facts import verification_facts
+
+    prescription = line.prescription
+    transcription = getattr(prescription, "transcription", None)
+    facts = verification_facts(prescription=prescription, transcription=transcription, moment=moment,
+                               stage=Stage.DISPENSE)
+    rma = facts.authorisation
+    if authorisation is not None and authorisation.number.strip():
+        rma = Authorisation(
+            programme=facts.drug.programme or "",
+            number=authorisation.number.strip(),
+            risk_category=authorisation.risk_category or (rma.risk_category if rma else None)
+            or (transcription.risk_category if transcription else None) or None,
+            do_not_dispense_after=authorisation.do_not_dispense_after,
+            quantity=authorisation.quantity if authorisation.quantity is not None else (
+                transcription.quantity if transcription else None),
+            days_supply=authorisation.days_supply if authorisation.days_supply is not None else (
+                transcription.days_supply if transcription else None),
+        )
+    return dataclasses.replace(
+        facts,
+        authorisation=rma,
+        ship_to_state=ship_to_state,
+        prescription_verified=prescription.status == PrescriptionStatus.VERIFIED,
+        account_holder=AccountHolder(date_of_birth=holder_date_of_birth),
+        medication_guide_recorded=medication_guide_included,
+        fills_so_far=prescription.fills_used,
+    )
+
+
+def _evaluate_lines(*, order, actor, authorisations: Mapping[int, AuthorisationInput], moment,
+                    medication_guide_included: bool) -> list[LineResult]:
+    ship_to = (order.shipping_address.state if order.shipping_address else "") or None
+    holder_dob = _holder_dob(order)
+    results = []
+    for line in order.lines.select_related("prescription", "prescription__patient", "product").order_by("pk"):
+        if not requires_prescription(line.product) or line.status == "Cancelled":
+            continue
+        if line.prescription_id is None:
+            raise DispenseRefused(f"Line {line.pk} ({line.title}) has no prescription attached; it cannot be dispensed.")
+        facts = dispense_facts(line=line, authorisation=authorisations.get(line.pk), moment=moment,
+                               ship_to_state=ship_to, medication_guide_included=medication_guide_included,
+                               holder_date_of_birth=holder_dob)
+        evaluation = evaluate_and_record(facts=facts, subject=f"order:{order.number}:line:{line.pk}:dispense",
+                                         actor=actor)
+        findings = evaluation.findings
+        results.append(LineResult(
+            line=line, evaluation=evaluation,
+            blocks=[f for f in findings if f.severity == Severity.BLOCK],
+            warnings=[f for f in findings if f.severity == Severity.WARN],
+        ))
+    return results
+
+
+def _programme(line) -> str:
+    return drug_info(line.product).programme
+
+
+def _record_authorisation(*, line, entered: AuthorisationInput | None, pharmacist, now,
+                          state: str, reason: str = "") -> ProgrammeAuthorisation | None:
+    """Keep the RMA the pharmacist entered, in ``state``: one row per line and number."""
+    programme = _programme(line)
+    if entered is None or not entered.number.strip() or not programme:
+        return None
+    values = {
+        "prescription": line.prescription, "programme": programme, "risk_category": entered.risk_category,
+        "do_not_dispense_after": entered.do_not_dispense_after, "quantity": entered.quantity,
+        "days_supply": entered.days_supply, "state": state, "state_changed_at": now, "state_reason": reason,
+    }
+    existing = ProgrammeAuthorisation.objects.select_for_update().filter(
+        order_line=line, number=entered.number.strip()).first()
+    if existing is None:
+        return ProgrammeAuthorisation.objects.create(
+            order_line=line, number=entered.number.strip(), obtained_at=now, obtained_by=pharmacist, **values)
+    if existing.state == ProgrammeAuthorisation.State.REVERSED:
+        raise DispenseRefused(f"RMA {existing.number} was reversed; obtain a new one from the programme.")
+    for name, value in values.items():
+        setattr(existing, name, value)
+    existing.save()
+    return existing
+
+
+def dispense_order(*, order, pharmacist, authorisations: Mapping[int, AuthorisationInput] | None = None,
+                   medication_guide_included: bool, cancel_blocked_lines: bool = False,
+                   now: datetime.datetime | None = None) -> DispenseOutcome:
+    """Dispense an order that is waiting for the pharmacist. See the module docstring.
+
+    ``authorisations`` maps order line ids to what the pharmacist obtained from
+    the programme. With ``cancel_blocked_lines`` the lines that pass are
+    dispensed and captured, the others cancelled (unless the blocked reason is
+    a passed programme window, which always voids the whole authorisation when
+    nothing can be dispensed).
+    """
+    if not may_dispense(pharmacist):
+        raise DispenseRefused("Only a pharmacist can dispense.")
+    authorisations = authorisations or {}
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != AWAITING_DISPENSE:
+            raise DispenseRefused(f"Order {order.number} is “{order.status}”, not waiting to be dispensed.")
+        results = _evaluate_lines(order=order, actor=pharmacist, authorisations=authorisations, moment=now,
+                                  medication_guide_included=medication_guide_included)
+        outcome = DispenseOutcome(order=order, lines=results)
+        passing = [r for r in results if r.passed]
+        blocked = outcome.blocked
+        checked = {r.line.pk for r in results}
+        otc_going_out = [line for line in order.lines.all() if line.pk not in checked and line.status != "Cancelled"]
+        if blocked and (not cancel_blocked_lines or not (passing or otc_going_out)):
+            if all(r.window_passed for r in blocked) and not passing:
+                _give_up(order=order, results=blocked, authorisations=authorisations, pharmacist=pharmacist,
+                         now=now)
+                outcome.voided = True
+            else:
+                # Nothing dispensed; keep any RMA entered so an unused one is flagged for reversal.
+                for result in results:
+                    _record_authorisation(line=result.line, entered=authorisations.get(result.line.pk),
+                                          pharmacist=pharmacist, now=now, state=ProgrammeAuthorisation.State.ACTIVE)
+            return outcome  # the evaluations are stored either way
+        for result in blocked:  # the pharmacist chose to send the rest
+            _cancel_line(order=order, result=result, authorisations=authorisations, pharmacist=pharmacist, now=now)
+        for result in passing:
+            line = result.line
+            rma = _record_authorisation(line=line, entered=authorisations.get(line.pk),
+                                        pharmacist=pharmacist, now=now, state=ProgrammeAuthorisation.State.DISPENSED)
+            Dispense.objects.create(
+                order_line=line, prescription=line.prescription, pharmacist=pharmacist,
+                pharmacist_name=_name(pharmacist), dispensed_at=now, evaluation=result.evaluation,
+                authorisation=rma, medication_guide_included=medication_guide_included,
+            )
+            prescription_services.record_fill(prescription=line.prescription, actor=pharmacist)
+            line.set_status(DISPENSED)
+        going_out = [line for line in order.lines.all() if line.status != "Cancelled"]
+        authorisation = payments.capture_payment(order=order, actor=pharmacist, lines=going_out)
+        outcome.captured_amount = authorisation.amount_captured
+        order.set_status(DISPENSED)
+        outbox.enqueue(tasks.send_order_dispensed_email, order.pk)
+        outcome.dispensed = True
+    return outcome
+
+
+def _cancel_line(*, order, result: LineResult, authorisations, pharmacist, now) -> None:
+    line = result.line
+    _record_authorisation(
+        line=line, entered=authorisations.get(line.pk), pharmacist=pharmacist, now=now,
+        state=ProgrammeAuthorisation.State.REVERSAL_DUE,
+        reason="Line cancelled at dispense: " + " ".join(f.pharmacist_message for f in result.blocks),
+    )
+    line.set_status("Cancelled")
+
+
+def _give_up(*, order, results: list[LineResult], authorisations, pharmacist, now) -> None:
+    """Nothing can ever be dispensed (the programme window passed): void, cancel, flag the RMAs."""
+    reason = " ".join(dict.fromkeys(f.pharmacist_message for r in results for f in r.blocks))
+    for result in results:
+        _record_authorisation(line=result.line, entered=authorisations.get(result.line.pk),
+                              pharmacist=pharmacist, now=now, state=ProgrammeAuthorisation.State.REVERSAL_DUE,
+                              reason=f"Not dispensed: {reason}")
+    # void_payment cancels the order and tells the customer (shop.payments).
+    payments.void_payment(order=order, reason=f"Could not be dispensed: {reason}", actor=pharmacist)
+
+
+def mark_reversed(*, authorisation: ProgrammeAuthorisation, pharmacist, note: str = "") -> ProgrammeAuthorisation:
+    """The pharmacist reversed the RMA in the programme (website or phone)."""
+    if not may_dispense(pharmacist):
+        raise DispenseRefused("Only a pharmacist can record an RMA reversal.")
+    with transaction.atomic():
+        locked = ProgrammeAuthorisation.objects.select_for_update().get(pk=authorisation.pk)
+        if locked.state not in (ProgrammeAuthorisation.State.REVERSAL_DUE, ProgrammeAuthorisation.State.ACTIVE):
+            raise DispenseRefused(f"RMA {locked.number} is “{locked.get_state_display()}”; nothing to reverse.")
+        locked.state = ProgrammeAuthorisation.State.REVERSED
+        locked.state_changed_at = timezone.now()
+        locked.state_reason = f"Reversed by {_name(pharmacist)}. {note}".strip()
+        locked.save(update_fields=["state", "state_changed_at", "state_reason"])
+    return locked
+
+
+def flag_rmas_for_reversal(*, now: datetime.datetime | None = None) -> int:
+    """Daily job (RULES.md 1.9): RMAs neither dispensed nor reversed that can no
+    longer be used (window passed, order cancelled) are flagged for reversal."""
+    now = now or timezone.now()
+    active = list(
+        ProgrammeAuthorisation.objects.filter(state=ProgrammeAuthorisation.State.ACTIVE)
+        .select_related("order_line__order")
+    )
+    due = rmas_due_for_reversal(active, now)
+    for rma in due:
+        ProgrammeAuthorisation.objects.filter(pk=rma.pk, state=ProgrammeAuthorisation.State.ACTIVE).update(
+            state=ProgrammeAuthorisation.State.REVERSAL_DUE, state_changed_at=now,
+            state_reason="Neither dispensed nor reversed, and no longer usable.",
+        )
+    return len(due)

@@ -1,0 +1,87 @@
+"""The dispense screens, in the pharmacy section of the dashboard."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from prescriptions.review.views import workspace_view
+from shop.payments.exceptions import PaymentProblem
+from shop.pharmacy.drugs import drug_info
+
+from . import selectors, services
+from .forms import DispenseForm, DispenseLineForm
+from .models import ProgrammeAuthorisation
+
+DISPENSE = services.DISPENSE_PERMISSION
+
+
+@workspace_view(DISPENSE)
+@require_GET
+def dispense_queue(request):
+    orders = list(selectors.orders_awaiting_dispense()[:100])
+    return render(request, "dispensing/queue.html", {
+        "orders": orders, "reversals": list(selectors.rmas_to_reverse()[:100]),
+    })
+
+
+def _rx_lines(order):
+    return [line for line in order.lines.all() if drug_info(line.product).requires_prescription]
+
+
+@workspace_view(DISPENSE)
+@require_http_methods(["GET", "POST"])
+def dispense(request, number):
+    order = selectors.order_for_dispense(number=number)
+    if order is None:
+        raise Http404
+    rx_lines = _rx_lines(order)
+    data = request.POST if request.method == "POST" else None
+    line_forms = [(line, DispenseLineForm(data, prefix=f"line-{line.pk}")) for line in rx_lines]
+    form = DispenseForm(data)
+    outcome = None
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for _, f in line_forms):
+        authorisations = {
+            line.pk: services.AuthorisationInput(
+                number=f.cleaned_data["rma_number"], do_not_dispense_after=f.cleaned_data["do_not_dispense_after"],
+                risk_category=getattr(getattr(line.prescription, "transcription", None), "risk_category", "") or "",
+            )
+            for line, f in line_forms if f.cleaned_data["rma_number"]
+        }
+        try:
+            outcome = services.dispense_order(
+                order=order, pharmacist=request.user, authorisations=authorisations,
+                medication_guide_included=form.cleaned_data["medication_guide_included"],
+                cancel_blocked_lines=form.cleaned_data["cancel_blocked_lines"],
+            )
+        except (services.DispenseRefused, PaymentProblem) as exc:
+            messages.error(request, str(exc))
+        else:
+            if outcome.dispensed:
+                messages.success(request, f"Order {order.number} dispensed; ${outcome.captured_amount} captured.")
+                return redirect("dashboard:dispense-queue")
+            if outcome.voided:
+                messages.warning(request, f"Order {order.number} cannot be dispensed: the authorisation was voided, "
+                                          "the order cancelled and the RMA flagged for reversal.")
+                return redirect("dashboard:dispense-queue")
+            messages.error(request, "Not dispensed: a rule blocks it (see below). Nothing was charged.")
+    return render(request, "dispensing/dispense.html", {
+        "order": order, "line_forms": line_forms, "form": form, "outcome": outcome,
+    }, status=200)
+
+
+@workspace_view(DISPENSE)
+@require_POST
+def mark_reversed(request, pk):
+    authorisation = ProgrammeAuthorisation.objects.filter(pk=pk).first()
+    if authorisation is None:
+        raise Http404
+    try:
+        services.mark_reversed(authorisation=authorisation, pharmacist=request.user,
+                               note=request.POST.get("note", "")[:500])
+    except services.DispenseRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"RMA {authorisation.number} recorded as reversed.")
+    return redirect("dashboard:dispense-queue")

@@ -1,0 +1,213 @@
+"""The whole chain against a real localstripe: verified prescription → checkout →
+authorised → dispensed → captured; and every way it must stop instead."""
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from compliance.models import ComplianceEvaluation
+from prescriptions.dispensing import services as dispensing
+from prescriptions.dispensing.models import Dispense, ProgrammeAuthorisation
+from prescriptions.models import PrescriptionStatus
+from prescriptions.review import services as review
+from shop.payments.models import PaymentAuthorisation
+from tests.factories import add_to_basket, checkout_to_preview, place_order
+from tests.prescriptions.conftest import submit
+from tests.review.conftest import good_transcription, transcribe
+
+Order = get_model("order", "Order")
+Line = get_model("basket", "Line")
+
+pytestmark = pytest.mark.django_db
+
+@pytest.fixture
+def pharmacist(demo_shop, django_user_model):
+    return django_user_model.objects.get(email="pharmacist@example.com")
+
+
+@pytest.fixture
+def technician(demo_shop, django_user_model):
+    return django_user_model.objects.get(email="technician@example.com")
+
+
+def verified_basket_line(client, customer, technician, pharmacist, *, upc="RX-ISO-20", **transcription):
+    """The customer puts the drug in the basket and uploads the prescription from
+    that line; a technician transcribes it and a pharmacist verifies it."""
+    add_to_basket(client, upc)
+    line = Line.objects.get(basket__owner=customer, product__upc=upc)
+    prescription = submit(customer, upc, basket_line=line)
+    transcribe(prescription, technician, good_transcription(**transcription))
+    prescription.refresh_from_db()
+    review.claim_for_review(prescription=prescription, reviewer=pharmacist)
+    version = prescription.transcription.version
+    evaluation = review.evaluate_transcription(prescription=prescription, user=pharmacist)
+    overrides = {f.rule_id: "Checked with the prescriber by phone." for f in evaluation.warnings}
+    review.verify_prescription(prescription=prescription, pharmacist=pharmacist, expected_version=version,
+                               warning_overrides=overrides)
+    prescription.refresh_from_db()
+    assert prescription.status == PrescriptionStatus.VERIFIED
+    return prescription
+
+
+def place_rx_order(alice_client, alice, technician, pharmacist, *, state="NY", with_otc=True):
+    prescription = verified_basket_line(alice_client, alice, technician, pharmacist)
+    if with_otc:
+        add_to_basket(alice_client, "OTC-LIPBALM")
+    checkout_to_preview(alice_client, address={"state": state})
+    response = place_order(alice_client)
+    return prescription, response
+
+
+def rma(days_left: int = 5, number: str = "RMA-0042-7781") -> dispensing.AuthorisationInput:
+    return dispensing.AuthorisationInput(
+        number=number, risk_category="cannot", quantity=30, days_supply=30,
+        do_not_dispense_after=timezone.localdate() + datetime.timedelta(days=days_left),
+    )
+
+
+def test_unverified_prescription_line_is_refused_with_what_to_do_next(alice_client, alice):
+    add_to_basket(alice_client, "RX-ISO-20")
+    line = Line.objects.get(basket__owner=alice)
+    submit(alice, "RX-ISO-20", basket_line=line)
+    response = alice_client.get("/checkout/")
+    assert response.status_code == 302 and response["Location"] == "/basket/"
+    messages = " ".join(str(m) for m in response.wsgi_request._messages)
+    assert "waiting for our pharmacist to verify it" in messages
+    assert "4 business hours" in messages
+
+
+def test_verified_prescription_goes_through_checkout_and_is_authorised_not_captured(
+        alice_client, alice, technician, pharmacist, localstripe, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        prescription, response = place_rx_order(alice_client, alice, technician, pharmacist)
+    assert response.status_code == 302 and response["Location"] == "/checkout/thank-you/"
+    order = Order.objects.get()
+    assert order.status == "Awaiting dispense"
+    rx_line = order.lines.get(product__upc="RX-ISO-20")
+    assert rx_line.prescription_id == prescription.pk
+    payment = PaymentAuthorisation.objects.get(order=order)
+    assert payment.amount_authorised == order.total_incl_tax and payment.amount_captured == 0
+    # The place-order check was stored for the inspector, with its fingerprint.
+    stored = ComplianceEvaluation.objects.get(subject__startswith=f"order:{order.number}:line:", stage="checkout")
+    assert stored.passed and len(stored.fingerprint) == 64
+
+
+def test_ship_to_state_without_a_licence_is_refused_at_checkout(alice_client, alice, technician, pharmacist, localstripe):
+    verified_basket_line(alice_client, alice, technician, pharmacist)
+    alice_client.get("/checkout/")
+    alice_client.post("/checkout/shipping-address/", {
+        "first_name": "Alice", "last_name": "Moreno", "line1": "1 Beacon St", "line4": "Boston",
+        "state": "MA", "postcode": "02108", "phone_number": "+16175550100",
+    })
+    response = alice_client.get("/checkout/shipping-method/")
+    assert response.status_code == 302 and response["Location"] == "/basket/"
+    messages = " ".join(str(m) for m in response.wsgi_request._messages)
+    assert "Massachusetts" in messages or "MA" in messages
+    assert place_order(alice_client).status_code == 302
+    assert Order.objects.count() == 0
+
+
+def test_dispense_captures_and_uses_the_fill(alice_client, alice, technician, pharmacist, localstripe,
+                                            django_capture_on_commit_callbacks):
+    prescription, _ = place_rx_order(alice_client, alice, technician, pharmacist)
+    order = Order.objects.get()
+    rx_line = order.lines.get(product__upc="RX-ISO-20")
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = dispensing.dispense_order(order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()},
+                                            medication_guide_included=True)
+    assert outcome.dispensed, [f.pharmacist_message for r in outcome.lines for f in r.blocks]
+    order.refresh_from_db()
+    assert order.status == "Dispensed"
+    payment = PaymentAuthorisation.objects.get(order=order)
+    assert payment.amount_captured == order.total_incl_tax
+    prescription.refresh_from_db()
+    assert prescription.fills_used == 1 and prescription.status == PrescriptionStatus.USED_UP
+    dispense = Dispense.objects.get(order_line=rx_line)
+    assert dispense.pharmacist == pharmacist and dispense.evaluation.passed
+    assert ProgrammeAuthorisation.objects.get(order_line=rx_line).state == ProgrammeAuthorisation.State.DISPENSED
+    assert any("dispensed" in m.subject for m in mail.outbox)
+
+
+def test_dispense_without_the_medication_guide_is_blocked_and_nothing_moves(
+        alice_client, alice, technician, pharmacist, localstripe):
+    place_rx_order(alice_client, alice, technician, pharmacist)
+    order = Order.objects.get()
+    rx_line = order.lines.get(product__upc="RX-ISO-20")
+    outcome = dispensing.dispense_order(order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()},
+                                        medication_guide_included=False)
+    assert not outcome.dispensed and not outcome.voided
+    assert any("Medication Guide" in f.pharmacist_message for f in outcome.blocked[0].blocks)
+    order.refresh_from_db()
+    assert order.status == "Awaiting dispense"
+    assert PaymentAuthorisation.objects.get(order=order).amount_captured == 0
+    # The RMA obtained is kept, so it is reversed if the order is never dispensed.
+    assert ProgrammeAuthorisation.objects.get(order_line=rx_line).state == ProgrammeAuthorisation.State.ACTIVE
+
+
+def test_dispense_without_an_rma_is_blocked(alice_client, alice, technician, pharmacist, localstripe):
+    place_rx_order(alice_client, alice, technician, pharmacist)
+    order = Order.objects.get()
+    outcome = dispensing.dispense_order(order=order, pharmacist=pharmacist, medication_guide_included=True)
+    assert not outcome.dispensed
+    assert any(f.rule_id == "ipledge.rma" for f in outcome.blocked[0].blocks)
+
+
+def test_ipledge_window_passed_voids_the_authorisation_and_flags_the_rma(
+        alice_client, alice, technician, pharmacist, localstripe, django_capture_on_commit_callbacks):
+    place_rx_order(alice_client, alice, technician, pharmacist)
+    order = Order.objects.get()
+    rx_line = order.lines.get(product__upc="RX-ISO-20")
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = dispensing.dispense_order(order=order, pharmacist=pharmacist,
+                                            authorisations={rx_line.pk: rma(days_left=-1)},
+                                            medication_guide_included=True)
+    assert outcome.voided and not outcome.dispensed
+    order.refresh_from_db()
+    assert order.status == "Cancelled"
+    payment = PaymentAuthorisation.objects.get(order=order)
+    assert payment.state == PaymentAuthorisation.State.VOIDED and payment.amount_captured == 0
+    authorisation = ProgrammeAuthorisation.objects.get(order_line=rx_line)
+    assert authorisation.state == ProgrammeAuthorisation.State.REVERSAL_DUE
+
+
+def test_partial_dispense_captures_only_what_goes_out(alice_client, alice, technician, pharmacist, localstripe):
+    place_rx_order(alice_client, alice, technician, pharmacist)
+    order = Order.objects.get()
+    rx_line = order.lines.get(product__upc="RX-ISO-20")
+    otc_line = order.lines.get(product__upc="OTC-LIPBALM")
+    outcome = dispensing.dispense_order(order=order, pharmacist=pharmacist, medication_guide_included=True,
+                                        cancel_blocked_lines=True)  # no RMA: the isotretinoin cannot go
+    assert outcome.dispensed
+    rx_line.refresh_from_db()
+    assert rx_line.status == "Cancelled"
+    payment = PaymentAuthorisation.objects.get(order=order)
+    expected = otc_line.line_price_incl_tax + order.shipping_incl_tax
+    assert payment.amount_captured == expected < payment.amount_authorised
+
+
+def test_technician_cannot_dispense(alice_client, alice, technician, pharmacist, localstripe):
+    place_rx_order(alice_client, alice, technician, pharmacist)
+    order = Order.objects.get()
+    with pytest.raises(dispensing.DispenseRefused):
+        dispensing.dispense_order(order=order, pharmacist=technician, medication_guide_included=True)
+    assert PaymentAuthorisation.objects.get(order=order).amount_captured == Decimal("0.00")
+
+
+def test_unused_rma_is_flagged_for_reversal_after_its_window(alice_client, alice, technician, pharmacist, localstripe):
+    place_rx_order(alice_client, alice, technician, pharmacist)
+    order = Order.objects.get()
+    rx_line = order.lines.get(product__upc="RX-ISO-20")
+    dispensing.dispense_order(order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma(days_left=1)},
+                              medication_guide_included=False)  # blocked: RMA kept as obtained
+    assert dispensing.flag_rmas_for_reversal(now=timezone.now()) == 0
+    assert dispensing.flag_rmas_for_reversal(now=timezone.now() + datetime.timedelta(days=3)) == 1
+    authorisation = ProgrammeAuthorisation.objects.get(order_line=rx_line)
+    assert authorisation.state == ProgrammeAuthorisation.State.REVERSAL_DUE
+    dispensing.mark_reversed(authorisation=authorisation, pharmacist=pharmacist, note="Reversed on 866-495-0654")
+    authorisation.refresh_from_db()
+    assert authorisation.state == ProgrammeAuthorisation.State.REVERSED

@@ -1,0 +1,72 @@
+"""The dispense screens: only pharmacists, with a second factor; the UI drives the service."""
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from shop.payments.models import PaymentAuthorisation
+from tests.dispensing.test_gate_and_dispense import place_rx_order
+from tests.review.conftest import staff_client
+
+Order = get_model("order", "Order")
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pharmacist(demo_shop, django_user_model):
+    return django_user_model.objects.get(email="pharmacist@example.com")
+
+
+@pytest.fixture
+def technician(demo_shop, django_user_model):
+    return django_user_model.objects.get(email="technician@example.com")
+
+
+def test_pharmacist_dispenses_from_the_screen_and_the_card_is_captured(
+        alice_client, alice, technician, pharmacist, localstripe):
+    place_rx_order(alice_client, alice, technician, pharmacist)
+    order = Order.objects.get()
+    rx_line = order.lines.get(product__upc="RX-ISO-20")
+    client = staff_client(pharmacist)
+    queue = client.get("/dashboard/pharmacy/dispense/")
+    assert queue.status_code == 200 and order.number in queue.content.decode()
+    page = client.get(f"/dashboard/pharmacy/dispense/order/{order.number}/")
+    assert page.status_code == 200 and "RMA number" in page.content.decode()
+    dnd = (timezone.localdate() + datetime.timedelta(days=4)).isoformat()
+    response = client.post(f"/dashboard/pharmacy/dispense/order/{order.number}/", {
+        f"line-{rx_line.pk}-rma_number": "RMA-9917-0003", f"line-{rx_line.pk}-do_not_dispense_after": dnd,
+        "medication_guide_included": "on",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    order.refresh_from_db()
+    assert order.status == "Dispensed"
+    assert PaymentAuthorisation.objects.get(order=order).amount_captured == order.total_incl_tax
+
+
+def test_blocked_dispense_says_why_and_charges_nothing(alice_client, alice, technician, pharmacist, localstripe):
+    place_rx_order(alice_client, alice, technician, pharmacist)
+    order = Order.objects.get()
+    client = staff_client(pharmacist)
+    response = client.post(f"/dashboard/pharmacy/dispense/order/{order.number}/", {})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cannot be dispensed now" in html and "RMA" in html
+    assert PaymentAuthorisation.objects.get(order=order).amount_captured == 0
+
+
+def test_technician_and_customers_cannot_open_the_dispense_screens(alice_client, alice, technician, pharmacist,
+                                                                    localstripe):
+    place_rx_order(alice_client, alice, technician, pharmacist)
+    order = Order.objects.get()
+    url = f"/dashboard/pharmacy/dispense/order/{order.number}/"
+    assert staff_client(technician).get(url).status_code == 403
+    assert staff_client(technician).post(url, {"medication_guide_included": "on"}).status_code == 403
+    response = alice_client.get(url)
+    assert response.status_code in (302, 403, 404)
+    assert order.number not in response.content.decode()
+    assert staff_client(pharmacist, second_factor=False).get(url).status_code in (302, 403)
+    order.refresh_from_db()
+    assert order.status == "Awaiting dispense"
