@@ -66,6 +66,12 @@ def test_prescription_drugs_ship_only_to_states_where_the_pharmacy_is_licensed(s
         assert state.upper() in found[0].customer_message
 
 
+def test_the_customer_is_told_the_state_by_name_and_where_to_find_the_list():
+    [finding] = only(doxycycline_dispense(stage=Stage.CHECKOUT, ship_to_state="ma"), "online.ship-to-licence")
+    assert "Massachusetts (MA)" in finding.customer_message
+    assert "listed at the bottom of every page" in finding.customer_message
+
+
 def test_a_changed_address_after_verification_is_checked_again():
     verified = doxycycline_dispense(stage=Stage.VERIFY, ship_to_state="NY")
     assert passes(evaluate(verified))
