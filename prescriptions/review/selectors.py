@@ -148,6 +148,15 @@ def review_queue(*, user, filters: QueueFilters, now: datetime.datetime | None =
         queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
         going_back = True
     ordering = ("-created_at", "-id") if going_back else ("created_at", "id")
+    if position is not None:
+        # Pick the page's ids first, then join what the rows show for those
+        # only. With the cursor's (created_at > …) OR (… AND id > …) predicate
+        # PostgreSQL underestimates the rows (open prescriptions are the recent
+        # ones) and would run the joins and subqueries for the whole rest of
+        # the queue before sorting: 85 ms at 6,000 open, 11 ms this way (same
+        # number of queries: the ids are a subquery).
+        page_ids = queryset.order_by(*ordering).values("pk")[: limit + 1]
+        queryset = queryset.filter(pk__in=page_ids)
     rows = list(queryset.order_by(*ordering)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

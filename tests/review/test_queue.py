@@ -35,9 +35,9 @@ def bulk_waiting(customer, count: int, upc: str = "RX-ISO-20"):
                   "city": "Brooklyn", "state": "NY", "postcode": "11201"},
     )
     item = product(upc)
-    rows = [Prescription(customer=customer, patient=patient, product=item, drug_name="Isotretinoin",
-                         strength="20 mg", quantity=30, prescriber_name="Dr Jane Smith", prescriber_phone="+1 212 555 0199",
-                         status=S.SUBMITTED) for _ in range(count)]
+    rows = [Prescription(customer=customer, patient=patient, product=item, drug_name="Isotretinoin",  # submitted
+                         strength="20 mg", quantity=30, prescriber_name="Dr Jane Smith",
+                         prescriber_phone="+1 212 555 0199") for _ in range(count)]
     with _open_status_door():
         Prescription.objects.bulk_create(rows, batch_size=500)
 

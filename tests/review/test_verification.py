@@ -153,6 +153,7 @@ def test_pharmacist_verifies_and_the_gate_gets_what_is_authorised(claimed, pharm
     assert ReviewClaim.objects.get(reviewer=pharmacist).release_reason == ReviewClaim.Release.DECIDED
     [message] = mail.outbox
     assert "verified" in message.body and "pay for the medicine" in message.body
+    assert "What to do next: sign in and check out" in message.body
 
 
 def test_verify_is_refused_while_a_block_stands(prescription, technician, pharmacist, pharmacist_client):
@@ -263,6 +264,8 @@ def test_reject_with_a_coded_reason_and_a_message(claimed, pharmacist, pharmacis
     assert decision.evaluation is not None  # the findings the pharmacist had in front of them
     [message] = mail.outbox
     assert "cannot dispense" in message.body and "reason" in message.body
+    assert "What to do next: if your prescriber gives you a new or corrected prescription, upload it" in message.body
+    assert "could not reach" not in message.body  # the reason itself stays behind the login
 
 
 def test_reject_needs_a_reason_and_other_needs_a_note(claimed, pharmacist, pharmacist_client):
@@ -290,6 +293,7 @@ def test_ask_for_more_information_then_the_customer_answers(claimed, alice, phar
     assert ReviewDecision.objects.get().outcome == "info_requested"
     [message] = mail.outbox
     assert "question" in message.body and "answer it" in message.body
+    assert "What to do next: open the prescription" in message.body and "page 2" not in message.body
     from prescriptions.services import answer_information_request
 
     answer_information_request(prescription=claimed, customer=alice, answer="Uploaded.",
