@@ -150,3 +150,33 @@ def oversized_pdf(size: int) -> bytes:
 
 
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+def pdf_with_page_additional_action() -> bytes:
+    """/AA on a page: an action that runs when the page is opened."""
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    writer.pages[0][NameObject("/AA")] = DictionaryObject({
+        NameObject("/O"): DictionaryObject({
+            NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject("https://example.com/"),
+        }),
+    })
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def pdf_with_launch_open_action() -> bytes:
+    """/OpenAction that launches a program when the PDF is opened."""
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    writer._root_object[NameObject("/OpenAction")] = DictionaryObject({
+        NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("calc.exe"),
+    })
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -242,6 +242,20 @@ def test_customer_gets_the_received_email(alice_client, django_capture_on_commit
 # --- The inspection itself, without HTTP -------------------------------------------------
 
 
+@pytest.mark.parametrize("data, code", [
+    pytest.param(b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64, "executable", id="elf-program"),
+    pytest.param(b"#!/bin/sh\nrm -rf ~\n", "executable", id="shell-script"),
+    pytest.param(b"\xef\xbb\xbf  <svg xmlns='http://www.w3.org/2000/svg'/>", "markup", id="svg-after-bom"),
+    pytest.param(files.pdf_with_page_additional_action(), "pdf_action", id="pdf-page-aa-action"),
+    pytest.param(files.pdf_with_launch_open_action(), "pdf_action", id="pdf-launch-open-action"),
+    pytest.param(files.pdf() + files.fake_exe(), "polyglot", id="pdf-with-appended-program"),
+])
+def test_more_disguised_files_are_refused(data, code):
+    with pytest.raises(UploadRefused) as refused:
+        inspect_bytes(data, original_name="prescription.pdf")
+    assert refused.value.code == code
+
+
 def test_hex_escaped_javascript_name_in_a_pdf_is_still_found():
     data = files.javascript_pdf().replace(b"/JavaScript", b"/J#61vaScript")
     with pytest.raises(UploadRefused) as refused:
