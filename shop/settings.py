@@ -416,6 +416,7 @@ CELERY_BEAT_SCHEDULE = {
 # sends whatever the broker could not take at the time.
 CELERY_BEAT_SCHEDULE["outbox-relay"] = {"task": "shop.pharmacy.tasks.relay_outbox", "schedule": 60}
 # iPLEDGE RMAs obtained but never dispensed are flagged for reversal (RULES.md 1.9).
+CELERY_BEAT_SCHEDULE["prescriptions-expire"] = {"task": "prescriptions.tasks.expire_prescriptions", "schedule": 24 * 3600}
 CELERY_BEAT_SCHEDULE["dispensing-flag-rmas"] = {
     "task": "prescriptions.dispensing.tasks.flag_rmas_for_reversal", "schedule": 6 * 3600,
 }

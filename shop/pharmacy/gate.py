@@ -66,6 +66,15 @@ def _holder_date_of_birth(customer_id: int | None) -> datetime.date | None:
     )
 
 
+def _has_transcription(prescription) -> bool:
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        return prescription.transcription is not None
+    except ObjectDoesNotExist:
+        return False
+
+
 def checkout_facts(*, prescription, ship_to_state: str | None, moment: datetime.datetime,
                    holder_date_of_birth: datetime.date | None):
     """The facts of one covered prescription line at checkout."""
@@ -105,6 +114,11 @@ def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
         cover = coverage[line.id]
         if not cover.covered:
             refusals.append(LineRefusal(line.id, title, cover.message, _NEXT_STEP.get(cover.state, "")))
+            continue
+        if not _has_transcription(cover.prescription):
+            # Verified without a pharmacist's transcription cannot be checked: refuse, never guess.
+            refusals.append(LineRefusal(line.id, title, _("Our pharmacist has not finished recording this prescription."),
+                                        _NEXT_STEP["awaiting_verification"]))
             continue
         if holder_dob is None:
             holder_dob = _holder_date_of_birth(basket.owner_id)

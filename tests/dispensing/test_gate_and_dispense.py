@@ -211,3 +211,19 @@ def test_unused_rma_is_flagged_for_reversal_after_its_window(alice_client, alice
     dispensing.mark_reversed(authorisation=authorisation, pharmacist=pharmacist, note="Reversed on 866-495-0654")
     authorisation.refresh_from_db()
     assert authorisation.state == ProgrammeAuthorisation.State.REVERSED
+
+
+def test_a_verified_prescription_without_a_transcription_is_refused_not_a_crash(alice_client, alice, pharmacist):
+    from prescriptions import services as prescription_services
+
+    add_to_basket(alice_client, "RX-ISO-20")
+    line = Line.objects.get(basket__owner=alice)
+    prescription = submit(alice, "RX-ISO-20", basket_line=line)
+    prescription_services.transition_prescription(prescription=prescription, to_status=PrescriptionStatus.IN_REVIEW,
+                                                  actor=pharmacist)
+    prescription_services.transition_prescription(prescription=prescription, to_status=PrescriptionStatus.VERIFIED,
+                                                  actor=pharmacist, reason_code="valid")
+    response = alice_client.get("/basket/")
+    assert response.status_code == 200
+    assert "has not finished recording this prescription" in response.content.decode()
+    assert alice_client.get("/checkout/").status_code == 302
