@@ -17,7 +17,7 @@ SentNotification = get_model("pharmacy", "SentNotification")
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_order_email_is_sent_by_a_real_worker_over_the_broker(alice_client, settings):
+def test_order_email_is_sent_by_a_real_worker_over_the_broker(alice_client, localstripe, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert celery_app.conf.task_always_eager is False
     celery_app.control.purge()  # nothing left over from an earlier run
