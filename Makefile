@@ -1,12 +1,13 @@
 # rxshop: two commands for a fresh machine.
 #   make demo   install, migrate, load the demo shop, start the local Stripe server, serve :8000
 #   make test   install what the tests need and run the whole suite
+#   make screenshots   run the browser journeys and refresh docs/screenshots/ (when they all pass)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install demo test test-fast serve clean
+.PHONY: install demo test test-fast serve clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,9 @@ demo: install
 
 test: install node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+screenshots: install node_modules/.package-lock.json
+	RXSHOP_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 clean:
 	rm -rf var staticfiles .pytest_cache

@@ -2,9 +2,17 @@
 
 One stack per test session: a fresh database (PostgreSQL from DATABASE_URL in
 CI, else a SQLite file), migrated and loaded with the demo shop; static files
-collected; localstripe on a free loopback port; gunicorn with DEBUG=False; a
-real Celery worker when CELERY_BROKER_URL is set (CI: Redis), otherwise tasks
-run in the web process. E-mails are written to files the tests read.
+collected; localstripe on a free loopback port; uploaded media on a host of
+their own (as production serves them); gunicorn with DEBUG=False; a
+real Celery worker when CELERY_BROKER_URL is set (CI: Redis, with keys
+prefixed for this run: ``tests/e2e/settings.py``), otherwise tasks run in the
+web process. E-mails are written to files the tests read.
+
+Screenshots: ``shots(page, step)`` keeps a full-page picture of each step under
+``tests/e2e/artifacts/<journey>/``; ``shots(page, step, doc="name")`` also keeps
+the visible part for the README. With ``RXSHOP_UPDATE_SCREENSHOTS=1`` (``make
+screenshots``) those are copied, small, to ``docs/screenshots/<name>.png`` at
+the end of a session in which every journey passed.
 """
 from __future__ import annotations
 
@@ -17,15 +25,18 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
+DOCS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("RXSHOP_CHROMIUM", "/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SECRET = "e2e-" + "k7Qp2Lx9Vb4Nz8Rw1Ty6Um3Is5Oa0Pd" * 2
@@ -72,6 +83,7 @@ class Stack:
     mail_dir: Path
     stripe_base: str
     processes: list = field(default_factory=list)
+    worker_log: Path | None = None
 
     def manage(self, *args: str, input: str | None = None) -> str:
         result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
@@ -104,17 +116,24 @@ class Stack:
         subjects = [m["Subject"] for m in self.emails(to)]
         raise AssertionError(f"no e-mail to {to} about {subject_contains!r}; got {subjects}")
 
+    def worker_ran(self, task_name: str) -> bool:
+        """Whether the Celery worker's log shows ``task_name`` succeeding (False without a worker)."""
+        if self.worker_log is None or not self.worker_log.exists():
+            return False
+        return any(task_name in line and "succeeded" in line
+                   for line in self.worker_log.read_text(errors="replace").splitlines())
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
     mail_dir = tmp / "mail"
     mail_dir.mkdir()
-    stripe_port, web_port = free_port(), free_port()
+    stripe_port, web_port, media_port = free_port(), free_port(), free_port()
     stripe_base = f"http://127.0.0.1:{stripe_port}"
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "shop.settings",
+        "DJANGO_SETTINGS_MODULE": "tests.e2e.settings",
         "DJANGO_ENV": "production",
         "DEBUG": "false",
         "SECRET_KEY": SECRET,
@@ -133,10 +152,14 @@ def stack(tmp_path_factory):
         "STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe",
         "STRIPE_WEBHOOK_SECRET": "whsec_e2e",
         "AXES_FAILURE_LIMIT": "50",
+        # Product pictures from a media host of their own, as in production (tests/e2e/settings.py).
+        "RXSHOP_E2E_MEDIA_URL": f"http://127.0.0.1:{media_port}/",
     }
     broker = os.environ.get("CELERY_BROKER_URL", "")
     if broker:
         env["CELERY_BROKER_URL"] = broker.rsplit("/", 1)[0] + "/14"  # its own Redis db
+        # ... and its own keys in it: another suite on this machine may use db 14 right now.
+        env["RXSHOP_E2E_REDIS_PREFIX"] = f"rxshop-e2e-{uuid.uuid4().hex[:12]}:"
     stack = Stack(base_url=f"http://127.0.0.1:{web_port}", env=env, mail_dir=mail_dir,
                   stripe_base=stripe_base)
     stack.manage("migrate", "--noinput")
@@ -153,9 +176,13 @@ def stack(tmp_path_factory):
            "from aiohttp import web; from localstripe.server import app; "
            f"web.run_app(app, host='127.0.0.1', port={stripe_port}, print=None)"])
     wait_for(f"{stripe_base}/v1/customers")
+    media = tmp / "var" / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    start([sys.executable, "-m", "http.server", str(media_port), "--bind", "127.0.0.1", "--directory", str(media)])
     if broker:
         subprocess.run([sys.executable, "-m", "celery", "-A", "shop", "purge", "-f"], cwd=ROOT, env=env,
                        capture_output=True, timeout=60)
+        stack.worker_log = tmp / f"{len(stack.processes)}.log"
         start([sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=solo", "--loglevel=INFO"])
     start([sys.executable, "-m", "gunicorn", "shop.wsgi", "--bind", f"127.0.0.1:{web_port}",
            "--workers", "2", "--timeout", "60", "--access-logfile", "-"])
@@ -192,6 +219,36 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
 
 
+# The machines that run this are often busy: wait longer than Playwright's
+# defaults (5 s for expect, 30 s for actions) before calling a step failed.
+expect.set_options(timeout=20_000)
+ACTION_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def context(new_context):
+    context = new_context()
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    return context
+
+
+@pytest.fixture
+def new_page(new_context):
+    """Another person's browser: ``new_page()`` opens a page in a new context
+    (its own cookies), closed at the end of the test."""
+
+    def open_page():
+        context = new_context()
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        return context.new_page()
+
+    return open_page
+
+
+# README pictures taken in this session: docs/screenshots/<name>.png <- artifact.
+DOC_SHOTS: dict[str, Path] = {}
+
+
 class Shots:
     """Screenshots of a journey, numbered in order, under tests/e2e/artifacts/<journey>/."""
 
@@ -201,10 +258,16 @@ class Shots:
         self.folder.mkdir(parents=True)
         self.count = 0
 
-    def __call__(self, page, step: str) -> Path:
+    def __call__(self, page, step: str, *, doc: str | None = None) -> Path:
+        """``doc``: also keep what the browser window shows, as docs/screenshots/<doc>.png
+        (copied only by ``make screenshots``, when every journey passes)."""
         self.count += 1
         path = self.folder / f"{self.count:02d}-{step}.png"
         page.screenshot(path=str(path), full_page=True)
+        if doc:
+            window = self.folder / f"{self.count:02d}-{step}.window.png"
+            page.screenshot(path=str(window), full_page=False)
+            DOC_SHOTS[doc] = window
         return path
 
 
@@ -223,3 +286,71 @@ def assert_accessible(page, label: str) -> None:
     (report / f"{label}.json").write_text(json.dumps(result["violations"], indent=2))
     assert not bad, f"{label}: " + "; ".join(
         f"{v['id']} ({v['impact']}): {v['help']} × {len(v['nodes'])} e.g. {v['nodes'][0]['target']}" for v in bad)
+
+
+# --- Staff second factor: one code per 30-second step ---------------------------------
+
+TOTP_STEP = 30
+# The last TOTP time step used per staff e-mail in this session: django-otp
+# accepts each step once per device (replay protection), so a second sign-in
+# in the same step must wait for the next one.
+TOTP_STEPS_USED: dict[str, int] = {}
+
+
+def totp_step(now: float | None = None) -> int:
+    return int((time.time() if now is None else now) // TOTP_STEP)
+
+
+def wait_for_unused_totp_step(email: str | None = None) -> None:
+    """Sleep until the current step has not been used (by ``email``, or by anyone)."""
+    used = [TOTP_STEPS_USED.get(email, -1)] if email else list(TOTP_STEPS_USED.values())
+    last = max(used, default=-1)
+    if last >= totp_step():
+        time.sleep((last + 1) * TOTP_STEP - time.time() + 0.5)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_totp_step():
+    """Each journey starts in a step no staff sign-in of an earlier journey used, so a
+    journey that signs staff in with the current code (any of them) is never refused
+    as a replay."""
+    wait_for_unused_totp_step()
+    yield
+
+
+# --- README pictures -------------------------------------------------------------------
+
+_E2E_FAILED: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.failed and "tests/e2e/" in report.nodeid.replace("\\", "/"):
+        _E2E_FAILED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("RXSHOP_UPDATE_SCREENSHOTS") != "1" or not DOC_SHOTS:
+        return
+    if _E2E_FAILED or exitstatus != 0:
+        print(f"\ndocs/screenshots not updated: journeys failed ({', '.join(_E2E_FAILED) or exitstatus})")
+        return
+    written = [save_doc_picture(source, DOCS / f"{name}.png") for name, source in sorted(DOC_SHOTS.items())]
+    print("\ndocs/screenshots updated: " + ", ".join(f"{p.name} ({p.stat().st_size // 1024} KB)" for p in written))
+
+
+def save_doc_picture(source: Path, target: Path, *, width: int = 1280, max_bytes: int = 300_000) -> Path:
+    """``source`` as a small PNG: at most ``width`` px wide, a 256-colour palette,
+    smaller still if it would be over ``max_bytes``."""
+    from PIL import Image
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with Image.open(source) as original:
+        image = original.convert("RGB")
+    for colours, scale in ((256, 1.0), (128, 1.0), (128, 0.8), (64, 0.7)):
+        w = min(width, round(image.width * scale))
+        resized = image if w == image.width else image.resize((w, round(image.height * w / image.width)),
+                                                              Image.LANCZOS)
+        resized.quantize(colors=colours, method=Image.Quantize.MEDIANCUT).save(target, optimize=True)
+        if target.stat().st_size <= max_bytes:
+            break
+    return target
