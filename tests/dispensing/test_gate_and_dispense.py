@@ -25,16 +25,6 @@ Line = get_model("basket", "Line")
 
 pytestmark = pytest.mark.django_db
 
-@pytest.fixture
-def pharmacist(demo_shop, django_user_model):
-    return django_user_model.objects.get(email="pharmacist@example.com")
-
-
-@pytest.fixture
-def technician(demo_shop, django_user_model):
-    return django_user_model.objects.get(email="technician@example.com")
-
-
 def verified_basket_line(client, customer, technician, pharmacist, *, upc="RX-ISO-20", **transcription):
     """The customer puts the drug in the basket and uploads the prescription from
     that line; a technician transcribes it and a pharmacist verifies it."""

@@ -15,16 +15,6 @@ Order = get_model("order", "Order")
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def pharmacist(demo_shop, django_user_model):
-    return django_user_model.objects.get(email="pharmacist@example.com")
-
-
-@pytest.fixture
-def technician(demo_shop, django_user_model):
-    return django_user_model.objects.get(email="technician@example.com")
-
-
 def test_pharmacist_dispenses_from_the_screen_and_the_card_is_captured(
         alice_client, alice, technician, pharmacist, localstripe):
     place_rx_order(alice_client, alice, technician, pharmacist)

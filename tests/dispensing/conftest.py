@@ -1,0 +1,2 @@
+"""The demo pharmacist and technician, as the review workspace tests use them."""
+from tests.review.conftest import pharmacist, technician  # noqa: F401  (fixtures)
