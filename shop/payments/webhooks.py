@@ -53,7 +53,8 @@ def handle_event(event: dict) -> str:
         obj = event["data"]["object"]
         if not isinstance(obj, dict):
             raise TypeError
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
+        # OverflowError/OSError: a "created" far outside the platform's time range.
         raise MalformedEvent("Not a Stripe event.") from exc
 
     intent_id = _intent_id(event_type, obj)
