@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.core import Finding, Severity
+from compliance.models import ComplianceEvaluation
 from compliance.services import evaluate_and_record
 from prescriptions.models import Prescription, PrescriptionStatus as S
 from prescriptions.services import transition_prescription
@@ -308,7 +309,7 @@ def save_transcription(
 
 
 @transaction.atomic
-def evaluate_transcription(*, prescription: Prescription, user):
+def evaluate_transcription(*, prescription: Prescription, user) -> ComplianceEvaluation:
     """Run the rules again on the current transcription (e.g. the next day); returns the stored evaluation."""
     if not may_transcribe(user):
         raise NotPermitted("You may not run the checks.")

@@ -305,6 +305,13 @@ def history(request, public_id):
 CSV_COLUMNS = ("time_utc", "prescription", "kind", "actor", "ip_address", "summary", "details")
 
 
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet will not run: text from customers (answers,
+    names, user agents) starting with = + - @ is prefixed with a quote."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @workspace_view(permissions.VIEW_AUDIT_TRAIL)
 @require_GET
 def history_csv(request, public_id):
@@ -314,10 +321,10 @@ def history_csv(request, public_id):
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
-        writer.writerow([
+        writer.writerow([_cell(value) for value in (
             entry.at.astimezone(datetime.timezone.utc).isoformat(), prescription.reference, entry.kind_label,
             entry.actor, entry.ip_address, entry.summary, "; ".join(f"{label}: {value}" for label, value in entry.details),
-        ])
+        )])
     body = buffer.getvalue().encode("utf-8")
     services.record_history_export(prescription=prescription, user=request.user, row_count=len(entries),
                                    sha256=hashlib.sha256(body).hexdigest(), ip_address=client_ip(request))

@@ -168,3 +168,17 @@ def test_transcription_changes_keep_who_when_and_where(prescription, technician)
     change = TranscriptionChange.objects.get()
     assert (change.changed_by, change.changed_by_name, change.ip_address) == (technician, "Tom Becker", "203.0.113.5")
     assert abs(change.changed_at - timezone.now()) < datetime.timedelta(minutes=1)
+
+
+def test_csv_cells_from_customers_cannot_run_as_spreadsheet_formulas(claimed, alice, pharmacist, pharmacist_client):
+    from prescriptions.services import answer_information_request
+
+    alice.first_name = "=HYPERLINK(\"http://evil.example\",\"x\")"
+    alice.save(update_fields=["first_name"])
+    services.request_information(prescription=claimed, pharmacist=pharmacist, question="Which clinic?")
+    answer_information_request(prescription=claimed, customer=alice, answer="The one on Main Street.")
+    body = pharmacist_client.get(url(claimed, "pharmacy-history-csv")).content.decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
+    answered = next(row for row in rows if "HYPERLINK" in row["actor"])
+    assert answered["actor"].startswith("'=HYPERLINK")
+    assert all(not value.startswith(("=", "+", "@")) for row in rows for value in row.values())
