@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from functools import wraps
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from oscar.core.loading import get_model
 
 from shop.pharmacy.drugs import drug_info
+from shop.pharmacy.ratelimit import rate_limited
 
 from . import selectors, services
 from .forms import AnswerForm, AttachForm, PrescriptionUploadForm
@@ -35,6 +37,11 @@ PAGE_SIZE = 50
 
 
 # --- Uploads: refuse early, stream safely ---------------------------------------------------
+
+# Outermost on every view that takes files: a customer over RXSHOP_UPLOAD_RATE_LIMIT is
+# answered 429 before a byte of the body is read (shop/pharmacy/ratelimit.py).
+limit_uploads = rate_limited("prescription-upload", setting="RXSHOP_UPLOAD_RATE_LIMIT",
+                             what="uploaded prescription files")
 
 
 def accepts_prescription_uploads(view):
@@ -151,6 +158,7 @@ def _upload(request, *, product, line=None):
     )
 
 
+@limit_uploads
 @accepts_prescription_uploads
 @login_required
 def upload_for_product(request, product_pk: int):
@@ -164,6 +172,7 @@ def upload_for_product(request, product_pk: int):
     return _upload(request, product=product)
 
 
+@limit_uploads
 @accepts_prescription_uploads
 @login_required
 def upload_for_line(request, line_pk: int):
@@ -234,6 +243,7 @@ def prescription_detail(request, public_id):
     return render(request, "prescriptions/customer/prescription_detail.html", _detail_context(request, prescription))
 
 
+@limit_uploads
 @accepts_prescription_uploads
 @login_required
 @require_POST
@@ -282,6 +292,7 @@ def client_ip(request) -> str | None:
 
 
 @xframe_options_sameorigin  # the review screen shows PDFs in an <iframe>; X_FRAME_OPTIONS is DENY elsewhere
+@csp_replace({"frame-ancestors": ["'self'"]})  # likewise for the Content-Security-Policy
 @login_required
 @require_GET
 def prescription_file(request, public_id):

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from oscar.defaults import *  # noqa: F401,F403  (oscar's documented way)
 from oscar.defaults import OSCAR_DASHBOARD_NAVIGATION
@@ -76,7 +78,7 @@ _OSCAR_APPS = [
     "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig",
     "oscar.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
     "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
-    "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
+    "shop.apps.dashboard.partners.apps.PartnersDashboardConfig",
     "oscar.apps.dashboard.pages.apps.PagesDashboardConfig",
     "oscar.apps.dashboard.ranges.apps.RangesDashboardConfig",
     "oscar.apps.dashboard.reviews.apps.ReviewsDashboardConfig",
@@ -106,6 +108,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "csp",
     "widget_tweaks",
     "haystack",
     "treebeard",
@@ -126,6 +129,7 @@ MIDDLEWARE = [
     "shop.pharmacy.staff.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -209,7 +213,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "shop" / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
-MEDIA_URL = "/media/"
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")  # or the proxy/bucket that serves media
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
 # Prescription files are medical data: a separate, private storage that has no
@@ -291,18 +295,54 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 
+# Content-Security-Policy (django-csp): scripts only from this site, or inline with
+# the page's nonce (templates: nonce="{{ request.csp_nonce }}"); never 'unsafe-inline'
+# for scripts. Styles keep 'unsafe-inline': oscar's templates and widgets use style=""
+# attributes, which carry no script. Stripe.js (real Stripe only) loads from
+# js.stripe.com and frames hooks.stripe.com for 3-D Secure.
+_STRIPE_JS = ["https://js.stripe.com"]
+_MEDIA_HOST = ["{0.scheme}://{0.netloc}".format(urlsplit(MEDIA_URL))] if "://" in MEDIA_URL else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE, *_STRIPE_JS],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *_MEDIA_HOST],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", "https://api.stripe.com"],
+        "frame-src": ["'self'", *_STRIPE_JS, "https://hooks.stripe.com"],
+        "frame-ancestors": ["'none'"],  # the prescription file view alone: 'self' (prescriptions.views)
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+
 # A prescription upload is at most 10 MB a file; a request body over this is
 # refused by Django before it is read into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# No patient data in logs or error reports (shop/pharmacy/logredact.py): every record
+# goes through one console handler whose filter redacts it; Django's own handlers
+# (and their e-mails to ADMINS) are not used.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_patient_data": {"()": "shop.pharmacy.logredact.RedactPatientData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_patient_data"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
+DEFAULT_EXCEPTION_REPORTER_FILTER = "shop.pharmacy.logredact.PatientDataExceptionReporterFilter"
+
+# Rate limits (shop/pharmacy/ratelimit.py), per account per window: "20/h", "5/10m",
+# "" for none. Over the limit: 429 with a page that says how long to wait.
+RXSHOP_UPLOAD_RATE_LIMIT = env.str("RXSHOP_UPLOAD_RATE_LIMIT", default="20/h")
+RXSHOP_PLACE_ORDER_RATE_LIMIT = env.str("RXSHOP_PLACE_ORDER_RATE_LIMIT", default="10/h")
 
 # --- Oscar --------------------------------------------------------------------
 

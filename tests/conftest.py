@@ -53,6 +53,16 @@ def _eager_celery(request):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache: rate-limit counters (shop/pharmacy/ratelimit.py)
+    are per account id, and ids repeat from test to test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _private_storage(tmp_path, settings):
     """Each test gets its own private file folder (a fresh storage instance)."""
     private = dict(settings.STORAGES["private"])

@@ -154,6 +154,7 @@ def stack(tmp_path_factory):
         "AXES_FAILURE_LIMIT": "50",
         # Product pictures from a media host of their own, as in production (tests/e2e/settings.py).
         "RXSHOP_E2E_MEDIA_URL": f"http://127.0.0.1:{media_port}/",
+        "MEDIA_URL": f"http://127.0.0.1:{media_port}/",  # shop.settings allows images from it (CSP img-src)
     }
     broker = os.environ.get("CELERY_BROKER_URL", "")
     if broker:
@@ -276,9 +277,29 @@ def shots(request):
     return Shots(request.node.originalname.removeprefix("test_"))
 
 
+CSP_CONSOLE = ("Content Security Policy", "Content-Security-Policy")
+
+
+@pytest.fixture(autouse=True)
+def _no_content_security_policy_violations(request):
+    """Every journey fails if the browser refused anything under the Content-Security-Policy
+    (an inline script without its nonce, an inline onclick, a script from another host)."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(f"{page.url}: {message.text}")
+            if any(marker in message.text for marker in CSP_CONSOLE) else None)
+    yield
+    assert not refused, "the browser refused content under the Content-Security-Policy:\n" + "\n".join(refused)
+
+
 def assert_accessible(page, label: str) -> None:
     """axe-core on the current page: no serious or critical violations."""
-    page.add_script_tag(content=AXE.read_text())
+    # Evaluated through the DevTools protocol, not as an inline <script>: the pages'
+    # Content-Security-Policy (rightly) refuses inline scripts without their nonce.
+    page.evaluate(AXE.read_text())
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     report = ARTIFACTS / "axe"

@@ -2,7 +2,9 @@
 
 ``world`` builds the demo shop and Alice's objects once per test module (not
 once per test) inside a transaction that is rolled back when the module is
-done; each test then runs in its own savepoint, as usual.
+done; each test then runs in its own savepoint, as usual. The world stays until
+the module ends, so a module that uses it should not also hold tests that build
+their own shop (``demo_shop``, ``alice_client``): they would find Alice's world.
 """
 from __future__ import annotations
 

@@ -21,16 +21,10 @@ import os
 
 import pytest
 from django.db import transaction
-from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
-from oscar.core.loading import get_model
 
 from . import url_policy
-from .urlwalk import Endpoint, build_path, endpoints
+from .urlwalk import build_path, endpoints, values_for
 from .world import ANONYMOUS, CUSTOMER_A, CUSTOMER_B, ROLES, STAFF_ROLES, World, client_for
-
-Order = get_model("order", "Order")
-Category = get_model("catalogue", "Category")
 
 # The marker also tells pytest-django to create the test database before the module's ``world``.
 pytestmark = pytest.mark.django_db
@@ -55,74 +49,6 @@ def outcome_of(response) -> str:
         400: url_policy.BAD_REQUEST, 403: url_policy.FORBIDDEN, 404: url_policy.NOT_FOUND,
         405: url_policy.METHOD_NOT_ALLOWED, 409: url_policy.CONFLICT,
     }.get(status, f"status {status}")
-
-
-def _admin_object_id(endpoint: Endpoint, world: World) -> str:
-    """An object of the admin page's model: Alice's own if it has an owner, else the first."""
-    app_model = endpoint.name.split(":", 1)[1].rsplit("_", 1)[0]  # "prescriptions_prescription"
-    for ct in ContentType.objects.all():
-        if f"{ct.app_label}_{ct.model}" != app_model:
-            continue
-        model = ct.model_class()
-        manager = model._default_manager
-        User = get_user_model()
-        if model is User:
-            return str(world.alice_pk)
-        for owner in ("customer", "user", "owner", "account", "recipient", "prescription__customer"):
-            try:
-                mine = manager.filter(**{f"{owner}_id" if "__" not in owner else f"{owner}__pk": world.alice_pk})
-                obj = mine.order_by("pk").first()
-            except Exception:  # noqa: BLE001 - the model has no such field
-                continue
-            if obj is not None:
-                return str(obj.pk)
-        first = manager.order_by("pk").first()
-        return str(first.pk) if first else "1"
-    return "1"
-
-
-def values_for(endpoint: Endpoint, world: World) -> dict[str, str]:
-    """Path parameters from Alice's objects; a generic fallback for admin/dashboard ids."""
-    name = endpoint.name or ""
-    params = endpoint.params
-    order = Order.objects.get(number=world.order_number)
-    category = Category.objects.order_by("pk").first()
-    by_name = {
-        "product_pk": world.product_pk, "product_slug": world.product_slug,
-        "order_number": world.order_number, "number": world.order_number, "line_id": world.order_line_id,
-        "email_id": world.email_pk, "hash": order.verification_hash(), "action": "default_for_shipping",
-        "to_key": world.wishlist_key, "uidb64": "MQ", "token": "set-password", "path": "nothing.txt",
-        "category_slug": category.slug if category else "medicines", "product_class_slug": "prescription-medicine",
-        "slug": "none", "user_pk": world.alice_pk, "partner_pk": 1, "method_pk": 1, "note_id": 1,
-        "parent_pk": 1, "parent": 1, "content_type_id": ContentType.objects.get_for_model(get_user_model()).pk,
-        "id": world.alice_pk, "app_label": "prescriptions", "parent_id": 1, "url": "nothing/",
-    }
-    values = {p: str(v) for p, v in by_name.items() if p in params}
-    if "public_id" in params:
-        values["public_id"] = world.file_public_id if name == "prescriptions:file" else world.prescription_public_id
-    if "line_pk" in params:
-        values["line_pk"] = str(world.wishlist_line_pk if name.startswith("customer:wishlists")
-                                else world.basket_line_id)
-    if "key" in params:
-        values["key"] = world.wishlist_key if "wishlist" in name else (world.alert_key or "no-such-key")
-    if "object_id" in params:
-        values["object_id"] = _admin_object_id(endpoint, world) if name.startswith("admin:") else str(world.alice_pk)
-        if name == "admin:view_on_site":
-            values["object_id"] = str(world.alice_pk)
-    if "pk" in params:
-        values["pk"] = str({
-            "catalogue:detail": world.product_pk, "catalogue:category": category.pk if category else 1,
-            "customer:address-detail": world.address_pk, "customer:address-delete": world.address_pk,
-            "customer:address-change-status": world.address_pk, "checkout:user-address-update": world.address_pk,
-            "checkout:user-address-delete": world.address_pk, "customer:notifications-detail": world.notification_pk,
-            "customer:alerts-cancel-by-pk": world.alert_pk, "basket:add": world.otc_product_pk,
-            "customer:alert-create": world.otc_product_pk, "dashboard:user-detail": world.alice_pk,
-            "dashboard:user-password-reset": world.alice_pk, "dashboard:catalogue-product": world.product_pk,
-        }.get(name, 1))
-    missing = [p for p in params if p not in values]
-    if missing:
-        raise LookupError(f"{endpoint.key}: no value for {missing}; teach values_for() about it")
-    return values
 
 
 def _still_signed_in(client, role) -> bool:

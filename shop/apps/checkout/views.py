@@ -30,6 +30,7 @@ from oscar.apps.checkout import exceptions as checkout_exceptions
 from oscar.apps.checkout import views as oscar_views
 from oscar.core.loading import get_class, get_classes, get_model
 
+from shop.pharmacy import ratelimit
 from shop.pharmacy.gate import refusals_for_basket
 from shop.payments import cards, services
 from shop.payments.client import is_test_server
@@ -112,6 +113,14 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
             )
 
     # --- Place order ----------------------------------------------------------------
+
+    def handle_place_order_submission(self, request):
+        # Each Place order authorises a card: limited, against card testing (shop/pharmacy/ratelimit.py).
+        refused = ratelimit.limit_request(request, bucket="place-order", setting="RXSHOP_PLACE_ORDER_RATE_LIMIT",
+                                          what="pressed Place order")
+        if refused is not None:
+            return refused
+        return super().handle_place_order_submission(request)
 
     def handle_payment(self, order_number, total, **kwargs):
         # The gate once more, at the moment of placing the order, with each
