@@ -68,7 +68,7 @@ _OSCAR_APPS = [
     "oscar.apps.payment.apps.PaymentConfig",
     "oscar.apps.offer.apps.OfferConfig",
     "shop.apps.order.apps.OrderConfig",
-    "oscar.apps.customer.apps.CustomerConfig",
+    "shop.apps.customer.apps.CustomerConfig",
     "oscar.apps.search.apps.SearchConfig",
     "oscar.apps.voucher.apps.VoucherConfig",
     "oscar.apps.wishlists.apps.WishlistsConfig",
@@ -408,6 +408,11 @@ RXSHOP_PHARMACY = {
 IPLEDGE_MOD_2026_EFFECTIVE = datetime.date.fromisoformat(
     env.str("IPLEDGE_MOD_2026_EFFECTIVE", default="2026-08-08")
 )
+# Prescriptions, their files and every record about them are kept this many years after
+# their last activity (state pharmacy law; check your states'), then purged by
+# `manage.py purge_past_retention --apply` (shop/pharmacy/retention.py). Closing an
+# account never deletes them (shop/pharmacy/privacy.py).
+RXSHOP_RETENTION_YEARS = env.int("RXSHOP_RETENTION_YEARS", default=6)
 # Ryan Haight Act online registration (RULES.md 3.3): off until DEA says so.
 RXSHOP_ONLINE_CONTROLLED_REGISTERED = env.bool("RXSHOP_ONLINE_CONTROLLED_REGISTERED", default=False)
 
