@@ -198,6 +198,9 @@ AXES_LOCKOUT_TEMPLATE = "pharmacy/locked_out.html"
 # Staff (pharmacists, technicians, administrators) must pass a second factor
 # (TOTP) before any page is shown to them; their sessions expire sooner.
 OTP_TOTP_ISSUER = "rxshop Pharmacy"
+# Nobody, not even an administrator, may read a member of staff's TOTP secret (or its QR
+# code) in the admin: whoever holds it can pass that person's second factor.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 RXSHOP_STAFF_SESSION_SECONDS = env.int("RXSHOP_STAFF_SESSION_SECONDS", default=8 * 3600)
 LOGIN_REDIRECT_URL = "/accounts/"
 

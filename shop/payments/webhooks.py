@@ -57,7 +57,16 @@ def handle_event(event: dict) -> str:
         # OverflowError/OSError: a "created" far outside the platform's time range.
         raise MalformedEvent("Not a Stripe event.") from exc
 
+    # What is stored must fit its column and carry no NUL character (PostgreSQL refuses
+    # NUL in text): an event that does not is not one of Stripe's.
+    if not (event_id and event_type and _storable(event_id, 255) and _storable(event_type, 100)):
+        raise MalformedEvent("Not a Stripe event.")
     intent_id = _intent_id(event_type, obj)
+    if not _storable(intent_id, 255):
+        intent_id = ""  # looked up nowhere: stored as unmatched
+    object_id = intent_id or str(obj.get("id", ""))
+    if not _storable(object_id, 255):
+        object_id = ""
     with transaction.atomic():
         if StripeEvent.objects.filter(event_id=event_id).exists():
             return "duplicate"
@@ -65,7 +74,7 @@ def handle_event(event: dict) -> str:
         try:
             with transaction.atomic():
                 StripeEvent.objects.create(
-                    event_id=event_id, type=event_type, object_id=intent_id or str(obj.get("id", "")),
+                    event_id=event_id, type=event_type, object_id=object_id,
                     stripe_created=created, outcome=outcome, note=note[:255],
                 )
         except IntegrityError:
@@ -75,6 +84,10 @@ def handle_event(event: dict) -> str:
     if outcome == Outcome.FLAGGED:
         logger.warning("Stripe event %s (%s) flagged: %s", event_id, event_type, note)
     return outcome
+
+
+def _storable(text: str, max_length: int) -> bool:
+    return len(text) <= max_length and "\x00" not in text
 
 
 def _intent_id(event_type: str, obj: dict) -> str:
@@ -125,7 +138,9 @@ def _payment_failed(authorisation: PaymentAuthorisation, obj: dict) -> tuple[str
         return Outcome.CONSISTENT, "Failed, as recorded."
     if authorisation.state in (State.PENDING, State.REQUIRES_ACTION) and authorisation.order_id is None:
         # E.g. 3-D Secure failed in the customer's browser and they never came back.
-        message = ((obj.get("last_payment_error") or {}).get("message") or "The payment failed.")[:255]
+        error = obj.get("last_payment_error")
+        message = str((error.get("message") if isinstance(error, dict) else "") or "The payment failed.")
+        message = message.replace("\x00", "")[:255]
         services._set_state(authorisation, State.FAILED, action=PaymentLogEntry.Action.RECONCILE, actor=None,
                             reason=f"Stripe: {message}", failure_message=message)
         return Outcome.APPLIED, "Attempt marked failed."

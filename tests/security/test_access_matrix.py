@@ -26,8 +26,9 @@ from . import url_policy
 from .urlwalk import build_path, endpoints, values_for
 from .world import ANONYMOUS, CUSTOMER_A, CUSTOMER_B, ROLES, STAFF_ROLES, World, client_for
 
-# The marker also tells pytest-django to create the test database before the module's ``world``.
-pytestmark = pytest.mark.django_db
+# django_db also tells pytest-django to create the test database before the module's ``world``.
+# About a minute: some 8,000 requests.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 LOGIN_PREFIXES = ("/accounts/login/", "/admin/login/", "/dashboard/login/")
 

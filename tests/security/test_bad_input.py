@@ -195,6 +195,25 @@ def test_webhook_signed_nonsense_is_a_400_or_a_stored_no_op_never_a_500(client, 
         assert StripeEvent.objects.count() == stored_before
 
 
+@pytest.mark.parametrize("event, status", [
+    ({"id": "evt_" + "x" * 300, "type": "payment_intent.canceled", "created": 1, "data": {"object": {}}}, 400),
+    ({"id": "evt_1", "type": "payment_intent." + "y" * 100, "created": 1, "data": {"object": {}}}, 400),
+    ({"id": "evt_\u0000", "type": "payment_intent.canceled", "created": 1, "data": {"object": {}}}, 400),
+    ({"id": "evt_2", "type": "payment_intent.canceled", "created": 1, "data": {"object": {"id": "pi_\u0000"}}}, 200),
+    ({"id": "evt_3", "type": "charge.refunded", "created": 1, "data": {"object": {"payment_intent": "pi_" * 200}}}, 200),
+    ({"id": "evt_4", "type": "payment_intent.payment_failed", "created": 10**20, "data": {"object": {}}}, 400),
+])
+def test_webhook_events_that_cannot_be_stored_are_refused_not_crashed_on(client, db, event, status):
+    """Found by the fuzzer on PostgreSQL: over-long ids and NUL characters made the
+    INSERT fail (a 500); a 'created' beyond the platform's clock did too."""
+    payload = json.dumps(event).encode()
+    response = client.post(WEBHOOK, data=payload, content_type="application/json",
+                           HTTP_STRIPE_SIGNATURE=_sign(payload, int(time.time())))
+    assert response.status_code == status
+    if status == 200:
+        assert response.json()["outcome"] == "unmatched"
+
+
 def test_webhook_signed_with_another_secret_even_with_the_right_timestamp_is_refused(client, db):
     payload = json.dumps({"id": "evt_1", "type": "payment_intent.canceled", "created": int(time.time()),
                           "data": {"object": {"id": "pi_1"}}}).encode()

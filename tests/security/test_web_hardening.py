@@ -181,6 +181,7 @@ CSRF_EXEMPT = {
 }
 
 
+@pytest.mark.slow
 def test_every_post_without_a_csrf_token_is_refused(world):
     """Anonymous, a customer and staff POST to every URL of the project with no token: 403."""
     accepted = []

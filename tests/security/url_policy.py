@@ -64,6 +64,8 @@ ADMIN_SITE = policy(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, ALLOWED)
 # Append-only records (events, file-access log, evaluations, decisions, payment log):
 # not even a superuser may add or delete one in the admin.
 ADMIN_APPEND_ONLY = policy(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, FORBIDDEN)
+# Shown to nobody, the administrator included.
+ADMIN_NOBODY = policy(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, FORBIDDEN)
 # The pharmacy workspace (prescriptions.review): technicians and pharmacists. The demo
 # shop administrator is a superuser and so holds every permission (see README, Security).
 WORKSPACE = policy(LOGIN, FORBIDDEN, FORBIDDEN, ALLOWED, ALLOWED, ALLOWED)
@@ -181,6 +183,8 @@ POLICY: dict[str, dict] = {
     "admin:compliance_complianceevaluation_add": ADMIN_APPEND_ONLY,
     "admin:axes_accessattempt_add": ADMIN_APPEND_ONLY, "admin:axes_accessfailurelog_add": ADMIN_APPEND_ONLY,
     "admin:axes_accesslog_add": ADMIN_APPEND_ONLY,
+    # A member of staff's TOTP secret: shown to nobody (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    "admin:otp_totp_totpdevice_config": ADMIN_NOBODY, "admin:otp_totp_totpdevice_qrcode": ADMIN_NOBODY,
 }
 
 # --- POST ------------------------------------------------------------------------------------------

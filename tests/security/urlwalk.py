@@ -110,7 +110,7 @@ def values_for(endpoint: Endpoint, world) -> dict[str, str]:
         "category_slug": category.slug if category else "medicines", "product_class_slug": "prescription-medicine",
         "slug": "none", "user_pk": world.alice_pk, "partner_pk": 1, "method_pk": 1, "note_id": 1,
         "parent_pk": 1, "parent": 1, "content_type_id": ContentType.objects.get_for_model(get_user_model()).pk,
-        "id": world.alice_pk, "app_label": "prescriptions", "parent_id": 1, "url": "nothing/",
+        "id": world.alice_pk, "app_label": "prescriptions", "parent_id": category.pk if category else 1, "url": "nothing/",
     }
     values = {p: str(v) for p, v in by_name.items() if p in params}
     if "public_id" in params:
@@ -134,6 +134,10 @@ def values_for(endpoint: Endpoint, world) -> dict[str, str]:
             "customer:alert-create": world.otc_product_pk, "dashboard:user-detail": world.alice_pk,
             "dashboard:user-password-reset": world.alice_pk, "dashboard:catalogue-product": world.product_pk,
         }.get(name, 1))
+        if name.startswith("admin:"):
+            # A real object of the page's model: ids are not 1 on a database where earlier
+            # tests have created rows (PostgreSQL sequences are not reset between tests).
+            values["pk"] = _admin_object_id(endpoint, world)
     missing = [p for p in params if p not in values]
     if missing:
         raise LookupError(f"{endpoint.key}: no value for {missing}; teach values_for() about it")
