@@ -265,8 +265,10 @@ def _give_up(*, order, results: list[LineResult], authorisations, pharmacist, no
         _record_authorisation(line=result.line, entered=authorisations.get(result.line.pk),
                               pharmacist=pharmacist, now=now, state=ProgrammeAuthorisation.State.REVERSAL_DUE,
                               reason=f"Not dispensed: {reason}")
-    # void_payment cancels the order and tells the customer (shop.payments).
+    # void_payment releases the card hold and cancels the order; the customer hears why.
     payments.void_payment(order=order, reason=f"Could not be dispensed: {reason}", actor=pharmacist)
+    for_customer = list(dict.fromkeys(f.customer_message for r in results for f in r.blocks))
+    outbox.enqueue(tasks.send_order_not_dispensed_email, order.pk, for_customer)
 
 
 def mark_reversed(*, authorisation: ProgrammeAuthorisation, pharmacist, note: str = "") -> ProgrammeAuthorisation:

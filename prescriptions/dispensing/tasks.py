@@ -33,6 +33,27 @@ def send_order_dispensed_email(order_id: int) -> bool:
     return send_once(f"order-dispensed:{order.pk}", send)
 
 
+@shared_task(acks_late=True, autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError, OSError),
+             retry_backoff=True, max_retries=10)
+def send_order_not_dispensed_email(order_id: int, reasons: list[str]) -> bool:
+    """The order could never be dispensed (e.g. the iPLEDGE window passed) and was cancelled:
+    tell the customer why, in the words meant for them, and that no money was taken."""
+    order = Order.objects.select_related("user").get(pk=order_id)
+    email = order.email
+    if not email:
+        return False
+
+    def send() -> None:
+        context = {"order": order, "pharmacy": settings.RXSHOP_PHARMACY, "reasons": reasons}
+        send_mail(
+            subject=f"Your order {order.number} could not be dispensed and has been cancelled",
+            message=render_to_string("dispensing/email/not_dispensed.txt", context),
+            from_email=None, recipient_list=[email],
+        )
+
+    return send_once(f"order-not-dispensed:{order.pk}", send)
+
+
 @shared_task(acks_late=True)
 def flag_rmas_for_reversal() -> int:
     """Daily: RMAs that were obtained but can no longer be dispensed (RULES.md 1.9)."""

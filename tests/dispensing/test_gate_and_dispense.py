@@ -163,6 +163,13 @@ def test_ipledge_window_passed_voids_the_authorisation_and_flags_the_rma(
     assert payment.state == PaymentAuthorisation.State.VOIDED and payment.amount_captured == 0
     authorisation = ProgrammeAuthorisation.objects.get(order_line=rx_line)
     assert authorisation.state == ProgrammeAuthorisation.State.REVERSAL_DUE
+    # The customer is told, in the words meant for them, and that no money was taken.
+    sent = [m for m in mail.outbox if "could not be dispensed" in m.subject]
+    assert len(sent) == 1 and sent[0].to == [order.email]
+    window = next(f for f in outcome.blocked[0].blocks if f.rule_id == "ipledge.dispense-window")
+    assert window.customer_message in sent[0].body
+    assert window.pharmacist_message not in sent[0].body
+    assert "No money was taken" in sent[0].body
 
 
 def test_partial_dispense_captures_only_what_goes_out(alice_client, alice, technician, pharmacist, localstripe):

@@ -131,6 +131,13 @@ def _twice_order_dispensed_email(alice, **_):
     return lambda: send_order_dispensed_email.delay(order.pk).get(), 1
 
 
+def _twice_order_not_dispensed_email(alice, **_):
+    from prescriptions.dispensing.tasks import send_order_not_dispensed_email
+
+    order = _order(alice)
+    return lambda: send_order_not_dispensed_email.delay(order.pk, ["The authorisation has expired."]).get(), 1
+
+
 # task name -> its scenario, or where another test already proves it.
 IDEMPOTENCY = {
     "shop.pharmacy.tasks.send_order_placed_email": _twice_order_placed_email,
@@ -140,6 +147,7 @@ IDEMPOTENCY = {
     "prescriptions.tasks.expire_prescriptions": _twice_expire_prescriptions,
     "shop.payments.tasks.send_authorisation_expired_email": _twice_authorisation_expired_email,
     "prescriptions.dispensing.tasks.send_order_dispensed_email": _twice_order_dispensed_email,
+    "prescriptions.dispensing.tasks.send_order_not_dispensed_email": _twice_order_not_dispensed_email,
     "prescriptions.tasks.scan_prescription_file":
         "tests/prescriptions/test_virus_scan.py::test_scan_task_is_safe_to_run_twice",
     "shop.payments.tasks.void_expiring_authorisations":
