@@ -1,12 +1,10 @@
 """The demo pharmacist signs in (password, then the authenticator code), works
 from the review queue and verifies a prescription; both pages pass axe-core.
-The screenshots for the README are copied to docs/screenshots/."""
+Its screenshots become README pictures with `make screenshots`."""
 from __future__ import annotations
 
-import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 from django_otp.oath import totp
@@ -14,12 +12,11 @@ from playwright.sync_api import expect
 
 from shop.pharmacy.demo import DEMO_ACCOUNTS
 from tests.e2e import conftest as harness
-from tests.e2e.conftest import ROOT, assert_accessible
+from tests.e2e.conftest import assert_accessible
 
 pytestmark = pytest.mark.e2e
 
 PHARMACIST = next(a for a in DEMO_ACCOUNTS if a.email == "pharmacist@example.com")
-DOCS = ROOT / "docs" / "screenshots"
 
 
 def current_code(account) -> str:
@@ -41,39 +38,13 @@ def sign_in_as_staff(page, base_url, account):
     page.get_by_role("button", name="Verify").click()
 
 
-def keep(shots, page, step: str, doc: str) -> None:
-    """A step's screenshot, also kept for the README as docs/screenshots/<doc>.png
-    (by the harness's `make screenshots` when it can, else here when
-    RXSHOP_UPDATE_SCREENSHOTS=1)."""
-    try:
-        shots(page, step, doc=doc)
-    except TypeError:
-        shots(page, step)
-        if os.environ.get("RXSHOP_UPDATE_SCREENSHOTS") == "1":
-            save_for_docs(page, doc)
-
-
-def save_for_docs(page, name: str) -> Path:
-    """The visible part of the page, at most 1280 px wide, as a small PNG."""
-    from PIL import Image
-
-    DOCS.mkdir(parents=True, exist_ok=True)
-    target = DOCS / f"{name}.png"
-    page.screenshot(path=str(target), full_page=False)
-    with Image.open(target) as image:
-        if image.width > 1280:
-            image = image.resize((1280, round(image.height * 1280 / image.width)))
-        image.convert("RGB").quantize(colors=256).save(target, optimize=True)
-    return target
-
-
 def test_pharmacist_verifies_a_prescription_from_the_queue(stack, page, shots):
     sign_in_as_staff(page, stack.base_url, PHARMACIST)
     page.goto(f"{stack.base_url}/dashboard/")
     expect(page).to_have_url(re.compile(r"/dashboard/pharmacy/$"))
     expect(page.get_by_role("heading", name="Prescriptions waiting for review")).to_be_visible()
     expect(page.get_by_text("Sofia Diaz")).to_be_visible()
-    keep(shots, page, "queue", doc="queue")
+    shots(page, "queue", doc="queue")
     assert_accessible(page, "review-queue")
 
     row = page.get_by_role("row").filter(has_text="Isotretinoin 20 mg").filter(has_text="Transcribed")
@@ -82,7 +53,7 @@ def test_pharmacist_verifies_a_prescription_from_the_queue(stack, page, shots):
     expect(page.get_by_text("You are working on this prescription")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("Prescription document 1 of 1"))).to_be_visible()
     expect(page.get_by_text("Every rule passed.")).to_be_visible()
-    keep(shots, page, "review", doc="review")
+    shots(page, "review", doc="review")
     assert_accessible(page, "review-screen")
 
     page.get_by_role("button", name="Verify prescription").click()
