@@ -225,7 +225,7 @@ RXSHOP_PRIVATE_STORAGE = env.str("RXSHOP_PRIVATE_STORAGE", default="local")
 PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(VAR_DIR / "private")))
 if RXSHOP_PRIVATE_STORAGE == "s3":
     _private_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "prescriptions.storage.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": env.str("RXSHOP_PRIVATE_BUCKET"),
             "default_acl": "private",
@@ -239,9 +239,9 @@ if RXSHOP_PRIVATE_STORAGE == "s3":
     }
 elif RXSHOP_PRIVATE_STORAGE == "local":
     _private_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        # base_url None: the storage can give no URL, so nothing links to a file directly.
-        "OPTIONS": {"location": str(PRIVATE_FILES_ROOT), "base_url": None,
+        # A storage that gives no URL (url() refuses), so nothing links to a file directly.
+        "BACKEND": "prescriptions.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_FILES_ROOT),
                     "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
     }
 else:

@@ -138,3 +138,15 @@ def test_stored_files_are_outside_every_public_folder_and_never_linked(alice_cli
 
 def test_prescription_file_view_permission_exists_for_the_review_groups():
     assert Permission.objects.filter(content_type__app_label="prescriptions", codename="view_prescriptionfile").exists()
+
+
+def test_the_private_storage_gives_no_direct_url_locally_or_on_s3(alices_prescription):
+    """Without this FileSystemStorage would answer with MEDIA_URL + name, and S3 with a pre-signed
+    link: both skip the access check and the access log."""
+    from prescriptions.storage import PrivateFileHasNoURL, PrivateS3Storage
+
+    stored = alices_prescription.files.get().stored_name
+    with pytest.raises(PrivateFileHasNoURL):
+        private_storage().url(stored)
+    with pytest.raises(PrivateFileHasNoURL):
+        PrivateS3Storage(bucket_name="rxshop-private", access_key="k", secret_key="s").url(stored)

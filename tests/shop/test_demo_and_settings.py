@@ -68,3 +68,14 @@ def test_production_check_deploy_reports_nothing():
                          "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_s3_prescription_storage_is_private_and_gives_no_url():
+    probe = ("from django.core.files.storage import storages; s = storages['private']; "
+             "print(type(s).__name__, s.default_acl, s.querystring_expire)\n"
+             "try:\n    s.url('x')\nexcept Exception as e:\n    print(type(e).__name__)")
+    result = _run_django({"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "shop.example",
+                          "RXSHOP_PRIVATE_STORAGE": "s3", "RXSHOP_PRIVATE_BUCKET": "rx-private",
+                          "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}, "shell", "--no-imports", "-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["PrivateS3Storage", "private", "60", "PrivateFileHasNoURL"]
