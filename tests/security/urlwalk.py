@@ -112,6 +112,8 @@ def values_for(endpoint: Endpoint, world) -> dict[str, str]:
         "parent_pk": 1, "parent": 1, "content_type_id": ContentType.objects.get_for_model(get_user_model()).pk,
         "id": world.alice_pk, "app_label": "prescriptions", "parent_id": category.pk if category else 1, "url": "nothing/",
     }
+    if name.startswith("catalogue:reviews-"):
+        by_name["product_pk"] = world.otc_product_pk  # reviews exist for OTC products only
     values = {p: str(v) for p, v in by_name.items() if p in params}
     if "public_id" in params:
         values["public_id"] = world.file_public_id if name == "prescriptions:file" else world.prescription_public_id

@@ -64,3 +64,27 @@ def test_controlled_substance_is_listed_but_cannot_be_added_to_the_basket(alice_
 def test_contact_and_policy_pages_render(client, demo_shop):
     assert "Poison Control" in client.get("/pharmacy/contact/").content.decode()
     assert "HIPAA" in client.get("/pharmacy/policies/").content.decode()
+
+
+def _reviews_url(p, tail=""):
+    return f"/catalogue/{p.slug}_{p.pk}/reviews/{tail}"
+
+
+def test_prescription_drugs_have_no_review_pages_even_by_typed_url(client, demo_shop, django_user_model):
+    """STOREFRONT.md: reviews for OTC products only; ratings of a prescription drug read as
+    medical claims. Hiding the form is not enough: the pages must not exist."""
+    rx, otc = product("RX-ISO-20"), product("OTC-LIPBALM")
+    assert client.get(_reviews_url(otc)).status_code == 200
+    assert client.get(_reviews_url(otc, "add/")).status_code == 200
+    user = django_user_model.objects.create_user(username="r", email="r@example.com", password="pw-123456789")
+    client.force_login(user)
+    for tail in ("", "add/", "1/"):
+        assert client.get(_reviews_url(rx, tail)).status_code == 404, tail
+    response = client.post(_reviews_url(rx, "add/"), {"title": "Cured my acne!", "score": 5,
+                                                      "body": "Best drug ever, no side effects."})
+    assert response.status_code == 404
+    assert client.post(_reviews_url(rx, "1/vote/"), {"delta": 1}).status_code == 404
+    assert not get_model("reviews", "ProductReview").objects.filter(product=rx).exists()
+    # The OTC product's review form still takes a review.
+    client.post(_reviews_url(otc, "add/"), {"title": "Nice", "score": 4, "body": "Works in the cold."})
+    assert get_model("reviews", "ProductReview").objects.filter(product=otc).exists()
