@@ -178,6 +178,32 @@ def _pack_size(product) -> int | None:
     return drug_info(product).pack_size
 
 
+class OwnDetailsForm(forms.Form):
+    """The account holder's own details, as a patient record (prescriptions.services.record_own_details)."""
+
+    first_name = forms.CharField(max_length=100, label="First name")
+    last_name = forms.CharField(max_length=100, label="Last name")
+    date_of_birth = forms.DateField(label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}),
+                                    help_text="You must be 18 or older to hold an account that orders medicines.")
+    address_line1 = forms.CharField(max_length=255, label="Address")
+    address_line2 = forms.CharField(max_length=255, required=False, label="Address (line 2)")
+    city = forms.CharField(max_length=100)
+    state = forms.ChoiceField(choices=STATE_CHOICES)
+    postcode = forms.CharField(max_length=10, label="ZIP code")
+
+    clean_date_of_birth = PrescriptionUploadForm.clean_date_of_birth
+    clean_postcode = PrescriptionUploadForm.clean_postcode
+
+    def patient_details(self) -> PatientDetails:
+        data = self.cleaned_data
+        return PatientDetails(
+            relationship=Patient.Relationship.SELF, first_name=data["first_name"], last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"], address_line1=data["address_line1"],
+            address_line2=data.get("address_line2", ""), city=data["city"], state=data["state"],
+            postcode=data["postcode"],
+        )
+
+
 class AnswerForm(_FilesMixin, forms.Form):
     files_required = False
 

@@ -296,6 +296,30 @@ def submit_prescription(
     return prescription
 
 
+def record_own_details(*, customer: User, details: PatientDetails) -> Patient:
+    """The account holder's own patient record (name, date of birth, address), for a
+    guardian who orders only for others: RULES.md 3.7 needs the account holder's age.
+
+    Once on file it is part of the pharmacy's records and is not changed from the
+    storefront (a correction goes through the pharmacy). Raises ``PrescriptionError``
+    if it is already there.
+    """
+    already = PrescriptionError("Your own details are already on file. To correct them, please contact us.")
+    if Patient.objects.filter(account=customer, relationship=Patient.Relationship.SELF).exists():
+        raise already
+    try:
+        with transaction.atomic():  # one_self_patient_per_account settles a race between two tabs
+            return Patient.objects.create(
+                account=customer, relationship=Patient.Relationship.SELF,
+                first_name=details.first_name.strip(), last_name=details.last_name.strip(),
+                date_of_birth=details.date_of_birth, address_line1=details.address_line1.strip(),
+                address_line2=details.address_line2.strip(), city=details.city.strip(), state=details.state,
+                postcode=details.postcode.strip(),
+            )
+    except IntegrityError:
+        raise already from None
+
+
 def _patient_for(*, customer: User, patient: Patient | None, details: PatientDetails | None) -> Patient:
     if patient is not None:
         if patient.account_id != customer.pk:

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compliance.core import AccountHolder, Severity, Stage, evaluate
-from compliance.core.online_rules import SHIP_TO_LICENCE
+from compliance.core.online_rules import ACCOUNT_HOLDER_AGE, SHIP_TO_LICENCE
 
 from .drugs import requires_prescription
 
@@ -40,6 +40,7 @@ _NEXT_STEP = {
     "mismatch": _("Change the quantity or product to match your prescription, or upload the right prescription."),
 }
 _RULES_NEXT_STEP = _("Check the delivery address, or call our pharmacist, who can tell you what is needed.")
+_ABOUT_YOU_NEXT_STEP = _("Add your date of birth under “About you” in your account.")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class LineRefusal:
     product_title: str
     reason: str
     next_step: str
+    next_url: str = ""  # where the next step is taken, when it is a page of ours
 
     @property
     def message(self) -> str:
@@ -135,5 +137,12 @@ def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
         ]
         if blocks:
             reason = " ".join(dict.fromkeys(f.customer_message for f in blocks))
-            refusals.append(LineRefusal(line.id, title, reason, _RULES_NEXT_STEP))
+            if holder_dob is None and {f.rule_id for f in blocks} == {ACCOUNT_HOLDER_AGE}:
+                # Only the account holder's own date of birth is missing: say where it goes.
+                from django.urls import reverse
+
+                refusals.append(LineRefusal(line.id, title, reason, _ABOUT_YOU_NEXT_STEP,
+                                            next_url=reverse("customer:about-me") + "?next=" + reverse("basket:summary")))
+            else:
+                refusals.append(LineRefusal(line.id, title, reason, _RULES_NEXT_STEP))
     return refusals

@@ -112,6 +112,7 @@ POLICY: dict[str, dict] = {
     "customer:wishlists-list": SIGNED_IN, "customer:wishlists-create": SIGNED_IN,
     "customer:wishlists-create-with-product": SIGNED_IN,
     "customer:my-data": SIGNED_IN,  # "Download my data": one's own (shop/apps/customer)
+    "customer:about-me": SIGNED_IN,
     "customer:notifications-update": policy(LOGIN, METHOD_NOT_ALLOWED),
     "customer:order": ALICES, "customer:order-line": ALICES,
     "customer:address-detail": ALICES, "customer:address-delete": ALICES, "customer:address-change-status": ALICES,

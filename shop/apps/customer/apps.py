@@ -6,15 +6,17 @@ from oscar.core.loading import get_class
 
 class CustomerConfig(apps.CustomerConfig):
     """Oscar's account area, forked for account closure that keeps the pharmacy's
-    records and for "Download my data" (shop/apps/customer/views.py)."""
+    records, for "Download my data" and for "About you" (the account holder's own details) (shop/apps/customer/views.py)."""
 
     name = "shop.apps.customer"
 
     def ready(self):
         super().ready()
         self.my_data_view = get_class("customer.views", "MyDataView")
+        self.about_me_view = get_class("customer.views", "AboutMeView")
 
     def get_urls(self):
         urls = super().get_urls()
         urls.append(path("my-data/", login_required(self.my_data_view.as_view()), name="my-data"))
+        urls.append(path("about-me/", login_required(self.about_me_view.as_view()), name="about-me"))
         return urls

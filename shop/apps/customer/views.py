@@ -65,3 +65,60 @@ class MyDataView(PageTitleMixin, generic.TemplateView):
             f'attachment; filename="rxshop-my-data-{timezone.localdate():%Y-%m-%d}.json"')
         response["Cache-Control"] = "no-store, private"
         return response
+
+
+class AboutMeView(PageTitleMixin, generic.FormView):
+    """"About you": the account holder's own date of birth and address.
+
+    The pharmacy must know the account holder is an adult before anything is paid for
+    (RULES.md 3.7). Someone who uploads a prescription for themselves gives it then; a
+    parent who orders only for a child gives it here. Once recorded it is shown, not
+    edited: it is part of the pharmacy's records, and a correction goes through a pharmacist."""
+
+    template_name = "oscar/customer/about_me.html"
+    page_title = "About you"
+    active_tab = "about-me"
+
+    def get_form_class(self):
+        from prescriptions.forms import OwnDetailsForm
+
+        return OwnDetailsForm
+
+    def own_record(self):
+        from prescriptions.models import Patient
+
+        return Patient.objects.filter(account=self.request.user, relationship=Patient.Relationship.SELF).first()
+
+    def get_initial(self):
+        return {"first_name": self.request.user.first_name, "last_name": self.request.user.last_name}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["own_record"] = self.own_record()
+        ctx["next"] = _safe_next(self.request)
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        if self.own_record() is not None:
+            messages.error(request, "Your details are already on file. To correct them, please contact us.")
+            return redirect("customer:about-me")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        from prescriptions.services import PrescriptionError, record_own_details
+
+        try:
+            record_own_details(customer=self.request.user, details=form.patient_details())
+        except PrescriptionError as exc:
+            messages.error(self.request, str(exc))
+            return redirect("customer:about-me")
+        messages.success(self.request, "Thank you: your details are on file.")
+        return redirect(_safe_next(self.request) or "customer:about-me")
+
+
+def _safe_next(request) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                     require_https=request.is_secure()) else ""
