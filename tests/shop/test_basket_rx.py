@@ -30,3 +30,23 @@ def test_buy_other_items_now_needs_a_post(alice_client):
 def test_a_basket_of_only_prescription_items_offers_no_split(alice_client):
     add_to_basket(alice_client, "RX-ISO-20")
     assert b"Buy the other items now" not in alice_client.get("/basket/").content
+
+
+def test_a_saved_line_moved_back_onto_the_same_product_keeps_its_prescription(alice_client, alice):
+    """Oscar merges two lines of one product by deleting the moved one; the prescription the
+    customer attached to it must not go with it."""
+    from tests.prescriptions.conftest import submit
+
+    Line = get_model("basket", "Line")
+    add_to_basket(alice_client, "RX-ISO-20")
+    add_to_basket(alice_client, "OTC-LIPBALM")
+    line = Line.objects.get(basket__owner=alice, product__upc="RX-ISO-20")
+    prescription = submit(alice, "RX-ISO-20", basket_line=line)
+    alice_client.post("/pharmacy/basket/buy-other-items-now/")  # the isotretinoin waits in "saved"
+    saved_line = Basket.saved.get(owner=alice).lines.get()
+    assert saved_line.prescription_id == prescription.pk
+    add_to_basket(alice_client, "RX-ISO-20")  # the same product again, without a prescription
+    open_basket = Basket.open.get(owner=alice)
+    open_basket.merge_line(saved_line)  # "Move to basket"
+    merged = open_basket.lines.get(product__upc="RX-ISO-20")
+    assert merged.prescription_id == prescription.pk
