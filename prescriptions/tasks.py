@@ -138,3 +138,9 @@ def scan_prescription_file(file_id: int) -> str:
 def expire_prescriptions() -> int:
     """Daily: verified prescriptions past their last fill date become expired."""
     return services.expire_prescriptions(today=timezone.localdate())
+
+
+@shared_task(acks_late=True)
+def delete_orphan_files() -> int:
+    """Daily: stored files left behind by a rolled-back upload (services.delete_orphan_files)."""
+    return len(services.delete_orphan_files())

@@ -465,6 +465,10 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE["outbox-relay"] = {"task": "shop.pharmacy.tasks.relay_outbox", "schedule": 60}
 # iPLEDGE RMAs obtained but never dispensed are flagged for reversal (RULES.md 1.9).
 CELERY_BEAT_SCHEDULE["prescriptions-expire"] = {"task": "prescriptions.tasks.expire_prescriptions", "schedule": 24 * 3600}
+# Files written by an upload whose transaction then rolled back (prescriptions.services).
+CELERY_BEAT_SCHEDULE["prescriptions-delete-orphan-files"] = {
+    "task": "prescriptions.tasks.delete_orphan_files", "schedule": 24 * 3600,
+}
 CELERY_BEAT_SCHEDULE["dispensing-flag-rmas"] = {
     "task": "prescriptions.dispensing.tasks.flag_rmas_for_reversal", "schedule": 6 * 3600,
 }

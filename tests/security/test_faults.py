@@ -17,6 +17,7 @@ entry fails ``test_every_task_is_in_the_idempotency_table``.
 from __future__ import annotations
 
 import pytest
+from django.core.files.base import ContentFile
 from oscar.core.loading import get_model
 from oscar.test.factories import create_order
 
@@ -138,6 +139,20 @@ def _twice_order_not_dispensed_email(alice, **_):
     return lambda: send_order_not_dispensed_email.delay(order.pk, ["The authorisation has expired."]).get(), 1
 
 
+def _twice_delete_orphan_files(alice, **_):
+    import datetime
+    import os
+
+    from prescriptions.models import private_storage
+    from prescriptions.tasks import delete_orphan_files
+
+    storage = private_storage()
+    name = storage.save("prescriptions/orphan.pdf", ContentFile(b"%PDF-1.4 left behind"))
+    old = (datetime.datetime.now() - datetime.timedelta(days=1)).timestamp()
+    os.utime(storage.path(name), (old, old))
+    return lambda: delete_orphan_files.delay().get(), 0
+
+
 # task name -> its scenario, or where another test already proves it.
 IDEMPOTENCY = {
     "shop.pharmacy.tasks.send_order_placed_email": _twice_order_placed_email,
@@ -148,6 +163,7 @@ IDEMPOTENCY = {
     "shop.payments.tasks.send_authorisation_expired_email": _twice_authorisation_expired_email,
     "prescriptions.dispensing.tasks.send_order_dispensed_email": _twice_order_dispensed_email,
     "prescriptions.dispensing.tasks.send_order_not_dispensed_email": _twice_order_not_dispensed_email,
+    "prescriptions.tasks.delete_orphan_files": _twice_delete_orphan_files,
     "prescriptions.tasks.scan_prescription_file":
         "tests/prescriptions/test_virus_scan.py::test_scan_task_is_safe_to_run_twice",
     "shop.payments.tasks.void_expiring_authorisations":
