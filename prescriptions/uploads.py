@@ -22,6 +22,7 @@ import io
 import os
 import re
 import struct
+import time
 import unicodedata
 import warnings
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ class Limits:
     max_image_pixels: int = 50_000_000
     max_image_side: int = 12_000
     max_pdf_objects: int = 100_000
+    # Wall-clock budget for walking a PDF's objects: a crafted file must not hold a web
+    # worker (pypdf itself caps what one stream may decompress to, at 75 MB).
+    max_pdf_seconds: float = 10.0
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -52,6 +56,7 @@ class Limits:
             max_pdf_pages=getattr(settings, "PRESCRIPTION_MAX_PDF_PAGES", cls.max_pdf_pages),
             max_image_pixels=getattr(settings, "PRESCRIPTION_MAX_IMAGE_PIXELS", cls.max_image_pixels),
             max_image_side=getattr(settings, "PRESCRIPTION_MAX_IMAGE_SIDE", cls.max_image_side),
+            max_pdf_seconds=getattr(settings, "PRESCRIPTION_MAX_PDF_SECONDS", cls.max_pdf_seconds),
         )
 
 
@@ -406,10 +411,11 @@ def _walk_pdf_objects(roots, limits: Limits) -> tuple[str, str] | None:
 
     seen = 0
     stack = list(roots)
+    deadline = time.monotonic() + limits.max_pdf_seconds
     while stack:
         obj = stack.pop()
         seen += 1
-        if seen > limits.max_pdf_objects:
+        if seen > limits.max_pdf_objects or time.monotonic() > deadline:
             raise _TooComplex
         if isinstance(obj, IndirectObject):
             try:

@@ -294,3 +294,12 @@ def test_empty_file_is_refused():
 def test_heic_photo_gets_a_helpful_message():
     with pytest.raises(UploadRefused, match="HEIC"):
         inspect_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", original_name="IMG_0001.HEIC")
+
+
+def test_a_pdf_that_takes_too_long_to_check_is_refused_not_waited_for():
+    """The object walk has a wall-clock budget (PRESCRIPTION_MAX_PDF_SECONDS): a crafted file
+    cannot hold a web worker. With no budget at all, even a plain PDF is 'too complex'."""
+    with pytest.raises(UploadRefused) as refused:
+        inspect_bytes(files.pdf(), original_name="slow.pdf", limits=Limits(max_pdf_seconds=0))
+    assert refused.value.code == "pdf_unreadable" and "too complex" in str(refused.value)
+    assert inspect_bytes(files.pdf(), original_name="plain.pdf", limits=Limits()).page_count == 1
