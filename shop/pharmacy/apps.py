@@ -5,3 +5,12 @@ class PharmacyConfig(AppConfig):
     name = "shop.pharmacy"
     label = "pharmacy"
     verbose_name = "Pharmacy"
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from .selectors import forget_active_licences
+
+        for signal in (post_save, post_delete):
+            signal.connect(forget_active_licences, sender="compliance.PharmacyLicence",
+                           dispatch_uid=f"forget-active-licences-{signal is post_save}")

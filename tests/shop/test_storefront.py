@@ -66,6 +66,33 @@ def test_contact_and_policy_pages_render(client, demo_shop):
     assert "HIPAA" in client.get("/pharmacy/policies/").content.decode()
 
 
+def test_footer_licences_are_read_once_then_cached_until_a_licence_changes(client, demo_shop):
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from compliance.models import PharmacyLicence
+
+    def licence_queries():
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/catalogue/").content.decode()
+        return html, [q for q in queries if "compliance_pharmacylicence" in q["sql"]]
+
+    html, queries = licence_queries()
+    assert len(queries) == 1 and "Massachusetts" not in html
+    html, queries = licence_queries()
+    assert queries == []  # from the cache
+    licence = PharmacyLicence.objects.create(state="MA", kind=PharmacyLicence.Kind.choices[0][0], number="MA-1",
+                                             expires_on=timezone.localdate() + datetime.timedelta(days=300))
+    html, queries = licence_queries()
+    assert len(queries) == 1 and "Massachusetts" in html  # saving a licence drops the cached list
+    licence.delete()
+    html, _ = licence_queries()
+    assert "Massachusetts" not in html
+
+
 def _reviews_url(p, tail=""):
     return f"/catalogue/{p.slug}_{p.pk}/reviews/{tail}"
 
