@@ -243,7 +243,11 @@ class Prescription(models.Model):
 
     class Meta:
         ordering = ("-created_at", "-id")
-        indexes = [models.Index(fields=["customer", "product", "status"])]
+        indexes = [
+            models.Index(fields=["customer", "product", "status"]),
+            # "My prescriptions", newest first: read in index order, LIMIT a page.
+            models.Index(fields=["customer", "-created_at", "-id"], name="rx_customer_newest"),
+        ]
         permissions = [
             ("review_prescription", "Can review prescriptions (claim, verify, reject, ask the customer)"),
         ]

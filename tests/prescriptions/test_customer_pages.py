@@ -58,7 +58,11 @@ def test_my_prescriptions_costs_the_same_number_of_queries_for_1_and_50(
     with django_assert_num_queries(len(for_one.captured_queries)):
         response = alice_client.get("/prescriptions/")
     html = response.content.decode()
-    assert all(p.reference in html for p in alice.prescriptions.all())  # all 50 on the page
+    newest_first = list(alice.prescriptions.order_by("-created_at", "-id"))
+    assert all(p.reference in html for p in newest_first[:20])  # a page of 20, newest first
+    assert not any(p.reference in html for p in newest_first[20:])
+    later = alice_client.get("/prescriptions/?page=3").content.decode()
+    assert all(p.reference in later for p in newest_first[40:]) and first.reference in later
 
 
 def test_detail_page_shows_files_and_history(alice_client, alice, pharmacist):
