@@ -9,7 +9,10 @@ class PharmacyConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from . import analytics
         from .selectors import forget_active_licences
+
+        analytics.install()
 
         for signal in (post_save, post_delete):
             signal.connect(forget_active_licences, sender="compliance.PharmacyLicence",
