@@ -1,7 +1,7 @@
 """Stock django-oscar 4.2 on rxshop's database, for the side-by-side storefront
 benchmark (bench/pages.py): rxshop's settings with its forked oscar apps
 swapped back for oscar's own, its pharmacy apps, templates, context processor
-and staff/second-factor/login-throttling middleware removed.
+and staff/second-factor/login-throttling/Content-Security-Policy middleware removed.
 
 The schema is rxshop's: oscar's stock ``basket.Line`` and ``order.Line`` simply
 do not know the extra nullable ``prescription_id`` column, so stock oscar reads
@@ -17,17 +17,20 @@ _FORKS = {
     "shop.apps.basket.apps.BasketConfig": "oscar.apps.basket.apps.BasketConfig",
     "shop.apps.order.apps.OrderConfig": "oscar.apps.order.apps.OrderConfig",
     "shop.apps.dashboard.apps.DashboardConfig": "oscar.apps.dashboard.apps.DashboardConfig",
+    "shop.apps.customer.apps.CustomerConfig": "oscar.apps.customer.apps.CustomerConfig",
+    "shop.apps.dashboard.partners.apps.PartnersDashboardConfig":
+        "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
 }
 _RXSHOP_ONLY = {
     "shop.pharmacy.apps.PharmacyConfig", "shop.payments.apps.PaymentsConfig",
     "compliance.apps.ComplianceConfig", "prescriptions.apps.PrescriptionsConfig",
     "prescriptions.dispensing.apps.DispensingConfig", "prescriptions.review.apps.ReviewConfig",
-    "django_otp", "django_otp.plugins.otp_totp", "axes",
+    "django_otp", "django_otp.plugins.otp_totp", "axes", "csp",
 }
 INSTALLED_APPS = [_FORKS.get(app, app) for app in INSTALLED_APPS if app not in _RXSHOP_ONLY]
 MIDDLEWARE = [m for m in MIDDLEWARE if m not in {
     "django_otp.middleware.OTPMiddleware", "shop.pharmacy.staff.StaffSecondFactorMiddleware",
-    "axes.middleware.AxesMiddleware"}]
+    "axes.middleware.AxesMiddleware", "csp.middleware.CSPMiddleware"}]
 AUTHENTICATION_BACKENDS = (
     "oscar.apps.customer.auth_backends.EmailBackend",
     "django.contrib.auth.backends.ModelBackend",
