@@ -1,7 +1,8 @@
 """Fill a PostgreSQL database with a shop at scale, for the benchmarks.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rxshop_bench \
-        .venv/bin/python bench/generate.py --scale full      # or --scale tenth
+        .venv/bin/python manage.py generate_bench_data --scale full      # or --scale tenth
+    (or .venv/bin/python bench/generate.py --scale full)
 
 Creates the database if it does not exist, runs ``migrate`` and ``load_demo``
 (the demo catalogue, its product classes and attributes, the staff accounts),
@@ -46,7 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
 
-SCALES = {"full": 1.0, "tenth": 0.1}
+# "tiny" (a thousandth) is for the generator's own test, tests/bench/test_generate.py.
+SCALES = {"full": 1.0, "tenth": 0.1, "tiny": 0.001}
 BASE = {"products": 5_000, "customers": 50_000, "prescriptions": 200_000, "orders": 100_000, "audit": 1_000_000}
 HEAVY_EMAIL = "heavy@bench.example"
 HEAVY_PRESCRIPTIONS = 60
@@ -173,23 +175,37 @@ class Copier:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    run(scale=args.scale, seed=args.seed, skip_migrate=args.skip_migrate)
+
+
+def add_arguments(parser) -> None:
+    """The options of this script and of ``manage.py generate_bench_data``."""
     parser.add_argument("--scale", choices=SCALES, default="tenth")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--skip-migrate", action="store_true")
-    args = parser.parse_args()
+
+
+def run(scale: str, seed: int = 8, skip_migrate: bool = False) -> None:
+    """Create the database named by DATABASE_URL if needed, migrate, load the demo, then fill it.
+
+    Refuses a database that is not PostgreSQL, whose name lacks "bench", or that
+    already holds generated data.
+    """
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL database whose name contains 'bench'")
     ensure_database(url)
 
-    import django
-
-    django.setup()
     from django.core.management import call_command
     from django.db import connection
 
     started = time.monotonic()
-    if not args.skip_migrate:
+    if not skip_migrate:
         sys.stderr.write("migrate + load_demo ...\n")
         call_command("migrate", "--noinput", verbosity=0)
         call_command("load_demo", verbosity=0)
@@ -199,7 +215,7 @@ def main() -> None:
         cur.execute("SELECT count(*) FROM auth_user WHERE email LIKE %s", ["%@bench.example"])
         if cur.fetchone()[0]:
             raise SystemExit("this database already holds generated data; drop it and run again")
-    generate(raw, SCALES[args.scale], random.Random(args.seed))
+    generate(raw, SCALES[scale], random.Random(seed))
     with connection.cursor() as cur:
         sys.stderr.write("VACUUM ANALYZE ...\n")
         cur.execute("VACUUM ANALYZE")
@@ -359,7 +375,8 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
     rx = []  # dicts
     open_count = 0
     for k in range(total_rx):
-        status = states[k % len(states)] if k >= HEAVY_PRESCRIPTIONS else PATHS and list(PATHS)[k % len(PATHS)]
+        # 619 is prime to the 1,000 slots: any run of prescriptions gets the whole mix, even a small scale's.
+        status = states[(k * 619) % len(states)] if k >= HEAVY_PRESCRIPTIONS else PATHS and list(PATHS)[k % len(PATHS)]
         product_id, template = all_rx[rnd.randrange(len(all_rx))]
         if status in ("submitted", "in_review", "info_requested"):
             created = now - dt.timedelta(minutes=rnd.randint(5, 3 * 24 * 60))
