@@ -5,7 +5,8 @@ prescriptions: one aggregate for the counts per state, one keyset-paginated
 query for the page (claims and programme come in as subqueries, the patient,
 account holder, product and transcription by joins). Keyset pagination
 (``created_at, id``) reads only the rows it shows, on the index
-``review_rx_queue`` (see migration 0002).
+``review_rx_queue`` (see migration 0002); the counts read only the index
+``review_rx_queue_states`` (migration 0003).
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -140,23 +142,18 @@ def review_queue(*, user, filters: QueueFilters, now: datetime.datetime | None =
     limit = limit or page_size()
     queryset = queue_queryset(user=user, filters=filters, now=now)
     going_back = False
+    # The cursor is a row-value comparison, (created_at, id) > (c, i): PostgreSQL
+    # reads it as a range of the index and stops after the page. Spelled
+    # (created_at > c) OR (created_at = c AND id > i) it was not an index range:
+    # the planner fetched the whole rest of the queue and sorted it (15 ms at
+    # 6,000 open prescriptions, growing with the queue; 1.7 ms this way).
+    key = Tuple(F("created_at"), F("id"))
     if (position := decode_cursor(after)) is not None:
-        created, pk = position
-        queryset = queryset.filter(Q(created_at__gt=created) | Q(created_at=created, pk__gt=pk))
+        queryset = queryset.filter(TupleGreaterThan(key, position))
     elif (position := decode_cursor(before)) is not None:
-        created, pk = position
-        queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+        queryset = queryset.filter(TupleLessThan(key, position))
         going_back = True
     ordering = ("-created_at", "-id") if going_back else ("created_at", "id")
-    if position is not None:
-        # Pick the page's ids first, then join what the rows show for those
-        # only. With the cursor's (created_at > …) OR (… AND id > …) predicate
-        # PostgreSQL underestimates the rows (open prescriptions are the recent
-        # ones) and would run the joins and subqueries for the whole rest of
-        # the queue before sorting: 85 ms at 6,000 open, 11 ms this way (same
-        # number of queries: the ids are a subquery).
-        page_ids = queryset.order_by(*ordering).values("pk")[: limit + 1]
-        queryset = queryset.filter(pk__in=page_ids)
     rows = list(queryset.order_by(*ordering)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
@@ -188,7 +185,8 @@ def queue_counts(*, now: datetime.datetime | None = None) -> dict[str, dict[str,
         Prescription.objects.filter(status__in=OPEN_STATES)
         .order_by()
         .values("status")
-        .annotate(count=Count("id"), overdue=Count("id", filter=Q(created_at__lt=cutoff)))
+        # Counting the indexed columns, not id: answered from review_rx_queue_states alone.
+        .annotate(count=Count("status"), overdue=Count("created_at", filter=Q(created_at__lt=cutoff)))
     )
     for row in rows:
         counts[row["status"]].update(count=row["count"], overdue=row["overdue"])

@@ -167,3 +167,50 @@ def test_the_queue_uses_its_index_on_postgresql(alice):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "review_rx_queue" in plan, plan
+
+
+def _explain(sql, params) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_later_page_reads_a_range_of_the_index_on_postgresql(alice):
+    """Page 50 costs what page 1 costs: the cursor is an index range, the scan stops after the page."""
+    if connection.vendor != "postgresql":
+        pytest.skip("EXPLAIN output is PostgreSQL's")
+    bulk_waiting(alice, 2000)
+    cursor = selectors.encode_cursor(Prescription.objects.order_by("created_at", "id")[1000])
+    with connection.cursor() as db:
+        db.execute("SET enable_seqscan = off")
+        db.execute("ANALYZE prescriptions_prescription")
+    for direction in ("after", "before"):
+        with CaptureQueriesContext(connection) as queries:
+            page = selectors.review_queue(user=alice, filters=selectors.QueueFilters(), **{direction: cursor})
+        assert len(page.rows) == 50
+        (page_query,) = [q["sql"] for q in queries if "FROM \"prescriptions_prescription\"" in q["sql"]]
+        plan = _explain(page_query, ())
+        operator = ">" if direction == "after" else "<"
+        assert f"Index Cond: (ROW(created_at, id) {operator} ROW(" in plan, plan
+        assert "Sort" not in plan.split("Index Scan")[0], plan  # read in order, not fetched then sorted
+
+
+def test_the_counts_need_nothing_but_their_index(alice):
+    """The counts per state read only columns of the partial index review_rx_queue_states,
+    so PostgreSQL answers them from the index (an index-only scan of the open prescriptions)
+    instead of fetching each row."""
+    bulk_waiting(alice, 30)
+    with CaptureQueriesContext(connection) as queries:
+        counts = selectors.queue_counts()
+    assert counts["submitted"]["count"] == 30 and counts["submitted"]["overdue"] == 0
+    (count_query,) = [q["sql"] for q in queries]
+    assert set(re.findall(r'"prescriptions_prescription"\."(\w+)"', count_query)) == {"status", "created_at"}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as db:
+            db.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'review_rx_queue_states'")
+            (definition,) = db.fetchone()
+    else:
+        with connection.cursor() as db:
+            db.execute("SELECT sql FROM sqlite_master WHERE name = 'review_rx_queue_states'")
+            (definition,) = db.fetchone()
+    assert "(status, created_at)" in definition and "WHERE" in definition
