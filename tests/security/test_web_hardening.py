@@ -282,7 +282,7 @@ def test_a_request_error_logged_by_django_is_redacted(world, monkeypatch, settin
 
 @pytest.mark.parametrize("text, expected", [
     ("card 4242 4242 4242 4242 declined", "card [redacted] declined"),
-    ("key sk_live_abcdefghijklmnop leaked", "key [redacted] leaked"),
+    ("key sk_test_abcdefghijklmnop leaked", "key [redacted] leaked"),
     ("ssn 123-45-6789", "ssn [redacted]"),
     ("call (212) 555-0199 now", "call [redacted] now"),
     ("order 100023 line 3 at 2026-11-26 14:05", "order 100023 line 3 at 2026-11-26 14:05"),
