@@ -121,8 +121,11 @@ def queue_queryset(*, user, filters: QueueFilters, now: datetime.datetime) -> Qu
     elif filters.claim == "others":
         queryset = queryset.filter(Exists(claims.exclude(reviewer=user)))
     return (
-        queryset.select_related("patient", "customer", "product", "transcription")
+        queryset.select_related("patient", "customer", "product")
         .annotate(
+            # The one column the row shows, not the whole transcription: and no
+            # RelatedObjectDoesNotExist for a row not yet transcribed.
+            transcription_version=F("transcription__version"),
             claim_reviewer_id=Subquery(claims.values("reviewer_id")[:1]),
             claim_reviewer_name=Subquery(claims.values("reviewer_name")[:1]),
             claim_expires_at=Subquery(claims.values("expires_at")[:1]),
@@ -165,6 +168,7 @@ def review_queue(*, user, filters: QueueFilters, now: datetime.datetime | None =
         row.overdue = row.age > target
         row.is_claimed = row.claim_reviewer_id is not None
         row.claimed_by_me = row.claim_reviewer_id == user.pk
+        row.status_label = S(row.status).label
     if not rows:
         next_cursor = previous_cursor = None
     elif going_back:

@@ -16,6 +16,8 @@ from prescriptions.review import selectors, services
 from tests.factories import product
 from tests.prescriptions.conftest import submit
 
+from .conftest import good_transcription, transcribe
+
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/dashboard/pharmacy/"
@@ -56,6 +58,30 @@ def test_oldest_first_with_age_against_the_target(alice, bob, pharmacist_client)
     assert "6 h 00 min" in page and "20 min" in page
     assert page.count("past target") == 1  # REVIEW_TARGET_HOURS = 4
     assert "1 older than 4 h" in page
+
+
+def row_of(html: str, prescription) -> str:
+    (row,) = [r for r in re.findall(r"<tr>(.*?)</tr>", html, re.S) if f">{prescription.reference}</a>" in r]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row))
+
+
+def test_each_row_shows_its_status_and_whether_step_1_is_done(alice, bob, pharmacist, technician, pharmacist_client):
+    waiting = submit(alice)
+    transcribed = submit(bob)
+    transcribe(transcribed, technician)
+    transcribe(transcribed, technician, good_transcription(directions="Take one capsule twice daily with food."))
+    opened = submit(bob)
+    services.claim_for_review(prescription=opened, reviewer=pharmacist)
+    page = pharmacist_client.get(QUEUE).content.decode()
+    assert " Submitted " in row_of(page, waiting) and " Not yet " in row_of(page, waiting)
+    assert " Transcribed (v2) " in row_of(page, transcribed)
+    assert " In review " in row_of(page, opened) and " You " in row_of(page, opened)
+
+
+def test_a_row_reads_the_transcription_version_and_nothing_else_of_it(alice):
+    """The queue shows step 1 as "Transcribed (vN)": one column, not the whole transcription per row."""
+    sql = str(selectors.queue_queryset(user=alice, filters=selectors.QueueFilters(), now=timezone.now()).query)
+    assert set(re.findall(r'"review_transcription"\."(\w+)"', sql)) == {"version", "prescription_id"}, sql
 
 
 def test_target_time_is_a_setting(alice, pharmacist_client, settings):
