@@ -6,6 +6,7 @@ not affected.
 """
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -53,5 +54,20 @@ class StaffSecondFactorMiddleware:
             target = reverse("pharmacy:staff-verify")
             return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         if user is not None and is_staff_member(user):
-            request.session.set_expiry(settings.RXSHOP_STAFF_SESSION_SECONDS)
+            _slide_staff_session(request.session)
         return self.get_response(request)
+
+
+# The staff session's expiry slides with activity; it is moved (and the session
+# written) at most once a minute, not on every page: an 8-hour idle timeout is
+# kept to within a minute without a database write per request.
+_SLIDE_EVERY_SECONDS = 60
+_SLID_AT = "rx_staff_expiry_slid_at"
+
+
+def _slide_staff_session(session) -> None:
+    now = int(time.time())
+    seconds = settings.RXSHOP_STAFF_SESSION_SECONDS
+    if session.get("_session_expiry") != seconds or now - session.get(_SLID_AT, 0) >= _SLIDE_EVERY_SECONDS:
+        session.set_expiry(seconds)
+        session[_SLID_AT] = now

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shop.pharmacy.logredact import RedactPatientData, redact
@@ -171,6 +173,34 @@ def test_staff_sessions_expire_after_the_staff_session_time(world, settings):
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
     response = staff.get("/dashboard/pharmacy/")
     assert response.status_code == 302 and response["Location"].startswith(("/accounts/login/", "/dashboard/login/"))
+
+
+def test_a_staff_session_is_written_at_most_once_a_minute_while_its_expiry_slides(world, settings):
+    settings.RXSHOP_STAFF_SESSION_SECONDS = 3600
+    staff = client_for(PHARMACIST)
+
+    def session_writes(path="/dashboard/pharmacy/") -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert staff.get(path).status_code == 200
+        return sum(q["sql"].startswith(("UPDATE \"django_session\"", "INSERT INTO \"django_session\""))
+                   for q in queries)
+
+    assert session_writes() == 1  # the first page sets the staff expiry
+    assert session_writes() == 0 and session_writes() == 0
+    # Two minutes of work later the expiry moves on again (with the session's last write).
+    session = staff.session
+    session["rx_staff_expiry_slid_at"] -= 120
+    session.save()
+    Session.objects.filter(session_key=session.session_key).update(
+        expire_date=timezone.now() + datetime.timedelta(seconds=3480))
+    assert session_writes() == 1
+    remaining = (Session.objects.get(session_key=session.session_key).expire_date - timezone.now()).total_seconds()
+    assert 3500 < remaining <= 3600
+    # A shorter staff session time takes effect on the next request, not a minute later.
+    settings.RXSHOP_STAFF_SESSION_SECONDS = 1800
+    assert session_writes() == 1
+    remaining = (Session.objects.get(session_key=session.session_key).expire_date - timezone.now()).total_seconds()
+    assert 1700 < remaining <= 1800
 
 
 # --- CSRF on every POST ----------------------------------------------------------------------------
