@@ -68,6 +68,6 @@ _SLID_AT = "rx_staff_expiry_slid_at"
 def _slide_staff_session(session) -> None:
     now = int(time.time())
     seconds = settings.RXSHOP_STAFF_SESSION_SECONDS
-    if session.get("_session_expiry") != seconds or now - session.get(_SLID_AT, 0) >= _SLIDE_EVERY_SECONDS:
+    if session.get_expiry_age() != seconds or now - session.get(_SLID_AT, 0) >= _SLIDE_EVERY_SECONDS:
         session.set_expiry(seconds)
         session[_SLID_AT] = now
