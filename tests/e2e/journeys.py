@@ -14,6 +14,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
@@ -24,6 +25,12 @@ ISOTRETINOIN_20 = "Isotretinoin 20 mg capsules (30)"
 LIP_BALM = "Lip balm SPF 15, fragrance-free (4.5 g)"
 SUNSCREEN = "Broad-spectrum sunscreen SPF 50, face and body (100 ml)"
 CLEANSER = "Gentle hydrating cleanser (236 ml)"
+
+def shop_today() -> datetime.date:
+    """Today where the pharmacy is (settings.TIME_ZONE), which is what the server compares dates
+    with; the machine's own date is a day ahead of it for five hours every night in New York."""
+    return timezone.localdate()
+
 
 PHARMACIST = next(a for a in DEMO_ACCOUNTS if a.email == "pharmacist@example.com")
 TECHNICIAN = next(a for a in DEMO_ACCOUNTS if a.email == "technician@example.com")
@@ -104,7 +111,7 @@ def written_prescription(customer: Customer, prescriber: Prescriber = DR_LEE, *,
                          written: datetime.date | None = None) -> dict:
     """The upload for ``set_input_files``: what the prescriber wrote, as a PDF.
     Each is unique (a file already sent is refused as a duplicate)."""
-    written = written or datetime.date.today() - datetime.timedelta(days=2)
+    written = written or shop_today() - datetime.timedelta(days=2)
     pdf = prescription_pdf(
         f"{prescriber.name}, Dermatology",
         prescriber.address,
@@ -347,7 +354,7 @@ def transcribe(page: Page, *, prescriber: Prescriber = DR_LEE, drug: str = "Isot
                written: datetime.date | None = None, risk_category: str = "cannot",
                directions: str = "Take one capsule by mouth once daily with food.") -> None:
     """Step 1: types what the prescription says into the transcription form (not saved yet)."""
-    written = written or datetime.date.today() - datetime.timedelta(days=2)
+    written = written or shop_today() - datetime.timedelta(days=2)
     form = page.locator("#transcription")
     form.get_by_label("Prescriber name").fill(prescriber.name)
     form.get_by_label("Prescriber NPI").fill(prescriber.npi)

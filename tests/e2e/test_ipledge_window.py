@@ -42,7 +42,7 @@ def test_ipledge_window_passed_at_dispense_voids_the_payment_and_cancels(stack, 
 
     # The RMA's window closed yesterday.
     j.open_for_dispense(pharmacist, base, number)
-    j.enter_dispense(pharmacist, rma=RMA, do_not_dispense_after=datetime.date.today() - datetime.timedelta(days=1))
+    j.enter_dispense(pharmacist, rma=RMA, do_not_dispense_after=j.shop_today() - datetime.timedelta(days=1))
     shots(pharmacist, "dispense-window-passed")
     j.press_dispense(pharmacist)
     expect(pharmacist.get_by_text(f"Order {number} cannot be dispensed: the authorisation was voided, "

@@ -3,6 +3,9 @@ from __future__ import annotations
 import datetime
 
 from django import template
+from django.utils import timezone
+
+from compliance.core.context import age_on as age_in_years
 
 register = template.Library()
 
@@ -26,9 +29,9 @@ def duration(value) -> str:
 def age_on(born, on=None) -> str:
     if not born:
         return ""
-    on = on or datetime.date.today()
-    years = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-    return str(years)
+    """The patient's age today where the pharmacy is (settings.TIME_ZONE), as the rules count it;
+    the server's own date runs ahead of New York's for several hours every night."""
+    return str(age_in_years(born, on or timezone.localdate()))
 
 
 @register.filter
