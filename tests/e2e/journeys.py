@@ -26,6 +26,7 @@ LIP_BALM = "Lip balm SPF 15, fragrance-free (4.5 g)"
 SUNSCREEN = "Broad-spectrum sunscreen SPF 50, face and body (100 ml)"
 CLEANSER = "Gentle hydrating cleanser (236 ml)"
 
+
 def shop_today() -> datetime.date:
     """Today where the pharmacy is (settings.TIME_ZONE), which is what the server compares dates
     with; the machine's own date is a day ahead of it for five hours every night in New York."""

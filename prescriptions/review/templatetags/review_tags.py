@@ -27,10 +27,10 @@ def duration(value) -> str:
 
 @register.filter
 def age_on(born, on=None) -> str:
-    if not born:
-        return ""
     """The patient's age today where the pharmacy is (settings.TIME_ZONE), as the rules count it;
     the server's own date runs ahead of New York's for several hours every night."""
+    if not born:
+        return ""
     return str(age_in_years(born, on or timezone.localdate()))
 
 
