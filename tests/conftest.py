@@ -28,6 +28,15 @@ def _missing_for(marker: str) -> str | None:
     return None
 
 
+def pytest_configure(config):
+    """Tests hash passwords with a fast hasher: PBKDF2's 200 ms a hash was most of the suite's
+    time (every ``demo_shop`` makes five accounts). Production keeps Django's strong default
+    (``tests/shop/test_demo_and_settings.py`` proves it)."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config, items):
     for marker in ("redis", "e2e"):
         reason = _missing_for(marker)

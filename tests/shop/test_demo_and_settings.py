@@ -79,3 +79,18 @@ def test_production_s3_prescription_storage_is_private_and_gives_no_url():
                           "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}, "shell", "--no-imports", "-c", probe)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["PrivateS3Storage", "private", "60", "PrivateFileHasNoURL"]
+
+
+def test_production_keeps_the_strong_password_hasher():
+    """Only the tests use a fast hasher (tests/conftest.py); the settings module keeps Django's default."""
+    probe = "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])"
+    result = _run_django({"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "shop.example"},
+                         "shell", "--no-imports", "-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+
+
+def test_the_tests_hash_passwords_fast():
+    from django.conf import settings
+
+    assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]
