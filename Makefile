@@ -29,7 +29,7 @@ demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	@# localstripe on 127.0.0.1:8420 in the background, its webhook registered; stopped with the server.
-	$(BIN)/python -m shop.payments.localstripe_server --webhook-url http://127.0.0.1:8000/stripe/webhook/ \
+	$(BIN)/python -m payments.localstripe_server --webhook-url http://127.0.0.1:8000/stripe/webhook/ \
 		-- $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install node_modules/.package-lock.json

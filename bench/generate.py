@@ -233,7 +233,7 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
         Patient, Prescription, PrescriptionEvent, PrescriptionFile, PrescriptionFileAccess,
     )
     from prescriptions.review.models import ReviewClaim, ReviewDecision, Transcription
-    from shop.payments.models import PaymentAuthorisation
+    from payments.models import PaymentAuthorisation
 
     User = get_user_model()
     Product = get_model("catalogue", "Product")
@@ -256,7 +256,7 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
         pass  # each COPY commits on its own (autocommit connection, one transaction per table)
 
     # --- The catalogue: clones of the demo products, with their attributes ---------------
-    from shop.pharmacy import demo_catalogue
+    from shop.storefront import demo_catalogue
 
     templates = list(Product.objects.select_related("product_class").order_by("id"))
     rx_templates = [p for p in templates if p.product_class.slug == demo_catalogue.RX]

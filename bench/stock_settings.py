@@ -22,14 +22,14 @@ _FORKS = {
         "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
 }
 _RXSHOP_ONLY = {
-    "shop.pharmacy.apps.PharmacyConfig", "shop.payments.apps.PaymentsConfig",
+    "shop.storefront.apps.PharmacyConfig", "payments.apps.PaymentsConfig",
     "compliance.apps.ComplianceConfig", "prescriptions.apps.PrescriptionsConfig",
     "prescriptions.dispensing.apps.DispensingConfig", "prescriptions.review.apps.ReviewConfig",
     "django_otp", "django_otp.plugins.otp_totp", "axes", "csp",
 }
 INSTALLED_APPS = [_FORKS.get(app, app) for app in INSTALLED_APPS if app not in _RXSHOP_ONLY]
 MIDDLEWARE = [m for m in MIDDLEWARE if m not in {
-    "django_otp.middleware.OTPMiddleware", "shop.pharmacy.staff.StaffSecondFactorMiddleware",
+    "django_otp.middleware.OTPMiddleware", "infra.staff.StaffSecondFactorMiddleware",
     "axes.middleware.AxesMiddleware", "csp.middleware.CSPMiddleware"}]
 AUTHENTICATION_BACKENDS = (
     "oscar.apps.customer.auth_backends.EmailBackend",

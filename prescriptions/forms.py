@@ -11,7 +11,7 @@ import re
 from django import forms
 from django.utils import timezone
 
-from shop.pharmacy.states import STATE_CHOICES
+from shop.storefront.states import STATE_CHOICES
 
 from .models import Patient
 from .services import PatientDetails, PrescriberDetails
@@ -173,7 +173,7 @@ class PrescriptionUploadForm(_FilesMixin, forms.Form):
 
 
 def _pack_size(product) -> int | None:
-    from shop.pharmacy.drugs import drug_info
+    from prescriptions.drugs import drug_info
 
     return drug_info(product).pack_size
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from shop.pharmacy.drugs import drug_info, requires_prescription
+from prescriptions.drugs import drug_info, requires_prescription
 
 from .models import Patient, Prescription, PrescriptionEvent, PrescriptionFile, PrescriptionStatus as S
 

@@ -24,8 +24,8 @@ from django.db.models import F
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from shop.pharmacy.drugs import drug_info
-from shop.pharmacy.outbox import enqueue
+from prescriptions.drugs import drug_info
+from infra.outbox import enqueue
 
 from . import clamav
 from .models import (
@@ -219,11 +219,9 @@ def _name_of(actor: User | None) -> str:
 
 
 def _email_customer_on_commit(event: PrescriptionEvent) -> None:
-    from . import tasks
-
     # Through the transactional outbox: sent after commit, and still sent if the
-    # broker was down at that moment (shop.pharmacy.outbox).
-    enqueue(tasks.send_prescription_status_email, event.pk)
+    # broker was down at that moment (infra.outbox).
+    enqueue("prescriptions.tasks.send_prescription_status_email", event.pk)
 
 
 # --- Submitting a prescription --------------------------------------------------------
@@ -413,11 +411,9 @@ def _store_files(*, prescription: Prescription, files: Sequence[AcceptedFile]) -
         _delete_stored(stored_names)
         raise
     if scanning:
-        from . import tasks
-
         for prescription_file in created:
             file_id = prescription_file.pk
-            enqueue(tasks.scan_prescription_file, file_id)  # a lost scan would leave the file pending
+            enqueue("prescriptions.tasks.scan_prescription_file", file_id)  # a lost scan would leave the file pending
     return created
 
 
@@ -538,11 +534,9 @@ def record_scan_result(
         locked.scan_detail = (signature or detail or "virus found")[:255]
         locked.stored_name = ""
         locked.save(update_fields=["scan_status", "scan_detail", "stored_name", "scanned_at"])
-        from . import tasks
-
         file_id = locked.pk
         transaction.on_commit(lambda: _delete_stored([stored_name]))
-        enqueue(tasks.send_file_removed_email, file_id)
+        enqueue("prescriptions.tasks.send_file_removed_email", file_id)
     else:
         locked.scan_status = ScanStatus.CLEAN
         locked.scan_detail = (detail or "clamd: OK")[:255]

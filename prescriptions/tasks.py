@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from shop.pharmacy.notifications import send_once
+from infra.notifications import send_once
 
 from . import clamav, services
 from .models import (

@@ -23,8 +23,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 from oscar.core.loading import get_model
 
-from shop.pharmacy.drugs import drug_info
-from shop.pharmacy.ratelimit import rate_limited
+from prescriptions.drugs import drug_info
+from infra.ratelimit import rate_limited
 
 from . import selectors, services
 from .forms import AnswerForm, AttachForm, PrescriptionUploadForm
@@ -39,7 +39,7 @@ PAGE_SIZE = 20  # like oscar's order history; a page of 50 cost ~60 ms of templa
 # --- Uploads: refuse early, stream safely ---------------------------------------------------
 
 # Outermost on every view that takes files: a customer over RXSHOP_UPLOAD_RATE_LIMIT is
-# answered 429 before a byte of the body is read (shop/pharmacy/ratelimit.py).
+# answered 429 before a byte of the body is read (infra/ratelimit.py).
 limit_uploads = rate_limited("prescription-upload", setting="RXSHOP_UPLOAD_RATE_LIMIT",
                              what="uploaded prescription files")
 

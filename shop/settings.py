@@ -98,8 +98,9 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.flatpages",
     # rxshop's own apps come before oscar so their templates win.
-    "shop.pharmacy.apps.PharmacyConfig",
-    "shop.payments.apps.PaymentsConfig",
+    "infra.apps.InfraConfig",
+    "shop.storefront.apps.StorefrontConfig",
+    "payments.apps.PaymentsConfig",
     "compliance.apps.ComplianceConfig",
     "prescriptions.apps.PrescriptionsConfig",
     "prescriptions.dispensing.apps.DispensingConfig",
@@ -126,7 +127,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "shop.pharmacy.staff.StaffSecondFactorMiddleware",
+    "infra.staff.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -153,7 +154,7 @@ TEMPLATES = [
                 "oscar.apps.checkout.context_processors.checkout",
                 "oscar.apps.communication.notifications.context_processors.notifications",
                 "oscar.core.context_processors.metadata",
-                "shop.pharmacy.context_processors.pharmacy",
+                "shop.storefront.context_processors.pharmacy",
             ],
         },
     },
@@ -326,13 +327,13 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# No patient data in logs or error reports (shop/pharmacy/logredact.py): every record
+# No patient data in logs or error reports (infra/logredact.py): every record
 # goes through one console handler whose filter redacts it; Django's own handlers
 # (and their e-mails to ADMINS) are not used.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_patient_data": {"()": "shop.pharmacy.logredact.RedactPatientData"}},
+    "filters": {"redact_patient_data": {"()": "infra.logredact.RedactPatientData"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_patient_data"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -340,9 +341,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
-DEFAULT_EXCEPTION_REPORTER_FILTER = "shop.pharmacy.logredact.PatientDataExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "infra.logredact.PatientDataExceptionReporterFilter"
 
-# Rate limits (shop/pharmacy/ratelimit.py), per account per window: "20/h", "5/10m",
+# Rate limits (infra/ratelimit.py), per account per window: "20/h", "5/10m",
 # "" for none. Over the limit: 429 with a page that says how long to wait.
 RXSHOP_UPLOAD_RATE_LIMIT = env.str("RXSHOP_UPLOAD_RATE_LIMIT", default="20/h")
 RXSHOP_PLACE_ORDER_RATE_LIMIT = env.str("RXSHOP_PLACE_ORDER_RATE_LIMIT", default="10/h")
@@ -413,8 +414,8 @@ IPLEDGE_MOD_2026_EFFECTIVE = datetime.date.fromisoformat(
 )
 # Prescriptions, their files and every record about them are kept this many years after
 # their last activity (state pharmacy law; check your states'), then purged by
-# `manage.py purge_past_retention --apply` (shop/pharmacy/retention.py). Closing an
-# account never deletes them (shop/pharmacy/privacy.py).
+# `manage.py purge_past_retention --apply` (prescriptions/retention.py). Closing an
+# account never deletes them (prescriptions/privacy.py).
 RXSHOP_RETENTION_YEARS = env.int("RXSHOP_RETENTION_YEARS", default=6)
 # Ryan Haight Act online registration (RULES.md 3.3): off until DEA says so.
 RXSHOP_ONLINE_CONTROLLED_REGISTERED = env.bool("RXSHOP_ONLINE_CONTROLLED_REGISTERED", default=False)
@@ -452,14 +453,14 @@ STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     # Stripe cancels an uncaptured authorisation after 7 days: void it first,
-    # cancel the order and tell the customer (shop.payments.services.expire_authorisation).
+    # cancel the order and tell the customer (payments.services.expire_authorisation).
     "payments-void-expiring-authorisations": {
         "task": "shop.payments.tasks.void_expiring_authorisations",
         "schedule": 60 * 60,
     },
 }
 
-# --- Transactional outbox (shop.pharmacy.outbox) -------------------------------------
+# --- Transactional outbox (infra.outbox) -------------------------------------
 # Tasks are written to the database with the change that caused them; this job
 # sends whatever the broker could not take at the time.
 CELERY_BEAT_SCHEDULE["outbox-relay"] = {"task": "shop.pharmacy.tasks.relay_outbox", "schedule": 60}

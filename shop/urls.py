@@ -1,16 +1,25 @@
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from shop.pharmacy import accounts
+from payments.urls import urlpatterns as payment_urls
+from shop.apps.checkout.views import AuthenticationView
+from shop.storefront import accounts
+
+stripe_urls = [
+    *payment_urls,
+    # 3-D Secure during checkout: the page the checkout redirects to, and its answer.
+    path("authenticate/", login_required(AuthenticationView.as_view()), name="authenticate"),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("pharmacy/", include("shop.pharmacy.urls")),
+    path("pharmacy/", include("shop.storefront.urls")),
     path("prescriptions/", include("prescriptions.urls")),
-    path("stripe/", include("shop.payments.urls")),
+    path("stripe/", include((stripe_urls, "payments"))),
     # Oscar's registration, passing the request to authenticate() (django-axes needs it).
     path("accounts/login/", accounts.AccountAuthView.as_view()),
     path("accounts/register/", accounts.AccountRegistrationView.as_view()),

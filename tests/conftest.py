@@ -63,7 +63,7 @@ def _eager_celery(request):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Every test starts with an empty cache: rate-limit counters (shop/pharmacy/ratelimit.py)
+    """Every test starts with an empty cache: rate-limit counters (infra/ratelimit.py)
     are per account id, and ids repeat from test to test."""
     from django.core.cache import cache
 
@@ -84,7 +84,7 @@ def _private_storage(tmp_path, settings):
 @pytest.fixture
 def demo_shop(db):
     """The demo catalogue, licences and accounts, exactly as `make demo` loads them."""
-    from shop.pharmacy.demo import load_demo
+    from shop.storefront.demo import load_demo
 
     load_demo()
 

@@ -6,7 +6,7 @@ stored with its fingerprint), and only when no BLOCK stands:
 
 - records a ``Dispense`` per line and the programme authorisation (RMA) as used,
 - uses one fill of each prescription (``prescriptions.services.record_fill``),
-- captures the card for what goes out (``shop.payments.services.capture_payment``),
+- captures the card for what goes out (``payments.services.capture_payment``),
 - moves the order to "Dispensed" and tells the customer.
 
 A blocked dispense changes nothing and says why. When an iPLEDGE window has
@@ -31,11 +31,10 @@ from compliance.core.programmes.ipledge import rmas_due_for_reversal
 from compliance.services import evaluate_and_record
 from prescriptions import services as prescription_services
 from prescriptions.models import PrescriptionStatus
-from shop.payments import services as payments
-from shop.pharmacy import outbox
-from shop.pharmacy.drugs import drug_info, requires_prescription
+from payments import services as payments
+from infra import outbox
+from prescriptions.drugs import drug_info, requires_prescription
 
-from . import tasks
 from .models import Dispense, ProgrammeAuthorisation
 
 Order = get_model("order", "Order")
@@ -98,7 +97,7 @@ def _name(user) -> str:
 
 
 def _holder_dob(order):
-    from shop.pharmacy.gate import _holder_date_of_birth
+    from prescriptions.gate import _holder_date_of_birth
 
     return _holder_date_of_birth(order.user_id)
 
@@ -243,7 +242,7 @@ def dispense_order(*, order, pharmacist, authorisations: Mapping[int, Authorisat
         authorisation = payments.capture_payment(order=order, actor=pharmacist, lines=going_out)
         outcome.captured_amount = authorisation.amount_captured
         order.set_status(DISPENSED)
-        outbox.enqueue(tasks.send_order_dispensed_email, order.pk)
+        outbox.enqueue("prescriptions.dispensing.tasks.send_order_dispensed_email", order.pk)
         outcome.dispensed = True
     return outcome
 
@@ -268,7 +267,7 @@ def _give_up(*, order, results: list[LineResult], authorisations, pharmacist, no
     # void_payment releases the card hold and cancels the order; the customer hears why.
     payments.void_payment(order=order, reason=f"Could not be dispensed: {reason}", actor=pharmacist)
     for_customer = list(dict.fromkeys(f.customer_message for r in results for f in r.blocks))
-    outbox.enqueue(tasks.send_order_not_dispensed_email, order.pk, for_customer)
+    outbox.enqueue("prescriptions.dispensing.tasks.send_order_not_dispensed_email", order.pk, for_customer)
 
 
 def mark_reversed(*, authorisation: ProgrammeAuthorisation, pharmacist, note: str = "") -> ProgrammeAuthorisation:

@@ -9,7 +9,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from oscar.core.loading import get_model
 
-from shop.pharmacy.notifications import send_once
+from infra.notifications import send_once
 
 Order = get_model("order", "Order")
 

@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from prescriptions.review.views import workspace_view
-from shop.payments.exceptions import PaymentProblem
-from shop.pharmacy.drugs import drug_info
+from payments.exceptions import PaymentProblem
+from prescriptions.drugs import drug_info
 
 from . import selectors, services
 from .forms import DispenseForm, DispenseLineForm

@@ -14,7 +14,7 @@ from compliance.core.context import Context
 from compliance.core.facts import Drug
 from compliance.core.prescription_rules import last_fill_day
 from compliance.services import compliance_config
-from shop.pharmacy.drugs import drug_info
+from prescriptions.drugs import drug_info
 
 from .models import Transcription
 

@@ -1,4 +1,4 @@
-"""Who may do what in the review workspace (roles in ``shop/pharmacy/roles.py``).
+"""Who may do what in the review workspace (roles in ``prescriptions/roles.py``).
 
 - ``ACCESS_WORKSPACE``: open the queue and the review screen, claim and release.
 - ``TRANSCRIBE``: step 1, transcribe the prescription (technician, pharmacist).

@@ -31,7 +31,7 @@ from compliance.models import ComplianceEvaluation
 from compliance.services import evaluate_and_record
 from prescriptions.models import Prescription, PrescriptionStatus as S
 from prescriptions.services import transition_prescription
-from shop.pharmacy.drugs import drug_info
+from prescriptions.drugs import drug_info
 
 from .facts import last_day_to_fill, verification_facts
 from .models import (

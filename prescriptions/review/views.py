@@ -27,7 +27,7 @@ from compliance.core import Severity
 from prescriptions.models import PrescriptionStatus as S
 from prescriptions.services import PrescriptionError
 from prescriptions.views import client_ip
-from shop.pharmacy.staff import has_second_factor
+from infra.staff import has_second_factor
 
 from . import permissions, selectors, services
 from .forms import InformationRequestForm, InspectorSearchForm, QueueFilterForm, RejectForm, TranscriptionForm, VerifyForm

@@ -2,7 +2,7 @@
 answers come from ``prescriptions.selectors``)."""
 from django import template
 
-from shop.pharmacy.drugs import drug_info
+from prescriptions.drugs import drug_info
 
 from .. import selectors
 

@@ -15,7 +15,7 @@ from prescriptions.dispensing import services as dispensing
 from prescriptions.dispensing.models import Dispense, ProgrammeAuthorisation
 from prescriptions.models import PrescriptionStatus
 from prescriptions.review import services as review
-from shop.payments.models import PaymentAuthorisation
+from payments.models import PaymentAuthorisation
 from tests.factories import add_to_basket, checkout_to_preview, place_order
 from tests.prescriptions.conftest import submit
 from tests.review.conftest import good_transcription, transcribe

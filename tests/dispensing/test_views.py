@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from shop.payments.models import PaymentAuthorisation
+from payments.models import PaymentAuthorisation
 from tests.dispensing.test_gate_and_dispense import place_rx_order
 from tests.review.conftest import staff_client
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
-from shop.pharmacy.demo import DEMO_ACCOUNTS
+from shop.storefront.demo import DEMO_ACCOUNTS
 from tests.e2e.conftest import TOTP_STEP, TOTP_STEPS_USED, totp_step, wait_for_unused_totp_step
 
 ISOTRETINOIN_20 = "Isotretinoin 20 mg capsules (30)"
@@ -471,7 +471,7 @@ def payment_record(stack, number: str) -> dict:
     """rxshop's record of the order's card payment (read from the server's database)."""
     return json.loads(stack.shell(
         "import json\n"
-        "from shop.payments.models import PaymentAuthorisation as P\n"
+        "from payments.models import PaymentAuthorisation as P\n"
         f"p = P.objects.filter(order_number={number!r}).latest('attempt')\n"
         "print(json.dumps({'state': p.state, 'authorised': str(p.amount_authorised),"
         " 'captured': str(p.amount_captured), 'intent': p.intent_id}))"

@@ -10,7 +10,7 @@ import pytest
 from django_otp.oath import totp
 from playwright.sync_api import expect
 
-from shop.pharmacy.demo import DEMO_ACCOUNTS
+from shop.storefront.demo import DEMO_ACCOUNTS
 from tests.e2e import conftest as harness
 from tests.e2e.conftest import assert_accessible
 

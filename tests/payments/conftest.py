@@ -13,7 +13,7 @@ from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_class, get_model
 from oscar.test.factories import create_order, create_product
 
-from shop.payments import cards, services
+from payments import cards, services
 
 Basket = get_model("basket", "Basket")
 ProductClass = get_model("catalogue", "ProductClass")
@@ -93,6 +93,6 @@ def otc_order(db, localstripe, customer):
 @pytest.fixture
 def stripe_v1(localstripe):
     """Read localstripe's side directly (what Stripe holds)."""
-    from shop.payments.client import stripe_client
+    from payments.client import stripe_client
 
     return stripe_client().v1

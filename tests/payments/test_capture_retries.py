@@ -11,9 +11,9 @@ import pytest
 import stripe
 from oscar.core.loading import get_model
 
-from shop.payments import services
-from shop.payments.exceptions import PaymentGatewayUnavailable
-from shop.payments.models import PaymentAuthorisation, PaymentLogEntry
+from payments import services
+from payments.exceptions import PaymentGatewayUnavailable
+from payments.models import PaymentAuthorisation, PaymentLogEntry
 
 PaymentEvent = get_model("order", "PaymentEvent")
 State = PaymentAuthorisation.State

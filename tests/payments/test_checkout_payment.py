@@ -6,8 +6,8 @@ from decimal import Decimal as D
 import pytest
 from oscar.core.loading import get_class, get_model
 
-from shop.payments import services
-from shop.payments.models import PaymentAuthorisation
+from payments import services
+from payments.models import PaymentAuthorisation
 from tests.factories import (
     add_to_basket,
     answer_3d_secure,

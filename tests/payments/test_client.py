@@ -6,8 +6,8 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from shop.payments.apps import check_stripe_settings
-from shop.payments.client import from_minor_units, is_test_server, stripe_client, to_minor_units
+from payments.apps import check_stripe_settings
+from payments.client import from_minor_units, is_test_server, stripe_client, to_minor_units
 
 
 def test_a_live_key_is_never_sent_to_a_server_other_than_stripe(settings):

@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from shop.payments import services, tasks
-from shop.payments.models import PaymentAuthorisation
+from payments import services, tasks
+from payments.models import PaymentAuthorisation
 
 State = PaymentAuthorisation.State
 

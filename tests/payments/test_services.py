@@ -6,9 +6,9 @@ from decimal import Decimal as D
 import pytest
 from oscar.core.loading import get_model
 
-from shop.payments import services
-from shop.payments.exceptions import NoPaymentForOrder, PaymentNotAllowed
-from shop.payments.models import PaymentAuthorisation, PaymentLogEntry
+from payments import services
+from payments.exceptions import NoPaymentForOrder, PaymentNotAllowed
+from payments.models import PaymentAuthorisation, PaymentLogEntry
 
 from .conftest import make_order, otc_product
 

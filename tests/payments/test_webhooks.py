@@ -14,8 +14,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from shop.payments import services
-from shop.payments.models import PaymentAuthorisation, StripeEvent
+from payments import services
+from payments.models import PaymentAuthorisation, StripeEvent
 from tests.conftest import LOCALSTRIPE_WEBHOOK_SECRET
 
 State = PaymentAuthorisation.State

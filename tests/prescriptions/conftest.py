@@ -105,7 +105,7 @@ STAFF_TOTP_KEY = "3132333435363738393031323334353637383939"
 
 
 def log_in_staff(client, user):
-    """Log a staff member in and pass the second factor (shop/pharmacy/staff.py),
+    """Log a staff member in and pass the second factor (infra/staff.py),
     as a member of staff does in the browser."""
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice

@@ -137,7 +137,7 @@ def _open_basket(customer):
 
 
 def test_coverage_for_basket_costs_a_fixed_number_of_queries(alice_client, alice, pharmacist, django_assert_max_num_queries):
-    from shop.pharmacy.drugs import drug_info
+    from prescriptions.drugs import drug_info
 
     for upc in ("RX-ISO-10", "RX-ISO-20", "RX-ISO-30", "RX-ISO-40", "RX-DOXY-100", "OTC-LIPBALM"):
         line = basket_line(alice_client, upc)

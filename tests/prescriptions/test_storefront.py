@@ -66,7 +66,7 @@ def test_basket_shows_the_prescription_waiting_for_verification(alice_client):
 def test_basket_shows_which_verified_prescription_covers_the_line(alice_client, alice, pharmacist, monkeypatch):
     # What the gate then makes of the covered line (compliance rules on the
     # transcription) is the gate's own test; here only the display is checked.
-    monkeypatch.setattr("shop.pharmacy.templatetags.pharmacy_tags.refusals_for_basket", lambda *a, **k: [])
+    monkeypatch.setattr("shop.storefront.templatetags.pharmacy_tags.refusals_for_basket", lambda *a, **k: [])
     line = basket_line(alice_client, "RX-ISO-20")
     prescription = verify(submit(alice, "RX-ISO-20", basket_line=line), pharmacist)
     html = alice_client.get("/basket/").content.decode()

@@ -10,7 +10,7 @@ from django.urls import reverse
 from prescriptions.models import PrescriptionEvent, PrescriptionStatus as S
 from prescriptions.review import services
 from prescriptions.review.models import ReviewDecision
-from shop.pharmacy.roles import ROLE_PERMISSIONS, sync_roles
+from prescriptions.roles import ROLE_PERMISSIONS, sync_roles
 
 from .conftest import staff_client
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from prescriptions import services
 from prescriptions.models import PrescriptionStatus as S
-from shop.payments.models import PaymentAuthorisation, StripeEvent
+from payments.models import PaymentAuthorisation, StripeEvent
 from tests.conftest import LOCALSTRIPE_WEBHOOK_SECRET
 from tests.factories import US_ADDRESS, add_to_basket, product
 from tests.prescriptions.conftest import form_data, submit, unique_pdf, upload

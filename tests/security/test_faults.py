@@ -24,7 +24,7 @@ from oscar.test.factories import create_order
 from prescriptions import services
 from prescriptions.models import PrescriptionEvent, PrescriptionStatus as S
 from shop.celery import app as celery_app
-from shop.pharmacy.models import OutboxMessage, SentNotification
+from infra.models import OutboxMessage, SentNotification
 from tests.prescriptions.conftest import submit, verify
 
 pytestmark = pytest.mark.django_db
@@ -68,14 +68,15 @@ def _order(alice):
 # Each scenario sets the scene and returns the task call to make twice, and the e-mails expected.
 
 def _twice_order_placed_email(alice, **_):
-    from shop.pharmacy.tasks import send_order_placed_email
+    from shop.storefront.tasks import send_order_placed_email
 
     order = _order(alice)
     return lambda: send_order_placed_email.delay(order.pk).get(), 1
 
 
 def _twice_relay_outbox(alice, **_):
-    from shop.pharmacy.tasks import relay_outbox, send_order_placed_email
+    from infra.tasks import relay_outbox
+    from shop.storefront.tasks import send_order_placed_email
 
     order = _order(alice)
     OutboxMessage.objects.create(task_name=send_order_placed_email.name, args=[order.pk])  # left pending
@@ -119,7 +120,7 @@ def _twice_expire_prescriptions(alice, pharmacist, **_):
 
 
 def _twice_authorisation_expired_email(alice, **_):
-    from shop.payments.tasks import send_authorisation_expired_email
+    from payments.tasks import send_authorisation_expired_email
 
     order = _order(alice)
     return lambda: send_authorisation_expired_email.delay(order.pk).get(), 1
@@ -212,7 +213,7 @@ def test_a_worker_that_dies_while_sending_sends_once_when_the_task_runs_again(al
     with it, so the redelivered task sends the e-mail, once."""
     from django.core.mail.backends.locmem import EmailBackend
 
-    from shop.pharmacy.tasks import send_order_placed_email
+    from shop.storefront.tasks import send_order_placed_email
 
     order = _order(alice)
     real_send = EmailBackend.send_messages

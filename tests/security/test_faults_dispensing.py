@@ -14,8 +14,8 @@ from oscar.core.loading import get_model
 from prescriptions.dispensing import services as dispensing
 from prescriptions.dispensing.models import Dispense
 from prescriptions.models import PrescriptionStatus
-from shop.payments.exceptions import PaymentGatewayUnavailable
-from shop.payments.models import PaymentAuthorisation
+from payments.exceptions import PaymentGatewayUnavailable
+from payments.models import PaymentAuthorisation
 from tests.dispensing.test_gate_and_dispense import place_rx_order, rma
 from tests.review.conftest import pharmacist, second_pharmacist, technician  # noqa: F401  (fixtures)
 from tests.review.test_claims import postgres_only, run_together

@@ -27,7 +27,7 @@ from prescriptions.models import (
 )
 from prescriptions.review import services as review
 from prescriptions.review.models import ReviewClaim, ReviewDecision, Transcription
-from shop.pharmacy import privacy, retention
+from prescriptions import privacy, retention
 from tests.prescriptions.conftest import submit
 from tests.review.conftest import good_transcription, staff_client, transcribe
 

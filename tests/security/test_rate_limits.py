@@ -1,4 +1,4 @@
-"""Rate limits on prescription uploads and Place order (shop/pharmacy/ratelimit.py):
+"""Rate limits on prescription uploads and Place order (infra/ratelimit.py):
 a clear 429, counted per customer, configurable, switchable off. (Login
 throttling by django-axes: tests/shop/test_staff_access.py.)"""
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from prescriptions.models import PrescriptionFile
-from shop.pharmacy import ratelimit
+from infra import ratelimit
 from tests.factories import add_to_basket, checkout_to_preview, place_order, product
 from tests.prescriptions.conftest import form_data, unique_pdf, upload
 
@@ -57,7 +57,7 @@ def test_the_limit_is_per_customer(alice_client, bob, settings):
 
 
 def test_place_order_over_the_limit_gets_a_429_and_no_card_is_authorised(alice_client, alice, settings, localstripe):
-    from shop.payments.models import PaymentAuthorisation
+    from payments.models import PaymentAuthorisation
 
     settings.RXSHOP_PLACE_ORDER_RATE_LIMIT = "3/h"
     add_to_basket(alice_client, "OTC-LIPBALM")

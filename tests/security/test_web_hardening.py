@@ -24,7 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from shop.pharmacy.logredact import RedactPatientData, redact
+from infra.logredact import RedactPatientData, redact
 from tests.factories import add_to_basket
 
 from .urlwalk import endpoints, path_for
@@ -207,7 +207,7 @@ def test_a_staff_session_is_written_at_most_once_a_minute_while_its_expiry_slide
 
 # Views that take POSTs without a CSRF token, and what protects them instead.
 CSRF_EXEMPT = {
-    "payments:webhook": "Stripe's signature (shop/payments/views.py)",
+    "payments:webhook": "Stripe's signature (payments/views.py)",
 }
 
 

@@ -101,7 +101,7 @@ POLICY: dict[str, dict] = {
     "payments:webhook": POST_ONLY,
     # --- Accounts --------------------------------------------------------------------------------------
     "customer:login": PUBLIC, "customer:register": PUBLIC, "customer:logout": PUBLIC,
-    # rxshop's own login and registration views in front of oscar's (shop.pharmacy.accounts).
+    # rxshop's own login and registration views in front of oscar's (shop.storefront.accounts).
     "route:accounts/login/": PUBLIC, "route:accounts/register/": PUBLIC,
     "route:accounts/notifications/": PUBLIC,  # a redirect to the inbox, which needs a login
     "customer:summary": SIGNED_IN, "customer:profile-view": SIGNED_IN, "customer:profile-update": SIGNED_IN,

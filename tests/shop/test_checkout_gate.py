@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from oscar.core.loading import get_model
 
-from shop.payments.models import PaymentAuthorisation
+from payments.models import PaymentAuthorisation
 from tests.factories import add_to_basket, checkout_to_preview, place_order
 
 Order = get_model("order", "Order")
@@ -80,7 +80,7 @@ def test_otc_only_order_goes_through_and_its_email_is_sent_through_celery(
 
 
 def test_order_email_task_sends_once_when_delivered_twice(alice_client, localstripe, django_capture_on_commit_callbacks):
-    from shop.pharmacy.tasks import send_order_placed_email
+    from shop.storefront.tasks import send_order_placed_email
 
     add_to_basket(alice_client, "OTC-LIPBALM")
     checkout_to_preview(alice_client)

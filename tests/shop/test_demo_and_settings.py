@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
-from shop.pharmacy.demo import DEMO_ACCOUNTS, load_demo
+from shop.storefront.demo import DEMO_ACCOUNTS, load_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "x9!Kq2#vL7@pR4$mZ8^tB1&nW6*cF3(hJ5)dS0_gY-uA+eQ=iO~lX|rT?wE<yU>"

@@ -6,8 +6,8 @@ import pytest
 from django.db import transaction
 
 from shop.celery import app as celery_app
-from shop.pharmacy import outbox, tasks
-from shop.pharmacy.models import OutboxMessage, SentNotification
+from infra import outbox, tasks
+from infra.models import OutboxMessage, SentNotification
 
 pytestmark = pytest.mark.django_db
 
@@ -38,21 +38,21 @@ def unreachable_broker():
 
 def test_a_rolled_back_change_leaves_no_task(db):
     with pytest.raises(RuntimeError), transaction.atomic():
-        outbox.enqueue(tasks.relay_outbox)
+        outbox.enqueue(tasks.relay_outbox.name)
         raise RuntimeError("the order could not be placed")
     assert not OutboxMessage.objects.exists()
 
 
 def test_message_is_sent_after_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        message = outbox.enqueue(tasks.relay_outbox)
+        message = outbox.enqueue(tasks.relay_outbox.name)
         assert OutboxMessage.objects.get(pk=message.pk).sent_at is None  # not before the commit
     assert OutboxMessage.objects.get(pk=message.pk).sent_at is not None
 
 
 def test_broker_down_keeps_the_message_and_relay_sends_it_when_back(unreachable_broker, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        message = outbox.enqueue(tasks.relay_outbox)
+        message = outbox.enqueue(tasks.relay_outbox.name)
     message.refresh_from_db()
     assert message.sent_at is None and message.attempts == 1
     assert "Error" in message.last_error or "refused" in message.last_error.lower()
@@ -88,3 +88,28 @@ def test_order_placed_while_the_broker_is_down_gets_its_email_when_it_is_back(
     outbox.relay_pending()
     assert len(mailoutbox) == 1
     assert SentNotification.objects.filter(key=f"order-placed:{order.pk}").exists()
+
+
+def test_enqueue_takes_a_task_name_not_a_task(db):
+    """Services queue work by name, so they never import their tasks module (no cycle)."""
+    with pytest.raises(TypeError):
+        outbox.enqueue(tasks.relay_outbox)
+
+
+def test_relay_finds_a_task_this_process_has_not_imported(db, django_capture_on_commit_callbacks, monkeypatch):
+    """A web worker queues by name a task whose module it never imported: the relay loads the
+    apps' task modules before sending, instead of keeping the message pending forever."""
+    name = "prescriptions.tasks.expire_prescriptions"
+    registered = celery_app.tasks[name]
+    monkeypatch.delitem(celery_app.tasks, name)
+    loaded = []
+
+    def import_default_modules():
+        loaded.append(True)
+        celery_app.tasks[name] = registered
+
+    monkeypatch.setattr(celery_app.loader, "import_default_modules", import_default_modules)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.enqueue(name)
+    message.refresh_from_db()
+    assert loaded and message.sent_at is not None and message.last_error == ""

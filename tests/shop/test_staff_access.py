@@ -6,7 +6,7 @@ import time
 import pytest
 from django_otp.oath import totp
 
-from shop.pharmacy.demo import DEMO_ACCOUNTS
+from shop.storefront.demo import DEMO_ACCOUNTS
 
 pytestmark = pytest.mark.django_db
 

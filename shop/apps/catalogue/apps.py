@@ -16,7 +16,7 @@ def no_reviews_of_prescription_drugs(view):
         from django.http import Http404
         from oscar.core.loading import get_model
 
-        from shop.pharmacy.drugs import requires_prescription
+        from prescriptions.drugs import requires_prescription
 
         product = get_model("catalogue", "Product").objects.filter(pk=kwargs.get("product_pk")).first()
         if product is not None and requires_prescription(product):

@@ -7,7 +7,7 @@ from django import forms
 from oscar.apps.checkout.forms import *  # noqa: F401,F403  (keep oscar's other forms)
 from oscar.apps.checkout.forms import ShippingAddressForm as OscarShippingAddressForm
 
-from shop.pharmacy.states import STATE_CHOICES
+from shop.storefront.states import STATE_CHOICES
 
 
 class ShippingAddressForm(OscarShippingAddressForm):

@@ -1,13 +1,13 @@
 """Order placement: e-mails go through Celery (via the outbox) once the order is committed."""
 from oscar.apps.checkout.mixins import OrderPlacementMixin as OscarOrderPlacementMixin
 
-from shop.payments.services import initial_order_status
-from shop.pharmacy import outbox, tasks
+from payments.services import initial_order_status
+from infra import outbox
 
 
 class OrderPlacementMixin(OscarOrderPlacementMixin):
     def send_order_placed_email(self, order):
-        outbox.enqueue(tasks.send_order_placed_email, order.pk)
+        outbox.enqueue("shop.pharmacy.tasks.send_order_placed_email", order.pk)
 
     def get_initial_order_status(self, basket):
         """Money follows the medicine: a prescription line waits for the pharmacist

@@ -8,7 +8,7 @@ from django.urls import reverse
 from oscar.apps.checkout import exceptions
 from oscar.apps.checkout.session import CheckoutSessionMixin as OscarCheckoutSessionMixin
 
-from shop.pharmacy.gate import refusals_for_basket
+from prescriptions.gate import refusals_for_basket
 
 
 class CheckoutSessionMixin(OscarCheckoutSessionMixin):

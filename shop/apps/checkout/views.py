@@ -6,7 +6,7 @@ oscar's own views for every other step.
 - Payment details: a test-card chooser against the local test server, Stripe.js's
   Payment Element against real Stripe. The choice is kept in the checkout session.
 - Place order (``handle_payment``): one PaymentIntent with manual capture for the
-  order total (``shop.payments.services.authorise_payment``), recorded with oscar's
+  order total (``payments.services.authorise_payment``), recorded with oscar's
   ``Source`` and an "Authorised" ``PaymentEvent``. A declined card re-renders the
   payment page with the bank's message; 3-D Secure redirects to
   ``AuthenticationView``.
@@ -30,18 +30,18 @@ from oscar.apps.checkout import exceptions as checkout_exceptions
 from oscar.apps.checkout import views as oscar_views
 from oscar.core.loading import get_class, get_classes, get_model
 
-from shop.pharmacy import ratelimit
-from shop.pharmacy.gate import refusals_for_basket
-from shop.payments import cards, services
-from shop.payments.client import is_test_server
-from shop.payments.exceptions import (
+from infra import ratelimit
+from prescriptions.gate import refusals_for_basket
+from payments import cards, services
+from payments.client import is_test_server
+from payments.exceptions import (
     CardDeclined,
     NoPaymentForOrder,
     PaymentGatewayUnavailable,
     PaymentNotAllowed,
 )
-from shop.payments.forms import StripeCardForm, TestCardForm
-from shop.payments.models import PaymentAuthorisation
+from payments.forms import StripeCardForm, TestCardForm
+from payments.models import PaymentAuthorisation
 
 RedirectRequired, UnableToTakePayment, PaymentError = get_classes(
     "payment.exceptions", ["RedirectRequired", "UnableToTakePayment", "PaymentError"]
@@ -115,7 +115,7 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
     # --- Place order ----------------------------------------------------------------
 
     def handle_place_order_submission(self, request):
-        # Each Place order authorises a card: limited, against card testing (shop/pharmacy/ratelimit.py).
+        # Each Place order authorises a card: limited, against card testing (infra/ratelimit.py).
         refused = ratelimit.limit_request(request, bucket="place-order", setting="RXSHOP_PLACE_ORDER_RATE_LIMIT",
                                           what="pressed Place order")
         if refused is not None:

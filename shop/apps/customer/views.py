@@ -14,14 +14,14 @@ from oscar.apps.customer.views import OrderLineView as CoreOrderLineView
 from oscar.apps.customer.views import ProfileDeleteView as CoreProfileDeleteView
 from oscar.core.loading import get_model
 
-from shop.pharmacy import privacy
+from prescriptions import privacy
 
 Order = get_model("order", "Order")
 
 
 class ProfileDeleteView(CoreProfileDeleteView):
     """"Delete my profile": the account is deleted, or, when the pharmacy must keep
-    records about it, closed and anonymised (shop/pharmacy/privacy.py)."""
+    records about it, closed and anonymised (prescriptions/privacy.py)."""
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

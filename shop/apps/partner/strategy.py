@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.partner import availability, strategy
 
-from shop.pharmacy.drugs import drug_info
+from prescriptions.drugs import drug_info
 
 
 class PrescriptionRequired(availability.Base):

@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand
 from django_otp.oath import totp
 
-from shop.pharmacy.demo import DEMO_ACCOUNTS
+from shop.storefront.demo import DEMO_ACCOUNTS
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """Run a command (the demo web server) with localstripe beside it.
 
-    python -m shop.payments.localstripe_server -- python manage.py runserver 127.0.0.1:8000
+    python -m payments.localstripe_server -- python manage.py runserver 127.0.0.1:8000
 
 Starts localstripe bound to the loopback address and port of ``STRIPE_API_BASE``
 (default http://127.0.0.1:8420; the ``localstripe`` CLI would listen on all

@@ -1,13 +1,13 @@
 """A transactional outbox for Celery tasks: nothing is lost when the broker is down.
 
-``enqueue(task, *args)`` writes an ``OutboxMessage`` row in the caller's
+``enqueue(task_name, *args)`` writes an ``OutboxMessage`` row in the caller's
 transaction, so the task exists exactly when the business change that caused
 it is committed. After the commit it is handed to the broker at once; if the
 broker cannot be reached (Redis down, network cut) the row stays pending and
 ``relay_pending`` — a Celery beat job every minute, and ``manage.py
 relay_outbox`` — sends it when the broker is back. A message may therefore be
 delivered more than once; every task it carries must be idempotent (they are:
-see ``shop.pharmacy.notifications.send_once``).
+see ``infra.notifications.send_once``).
 """
 from __future__ import annotations
 
@@ -22,12 +22,27 @@ from .models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 
-def enqueue(task, *args) -> OutboxMessage:
-    """Record ``task(*args)`` in the current transaction and send it after commit."""
-    message = OutboxMessage.objects.create(task_name=task.name, args=list(args))
+def enqueue(task_name: str, *args) -> OutboxMessage:
+    """Record the task called ``task_name`` with ``args`` in the current transaction and send
+    it after commit.
+
+    Tasks are named, not imported: a service queues work without importing its tasks
+    module (which imports the service), so services and tasks never import each other.
+    """
+    if not isinstance(task_name, str):
+        raise TypeError("enqueue() takes the task's registered name, e.g. 'prescriptions.tasks.scan_prescription_file'")
+    message = OutboxMessage.objects.create(task_name=task_name, args=list(args))
     message_id = message.pk
     transaction.on_commit(lambda: relay(message_id))
     return message
+
+
+def _task(name: str):
+    """The registered task ``name``; loads the apps' task modules first if this process
+    (a web worker) has not imported them yet."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
 
 
 def relay(message_id: int) -> bool:
@@ -37,7 +52,7 @@ def relay(message_id: int) -> bool:
         return True
     try:
         # apply_async (not send_task) so that the demo's eager mode runs it in-process.
-        current_app.tasks[message.task_name].apply_async(args=message.args)
+        _task(message.task_name).apply_async(args=message.args)
     except Exception as exc:  # the broker is unreachable or refused: keep it for later
         OutboxMessage.objects.filter(pk=message.pk).update(
             attempts=message.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:500]

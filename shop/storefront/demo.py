@@ -15,7 +15,7 @@ from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.core.loading import get_model
 
 from . import demo_catalogue
-from .drugs import ATTRIBUTES, INFO_SECTIONS, MEDICATION_GUIDE_ATTR
+from prescriptions.drugs import ATTRIBUTES, INFO_SECTIONS, MEDICATION_GUIDE_ATTR
 
 Country = get_model("address", "Country")
 Partner = get_model("partner", "Partner")
@@ -108,7 +108,7 @@ def _product_class(slug: str, name: str):
 def _load_accounts() -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from .roles import sync_roles
+    from prescriptions.roles import sync_roles
 
     groups = sync_roles()
     User = get_user_model()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from shop.pharmacy.roles import sync_roles
+from prescriptions.roles import sync_roles
 
 
 class Command(BaseCommand):

@@ -1,10 +1,10 @@
 from django.apps import AppConfig
 
 
-class PharmacyConfig(AppConfig):
-    name = "shop.pharmacy"
-    label = "pharmacy"
-    verbose_name = "Pharmacy"
+class StorefrontConfig(AppConfig):
+    name = "shop.storefront"
+    label = "storefront"
+    verbose_name = "Storefront"
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save

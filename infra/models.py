@@ -17,7 +17,7 @@ class SentNotification(models.Model):
 
 class OutboxMessage(models.Model):
     """A Celery task recorded in the same transaction as the change that caused it
-    (``shop.pharmacy.outbox``); ``sent_at`` is set once the broker accepted it."""
+    (``infra.outbox``); ``sent_at`` is set once the broker accepted it."""
 
     task_name = models.CharField(max_length=200)
     args = models.JSONField(default=list)

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from prescriptions.review.demo import DEMO_CUSTOMER, load_demo_review
-from shop.pharmacy.demo import DEMO_ACCOUNTS, load_demo
+from shop.storefront.demo import DEMO_ACCOUNTS, load_demo
 
 
 class Command(BaseCommand):

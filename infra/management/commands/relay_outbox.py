@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from shop.pharmacy.outbox import relay_pending
+from infra.outbox import relay_pending
 
 
 class Command(BaseCommand):

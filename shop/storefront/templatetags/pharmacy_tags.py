@@ -1,9 +1,9 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from shop.pharmacy import delivery
-from shop.pharmacy.drugs import INFO_SECTIONS, drug_info as _drug_info
-from shop.pharmacy.gate import refusals_for_basket
+from prescriptions import delivery
+from prescriptions.drugs import INFO_SECTIONS, drug_info as _drug_info
+from prescriptions.gate import refusals_for_basket
 
 register = template.Library()
 

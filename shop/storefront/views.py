@@ -10,8 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.forms import OTPTokenForm
 
-from .basket import save_blocked_prescription_lines_for_later
-from .staff import has_second_factor, is_staff_member
+from prescriptions.basket import save_blocked_prescription_lines_for_later
+from infra.staff import has_second_factor, is_staff_member
 
 
 @require_POST

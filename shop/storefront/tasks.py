@@ -9,7 +9,7 @@ from django.contrib.sites.models import Site
 from django.urls import reverse
 from oscar.core.loading import get_class, get_model
 
-from .notifications import send_once
+from infra.notifications import send_once
 
 logger = logging.getLogger(__name__)
 Order = get_model("order", "Order")
@@ -19,6 +19,7 @@ RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
 
 @shared_task(
+    name="shop.pharmacy.tasks.send_order_placed_email",  # the name pending outbox rows hold
     acks_late=True, autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600,
     max_retries=10,
 )
@@ -37,11 +38,3 @@ def send_order_placed_email(order_id: int) -> bool:
         OrderDispatcher(logger=logger).send_order_placed_email_for_user(order, context)
 
     return send_once(f"order-placed:{order.pk}", send)
-
-
-@shared_task(acks_late=True)
-def relay_outbox() -> int:
-    """Beat job: send the outbox messages the broker could not take at the time."""
-    from .outbox import relay_pending
-
-    return relay_pending()

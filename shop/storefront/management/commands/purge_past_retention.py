@@ -1,11 +1,11 @@
-"""Delete prescription records past their retention period (shop/pharmacy/retention.py).
+"""Delete prescription records past their retention period (prescriptions/retention.py).
 
 A dry run by default: it reports what would go and deletes nothing. Add
 --apply to delete. Run it from cron or Celery beat, e.g. monthly.
 """
 from django.core.management.base import BaseCommand
 
-from shop.pharmacy.retention import purge_past_retention, retention_years
+from prescriptions.retention import purge_past_retention, retention_years
 
 
 class Command(BaseCommand):

@@ -11,7 +11,9 @@ from .exceptions import PaymentGatewayUnavailable
 MAIL_RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
 
-@shared_task(acks_late=True)
+# Task names are the ones they had under shop/payments/: the beat schedule and pending
+# outbox rows hold them.
+@shared_task(name="shop.payments.tasks.void_expiring_authorisations", acks_late=True)
 def void_expiring_authorisations() -> int:
     """Beat, hourly: queue a void for each authorisation Stripe would soon cancel by itself,
     and a release for each card hold of an abandoned checkout. Returns how many orders expire."""
@@ -24,6 +26,7 @@ def void_expiring_authorisations() -> int:
 
 
 @shared_task(
+    name="shop.payments.tasks.expire_authorisation",
     acks_late=True, autoretry_for=(PaymentGatewayUnavailable,), retry_backoff=True,
     retry_backoff_max=600, max_retries=5,
 )
@@ -33,6 +36,7 @@ def expire_authorisation(authorisation_id: int) -> bool:
 
 
 @shared_task(
+    name="shop.payments.tasks.release_abandoned_authorisation",
     acks_late=True, autoretry_for=(PaymentGatewayUnavailable,), retry_backoff=True,
     retry_backoff_max=600, max_retries=5,
 )
@@ -42,6 +46,7 @@ def release_abandoned_authorisation(authorisation_id: int) -> bool:
 
 
 @shared_task(
+    name="shop.payments.tasks.send_authorisation_expired_email",
     acks_late=True, autoretry_for=MAIL_RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10,
 )
 def send_authorisation_expired_email(order_id: int) -> bool:

@@ -34,9 +34,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from oscar.core.loading import get_class, get_model
 
-from shop.pharmacy.drugs import requires_prescription
-from shop.pharmacy import outbox
-from shop.pharmacy.notifications import send_once
+from prescriptions.drugs import requires_prescription
+from infra import outbox
+from infra.notifications import send_once
 
 from . import cards
 from .client import from_minor_units, is_test_server, stripe_client, to_minor_units
@@ -624,10 +624,9 @@ def expire_authorisation(*, authorisation_id: int, now=None) -> bool:
             reason="The card authorisation was about to expire before the order could be dispensed or shipped.",
         )
         if problem is None:
-            from . import tasks  # tasks import this module
 
             # Through the outbox: the e-mail task exists exactly when the void is committed.
-            outbox.enqueue(tasks.send_authorisation_expired_email, order_id)
+            outbox.enqueue("shop.payments.tasks.send_authorisation_expired_email", order_id)
     if problem is not None:
         raise problem
     return True

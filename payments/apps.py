@@ -3,7 +3,7 @@ from django.core import checks
 
 
 class PaymentsConfig(AppConfig):
-    name = "shop.payments"
+    name = "payments"
     label = "payments"
     verbose_name = "Payments (Stripe)"
 
