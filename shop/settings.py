@@ -134,6 +134,7 @@ MIDDLEWARE = [
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "axes.middleware.AxesMiddleware",
+    "infra.errors.RxshopErrorMiddleware",  # a refusal no view caught: its sentence, with a 4xx
 ]
 
 ROOT_URLCONF = "shop.urls"
