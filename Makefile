@@ -2,21 +2,40 @@
 #   make demo   install, migrate, load the demo shop, start the local Stripe server, serve :8000
 #   make test   install what the tests need and run the whole suite
 #   make screenshots   run the browser journeys and refresh docs/screenshots/ (when they all pass)
+# And for the code itself:
+#   make lock   regenerate requirements/*.lock from pyproject.toml (LOCK_ARGS=--upgrade to take new releases)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PIP := $(BIN)/python -m pip
+# Reinstall whenever the dependency lists or the lock change.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements/test.lock | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test test-fast serve clean screenshots
+.PHONY: install demo test test-fast serve clean screenshots lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[test]"
+# Every package, pip included, at the version and hash in the lock; then rxshop itself, whose
+# dependencies the lock already holds.
+$(STAMP): pyproject.toml requirements/test.lock | $(BIN)/python
+	$(PIP) install --quiet --require-hashes -r requirements/test.lock
+	$(PIP) install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+# The locks hold every release file's hash for Python 3.11 on any platform (markers say which
+# package is for which); the runtime lock is what production installs, the test lock adds the
+# `test` extra. uv keeps the versions already locked unless LOCK_ARGS=--upgrade.
+UV_VERSION := 0.13.9
+LOCK_ARGS ?=
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock" --quiet $(LOCK_ARGS)
+
+lock: | $(BIN)/python
+	$(PIP) install --quiet uv==$(UV_VERSION)
+	$(UV_COMPILE) --output-file requirements/runtime.lock
+	$(UV_COMPILE) --extra test --output-file requirements/test.lock
 
 # Browser tests inject axe-core from npm (when npm is there; they are skipped otherwise).
 node_modules/.package-lock.json: package-lock.json
