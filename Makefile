@@ -1,8 +1,10 @@
 # rxshop: two commands for a fresh machine.
 #   make demo   install, migrate, load the demo shop, start the local Stripe server, serve :8000
-#   make test   install what the tests need and run the whole suite
+#   make test   install what the tests need, lint, and run the whole suite
 #   make screenshots   run the browser journeys and refresh docs/screenshots/ (when they all pass)
 # And for the code itself:
+#   make lint   ruff (lint and format check) and the import contracts (lint-imports)
+#   make audit  known vulnerabilities in the runtime dependencies (pip-audit over requirements/runtime.lock)
 #   make lock   regenerate requirements/*.lock from pyproject.toml (LOCK_ARGS=--upgrade to take new releases)
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +13,7 @@ PIP := $(BIN)/python -m pip
 # Reinstall whenever the dependency lists or the lock change.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements/test.lock | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test test-fast serve clean screenshots lock
+.PHONY: install demo test test-fast serve clean screenshots lint audit lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +53,22 @@ demo: install
 	$(BIN)/python -m shop.payments.localstripe_server --webhook-url http://127.0.0.1:8000/stripe/webhook/ \
 		-- $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install node_modules/.package-lock.json
+# All three run, so one pass shows every kind of problem; any failure fails the target.
+lint: install
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/lint-imports --no-cache || status=1; \
+	exit $$status
+
+test: install lint node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Reads the lock alone (no environment is built). --strict: a package the vulnerability service
+# could not look up fails the audit, rather than being counted as clean.
+audit: install
+	$(BIN)/pip-audit --requirement requirements/runtime.lock --require-hashes --disable-pip --strict \
+		--progress-spinner off
 
 screenshots: install node_modules/.package-lock.json
 	RXSHOP_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
