@@ -1,22 +1,43 @@
 # rxshop: two commands for a fresh machine.
 #   make demo   install, migrate, load the demo shop, start the local Stripe server, serve :8000
-#   make test   install what the tests need and run the whole suite
+#   make test   install what the tests need, lint, and run the whole suite
 #   make screenshots   run the browser journeys and refresh docs/screenshots/ (when they all pass)
+# And for the code itself:
+#   make lint   ruff (lint and format check) and the import contracts (lint-imports)
+#   make audit  known vulnerabilities in the runtime dependencies (pip-audit over requirements/runtime.lock)
+#   make lock   regenerate requirements/*.lock from pyproject.toml (LOCK_ARGS=--upgrade to take new releases)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PIP := $(BIN)/python -m pip
+# Reinstall whenever the dependency lists or the lock change.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements/test.lock | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test test-fast serve clean screenshots
+.PHONY: install demo test test-fast serve clean screenshots lint audit lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[test]"
+# Every package, pip included, at the version and hash in the lock; then rxshop itself, whose
+# dependencies the lock already holds.
+$(STAMP): pyproject.toml requirements/test.lock | $(BIN)/python
+	$(PIP) install --quiet --require-hashes -r requirements/test.lock
+	$(PIP) install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+# The locks hold every release file's hash for Python 3.11 on any platform (markers say which
+# package is for which); the runtime lock is what production installs, the test lock adds the
+# `test` extra. uv keeps the versions already locked unless LOCK_ARGS=--upgrade.
+UV_VERSION := 0.13.9
+LOCK_ARGS ?=
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock" --quiet $(LOCK_ARGS)
+
+lock: | $(BIN)/python
+	$(PIP) install --quiet uv==$(UV_VERSION)
+	$(UV_COMPILE) --output-file requirements/runtime.lock
+	$(UV_COMPILE) --extra test --output-file requirements/test.lock
 
 # Browser tests inject axe-core from npm (when npm is there; they are skipped otherwise).
 node_modules/.package-lock.json: package-lock.json
@@ -32,8 +53,22 @@ demo: install
 	$(BIN)/python -m payments.localstripe_server --webhook-url http://127.0.0.1:8000/stripe/webhook/ \
 		-- $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install node_modules/.package-lock.json
+# All three run, so one pass shows every kind of problem; any failure fails the target.
+lint: install
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/lint-imports --no-cache || status=1; \
+	exit $$status
+
+test: install lint node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Reads the lock alone (no environment is built). --strict: a package the vulnerability service
+# could not look up fails the audit, rather than being counted as clean.
+audit: install
+	$(BIN)/pip-audit --requirement requirements/runtime.lock --require-hashes --disable-pip --strict \
+		--progress-spinner off
 
 screenshots: install node_modules/.package-lock.json
 	RXSHOP_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
