@@ -4,7 +4,7 @@ programme must be one we know)."""
 
 from __future__ import annotations
 
-from ..states import US_STATES
+from .states import state_name
 from .context import NOTHING, Context, age_on, rule
 from .facts import NON_RESIDENT, Facts, Stage
 from .findings import Finding, Severity
@@ -98,7 +98,7 @@ def licensed_in_ship_to_state(facts: Facts, ctx: Context) -> tuple[Finding, ...]
         Finding(
             SHIP_TO_LICENCE, BLOCK,
             f"Cannot ship to {state}: {why}.",
-            f"We are not able to ship prescription medicines to {US_STATES.get(state, state)} ({state}): "
+            f"We are not able to ship prescription medicines to {state_name(state)} ({state}): "
             "we hold no pharmacy licence there. The states we ship to are listed at the bottom of every page.",
             "RULES.md 3.2",
         ),
