@@ -12,6 +12,7 @@ from .facts import (
     SIGNATURE, STRENGTH, Facts, Stage,
 )
 from .findings import Finding, Severity
+from .online_rules import is_controlled
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
 
@@ -61,7 +62,7 @@ def missing_elements(facts: Facts) -> set[str]:
             missing.add(PATIENT_DATE_OF_BIRTH)
     if prescriber is None:
         missing |= {PRESCRIBER_NAME, PRESCRIBER_ADDRESS, PRESCRIBER_NPI}
-        if facts.drug.dea_schedule is not None:
+        if is_controlled(facts.drug.dea_schedule):
             missing.add(PRESCRIBER_DEA_NUMBER)
     else:
         if not prescriber.name.strip():
@@ -70,7 +71,7 @@ def missing_elements(facts: Facts) -> set[str]:
             missing.add(PRESCRIBER_ADDRESS)
         if not prescriber.npi:
             missing.add(PRESCRIBER_NPI)
-        if facts.drug.dea_schedule is not None and not prescriber.dea_number:
+        if is_controlled(facts.drug.dea_schedule) and not prescriber.dea_number:
             missing.add(PRESCRIBER_DEA_NUMBER)
     if not rx.drug_name.strip():
         missing.add(DRUG_NAME)
@@ -158,7 +159,7 @@ def controlled_erx_is_epcs(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
     """RULES.md 2.1: an electronic prescription for a controlled drug must be
     signed through EPCS (21 CFR 1311)."""
     rx = facts.prescription
-    if rx is None or facts.drug.dea_schedule is None or not rx.electronic or rx.epcs:
+    if rx is None or not is_controlled(facts.drug.dea_schedule) or not rx.electronic or rx.epcs:
         return NOTHING
     return (
         Finding(
@@ -342,7 +343,7 @@ def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, .
                 "RULES.md 2.5",
             ),
         )
-    if facts.drug.dea_schedule is None:
+    if not is_controlled(facts.drug.dea_schedule):
         return NOTHING
     caps = ctx.config.controlled_days_supply_cap_by_state
     cap = None
