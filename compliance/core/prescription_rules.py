@@ -3,7 +3,9 @@ refills) and 2.5 (days' supply). 2.3/2.4 are in ``identifiers``."""
 
 from __future__ import annotations
 
-from .config import C2, C34, schedule_class
+from datetime import date
+
+from .config import C2, C34, DEFAULT_CONFIG, Config, schedule_class
 from .context import NOTHING, Context, rule
 from .facts import (
     DATE_WRITTEN, DIRECTIONS, DOSAGE_FORM, DRUG_NAME, NEVER_COMPLETED_BY_PHARMACIST,
@@ -198,7 +200,7 @@ def date_of_issue_not_in_future(facts: Facts, ctx: Context) -> tuple[Finding, ..
 EXPIRY = "rx.expiry"
 
 
-def last_fill_day(facts: Facts, ctx: Context) -> tuple[object, str] | None:
+def last_fill_day(facts: Facts, ctx: Context) -> tuple[date, str] | None:
     """The last day the prescription may be filled and why, or None if it
     does not expire. Federal C-III/IV 6 months; otherwise the per-state table
     (default per schedule class) for every applicable state, strictest wins."""
@@ -223,6 +225,21 @@ def last_fill_day(facts: Facts, ctx: Context) -> tuple[object, str] | None:
         if best is None or day < best[0]:
             best = (day, f"{expiry.describe()} ({why})")
     return best
+
+
+def last_day_to_fill(facts: Facts, config: Config = DEFAULT_CONFIG) -> date | None:
+    """The last day the prescription may be filled: its expiry (RULES.md 2.2,
+    ``last_fill_day``) or the RMA's "do not dispense after" date (RULES.md
+    1.5), whichever comes first; None when neither applies. Written onto a
+    verified prescription so the checkout can say when it lapses."""
+    if facts.prescription is None or facts.prescription.date_written is None:
+        return None
+    found = last_fill_day(facts, Context(facts, config))
+    day = found[0] if found else None
+    dnd = facts.authorisation.do_not_dispense_after if facts.authorisation else None
+    if dnd is not None and (day is None or dnd < day):
+        day = dnd
+    return day
 
 
 @rule(EXPIRY, source="RULES.md 2.2")

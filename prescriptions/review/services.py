@@ -26,13 +26,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.core import Finding, Severity
+from compliance.core import Finding, Severity, Stage
+from compliance.core.prescription_rules import last_day_to_fill
 from compliance.models import ComplianceEvaluation
-from compliance.services import evaluate_and_record
+from compliance.services import compliance_config, evaluate_and_record
+from prescriptions.facts import facts_for_prescription
 from prescriptions.models import Prescription, PrescriptionStatus as S
 from prescriptions.services import transition_prescription
 
-from .facts import last_day_to_fill, verification_facts
 from .models import (
     COMPLETABLE_ELEMENTS,
     AuditExport,
@@ -251,7 +252,7 @@ def release_claim(*, prescription: Prescription, reviewer) -> ReviewClaim | None
 
 
 def _record_evaluation(*, locked: Prescription, transcription: Transcription, actor, now):
-    facts = verification_facts(prescription=locked, transcription=transcription, moment=now)
+    facts = facts_for_prescription(stage=Stage.VERIFY, prescription=locked, transcription=transcription, moment=now)
     evaluation = evaluate_and_record(facts=facts, subject=subject_for(locked), actor=actor)
     transcription.latest_evaluation = evaluation
     transcription.evaluated_version = transcription.version
@@ -370,7 +371,7 @@ def verify_prescription(
         else:
             refused = None
             customer_entered = {"quantity": locked.quantity, "refills_authorized": locked.refills_authorized}
-            expires_on = last_day_to_fill(facts)
+            expires_on = last_day_to_fill(facts, compliance_config())
             locked.quantity = transcription.quantity
             locked.refills_authorized = transcription.refills
             locked.expires_on = expires_on

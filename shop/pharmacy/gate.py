@@ -18,14 +18,13 @@ judge and is left for the later steps.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance.core import AccountHolder, Severity, Stage, evaluate
+from compliance.core import Severity, Stage, evaluate
 from compliance.core.online_rules import ACCOUNT_HOLDER_AGE, SHIP_TO_LICENCE
 
 from .drugs import requires_prescription
@@ -56,18 +55,6 @@ class LineRefusal:
         return f"{self.product_title}: {self.reason} {self.next_step}"
 
 
-def _holder_date_of_birth(customer_id: int | None) -> datetime.date | None:
-    """The account holder's own date of birth: from their own patient record."""
-    if customer_id is None:
-        return None
-    from prescriptions.models import Patient
-
-    return (
-        Patient.objects.filter(account_id=customer_id, relationship=Patient.Relationship.SELF)
-        .order_by("-created_at").values_list("date_of_birth", flat=True).first()
-    )
-
-
 def _has_transcription(prescription) -> bool:
     from django.core.exceptions import ObjectDoesNotExist
 
@@ -75,22 +62,6 @@ def _has_transcription(prescription) -> bool:
         return prescription.transcription is not None
     except ObjectDoesNotExist:
         return False
-
-
-def checkout_facts(*, prescription, ship_to_state: str | None, moment: datetime.datetime,
-                   holder_date_of_birth: datetime.date | None):
-    """The facts of one covered prescription line at checkout."""
-    from prescriptions.review.facts import verification_facts
-
-    facts = verification_facts(prescription=prescription, transcription=prescription.transcription,
-                               moment=moment, stage=Stage.CHECKOUT)
-    return dataclasses.replace(
-        facts,
-        ship_to_state=ship_to_state,
-        prescription_verified=True,
-        account_holder=AccountHolder(date_of_birth=holder_date_of_birth),
-        fills_so_far=prescription.fills_used,
-    )
 
 
 def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
@@ -102,6 +73,7 @@ def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
     compliance entry point, for the inspector; without it nothing is written.
     """
     from compliance.services import compliance_config, evaluate_and_record
+    from prescriptions.facts import facts_for_prescription, holder_date_of_birth
     from prescriptions.selectors import coverage_for_basket
 
     lines = [line for line in basket.all_lines() if requires_prescription(line.product)]
@@ -123,9 +95,9 @@ def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
                                         _NEXT_STEP["awaiting_verification"]))
             continue
         if holder_dob is None:
-            holder_dob = _holder_date_of_birth(basket.owner_id)
-        facts = checkout_facts(prescription=cover.prescription, ship_to_state=ship_to_state,
-                               moment=moment, holder_date_of_birth=holder_dob)
+            holder_dob = holder_date_of_birth(basket.owner_id)
+        facts = facts_for_prescription(stage=Stage.CHECKOUT, prescription=cover.prescription, product=line.product,
+                                       moment=moment, ship_to_state=ship_to_state, account_holder_dob=holder_dob)
         if record_as:
             evaluation = evaluate_and_record(facts=facts, subject=f"{record_as}:line:{line.id}", actor=user)
             findings = evaluation.findings
