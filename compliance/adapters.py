@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from django.conf import settings
 from django.utils import timezone
 
 from .core import (
@@ -19,13 +18,14 @@ from .core import (
     PrescriptionFacts, Prescriber, Stage,
 )
 from .models import PharmacyLicence, ProgrammeCertification
+from .online import online_controlled_registered
 
 
 def pharmacy_facts(on: date) -> PharmacyFacts:
     """The pharmacy as the rules see it on ``on``: licences not expired by
     then, every programme certification (the rules judge activation and
-    reactivation), and ``settings.RXSHOP_ONLINE_CONTROLLED_REGISTERED``
-    (default False, RULES.md 3.3)."""
+    reactivation), and the DEA online registration
+    (``online.online_controlled_registered``, default False, RULES.md 3.3)."""
     licences = tuple(
         Licence(state=row.state, kind=row.kind, number=row.number, expires_on=row.expires_on)
         for row in PharmacyLicence.objects.filter(expires_on__gte=on).order_by("state", "kind", "number")
@@ -42,7 +42,7 @@ def pharmacy_facts(on: date) -> PharmacyFacts:
     return PharmacyFacts(
         licences=licences,
         certifications=certifications,
-        online_controlled_registered=bool(getattr(settings, "RXSHOP_ONLINE_CONTROLLED_REGISTERED", False)),
+        online_controlled_registered=online_controlled_registered(),
     )
 
 

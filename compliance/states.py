@@ -1,5 +1,6 @@
-"""US states and territories (USPS codes) for licence records: the same list the shop ships to."""
+"""US states and territories (USPS codes) for licence records: the one table
+of the core, the same list the shop ships to."""
 
-from shop.storefront.states import US_STATES
+from .core.states import state_choices
 
-STATE_CHOICES = sorted(US_STATES.items(), key=lambda kv: kv[1])
+STATE_CHOICES = state_choices()

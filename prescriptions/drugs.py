@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from compliance.core.online_rules import is_controlled
+
 # Attribute codes: (code, name, type). Shared by both product classes.
 ATTRIBUTES: tuple[tuple[str, str, str], ...] = (
     ("requires_prescription", "Requires prescription", "boolean"),
@@ -48,7 +50,7 @@ class DrugInfo:
 
     @property
     def is_controlled(self) -> bool:
-        return self.dea_schedule is not None and 1 <= self.dea_schedule <= 5
+        return is_controlled(self.dea_schedule)
 
 
 _CODES = tuple(code for code, _, _ in ATTRIBUTES)

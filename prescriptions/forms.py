@@ -11,11 +11,13 @@ import re
 from django import forms
 from django.utils import timezone
 
-from shop.storefront.states import STATE_CHOICES
+from compliance.core.states import state_choices
 
 from .models import Patient
 from .services import PatientDetails, PrescriberDetails
 from .uploads import Limits, UploadRefused, inspect_upload
+
+STATE_CHOICES = state_choices(blank="Select a state")
 
 ZIP_CODE = re.compile(r"^\d{5}(-\d{4})?$")
 PATIENT_FIELDS = ("relationship", "first_name", "last_name", "date_of_birth", "address_line1", "city", "state", "postcode")

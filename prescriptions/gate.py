@@ -18,17 +18,21 @@ judge and is left for the later steps.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance.core import AccountHolder, Severity, Stage, evaluate
+from compliance.core import Severity, Stage, evaluate
 from compliance.core.online_rules import ACCOUNT_HOLDER_AGE, SHIP_TO_LICENCE
+from compliance.services import compliance_config, evaluate_and_record
 
 from .drugs import requires_prescription
+from .facts import facts_for_prescription, holder_date_of_birth
+from .selectors import coverage_for_basket
 
 # What to do next, by why a line is not covered.
 _NEXT_STEP = {
@@ -56,41 +60,11 @@ class LineRefusal:
         return f"{self.product_title}: {self.reason} {self.next_step}"
 
 
-def _holder_date_of_birth(customer_id: int | None) -> datetime.date | None:
-    """The account holder's own date of birth: from their own patient record."""
-    if customer_id is None:
-        return None
-    from prescriptions.models import Patient
-
-    return (
-        Patient.objects.filter(account_id=customer_id, relationship=Patient.Relationship.SELF)
-        .order_by("-created_at").values_list("date_of_birth", flat=True).first()
-    )
-
-
 def _has_transcription(prescription) -> bool:
-    from django.core.exceptions import ObjectDoesNotExist
-
     try:
         return prescription.transcription is not None
     except ObjectDoesNotExist:
         return False
-
-
-def checkout_facts(*, prescription, ship_to_state: str | None, moment: datetime.datetime,
-                   holder_date_of_birth: datetime.date | None):
-    """The facts of one covered prescription line at checkout."""
-    from prescriptions.review.facts import verification_facts
-
-    facts = verification_facts(prescription=prescription, transcription=prescription.transcription,
-                               moment=moment, stage=Stage.CHECKOUT)
-    return dataclasses.replace(
-        facts,
-        ship_to_state=ship_to_state,
-        prescription_verified=True,
-        account_holder=AccountHolder(date_of_birth=holder_date_of_birth),
-        fills_so_far=prescription.fills_used,
-    )
 
 
 def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
@@ -101,9 +75,6 @@ def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
     ``record_as`` (e.g. ``order:100042``) stores each evaluation through the
     compliance entry point, for the inspector; without it nothing is written.
     """
-    from compliance.services import compliance_config, evaluate_and_record
-    from prescriptions.selectors import coverage_for_basket
-
     lines = [line for line in basket.all_lines() if requires_prescription(line.product)]
     if not lines:
         return []
@@ -123,9 +94,9 @@ def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
                                         _NEXT_STEP["awaiting_verification"]))
             continue
         if holder_dob is None:
-            holder_dob = _holder_date_of_birth(basket.owner_id)
-        facts = checkout_facts(prescription=cover.prescription, ship_to_state=ship_to_state,
-                               moment=moment, holder_date_of_birth=holder_dob)
+            holder_dob = holder_date_of_birth(basket.owner_id)
+        facts = facts_for_prescription(stage=Stage.CHECKOUT, prescription=cover.prescription, product=line.product,
+                                       moment=moment, ship_to_state=ship_to_state, account_holder_dob=holder_dob)
         if record_as:
             evaluation = evaluate_and_record(facts=facts, subject=f"{record_as}:line:{line.id}", actor=user)
             findings = evaluation.findings
@@ -139,8 +110,6 @@ def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
             reason = " ".join(dict.fromkeys(f.customer_message for f in blocks))
             if holder_dob is None and {f.rule_id for f in blocks} == {ACCOUNT_HOLDER_AGE}:
                 # Only the account holder's own date of birth is missing: say where it goes.
-                from django.urls import reverse
-
                 refusals.append(LineRefusal(line.id, title, reason, _ABOUT_YOU_NEXT_STEP,
                                             next_url=reverse("customer:about-me") + "?next=" + reverse("basket:summary")))
             else:

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shop.storefront.states import US_STATES
+from compliance.core.states import US_STATES
 
 
 class PrescriptionStatus(models.TextChoices):

@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -24,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from compliance.online import sold_online
 from prescriptions.drugs import drug_info
 from infra.outbox import enqueue
 
@@ -250,7 +250,7 @@ def submit_prescription(
     info = drug_info(product)
     if not info.requires_prescription:
         raise PrescriptionError(f"{product.get_title()} does not need a prescription.")
-    if info.is_controlled and not getattr(settings, "RXSHOP_ONLINE_CONTROLLED_REGISTERED", False):
+    if not sold_online(info.dea_schedule):
         raise PrescriptionError(
             f"{product.get_title()} is a controlled substance, which we cannot sell online; please use a local pharmacy."
         )

@@ -23,6 +23,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 from oscar.core.loading import get_model
 
+from compliance.online import sold_online
 from prescriptions.drugs import drug_info
 from infra.ratelimit import rate_limited
 
@@ -166,7 +167,7 @@ def upload_for_product(request, product_pk: int):
     info = drug_info(product)
     if not info.requires_prescription:
         raise Http404
-    if info.is_controlled and not getattr(settings, "RXSHOP_ONLINE_CONTROLLED_REGISTERED", False):
+    if not sold_online(info.dea_schedule):
         messages.error(request, "This is a controlled substance, which we cannot sell online; please use a local pharmacy.")
         return redirect(product.get_absolute_url())
     return _upload(request, product=product)

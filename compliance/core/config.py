@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Mapping
 
+from .states import unknown_states
+
 # Schedule classes used as keys of the expiry tables (RULES.md 2.2).
 NON_CONTROLLED = "non_controlled"
 C2 = "c2"
@@ -132,6 +134,14 @@ class Config:
         for key, value in self.effective_dates.items():
             if not isinstance(value, date):
                 raise ValueError(f"effective date {key!r} must be a date, not {value!r}")
+        # A typo in a state code would silently never apply: refuse it.
+        unknown = unknown_states(
+            [state for _, state in self.expiry_by_state]
+            + list(self.controlled_days_supply_cap_by_state)
+            + list(self.states_without_nonresident_licence)
+        )
+        if unknown:
+            raise ValueError(f"unknown US state code(s) in the configuration: {unknown}")
 
     def effective(self, key: str, default: date) -> date:
         return self.effective_dates.get(key, default)

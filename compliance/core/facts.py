@@ -103,7 +103,8 @@ class Drug:
     """The product being sold or dispensed (from the catalogue).
 
     ``dea_schedule`` is 1..5 for a controlled substance (1 is never
-    dispensable), None otherwise. ``programme`` is the registered code of a
+    dispensable), None otherwise; ``online_rules.is_controlled`` and
+    ``online_rules.sold_online`` are the one reading of it. ``programme`` is the registered code of a
     REMS programme (the product attribute ``programme``), None for none.
     """
 
@@ -119,10 +120,6 @@ class Drug:
     def __post_init__(self) -> None:
         if self.dea_schedule is not None and self.dea_schedule not in (1, 2, 3, 4, 5):
             raise ValueError(f"dea_schedule must be 1..5 or None, not {self.dea_schedule!r}")
-
-    @property
-    def controlled(self) -> bool:
-        return self.dea_schedule is not None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from .context import NOTHING, Context, rule
 from .facts import Facts
 from .findings import Finding, Severity
+from .online_rules import is_controlled
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
 
@@ -237,5 +238,5 @@ def prescriber_dea_number_is_valid(facts: Facts, ctx: Context) -> tuple[Finding,
     return dea_number_check(
         prescriber.dea_number,
         prescriber.last_name or last_name_of(prescriber.name),
-        controlled=facts.drug.dea_schedule is not None,
+        controlled=is_controlled(facts.drug.dea_schedule),
     ).findings

@@ -4,7 +4,7 @@ programme must be one we know)."""
 
 from __future__ import annotations
 
-from ..states import US_STATES
+from .states import state_name
 from .context import NOTHING, Context, age_on, rule
 from .facts import NON_RESIDENT, Facts, Stage
 from .findings import Finding, Severity
@@ -98,7 +98,7 @@ def licensed_in_ship_to_state(facts: Facts, ctx: Context) -> tuple[Finding, ...]
         Finding(
             SHIP_TO_LICENCE, BLOCK,
             f"Cannot ship to {state}: {why}.",
-            f"We are not able to ship prescription medicines to {US_STATES.get(state, state)} ({state}): "
+            f"We are not able to ship prescription medicines to {state_name(state)} ({state}): "
             "we hold no pharmacy licence there. The states we ship to are listed at the bottom of every page.",
             "RULES.md 3.2",
         ),
@@ -107,30 +107,63 @@ def licensed_in_ship_to_state(facts: Facts, ctx: Context) -> tuple[Finding, ...]
 
 CONTROLLED_ONLINE = "online.controlled-substance"
 
+#: The DEA schedules, I to V (21 USC 812(c); 21 CFR 1308.11-1308.15).
+DEA_SCHEDULES = (1, 2, 3, 4, 5)
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
+
+
+def is_controlled(schedule: int | None) -> bool:
+    """A controlled substance: the product is listed in a DEA schedule
+    (21 USC 812; 21 CFR 1308.11-1308.15). ``schedule`` is the product's DEA
+    schedule, None for an uncontrolled product. Any recorded value counts,
+    even one outside I-V: a schedule we cannot read is treated as controlled
+    (fail closed), never as uncontrolled."""
+    return schedule is not None
+
+
+def sold_online(schedule: int | None, *, registered_for_online_controlled: bool) -> bool:
+    """The one answer to "may this pharmacy sell this product online?" as far
+    as the DEA schedule goes (RULES.md 3.3). The storefront (basket, product
+    page), the upload of a prescription and the rules at every stage ask it.
+
+    - Not controlled: yes (the other rules still apply).
+    - Schedule I: never, registered or not. A Schedule I substance has "no
+      currently accepted medical use in treatment in the United States"
+      (21 USC 812(b)(1); listed in 21 CFR 1308.11): it cannot be prescribed,
+      so no pharmacy dispenses or sells it.
+    - Schedules II to V: only once the pharmacy's DEA registration is modified
+      for online dispensing (Ryan Haight Act, 21 USC 829(e) and 831;
+      21 CFR 1301.19), i.e. ``registered_for_online_controlled``.
+    - A value outside I-V (bad catalogue data): no, fail closed.
+    """
+    if not is_controlled(schedule):
+        return True
+    return schedule in (2, 3, 4, 5) and registered_for_online_controlled
+
 
 @rule(CONTROLLED_ONLINE, source="RULES.md 3.3")
 def controlled_substance_allowed_online(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """RULES.md 3.3 (Ryan Haight Act): C-II to C-V are blocked at every stage
-    until the pharmacy's DEA registration is modified for online dispensing.
-    Schedule I is never dispensed."""
+    """RULES.md 3.3 (Ryan Haight Act, 21 USC 829(e)): ``sold_online`` at every
+    stage. C-II to C-V are blocked until the pharmacy's DEA registration is
+    modified for online dispensing; Schedule I (21 USC 812(b)(1), 21 CFR
+    1308.11) is never dispensed."""
     schedule = facts.drug.dea_schedule
-    if schedule is None:
+    if sold_online(schedule, registered_for_online_controlled=facts.pharmacy.online_controlled_registered):
         return NOTHING
-    if schedule == 1:
+    if schedule not in (2, 3, 4, 5):
         return (
             Finding(
                 CONTROLLED_ONLINE, BLOCK,
-                f"{facts.drug.name} is listed as Schedule I and cannot be dispensed.",
+                f"{facts.drug.name} is listed as Schedule {_ROMAN.get(schedule, schedule)}: no accepted medical use"
+                " (21 USC 812(b)(1)); it cannot be dispensed.",
                 "This product cannot be supplied.",
                 "RULES.md 3.3",
             ),
         )
-    if facts.pharmacy.online_controlled_registered:
-        return NOTHING
     return (
         Finding(
             CONTROLLED_ONLINE, BLOCK,
-            f"{facts.drug.name} is Schedule {'II III IV V'.split()[schedule - 2]}; the pharmacy is not registered"
+            f"{facts.drug.name} is Schedule {_ROMAN[schedule]}; the pharmacy is not registered"
             " with DEA for online dispensing of controlled substances.",
             "We cannot supply controlled medicines online yet. Please use a local pharmacy for this prescription.",
             "RULES.md 3.3",

@@ -3,7 +3,9 @@ refills) and 2.5 (days' supply). 2.3/2.4 are in ``identifiers``."""
 
 from __future__ import annotations
 
-from .config import C2, C34, schedule_class
+from datetime import date
+
+from .config import C2, C34, DEFAULT_CONFIG, Config, schedule_class
 from .context import NOTHING, Context, rule
 from .facts import (
     DATE_WRITTEN, DIRECTIONS, DOSAGE_FORM, DRUG_NAME, NEVER_COMPLETED_BY_PHARMACIST,
@@ -12,6 +14,7 @@ from .facts import (
     SIGNATURE, STRENGTH, Facts, Stage,
 )
 from .findings import Finding, Severity
+from .online_rules import is_controlled
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
 
@@ -61,7 +64,7 @@ def missing_elements(facts: Facts) -> set[str]:
             missing.add(PATIENT_DATE_OF_BIRTH)
     if prescriber is None:
         missing |= {PRESCRIBER_NAME, PRESCRIBER_ADDRESS, PRESCRIBER_NPI}
-        if facts.drug.dea_schedule is not None:
+        if is_controlled(facts.drug.dea_schedule):
             missing.add(PRESCRIBER_DEA_NUMBER)
     else:
         if not prescriber.name.strip():
@@ -70,7 +73,7 @@ def missing_elements(facts: Facts) -> set[str]:
             missing.add(PRESCRIBER_ADDRESS)
         if not prescriber.npi:
             missing.add(PRESCRIBER_NPI)
-        if facts.drug.dea_schedule is not None and not prescriber.dea_number:
+        if is_controlled(facts.drug.dea_schedule) and not prescriber.dea_number:
             missing.add(PRESCRIBER_DEA_NUMBER)
     if not rx.drug_name.strip():
         missing.add(DRUG_NAME)
@@ -158,7 +161,7 @@ def controlled_erx_is_epcs(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
     """RULES.md 2.1: an electronic prescription for a controlled drug must be
     signed through EPCS (21 CFR 1311)."""
     rx = facts.prescription
-    if rx is None or facts.drug.dea_schedule is None or not rx.electronic or rx.epcs:
+    if rx is None or not is_controlled(facts.drug.dea_schedule) or not rx.electronic or rx.epcs:
         return NOTHING
     return (
         Finding(
@@ -197,7 +200,7 @@ def date_of_issue_not_in_future(facts: Facts, ctx: Context) -> tuple[Finding, ..
 EXPIRY = "rx.expiry"
 
 
-def last_fill_day(facts: Facts, ctx: Context) -> tuple[object, str] | None:
+def last_fill_day(facts: Facts, ctx: Context) -> tuple[date, str] | None:
     """The last day the prescription may be filled and why, or None if it
     does not expire. Federal C-III/IV 6 months; otherwise the per-state table
     (default per schedule class) for every applicable state, strictest wins."""
@@ -222,6 +225,21 @@ def last_fill_day(facts: Facts, ctx: Context) -> tuple[object, str] | None:
         if best is None or day < best[0]:
             best = (day, f"{expiry.describe()} ({why})")
     return best
+
+
+def last_day_to_fill(facts: Facts, config: Config = DEFAULT_CONFIG) -> date | None:
+    """The last day the prescription may be filled: its expiry (RULES.md 2.2,
+    ``last_fill_day``) or the RMA's "do not dispense after" date (RULES.md
+    1.5), whichever comes first; None when neither applies. Written onto a
+    verified prescription so the checkout can say when it lapses."""
+    if facts.prescription is None or facts.prescription.date_written is None:
+        return None
+    found = last_fill_day(facts, Context(facts, config))
+    day = found[0] if found else None
+    dnd = facts.authorisation.do_not_dispense_after if facts.authorisation else None
+    if dnd is not None and (day is None or dnd < day):
+        day = dnd
+    return day
 
 
 @rule(EXPIRY, source="RULES.md 2.2")
@@ -342,7 +360,7 @@ def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, .
                 "RULES.md 2.5",
             ),
         )
-    if facts.drug.dea_schedule is None:
+    if not is_controlled(facts.drug.dea_schedule):
         return NOTHING
     caps = ctx.config.controlled_days_supply_cap_by_state
     cap = None

@@ -17,7 +17,6 @@ lines that pass and cancel the others: the capture is then partial.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,11 +25,11 @@ from django.db import transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from compliance.core import Authorisation, Finding, Severity, Stage
+from compliance.core import Finding, Severity, Stage
 from compliance.core.programmes.ipledge import rmas_due_for_reversal
 from compliance.services import evaluate_and_record
 from prescriptions import services as prescription_services
-from prescriptions.models import PrescriptionStatus
+from prescriptions.facts import facts_for_prescription, holder_date_of_birth
 from payments import services as payments
 from infra import outbox
 from prescriptions.drugs import drug_info, requires_prescription
@@ -96,59 +95,21 @@ def _name(user) -> str:
     return (user.get_full_name() or user.get_username())[:255]
 
 
-def _holder_dob(order):
-    from prescriptions.gate import _holder_date_of_birth
-
-    return _holder_date_of_birth(order.user_id)
-
-
-def dispense_facts(*, line, authorisation: AuthorisationInput | None, moment: datetime.datetime,
-                   ship_to_state: str | None, medication_guide_included: bool, holder_date_of_birth):
-    """The facts of one prescription line at the moment of dispensing."""
-    from compliance.core import AccountHolder
-    from prescriptions.review.facts import verification_facts
-
-    prescription = line.prescription
-    transcription = getattr(prescription, "transcription", None)
-    facts = verification_facts(prescription=prescription, transcription=transcription, moment=moment,
-                               stage=Stage.DISPENSE)
-    rma = facts.authorisation
-    if authorisation is not None and authorisation.number.strip():
-        rma = Authorisation(
-            programme=facts.drug.programme or "",
-            number=authorisation.number.strip(),
-            risk_category=authorisation.risk_category or (rma.risk_category if rma else None)
-            or (transcription.risk_category if transcription else None) or None,
-            do_not_dispense_after=authorisation.do_not_dispense_after,
-            quantity=authorisation.quantity if authorisation.quantity is not None else (
-                transcription.quantity if transcription else None),
-            days_supply=authorisation.days_supply if authorisation.days_supply is not None else (
-                transcription.days_supply if transcription else None),
-        )
-    return dataclasses.replace(
-        facts,
-        authorisation=rma,
-        ship_to_state=ship_to_state,
-        prescription_verified=prescription.status == PrescriptionStatus.VERIFIED,
-        account_holder=AccountHolder(date_of_birth=holder_date_of_birth),
-        medication_guide_recorded=medication_guide_included,
-        fills_so_far=prescription.fills_used,
-    )
-
-
 def _evaluate_lines(*, order, actor, authorisations: Mapping[int, AuthorisationInput], moment,
                     medication_guide_included: bool) -> list[LineResult]:
     ship_to = (order.shipping_address.state if order.shipping_address else "") or None
-    holder_dob = _holder_dob(order)
+    holder_dob = holder_date_of_birth(order.user_id)
     results = []
     for line in order.lines.select_related("prescription", "prescription__patient", "product").order_by("pk"):
         if not requires_prescription(line.product) or line.status == "Cancelled":
             continue
         if line.prescription_id is None:
             raise DispenseRefused(f"Line {line.pk} ({line.title}) has no prescription attached; it cannot be dispensed.")
-        facts = dispense_facts(line=line, authorisation=authorisations.get(line.pk), moment=moment,
-                               ship_to_state=ship_to, medication_guide_included=medication_guide_included,
-                               holder_date_of_birth=holder_dob)
+        facts = facts_for_prescription(
+            stage=Stage.DISPENSE, prescription=line.prescription, product=line.product, moment=moment,
+            ship_to_state=ship_to, account_holder_dob=holder_dob, authorisation=authorisations.get(line.pk),
+            medication_guide_recorded=medication_guide_included,
+        )
         evaluation = evaluate_and_record(facts=facts, subject=f"order:{order.number}:line:{line.pk}:dispense",
                                          actor=actor)
         findings = evaluation.findings

@@ -26,14 +26,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.core import Finding, Severity
+from compliance.core import Finding, Severity, Stage
+from compliance.core.prescription_rules import last_day_to_fill
 from compliance.models import ComplianceEvaluation
-from compliance.services import evaluate_and_record
+from compliance.services import compliance_config, evaluate_and_record
+from prescriptions.facts import facts_for_prescription
 from prescriptions.models import Prescription, PrescriptionStatus as S
 from prescriptions.services import transition_prescription
-from prescriptions.drugs import drug_info
 
-from .facts import last_day_to_fill, verification_facts
 from .models import (
     COMPLETABLE_ELEMENTS,
     AuditExport,
@@ -252,7 +252,7 @@ def release_claim(*, prescription: Prescription, reviewer) -> ReviewClaim | None
 
 
 def _record_evaluation(*, locked: Prescription, transcription: Transcription, actor, now):
-    facts = verification_facts(prescription=locked, transcription=transcription, moment=now)
+    facts = facts_for_prescription(stage=Stage.VERIFY, prescription=locked, transcription=transcription, moment=now)
     evaluation = evaluate_and_record(facts=facts, subject=subject_for(locked), actor=actor)
     transcription.latest_evaluation = evaluation
     transcription.evaluated_version = transcription.version
@@ -325,41 +325,6 @@ def evaluate_transcription(*, prescription: Prescription, user) -> ComplianceEva
 # --- Step 2: decisions ---------------------------------------------------------------------
 
 
-def _normalise(text: str) -> str:
-    return re.sub(r"[\s.]+", "", text or "").lower()
-
-
-def product_match_findings(*, prescription: Prescription, transcription: Transcription) -> tuple[Finding, ...]:
-    """Whether what is written matches the product the customer asked for.
-
-    Verifying authorises ``prescription.product``; a different strength would
-    let the customer buy a dose nobody prescribed (BLOCK). A drug name that is
-    not the product's active ingredient may be a brand name of the same
-    medicine, which the pharmacist confirms with a reason (WARN).
-    """
-    info = drug_info(prescription.product)
-    title = prescription.product.get_title()
-    found = []
-    if transcription.strength and info.strength and _normalise(transcription.strength) != _normalise(info.strength):
-        found.append(Finding(
-            "review.product-strength", Severity.BLOCK,
-            f"Written strength “{transcription.strength}” differs from the product the customer asked for "
-            f"({title}, {info.strength}). Ask the customer to upload it for the right strength, or reject.",
-            "Your prescription is for a different strength than the product in your order.",
-            "review workspace",
-        ))
-    ingredient = _normalise(info.active_ingredient)
-    if transcription.drug_name and ingredient and ingredient not in _normalise(transcription.drug_name):
-        found.append(Finding(
-            "review.product-drug", Severity.WARN,
-            f"Written drug “{transcription.drug_name}” is not named as the product's active ingredient "
-            f"({info.active_ingredient}). Confirm it is the same medicine (brand or generic name).",
-            "Our pharmacist is checking that your prescription is for this medicine.",
-            "review workspace",
-        ))
-    return tuple(found)
-
-
 def _snapshot(transcription: Transcription | None) -> dict:
     if transcription is None:
         return {}
@@ -396,7 +361,7 @@ def verify_prescription(
         ):
             raise NotPermitted("You transcribed this prescription, so another pharmacist must verify it.")
         facts, evaluation = _record_evaluation(locked=locked, transcription=transcription, actor=pharmacist, now=now)
-        findings = [*evaluation.findings, *product_match_findings(prescription=locked, transcription=transcription)]
+        findings = evaluation.findings  # the product match is one of the rules (compliance.core.product_rules)
         blocks = [f for f in findings if f.severity is Severity.BLOCK]
         warnings = [f for f in findings if f.severity is Severity.WARN]
         reasons = {key: (value or "").strip() for key, value in warning_overrides.items()}
@@ -406,7 +371,7 @@ def verify_prescription(
         else:
             refused = None
             customer_entered = {"quantity": locked.quantity, "refills_authorized": locked.refills_authorized}
-            expires_on = last_day_to_fill(facts)
+            expires_on = last_day_to_fill(facts, compliance_config())
             locked.quantity = transcription.quantity
             locked.refills_authorized = transcription.refills
             locked.expires_on = expires_on

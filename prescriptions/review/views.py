@@ -104,8 +104,7 @@ def _warnings_and_blocks(prescription, transcription):
     """The findings to show for the current transcription, or None if it has not been evaluated."""
     if transcription is None or not transcription.is_evaluated:
         return None
-    findings = [*transcription.latest_evaluation.findings,
-                *services.product_match_findings(prescription=prescription, transcription=transcription)]
+    findings = transcription.latest_evaluation.findings
     return {
         "evaluation": transcription.latest_evaluation,
         "blocks": [f for f in findings if f.severity is Severity.BLOCK],

@@ -8,5 +8,4 @@ def pharmacy(request):
     return {
         "pharmacy": settings.RXSHOP_PHARMACY,
         "pharmacy_licences": active_licences,
-        "pharmacy_controlled_registered": settings.RXSHOP_ONLINE_CONTROLLED_REGISTERED,
     }

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from compliance.core import Drug, Licence, Severity, Stage, evaluate, passes
+from compliance.core.online_rules import is_controlled, sold_online
 
 from .builders import (
     ALPRAZOLAM, LIP_BALM, OXYCODONE, change, controlled_dispense, doxycycline_dispense, et,
@@ -130,6 +131,31 @@ def test_controlled_substances_are_blocked_online_until_the_pharmacy_is_register
 def test_schedule_i_is_never_dispensed():
     drug = Drug(name="Heroin", dea_schedule=1)
     assert only(controlled_dispense(drug), "online.controlled-substance")
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+def test_schedule_i_is_blocked_even_when_the_pharmacy_is_registered_for_online_controlled(stage):
+    facts = controlled_dispense(Drug(name="Heroin", dea_schedule=1), stage=stage)
+    assert facts.pharmacy.online_controlled_registered
+    [finding] = only(facts, "online.controlled-substance")
+    assert finding.severity is BLOCK and "Schedule I" in finding.pharmacist_message
+
+
+@pytest.mark.parametrize(
+    "schedule, registered, sold",
+    [
+        (None, False, True), (None, True, True),
+        (1, False, False), (1, True, False),       # no accepted medical use: never, registered or not
+        (2, False, False), (2, True, True),
+        (3, False, False), (3, True, True),
+        (4, False, False), (4, True, True),
+        (5, False, False), (5, True, True),
+        (0, True, False), (6, True, False),       # unreadable catalogue data: fail closed
+    ],
+)
+def test_sold_online_is_the_one_answer_for_every_schedule(schedule, registered, sold):
+    assert sold_online(schedule, registered_for_online_controlled=registered) is sold
+    assert is_controlled(schedule) is (schedule is not None)
 
 
 def test_a_schedule_outside_1_to_5_is_refused():

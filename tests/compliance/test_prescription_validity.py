@@ -293,3 +293,14 @@ def test_a_drug_with_a_medication_guide_ships_with_it(recorded, blocked):
     drug = dataclasses.replace(doxycycline_dispense().drug, medication_guide_required=True)
     facts = doxycycline_dispense(drug=drug, medication_guide_recorded=recorded)
     assert bool(only(facts, "rx.medication-guide")) is blocked
+
+
+def test_the_last_day_to_fill_is_the_expiry_or_the_rmas_date_whichever_is_first():
+    from compliance.core.prescription_rules import last_day_to_fill
+
+    from .builders import isotretinoin_dispense
+
+    facts = isotretinoin_dispense()  # written 2026-03-02, RMA "do not dispense after" 2026-03-08
+    assert last_day_to_fill(facts) == date(2026, 3, 8)
+    assert last_day_to_fill(change(facts, authorisation=None)) == date(2027, 3, 2)  # 365 days, non-controlled
+    assert last_day_to_fill(change(facts, prescription__date_written=None)) is None

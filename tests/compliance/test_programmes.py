@@ -239,7 +239,11 @@ def test_the_clozapine_programme_is_recorded_as_retired():
 @pytest.mark.parametrize("recorded, blocked", [(False, True), (True, False)])
 def test_mycophenolate_needs_only_the_medication_guide(recorded, blocked):
     drug = Drug(name="Mycophenolate mofetil", strength="500 mg", dosage_form="tablet", programme="mycophenolate")
-    facts = doxycycline_dispense(drug=drug, medication_guide_recorded=recorded, pharmacy=pharmacy(certifications=()))
+    facts = change(
+        doxycycline_dispense(drug=drug, medication_guide_recorded=recorded, pharmacy=pharmacy(certifications=())),
+        prescription__drug_name="Mycophenolate mofetil", prescription__strength="500 mg",
+        prescription__dosage_form="tablet",
+    )
     assert (not passes(evaluate(facts))) is blocked
 
 

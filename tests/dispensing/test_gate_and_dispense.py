@@ -224,3 +224,22 @@ def test_a_verified_prescription_without_a_transcription_is_refused_not_a_crash(
     assert response.status_code == 200
     assert "has not finished recording this prescription" in response.content.decode()
     assert alice_client.get("/checkout/").status_code == 302
+
+
+def test_dispense_is_blocked_when_the_product_no_longer_has_the_strength_written(
+        alice_client, alice, technician, pharmacist, localstripe):
+    """The product going out is checked against the prescription at dispense
+    too: a catalogue entry changed after verification does not slip through."""
+    from tests.factories import product
+
+    place_rx_order(alice_client, alice, technician, pharmacist)
+    order = Order.objects.get()
+    rx_line = order.lines.get(product__upc="RX-ISO-20")
+    changed = product("RX-ISO-20")
+    changed.attr.strength = "40 mg"
+    changed.save()
+    outcome = dispensing.dispense_order(order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()},
+                                        medication_guide_included=True)
+    assert not outcome.dispensed
+    assert [f.rule_id for f in outcome.blocked[0].blocks] == ["product.strength"]
+    assert PaymentAuthorisation.objects.get(order=order).amount_captured == 0

@@ -210,7 +210,9 @@ def test_a_different_strength_from_the_product_blocks(prescription, technician, 
     with pytest.raises(services.VerificationRefused) as refused:
         services.verify_prescription(prescription=prescription, pharmacist=pharmacist, expected_version=1,
                                      warning_overrides={})
-    assert [f.rule_id for f in refused.value.blocks] == ["review.product-strength"]
+    assert [f.rule_id for f in refused.value.blocks] == ["product.strength"]
+    # ... and the stored evaluation, the inspector's evidence, says so too.
+    assert [f.rule_id for f in refused.value.evaluation.blocks] == ["product.strength"]
 
 
 def test_a_brand_name_needs_the_pharmacists_confirmation(prescription, technician, pharmacist):
@@ -220,7 +222,7 @@ def test_a_brand_name_needs_the_pharmacists_confirmation(prescription, technicia
         services.verify_prescription(prescription=prescription, pharmacist=pharmacist, expected_version=1,
                                      warning_overrides={})
     services.verify_prescription(prescription=prescription, pharmacist=pharmacist, expected_version=1,
-                                 warning_overrides={"review.product-drug": "Absorica is isotretinoin."})
+                                 warning_overrides={"product.drug": "Absorica is isotretinoin."})
 
 
 def test_verify_refuses_a_transcription_changed_since_the_page_was_shown(claimed, pharmacist):

@@ -12,11 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable
+from typing import Callable, Iterable, Sequence
 
 from ..config import DEFAULT_CONFIG, Config
-from ..context import Rule
 from ..facts import Stage
+from ..findings import Finding
+
+# A rule is ``(facts, ctx) -> findings`` marked by ``context.rule`` (see
+# ``context.Rule``). It is spelled loosely here because the context holds the
+# programme version in force, so ``context`` imports this module; importing
+# ``context`` back would make a cycle.
+Rule = Callable[..., Sequence[Finding]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,9 @@ from django import forms
 from oscar.apps.checkout.forms import *  # noqa: F401,F403  (keep oscar's other forms)
 from oscar.apps.checkout.forms import ShippingAddressForm as OscarShippingAddressForm
 
-from shop.storefront.states import STATE_CHOICES
+from compliance.core.states import state_choices
+
+STATE_CHOICES = state_choices(blank="Select a state")
 
 
 class ShippingAddressForm(OscarShippingAddressForm):

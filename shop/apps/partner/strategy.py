@@ -6,10 +6,10 @@ the checkout gate decides whether they can be bought. Controlled substances are
 listed but cannot be bought online until the pharmacy holds the DEA online
 registration (RULES.md 3.3), so they cannot even be added to the basket.
 """
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.partner import availability, strategy
 
+from compliance.online import sold_online
 from prescriptions.drugs import drug_info
 
 
@@ -53,7 +53,7 @@ class PharmacyAvailability:
     def availability_policy(self, product, stockrecord):
         policy = super().availability_policy(product, stockrecord)
         info = drug_info(product)
-        if info.is_controlled and not settings.RXSHOP_ONLINE_CONTROLLED_REGISTERED:
+        if not sold_online(info.dea_schedule):
             return NotSoldOnline()
         if info.requires_prescription:
             return PrescriptionRequired(policy)

@@ -1,6 +1,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
+from compliance.online import sold_online as _sold_online
 from prescriptions import delivery
 from prescriptions.drugs import INFO_SECTIONS, drug_info as _drug_info
 from prescriptions.gate import refusals_for_basket
@@ -11,6 +12,12 @@ register = template.Library()
 @register.filter
 def drug_info(product):
     return _drug_info(product)
+
+
+@register.filter
+def sold_online(product) -> bool:
+    """Whether the product may be ordered here, as far as its DEA schedule goes."""
+    return _sold_online(_drug_info(product).dea_schedule)
 
 
 @register.simple_tag

@@ -1,0 +1,173 @@
+"""The one mapping from the pharmacy's records to the rules' facts (``compliance.core``).
+
+The review screen and the verification (Stage.VERIFY), the checkout gate
+(Stage.CHECKOUT) and the dispense step (Stage.DISPENSE) read a prescription
+the same way, here: the patient on file, the pharmacist's transcription
+(prescriber, prescription, RMA), the product's drug facts, the account
+holder's own date of birth, how many fills are used. What differs by stage is
+a parameter of ``facts_for_prescription``, not a copy of it:
+
+- the product on the order line (checkout, dispense; the prescription's
+  product otherwise),
+- the ship-to state (checkout, dispense),
+- the RMA the pharmacist read from the programme at dispense (it replaces the
+  one transcribed, falling back to the transcription for what was left blank),
+- whether the Medication Guide goes in the parcel (dispense),
+- the moment ("now" at checkout, the dispense time at dispense).
+"""
+from __future__ import annotations
+
+import datetime
+from typing import Protocol
+
+from django.utils import timezone
+
+from compliance.adapters import pharmacy_facts
+from compliance.core import (
+    AccountHolder, Authorisation, Drug, Facts, Patient as PatientFacts, PharmacyFacts, Prescriber,
+    PrescriptionFacts, Stage,
+)
+from .drugs import drug_info
+
+from .models import Patient, PrescriptionStatus
+
+
+class EnteredAuthorisation(Protocol):
+    """What the pharmacist read from the programme at dispense
+    (``dispensing.services.AuthorisationInput``)."""
+
+    number: str
+    do_not_dispense_after: datetime.date | None
+    risk_category: str
+    quantity: int | None
+    days_supply: int | None
+
+
+class _LookUp:
+    def __repr__(self) -> str:
+        return "LOOK_UP"
+
+
+#: ``account_holder_dob=LOOK_UP`` (the default): read it for the prescription's account.
+LOOK_UP = _LookUp()
+
+
+def holder_date_of_birth(customer_id: int | None) -> datetime.date | None:
+    """The account holder's own date of birth: from their own patient record
+    (relationship "self", one per account), None when they have none yet."""
+    if customer_id is None:
+        return None
+    return (
+        Patient.objects.filter(account_id=customer_id, relationship=Patient.Relationship.SELF)
+        .values_list("date_of_birth", flat=True).first()
+    )
+
+
+def drug_facts(product) -> Drug:
+    """The product as the rules see it (drug facts from oscar attributes). The
+    drug's name is its active ingredient, or the product's title when the
+    catalogue gives none."""
+    info = drug_info(product)
+    guide = getattr(product.attr, "medication_guide_url", None) if hasattr(product, "attr") else None
+    return Drug(
+        name=info.active_ingredient or product.get_title(),
+        strength=info.strength,
+        dosage_form=info.dosage_form,
+        requires_prescription=info.requires_prescription,
+        # Passed as recorded: ``Drug`` refuses a value outside 1..5 rather than
+        # read bad catalogue data as "not controlled".
+        dea_schedule=info.dea_schedule,
+        programme=info.programme or None,
+        minimum_age=info.minimum_age,
+        medication_guide_required=bool(guide),
+    )
+
+
+def _authorisation(drug: Drug, transcription, entered: EnteredAuthorisation | None) -> Authorisation | None:
+    """The programme authorisation (RMA): the one the pharmacist entered at
+    dispense, else the one transcribed, else None."""
+    programme = drug.programme or ""
+    if entered is not None and entered.number.strip():
+        return Authorisation(
+            programme=programme,
+            number=entered.number.strip(),
+            risk_category=entered.risk_category or transcription.risk_category or None,
+            do_not_dispense_after=entered.do_not_dispense_after,
+            quantity=entered.quantity if entered.quantity is not None else transcription.quantity,
+            days_supply=entered.days_supply if entered.days_supply is not None else transcription.days_supply,
+        )
+    if transcription.rma_number.strip():
+        return Authorisation(
+            programme=programme,
+            number=transcription.rma_number.strip(),
+            risk_category=transcription.risk_category or None,
+            do_not_dispense_after=transcription.do_not_dispense_after,
+        )
+    return None
+
+
+def facts_for_prescription(
+    *,
+    stage: Stage,
+    prescription,
+    moment: datetime.datetime,
+    transcription=None,
+    product=None,
+    ship_to_state: str | None = None,
+    account_holder_dob: datetime.date | None | _LookUp = LOOK_UP,
+    authorisation: EnteredAuthorisation | None = None,
+    medication_guide_recorded: bool = False,
+    pharmacy: PharmacyFacts | None = None,
+) -> Facts:
+    """The facts of ``prescription`` at ``stage`` (see the module docstring).
+
+    ``transcription`` defaults to the prescription's own (the review passes
+    the row it has locked); ``product`` to the prescription's product;
+    ``account_holder_dob`` is looked up (``holder_date_of_birth``) unless
+    given (the gate reads it once per basket); ``pharmacy`` is read for the moment's local date unless given.
+    """
+    if timezone.is_naive(moment):
+        raise ValueError("moment must be timezone-aware")
+    t = prescription.transcription if transcription is None else transcription
+    patient = prescription.patient
+    drug = drug_facts(prescription.product if product is None else product)
+    if account_holder_dob is LOOK_UP:
+        account_holder_dob = holder_date_of_birth(prescription.customer_id)
+    return Facts(
+        stage=Stage(stage),
+        moment=moment,
+        drug=drug,
+        pharmacy=pharmacy if pharmacy is not None else pharmacy_facts(timezone.localtime(moment).date()),
+        patient=PatientFacts(
+            full_name=patient.full_name,
+            date_of_birth=patient.date_of_birth,
+            address_line=patient.address_text,
+            state=patient.state or None,
+        ),
+        account_holder=AccountHolder(date_of_birth=account_holder_dob),
+        prescriber=Prescriber(
+            name=t.prescriber_name,
+            address=t.prescriber_address,
+            npi=t.prescriber_npi.strip() or None,
+            dea_number=t.prescriber_dea_number.strip() or None,
+        ),
+        prescription=PrescriptionFacts(
+            drug_name=t.drug_name,
+            strength=t.strength,
+            dosage_form=t.dosage_form,
+            quantity=t.quantity,
+            days_supply=t.days_supply,
+            directions=t.directions,
+            refills=t.refills,
+            date_written=t.date_written,
+            signed=t.signature_present,
+            completed_by_pharmacist=frozenset(t.completed_elements or ()),
+            completion_note=t.completion_note,
+            risk_category=t.risk_category or None,
+        ),
+        authorisation=_authorisation(drug, t, authorisation),
+        ship_to_state=ship_to_state or None,
+        prescription_verified=prescription.status == PrescriptionStatus.VERIFIED,
+        medication_guide_recorded=medication_guide_recorded,
+        fills_so_far=prescription.fills_used,
+    )

@@ -1,0 +1,97 @@
+"""prescriptions.facts: the one mapping from the pharmacy's records to the
+rules' facts, the same at every stage but for its parameters."""
+from __future__ import annotations
+
+import datetime
+import pathlib
+import re
+
+import pytest
+from django.utils import timezone
+
+from compliance.core import Stage
+from prescriptions import services
+from prescriptions.dispensing.services import AuthorisationInput
+from prescriptions.facts import LOOK_UP, facts_for_prescription, holder_date_of_birth
+from prescriptions.models import Patient
+from tests.factories import product
+from tests.review.conftest import good_transcription, technician, transcribe  # noqa: F401  (fixture)
+
+from .conftest import PATIENT, submit
+
+pytestmark = pytest.mark.django_db
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _child_of(account) -> Patient:
+    return Patient.objects.create(
+        account=account, relationship=Patient.Relationship.CHILD, first_name="Mia", last_name="Moreno",
+        date_of_birth=datetime.date(2011, 2, 3), address_line1="22 Jay Street", city="Brooklyn", state="NY",
+        postcode="11201",
+    )
+
+
+def _transcribed(customer, technician, *, patient=None, **transcription):
+    prescription = submit(customer, patient=patient)
+    transcribe(prescription, technician, good_transcription(**transcription))
+    prescription.refresh_from_db()
+    return prescription
+
+
+def test_the_holders_date_of_birth_is_their_own_patient_record(alice, django_user_model):
+    submit(alice)  # Alice's own patient record
+    assert holder_date_of_birth(alice.pk) == PATIENT.date_of_birth
+    stranger = django_user_model.objects.create_user(username="s@example.com", email="s@example.com", password="x")
+    assert holder_date_of_birth(stranger.pk) is None
+    assert holder_date_of_birth(None) is None
+
+
+def test_a_childs_prescription_is_checked_against_the_parent_as_account_holder(alice, technician):
+    submit(alice)  # Alice's own record first, then one for her child
+    prescription = _transcribed(alice, technician, patient=_child_of(alice))
+    facts = facts_for_prescription(stage=Stage.VERIFY, prescription=prescription, moment=timezone.now())
+    assert facts.patient.date_of_birth == datetime.date(2011, 2, 3)
+    assert facts.account_holder.date_of_birth == PATIENT.date_of_birth  # the parent's, at every stage
+
+
+def test_the_stages_differ_only_by_their_parameters(alice, technician):
+    prescription = _transcribed(alice, technician, rma_number="RMA-1", do_not_dispense_after=None)
+    now = timezone.now()
+    verify = facts_for_prescription(stage=Stage.VERIFY, prescription=prescription, moment=now)
+    checkout = facts_for_prescription(stage=Stage.CHECKOUT, prescription=prescription, moment=now,
+                                      product=product("RX-ISO-20"), ship_to_state="NY", account_holder_dob=None)
+    entered = AuthorisationInput(number=" RMA-2 ", do_not_dispense_after=timezone.localdate(), quantity=None)
+    dispense = facts_for_prescription(stage=Stage.DISPENSE, prescription=prescription, moment=now,
+                                      ship_to_state="NY", authorisation=entered, medication_guide_recorded=True)
+    assert verify.ship_to_state is None and checkout.ship_to_state == dispense.ship_to_state == "NY"
+    assert verify.account_holder.date_of_birth == PATIENT.date_of_birth and checkout.account_holder.date_of_birth is None
+    assert verify.prescription == checkout.prescription == dispense.prescription
+    assert verify.drug == checkout.drug == dispense.drug
+    assert verify.authorisation.number == checkout.authorisation.number == "RMA-1"
+    # At dispense the RMA the pharmacist read replaces the transcribed one; blanks come from the transcription.
+    assert dispense.authorisation.number == "RMA-2"
+    assert dispense.authorisation.quantity == 30 and dispense.authorisation.risk_category == "cannot"
+    assert dispense.medication_guide_recorded and not checkout.medication_guide_recorded
+    assert not verify.prescription_verified  # still being reviewed
+    assert LOOK_UP is not None
+
+
+def test_the_moment_must_be_aware(alice, technician):
+    prescription = _transcribed(alice, technician)
+    with pytest.raises(ValueError):
+        facts_for_prescription(stage=Stage.VERIFY, prescription=prescription, moment=datetime.datetime(2026, 3, 5))
+
+
+def test_no_other_module_builds_facts_from_the_models():
+    """The review, the gate and dispensing call prescriptions.facts; nobody else
+    assembles the core's facts from the models."""
+    builds = re.compile(r"(?<![\w.])(Facts|build_facts|AccountHolder|PrescriptionFacts|Authorisation|Drug|Prescriber)\(")
+    offenders = [
+        f"{path.relative_to(ROOT)}: {found.group(0)}"
+        for package in ("shop", "prescriptions")
+        for path in (ROOT / package).rglob("*.py")
+        if path != ROOT / "prescriptions" / "facts.py" and "migrations" not in path.parts
+        for found in builds.finditer(path.read_text())
+    ]
+    assert offenders == []
