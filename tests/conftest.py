@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from shop.celery import app as celery_app
+from tests.factories import CustomerFactory, PharmacistFactory, staff_client
 
 
 def _missing_for(marker: str) -> str | None:
@@ -103,6 +104,54 @@ def bob(demo_shop, django_user_model):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+# --- Roles: defined once here, for every folder (tests/factories/users.py) ----------
+# The demo's staff (Priya the pharmacist, Tom the technician, Ada the shop administrator)
+# are in their groups from prescriptions.roles.sync_roles and have a confirmed
+# authenticator; the *_client fixtures are fresh clients that have passed the second factor.
+
+
+@pytest.fixture
+def pharmacist(demo_shop, django_user_model):
+    return django_user_model.objects.get(email="pharmacist@example.com")
+
+
+@pytest.fixture
+def technician(demo_shop, django_user_model):
+    return django_user_model.objects.get(email="technician@example.com")
+
+
+@pytest.fixture
+def shop_admin(demo_shop, django_user_model):
+    return django_user_model.objects.get(email="admin@example.com")
+
+
+@pytest.fixture
+def second_pharmacist(demo_shop):
+    """Another pharmacist (Omar Haddad), without an authenticator yet."""
+    return PharmacistFactory(email="pharmacist2@example.com", first_name="Omar", last_name="Haddad")
+
+
+@pytest.fixture
+def customer(db):
+    """A customer of her own (Carol), on a shop without the demo loaded."""
+    return CustomerFactory(username="carol", email="carol@example.com")
+
+
+@pytest.fixture
+def pharmacist_client(pharmacist):
+    return staff_client(pharmacist)
+
+
+@pytest.fixture
+def technician_client(technician):
+    return staff_client(technician)
+
+
+@pytest.fixture
+def staff_admin_client(shop_admin):
+    return staff_client(shop_admin)
 
 
 # --- Stripe: a real localstripe process (shop/payments) ---------------------------

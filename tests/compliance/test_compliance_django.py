@@ -17,6 +17,7 @@ from compliance.core import Severity, Stage, evaluate, facts_from_jsonable, fing
 from compliance.demo import load_demo_compliance
 from compliance.models import ComplianceEvaluation, PharmacyLicence, ProgrammeCertification
 from compliance.services import compliance_config, evaluate_and_record
+from tests.factories import PharmacistFactory
 
 from .builders import change, doxycycline_dispense, et, isotretinoin_dispense
 
@@ -24,8 +25,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pharmacist(django_user_model):
-    return django_user_model.objects.create_user(username="pharmacist", email="rph@example.com", password="x")
+def pharmacist():
+    """A pharmacist of their own: the Django layer is tested without the demo shop."""
+    return PharmacistFactory(username="pharmacist", email="rph@example.com")
 
 
 # ------------------------------------------------------------ the entry point

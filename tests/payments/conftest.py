@@ -1,93 +1,57 @@
-"""Orders for payment tests, built with oscar's factories (no checkout, no gate).
+"""Orders for payment tests, built with the factories (oscar's OrderCreator: no checkout,
+no gate), on a shop without the demo loaded.
 
-``authorised_order`` records the card authorisation exactly as checkout does:
-a PaymentIntent authorised at localstripe, oscar's ``Source`` and
-"Authorised" ``PaymentEvent``, and the authorisation linked to the order.
+``rx_order`` and ``otc_order`` record the card authorisation exactly as checkout
+does (``OrderFactory(authorised=True)``): a PaymentIntent authorised at localstripe,
+oscar's ``Source`` and "Authorised" ``PaymentEvent``, and the authorisation linked
+to the order. The ``customer`` is tests/conftest.py's.
 """
 from __future__ import annotations
 
 from decimal import Decimal as D
 
 import pytest
-from oscar.apps.partner.strategy import Default
-from oscar.core.loading import get_class, get_model
-from oscar.test.factories import create_order, create_product
 
-from payments import cards, services
-
-Basket = get_model("basket", "Basket")
-ProductClass = get_model("catalogue", "ProductClass")
-ProductAttribute = get_model("catalogue", "ProductAttribute")
-PaymentEventType = get_model("order", "PaymentEventType")
-Source = get_model("payment", "Source")
-SourceType = get_model("payment", "SourceType")
-EventHandler = get_class("order.processing", "EventHandler")
+from payments import services
+from tests.factories import (
+    IsotretinoinProductFactory,
+    OrderFactory,
+    OtcProductFactory,
+    PharmacistFactory,
+)
 
 
 def prescription_product(price: str):
-    product_class, _ = ProductClass.objects.get_or_create(
-        name="Prescription medicine", defaults={"requires_shipping": True, "track_stock": True},
-    )
-    ProductAttribute.objects.get_or_create(
-        product_class=product_class, code="requires_prescription",
-        defaults={"name": "requires_prescription", "type": "boolean"},
-    )
-    return create_product(product_class="Prescription medicine", title="Isotretinoin 20 mg", price=D(price),
-                          num_in_stock=10, attributes={"requires_prescription": True})
+    return IsotretinoinProductFactory(title="Isotretinoin 20 mg", price=D(price), num_in_stock=10)
 
 
 def otc_product(price: str):
-    return create_product(product_class="Over-the-counter", title="Lip balm", price=D(price), num_in_stock=10)
+    return OtcProductFactory(title="Lip balm", price=D(price), num_in_stock=10)
 
 
 def make_order(lines, *, status: str, user=None):
-    basket = Basket.objects.create()
-    basket.strategy = Default()
-    for product, quantity in lines:
-        basket.add_product(product, quantity)
-    return create_order(basket=basket, user=user, status=status)
-
-
-def authorise(order, *, card: str = "visa", actor=None):
-    authorisation = services.authorise_payment(
-        order_number=order.number, amount=order.total_incl_tax, currency=order.currency,
-        payment_method=cards.choice_for(card), actor=actor,
-    )
-    source_type, _ = SourceType.objects.get_or_create(name=services.SOURCE_TYPE)
-    Source.objects.create(order=order, source_type=source_type, currency=order.currency,
-                          amount_allocated=order.total_incl_tax, reference=authorisation.intent_id)
-    event_type, _ = PaymentEventType.objects.get_or_create(name=services.AUTHORISED)
-    EventHandler().create_payment_event(order, event_type, order.total_incl_tax, reference=authorisation.intent_id)
-    return services.attach_to_order(order=order)
+    return OrderFactory(lines=lines, status=status, user=user, shipping_address=None)
 
 
 @pytest.fixture
-def pharmacist(django_user_model):
-    return django_user_model.objects.create_user(username="priya", email="pharmacist@example.com",
-                                                 password="pharmacist-test-2026")
-
-
-@pytest.fixture
-def customer(django_user_model):
-    return django_user_model.objects.create_user(username="carol", email="carol@example.com",
-                                                 password="carol-test-2026")
+def pharmacist(db):
+    """Not the root fixture's demo pharmacist: these tests run without the demo shop."""
+    return PharmacistFactory(username="priya", email="pharmacist@example.com", first_name="Priya",
+                             last_name="Raman")
 
 
 @pytest.fixture
 def rx_order(db, localstripe, customer):
     """Isotretinoin 50.00 + 2 x lip balm 12.50, free shipping: 75.00 authorised, awaiting the pharmacist."""
-    order = make_order([(prescription_product("50.00"), 1), (otc_product("12.50"), 2)],
-                       status=services.AWAITING_DISPENSE, user=customer)
-    authorise(order)
-    return order
+    return OrderFactory(lines=[(prescription_product("50.00"), 1), (otc_product("12.50"), 2)],
+                        status=services.AWAITING_DISPENSE, user=customer, shipping_address=None, authorised=True)
 
 
 @pytest.fixture
 def otc_order(db, localstripe, customer):
     """2 x lip balm 12.50: 25.00 authorised, awaiting shipment."""
-    order = make_order([(otc_product("12.50"), 2)], status=services.AWAITING_SHIPMENT, user=customer)
-    authorise(order)
-    return order
+    return OrderFactory(lines=[(otc_product("12.50"), 2)], status=services.AWAITING_SHIPMENT, user=customer,
+                        shipping_address=None, authorised=True)
 
 
 @pytest.fixture

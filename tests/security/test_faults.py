@@ -183,16 +183,6 @@ def test_every_task_is_in_the_idempotency_table():
         f"twice in tests/security/test_faults.py IDEMPOTENCY: {missing}")
 
 
-@pytest.fixture
-def pharmacist(demo_shop, django_user_model):
-    from django.contrib.auth.models import Permission
-
-    user = django_user_model.objects.get(email="pharmacist@example.com")
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["review_prescription",
-                                                                       "view_prescriptionfile"]))
-    return django_user_model.objects.get(pk=user.pk)
-
-
 @pytest.mark.parametrize("task_name", [name for name, how in IDEMPOTENCY.items() if callable(how)])
 def test_a_task_run_twice_has_one_effect(task_name, alice, pharmacist, mailoutbox,
                                          django_capture_on_commit_callbacks):

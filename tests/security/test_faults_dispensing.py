@@ -17,7 +17,6 @@ from prescriptions.models import PrescriptionStatus
 from payments.exceptions import PaymentGatewayUnavailable
 from payments.models import PaymentAuthorisation
 from tests.dispensing.test_gate_and_dispense import place_rx_order, rma
-from tests.review.conftest import pharmacist, second_pharmacist, technician  # noqa: F401  (fixtures)
 from tests.review.test_claims import postgres_only, run_together
 
 Order = get_model("order", "Order")

@@ -42,16 +42,6 @@ Order = get_model("order", "Order")
 User = get_user_model()
 
 
-@pytest.fixture
-def pharmacist(demo_shop):
-    return User.objects.get(email="pharmacist@example.com")
-
-
-@pytest.fixture
-def technician(demo_shop):
-    return User.objects.get(email="technician@example.com")
-
-
 def verified(customer, technician, pharmacist) -> Prescription:
     """Uploaded, transcribed by the technician, verified by the pharmacist (the review services)."""
     prescription = submit(customer)

@@ -11,14 +11,12 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_model
 
 from prescriptions import services
 from prescriptions.uploads import inspect_bytes
-from tests.factories import product
+from tests.factories import product, staff_client
 from tests.prescriptions import files
 
 Basket = get_model("basket", "Basket")
@@ -70,14 +68,8 @@ class World:
 
 def staff_session(client: Client, user) -> Client:
     """Log ``user`` in and record a passed second factor in the session, as
-    ``django_otp.login`` does (the same as tests/review's ``staff_client``)."""
-    client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="Test authenticator", key="3132333435363738393031323334353637383941", confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
+    ``django_otp.login`` does (``tests.factories.staff_client``)."""
+    return staff_client(user, client=client)
 
 
 def client_for(role: str, **client_kwargs) -> Client:

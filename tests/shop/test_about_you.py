@@ -10,7 +10,6 @@ from oscar.core.loading import get_model
 
 from prescriptions.models import Patient, PrescriptionStatus
 from prescriptions.review import services as review
-from tests.dispensing.conftest import pharmacist, technician  # noqa: F401  (fixtures)
 from tests.factories import add_to_basket, checkout_to_preview
 from tests.prescriptions.conftest import submit
 from tests.review.conftest import good_transcription, transcribe
@@ -46,7 +45,7 @@ def parent_client(client, parent):
 
 
 @pytest.fixture
-def child_prescription_in_basket(parent, parent_client, technician, pharmacist):  # noqa: F811
+def child_prescription_in_basket(parent, parent_client, technician, pharmacist):
     child = Patient.objects.create(account=parent, relationship=Patient.Relationship.CHILD, first_name="Lucia",
                                    last_name="Lopez", date_of_birth=years_ago(16), address_line1="5 Elm St",
                                    city="Albany", state="NY", postcode="12207")

@@ -1,4 +1,5 @@
-"""Builders for test data, on top of oscar's factories."""
+"""Driving the storefront through a test client: the demo catalogue by UPC, the basket and
+the checkout, as a customer does in the browser."""
 from __future__ import annotations
 
 from oscar.core.loading import get_model
