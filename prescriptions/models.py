@@ -420,3 +420,29 @@ class PrescriptionFileAccess(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} opened {self.file_id} at {self.accessed_at:%Y-%m-%d %H:%M}"
+
+
+class StaffDataView(AppendOnlyModel):
+    """A member of staff was shown a page of a patient's data: the review screen, the
+    inspector's history, a customer's order or account in the dashboard, a search of
+    orders or customers. Who, when, what, from where (HIPAA Security Rule audit
+    controls, 45 CFR 164.312(b)). Written by ``prescriptions.audit``; append-only, like
+    ``PrescriptionFileAccess``."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patient_data_views")
+    viewed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    page = models.CharField(max_length=100)  # the URL name, e.g. "dashboard:order-detail"
+    path = models.CharField(max_length=500)  # with its query: what was searched for
+    prescription = models.ForeignKey(Prescription, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="staff_views")
+    order_number = models.CharField(max_length=128, blank=True, db_index=True)
+    # Whose data; kept as a plain id so that closing or purging an account is not blocked.
+    customer_id = models.IntegerField(null=True, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ("-viewed_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} viewed {self.path} at {self.viewed_at:%Y-%m-%d %H:%M}"

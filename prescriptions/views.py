@@ -6,7 +6,6 @@ random UUIDs.
 """
 from __future__ import annotations
 
-import ipaddress
 from functools import wraps
 
 from csp.decorators import csp_replace
@@ -25,6 +24,7 @@ from oscar.core.loading import get_model
 
 from compliance.online import sold_online
 from prescriptions.drugs import drug_info
+from infra.clientip import client_ip
 from infra.ratelimit import rate_limited
 
 from . import selectors, services
@@ -274,22 +274,6 @@ def answer_information_request(request, public_id):
 
 
 # --- The protected file view -------------------------------------------------------------------------
-
-
-def client_ip(request) -> str | None:
-    """The client's address; behind ``PRESCRIPTION_TRUSTED_PROXY_COUNT`` proxies,
-    taken from X-Forwarded-For as the last proxy saw it."""
-    proxies = int(getattr(settings, "PRESCRIPTION_TRUSTED_PROXY_COUNT", 0) or 0)
-    candidate = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            candidate = hops[-proxies] if len(hops) >= proxies else hops[0]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return None
 
 
 @xframe_options_sameorigin  # the review screen shows PDFs in an <iframe>; X_FRAME_OPTIONS is DENY elsewhere

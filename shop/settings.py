@@ -122,12 +122,16 @@ SITE_ID = 1
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outermost after static files: it marks every answer, redirects and refusals included.
+    "infra.nocache.PrivateNoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "infra.staff.StaffSecondFactorMiddleware",
+    # Records each staff view of a patient's data (after the second factor, once shown).
+    "prescriptions.audit.StaffDataViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -196,6 +200,10 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Failures count against the account, however its e-mail is typed (infra/signin.py), and
+# against the real client behind our proxies, not the proxy (infra/clientip.py).
+AXES_USERNAME_CALLABLE = "infra.signin.login_identity"
+AXES_CLIENT_IP_CALLABLE = "infra.clientip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "pharmacy/locked_out.html"
 # Staff (pharmacists, technicians, administrators) must pass a second factor
 # (TOTP) before any page is shown to them; their sessions expire sooner.
@@ -349,6 +357,13 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "infra.logredact.PatientDataExceptionReporte
 RXSHOP_UPLOAD_RATE_LIMIT = env.str("RXSHOP_UPLOAD_RATE_LIMIT", default="20/h")
 RXSHOP_PLACE_ORDER_RATE_LIMIT = env.str("RXSHOP_PLACE_ORDER_RATE_LIMIT", default="10/h")
 
+# Reverse proxies in front of Django whose X-Forwarded-For entries we trust (infra/clientip.py):
+# the client's address for sign-in throttling, rate limits and the audit logs. 0: the
+# header is ignored. PRESCRIPTION_TRUSTED_PROXY_COUNT is its old name, still read.
+RXSHOP_TRUSTED_PROXY_COUNT = env.int(
+    "RXSHOP_TRUSTED_PROXY_COUNT", default=env.int("PRESCRIPTION_TRUSTED_PROXY_COUNT", default=0)
+)
+
 # --- Oscar --------------------------------------------------------------------
 
 OSCAR_SHOP_NAME = "rxshop Pharmacy"
@@ -438,8 +453,6 @@ PRESCRIPTION_MAX_REQUEST_SIZE = 31 * 1024 * 1024
 PRESCRIPTION_MAX_PDF_PAGES = 10
 PRESCRIPTION_MAX_IMAGE_PIXELS = 50_000_000
 PRESCRIPTION_MAX_IMAGE_SIDE = 12_000
-# Proxies in front of Django whose X-Forwarded-For we trust, for the file-access log.
-PRESCRIPTION_TRUSTED_PROXY_COUNT = env.int("PRESCRIPTION_TRUSTED_PROXY_COUNT", default=0)
 # ClamAV daemon: a unix socket, or host and port. Unset in the demo: files are
 # then marked "not scanned: no virus scanner configured".
 CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")

@@ -31,6 +31,7 @@ from prescriptions.models import (
     PrescriptionFile,
     PrescriptionFileAccess,
     PrescriptionStatus as S,
+    StaffDataView,
 )
 
 from .models import AuditExport, ReviewClaim, ReviewDecision, TranscriptionChange
@@ -283,6 +284,7 @@ KIND_LABELS = {
     "evaluation": "Compliance evaluation",
     "decision": "Decision",
     "file-open": "File opened",
+    "staff-view": "Viewed by staff",
     "export": "History exported",
 }
 _KIND_ORDER = {kind: n for n, kind in enumerate(KIND_LABELS)}
@@ -296,6 +298,40 @@ def _value(value) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     return str(value)
+
+
+_PAGE_LABELS = {
+    "dashboard:pharmacy-review": "the review screen", "dashboard:pharmacy-history": "this history",
+    "dashboard:pharmacy-history-csv": "this history (export)", "dashboard:order-detail": "order",
+    "dashboard:order-line-detail": "order line", "dashboard:order-shipping-address": "order shipping address",
+    "dashboard:dispense-order": "the dispense screen",
+}
+
+
+def _staff_views(prescription) -> list[HistoryEntry]:
+    """Staff views of this prescription and of its orders (``prescriptions.audit``), one
+    entry per person, day and page: the count, the times and the addresses."""
+    order_numbers = list(OrderLine.objects.filter(prescription=prescription)
+                         .values_list("order__number", flat=True).distinct())
+    views = (StaffDataView.objects.filter(Q(prescription=prescription) | Q(order_number__in=order_numbers))
+             .exclude(page__in=("dashboard:order-list", "dashboard:users-index"))
+             .select_related("user").order_by("viewed_at", "id"))
+    groups: dict[tuple, list[StaffDataView]] = {}
+    for view in views:
+        day = timezone.localtime(view.viewed_at).date()
+        groups.setdefault((view.user_id, day, view.page, view.order_number), []).append(view)
+    entries = []
+    for (_user, day, page, order_number), rows in groups.items():
+        first = rows[0]
+        what = _PAGE_LABELS.get(page, page) + (f" {order_number}" if order_number else "")
+        times = ", ".join(f"{timezone.localtime(r.viewed_at):%H:%M}" for r in rows)
+        addresses = ", ".join(dict.fromkeys(r.ip_address or "—" for r in rows))
+        entries.append(HistoryEntry(
+            first.viewed_at, "staff-view", first.user.get_full_name() or first.user.get_username(),
+            f"Viewed {what}" + (f" ({len(rows)} times on {day:%Y-%m-%d})" if len(rows) > 1 else ""),
+            addresses, (("Times", times), ("Page", first.path)),
+        ))
+    return entries
 
 
 def prescription_history(prescription) -> list[HistoryEntry]:
@@ -372,6 +408,7 @@ def prescription_history(prescription) -> list[HistoryEntry]:
             f"Opened {access.file.download_name}", access.ip_address or "",
             (("User agent", access.user_agent or "—"),),
         ))
+    entries += _staff_views(prescription)
     for export in AuditExport.objects.filter(prescription=prescription).order_by("exported_at", "id"):
         entries.append(HistoryEntry(
             export.exported_at, "export", export.exported_by_name, f"Exported {export.row_count} rows",

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from compliance.core import Severity
 from prescriptions.models import PrescriptionStatus as S
 from prescriptions.services import PrescriptionError
-from prescriptions.views import client_ip
+from infra.clientip import client_ip
 from infra.staff import has_second_factor
 
 from . import permissions, selectors, services

@@ -38,3 +38,79 @@ def send_order_placed_email(order_id: int) -> bool:
         OrderDispatcher(logger=logger).send_order_placed_email_for_user(order, context)
 
     return send_once(f"order-placed:{order.pk}", send)
+
+
+# --- Registration (shop/storefront/registration.py) --------------------------------------
+
+
+def _site_url(path: str) -> str:
+    from django.conf import settings
+
+    scheme = "http" if settings.DEBUG else "https"
+    return f"{scheme}://{Site.objects.get_current().domain}{path}"
+
+
+def _mail(user, subject: str, body: str) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+@shared_task(name="shop.storefront.tasks.send_account_activation_email", acks_late=True,
+             autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+def send_account_activation_email(user_id: int, nonce: str) -> bool:
+    """The link that opens a new account; sent once per registration."""
+    from django.contrib.auth import get_user_model
+
+    from .registration import activation_path
+
+    user = get_user_model()._default_manager.get(pk=user_id)
+
+    def send() -> None:
+        _mail(user, "Activate your rxshop Pharmacy account",
+              "Thank you for registering with rxshop Pharmacy.\n\n"
+              f"Open this link to activate your account:\n{_site_url(activation_path(user))}\n\n"
+              "If you did not register, ignore this e-mail: no account is opened without the link.\n")
+
+    return send_once(f"account-activation:{user.pk}:{nonce}", send)
+
+
+@shared_task(name="shop.storefront.tasks.send_registration_attempt_email", acks_late=True,
+             autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+def send_registration_attempt_email(user_id: int, nonce: str) -> bool:
+    """Tell an account's owner that someone tried to register with their address (the
+    registration page itself says nothing). An account never activated gets its link again."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()._default_manager.get(pk=user_id)
+    if not user.is_active and user.last_login is None:
+        return send_account_activation_email(user_id, nonce)
+
+    def send() -> None:
+        _mail(user, "Someone tried to register with your e-mail address",
+              "Someone tried to register a new rxshop Pharmacy account with your e-mail address, "
+              "which already has an account with us.\n\n"
+              f"If it was you, sign in: {_site_url(reverse('customer:login'))}\n"
+              f"Forgotten your password? Reset it: {_site_url(reverse('password-reset'))}\n\n"
+              "If it was not you, you need do nothing: your account has not changed.\n")
+
+    return send_once(f"registration-attempt:{user.pk}:{nonce}", send)
+
+
+@shared_task(name="shop.storefront.tasks.send_password_reset_email", acks_late=True,
+             autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+def send_password_reset_email(email: str, nonce: str) -> int:
+    """Oscar's reset e-mail to each active account of ``email`` (none if it has none); once per request."""
+    from oscar.apps.customer.forms import PasswordResetForm
+    from oscar.apps.customer.utils import get_password_reset_url
+
+    CustomerDispatcher = get_class("customer.utils", "CustomerDispatcher")
+    sent = 0
+    for user in PasswordResetForm().get_users(email):
+        def send(user=user) -> None:
+            context = {"user": user, "site": Site.objects.get_current(), "reset_url": get_password_reset_url(user)}
+            CustomerDispatcher().send_password_reset_email_for_user(user, context)
+
+        sent += send_once(f"password-reset:{user.pk}:{nonce}", send)
+    return sent

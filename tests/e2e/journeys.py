@@ -141,15 +141,22 @@ def sign_in(page: Page, base_url: str, customer: Customer) -> None:
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
-def register(page: Page, base_url: str, customer: Customer) -> None:
-    """A new customer opens an account and enters their name in the profile."""
+def register(page: Page, base_url: str, customer: Customer, stack) -> None:
+    """A new customer opens an account (the link in the activation e-mail, which
+    the worker sends) and enters their name in the profile."""
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_registration-email", customer.email)
     page.fill("#id_registration-password1", customer.password)
     page.fill("#id_registration-password2", customer.password)
     with page.expect_navigation():
         page.click("button[name=registration_submit]")
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    expect(page.get_by_text("Check your e-mail").first).to_be_visible()
+    message = stack.wait_for_email(customer.email, "Activate your")
+    link_path = re.search(r"https?://[^/\s]+(/\S+)", message.get_content()).group(1)
+    page.goto(f"{base_url}{link_path}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Activate my account").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/|/activate/"))
     page.goto(f"{base_url}/accounts/profile/edit/")
     page.get_by_label("First name").fill(customer.first_name)
     page.get_by_label("Last name").fill(customer.last_name)

@@ -26,7 +26,7 @@ def refused(response, page) -> bool:
 def test_customer_cannot_see_anothers_prescription_nor_staff_pages(stack, page, new_page, shots):
     base = stack.base_url
     # Customer A uploads a prescription from the product page (not putting it in the basket).
-    j.register(page, base, ANA)
+    j.register(page, base, ANA, stack)
     j.open_product(page, base, j.ISOTRETINOIN_20)
     page.get_by_role("link", name="Upload your prescription").first.click()
     j.fill_upload_form(page, ANA)

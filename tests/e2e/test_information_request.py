@@ -22,7 +22,7 @@ ANSWER = "Yes, it is my first course. The signed page is attached."
 
 def test_pharmacist_asks_customer_answers_then_verified(stack, page, new_page, shots):
     base = stack.base_url
-    j.register(page, base, MAYA)
+    j.register(page, base, MAYA, stack)
     j.add_to_basket(page, base, j.ISOTRETINOIN_20)
     j.go_to_basket(page, base)
     reference = j.upload_from_basket(page, j.ISOTRETINOIN_20, MAYA)

@@ -20,7 +20,7 @@ RMA = "RMA-0099-3141"
 
 def test_ipledge_window_passed_at_dispense_voids_the_payment_and_cancels(stack, page, new_page, shots):
     base = stack.base_url
-    j.register(page, base, NORA)
+    j.register(page, base, NORA, stack)
     j.add_to_basket(page, base, j.ISOTRETINOIN_20)
     j.go_to_basket(page, base)
     reference = j.upload_from_basket(page, j.ISOTRETINOIN_20, NORA)

@@ -20,7 +20,7 @@ REASON = ("The prescription you uploaded is for isotretinoin 10 mg, not 20 mg. "
 
 def test_rejected_prescription_shows_the_reason_and_is_never_charged(stack, page, new_page, shots):
     base = stack.base_url
-    j.register(page, base, LEO)
+    j.register(page, base, LEO, stack)
     j.add_to_basket(page, base, j.ISOTRETINOIN_20)
     j.add_to_basket(page, base, j.LIP_BALM)
     j.go_to_basket(page, base)

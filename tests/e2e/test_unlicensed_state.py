@@ -18,7 +18,7 @@ SAM = j.Customer("sam.rivera@example.com", "sam-e2e-2026", "Sam", "Rivera", date
 
 def test_checkout_refuses_to_ship_to_a_state_without_a_licence(stack, page, new_page, shots):
     base = stack.base_url
-    j.register(page, base, SAM)
+    j.register(page, base, SAM, stack)
     j.add_to_basket(page, base, j.ISOTRETINOIN_20)
     j.go_to_basket(page, base)
     reference = j.upload_from_basket(page, j.ISOTRETINOIN_20, SAM)

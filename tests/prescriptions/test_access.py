@@ -97,7 +97,7 @@ def test_pharmacy_staff_do_not_see_the_customer_page(pharmacist_client, alices_p
 
 
 def test_access_ip_comes_from_the_trusted_proxy_header(pharmacist_client, alices_prescription, settings):
-    settings.PRESCRIPTION_TRUSTED_PROXY_COUNT = 1
+    settings.RXSHOP_TRUSTED_PROXY_COUNT = 1
     pharmacist_client.get(file_url(alices_prescription.files.get()), REMOTE_ADDR="10.0.0.2",
                HTTP_X_FORWARDED_FOR="198.51.100.1, 192.0.2.44")
     assert PrescriptionFileAccess.objects.get().ip_address == "192.0.2.44"

@@ -9,7 +9,9 @@ passed). Besides the table, two rules hold everywhere:
 
 - nobody but Alice and the pharmacy staff is ever shown one of Alice's markers
   (her prescriber, address, order number, prescription reference, e-mail);
-- customers never reach a page under /dashboard/ or /admin/.
+- customers never reach a page under /dashboard/ or /admin/;
+- no page answered 200 to a signed-in role, nor any page outside the public
+  catalogue, may be stored by a cache (``Cache-Control: private, no-store``).
 
 Set ``RXSHOP_MATRIX_DUMP=path`` to write what was observed, as a starting
 point when declaring the policy of a new URL.
@@ -21,6 +23,8 @@ import os
 
 import pytest
 from django.db import transaction
+
+from infra.nocache import is_public_path
 
 from . import url_policy
 from .urlwalk import build_path, endpoints, values_for
@@ -56,13 +60,20 @@ def _still_signed_in(client, role) -> bool:
     return role == ANONYMOUS or "_auth_user_id" in client.session
 
 
-def observe(world: World, roles=ROLES, method: str = "get") -> tuple[dict, list[str]]:
-    """{endpoint key: {role: outcome}} and the marker leaks seen, from one request per cell.
+def is_not_stored(response) -> bool:
+    directives = {d.strip().split("=")[0] for d in response.get("Cache-Control", "").lower().split(",")}
+    return {"private", "no-store"} <= directives
+
+
+def observe(world: World, roles=ROLES, method: str = "get") -> tuple[dict, list[str], list[str]]:
+    """{endpoint key: {role: outcome}}, the marker leaks seen and the personal pages a cache
+    may keep, from one request per cell.
 
     With ``method="post"`` only the cells ``url_policy.post_expectation`` names are requested.
     """
     observed: dict[str, dict[str, str]] = {}
     leaks: list[str] = []
+    cacheable: list[str] = []
     # Views that sign out go last so they do not end the other requests' sessions.
     todo = sorted(endpoints(), key=lambda e: "logout" in (e.name or ""))
     for role in roles:
@@ -86,9 +97,13 @@ def observe(world: World, roles=ROLES, method: str = "get") -> tuple[dict, list[
                 for marker in world.markers:
                     if marker in body:
                         leaks.append(f"{role} GET {path} ({endpoint.key}) shows Alice's {marker!r}")
+            if response.status_code == 200 and not is_not_stored(response) and (
+                    role != ANONYMOUS or not is_public_path(path)):
+                cacheable.append(f"{role} {method.upper()} {path} ({endpoint.key}): "
+                                 f"Cache-Control {response.get('Cache-Control', '(none)')!r}")
             if not _still_signed_in(client, role):
                 client = client_for(role, raise_request_exception=False)
-    return observed, leaks
+    return observed, leaks, cacheable
 
 
 def test_every_url_has_a_declared_policy():
@@ -103,13 +118,13 @@ def test_every_url_has_a_declared_policy():
 def matrix(world, django_db_blocker):
     """One GET per URL and role (and the POSTs), once for the module."""
     with django_db_blocker.unblock():
-        got, leaks = observe(world)
-        posted, post_leaks = observe(world, roles=ROLES[:-1], method="post")
-    return got, posted, leaks + post_leaks
+        got, leaks, cacheable = observe(world)
+        posted, post_leaks, post_cacheable = observe(world, roles=ROLES[:-1], method="post")
+    return got, posted, leaks + post_leaks, cacheable + post_cacheable
 
 
 def test_access_matrix_matches_the_declared_policy(matrix):
-    observed, _posted, leaks = matrix
+    observed, _posted, leaks, _cacheable = matrix
     dump = os.environ.get("RXSHOP_MATRIX_DUMP")
     if dump:
         with open(dump, "w") as fh:
@@ -128,7 +143,7 @@ def test_access_matrix_matches_the_declared_policy(matrix):
 
 
 def test_a_role_refused_a_page_is_refused_its_post_too(matrix):
-    _observed, posted, _leaks = matrix
+    _observed, posted, _leaks, _cacheable = matrix
     mismatches, undeclared = [], set()
     for key, cells in sorted(posted.items()):
         for role, outcome in cells.items():
@@ -144,7 +159,7 @@ def test_a_role_refused_a_page_is_refused_its_post_too(matrix):
 
 
 def test_customers_never_reach_the_dashboard_or_the_admin(matrix):
-    observed, posted, _ = matrix
+    observed, posted, _, _cacheable = matrix
     routes = {e.key: e.route for e in endpoints()}
     reached = [
         f"{role} reaches {routes[key]} ({key})"
@@ -155,3 +170,10 @@ def test_customers_never_reach_the_dashboard_or_the_admin(matrix):
         and outcome == url_policy.ALLOWED
     ]
     assert not reached, "\n".join(reached)
+
+
+def test_no_personal_page_may_be_kept_by_a_cache(matrix):
+    """Every page answered 200 to a signed-in role (and every page outside the public
+    catalogue) says ``Cache-Control: private, no-store`` (infra/nocache.py)."""
+    *_tables, cacheable = matrix
+    assert not cacheable, f"{len(cacheable)} personal pages may be cached:\n  " + "\n  ".join(cacheable)

@@ -171,6 +171,12 @@ IDEMPOTENCY = {
         "tests/payments/test_expiry.py (the job runs again: nothing more happens)",
     "shop.payments.tasks.expire_authorisation": "tests/payments/test_expiry.py",
     "shop.payments.tasks.release_abandoned_authorisation": "tests/payments/test_expiry.py",
+    "shop.storefront.tasks.send_account_activation_email":
+        "tests/security/test_account_enumeration.py::test_registration_e_mails_are_sent_once_when_the_task_runs_twice",
+    "shop.storefront.tasks.send_registration_attempt_email":
+        "tests/security/test_account_enumeration.py::test_registration_e_mails_are_sent_once_when_the_task_runs_twice",
+    "shop.storefront.tasks.send_password_reset_email":
+        "tests/security/test_account_enumeration.py::test_registration_e_mails_are_sent_once_when_the_task_runs_twice",
     "prescriptions.dispensing.tasks.flag_rmas_for_reversal":
         "tests/dispensing/test_gate_and_dispense.py::test_unused_rma_is_flagged_for_reversal_after_its_window",
 }

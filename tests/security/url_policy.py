@@ -103,6 +103,8 @@ POLICY: dict[str, dict] = {
     "customer:login": PUBLIC, "customer:register": PUBLIC, "customer:logout": PUBLIC,
     # rxshop's own login and registration views in front of oscar's (shop.storefront.accounts).
     "route:accounts/login/": PUBLIC, "route:accounts/register/": PUBLIC,
+    # The activation link of a new account (shop.storefront.accounts.activate): a wrong link opens nothing.
+    "pharmacy:activate-account": PUBLIC,
     "route:accounts/notifications/": PUBLIC,  # a redirect to the inbox, which needs a login
     "customer:summary": SIGNED_IN, "customer:profile-view": SIGNED_IN, "customer:profile-update": SIGNED_IN,
     "customer:profile-delete": SIGNED_IN, "customer:change-password": SIGNED_IN,
