@@ -437,6 +437,10 @@ PRESCRIPTION_MAX_REQUEST_SIZE = 31 * 1024 * 1024
 PRESCRIPTION_MAX_PDF_PAGES = 10
 PRESCRIPTION_MAX_IMAGE_PIXELS = 50_000_000
 PRESCRIPTION_MAX_IMAGE_SIDE = 12_000
+# A PDF is parsed in a child process with this CPU budget (killed after twice it plus
+# start-up) and this address-space limit (prescriptions/pdf_probe.py).
+PRESCRIPTION_MAX_PDF_SECONDS = env.float("PRESCRIPTION_MAX_PDF_SECONDS", default=10.0)
+PRESCRIPTION_MAX_PDF_MEMORY = env.int("PRESCRIPTION_MAX_PDF_MEMORY", default=768 * 1024 * 1024)
 # Proxies in front of Django whose X-Forwarded-For we trust, for the file-access log.
 PRESCRIPTION_TRUSTED_PROXY_COUNT = env.int("PRESCRIPTION_TRUSTED_PROXY_COUNT", default=0)
 # ClamAV daemon: a unix socket, or host and port. Unset in the demo: files are
