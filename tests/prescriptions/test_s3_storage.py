@@ -15,6 +15,7 @@ import pytest
 
 from prescriptions.models import PrescriptionFile, private_storage
 from prescriptions.storage import PrivateFileHasNoURL
+from tests.factories import product
 
 from .conftest import form_data, unique_pdf, upload
 
@@ -79,7 +80,7 @@ def s3(s3_endpoint, settings):
 def test_a_prescription_uploaded_to_s3_is_encrypted_private_and_served_only_by_the_checked_view(
         alice_client, s3, s3_endpoint):
     data = unique_pdf()
-    response = alice_client.post("/prescriptions/upload/product/%d/" % _product_pk(),
+    response = alice_client.post(f"/prescriptions/upload/product/{product('RX-ISO-20').pk}/",
                                  {**form_data(), "files": [upload("prescription.pdf", data)]})
     assert response.status_code == 302
     stored = PrescriptionFile.objects.get()
@@ -102,9 +103,3 @@ def test_a_prescription_uploaded_to_s3_is_encrypted_private_and_served_only_by_t
     for page in ("/prescriptions/", f"/prescriptions/{prescription.public_id}/", response["Location"]):
         html = alice_client.get(page).content.decode()
         assert s3_endpoint not in html and BUCKET not in html and "X-Amz-" not in html
-
-
-def _product_pk() -> int:
-    from tests.factories import product
-
-    return product("RX-ISO-20").pk
