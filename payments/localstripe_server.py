@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -100,22 +101,49 @@ def main(argv: list[str] | None = None) -> int:
     from django.conf import settings
 
     django.setup()
+    # SIGTERM (systemd, docker, `kill`) ends us like Ctrl-C does: the default action would
+    # kill this process on the spot and leave the command and localstripe running.
+    signal.signal(signal.SIGTERM, _raise_stopped)
     base = (settings.STRIPE_API_BASE or "").rstrip("/")
     if not base:
-        return subprocess.call(command)
+        return run_command(command)
 
     process = start(base, workdir=Path(settings.VAR_DIR) / "localstripe")
     try:
         register_webhook(base, url=args.webhook_url, secret=settings.STRIPE_WEBHOOK_SECRET)
         print(f"localstripe: {base} (test mode, no real card is charged); webhooks to {args.webhook_url}",
               flush=True)
-        try:
-            return subprocess.call(command)
-        except KeyboardInterrupt:
-            return 130
+        return run_command(command)
     finally:
         stop(process)
         print("localstripe stopped.", flush=True)
+
+
+class Stopped(Exception):
+    """SIGTERM or SIGINT reached this process."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stopped(signum, frame):
+    raise Stopped(signum)
+
+
+def run_command(command: list[str]) -> int:
+    """Run the command; on Ctrl-C or SIGTERM stop it (and wait) before returning."""
+    signal.signal(signal.SIGINT, _raise_stopped)
+    child = subprocess.Popen(command)
+    try:
+        return child.wait()
+    except Stopped as stopped:
+        # Ctrl-C in a terminal reaches the whole foreground group, the command included;
+        # a SIGTERM sent to us alone is passed on.
+        if child.poll() is None:
+            child.send_signal(stopped.signum)
+        stop(child)
+        return 128 + stopped.signum
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 The type is decided by the content (magic bytes, then parsing), never by the
 file name or the browser's Content-Type. Only PDF, JPEG and PNG are accepted:
 
-* PDFs must open with pypdf, not be encrypted, have at most 10 pages and
+* PDFs must open with pypdf (in a child process with CPU, memory and time limits,
+  see ``pdf_probe``), be readable throughout, not be encrypted, have at most 10 pages and
   contain no JavaScript, automatic actions or embedded files;
 * images must decode with Pillow within bounded dimensions (decompression
   bombs are refused before any pixel is decoded), and are re-encoded so that
@@ -19,17 +20,26 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import logging
+import math
 import os
 import re
 import struct
-import time
+import subprocess
+import sys
 import unicodedata
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.template.defaultfilters import filesizeformat
+
+from . import pdf_probe
+
+logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 
@@ -43,9 +53,11 @@ class Limits:
     max_image_pixels: int = 50_000_000
     max_image_side: int = 12_000
     max_pdf_objects: int = 100_000
-    # Wall-clock budget for walking a PDF's objects: a crafted file must not hold a web
-    # worker (pypdf itself caps what one stream may decompress to, at 75 MB).
+    # A PDF is parsed in a child process (pdf_probe) with this CPU budget (the object
+    # walk also stops after it) and this address-space limit; the child is killed after
+    # twice the budget plus start-up time. A crafted file must not hold a web worker.
     max_pdf_seconds: float = 10.0
+    max_pdf_memory: int = 768 * MB
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -57,6 +69,7 @@ class Limits:
             max_image_pixels=getattr(settings, "PRESCRIPTION_MAX_IMAGE_PIXELS", cls.max_image_pixels),
             max_image_side=getattr(settings, "PRESCRIPTION_MAX_IMAGE_SIDE", cls.max_image_side),
             max_pdf_seconds=getattr(settings, "PRESCRIPTION_MAX_PDF_SECONDS", cls.max_pdf_seconds),
+            max_pdf_memory=getattr(settings, "PRESCRIPTION_MAX_PDF_MEMORY", cls.max_pdf_memory),
         )
 
 
@@ -324,21 +337,6 @@ def _contains_zip(data: bytes) -> bool:
 
 _PDF_NAME = re.compile(rb"/([^\s/\[\]()<>{}%]+)")
 _PDF_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_JS_NAMES = frozenset({"JS", "JavaScript"})
-_EMBED_NAMES = frozenset({"EmbeddedFiles", "EmbeddedFile", "FileAttachment", "RichMedia", "GoToE"})
-_ACTION_NAMES = frozenset({"AA", "Launch", "SubmitForm", "ImportData", "XFA", "GoToR", "Rendition", "Sound", "Movie"})
-
-
-def _pdf_problem(names: set[str]) -> tuple[str, str] | None:
-    if names & _JS_NAMES:
-        return "contains JavaScript", "pdf_javascript"
-    if names & _EMBED_NAMES:
-        return "contains embedded or attached files", "pdf_embedded_file"
-    if names & _ACTION_NAMES:
-        return "contains actions that run when it is opened or used", "pdf_action"
-    return None
-
-
 def _refuse_pdf(name: str, problem: tuple[str, str]) -> UploadRefused:
     text, code = problem
     return UploadRefused(
@@ -348,6 +346,55 @@ def _refuse_pdf(name: str, problem: tuple[str, str]) -> UploadRefused:
     )
 
 
+def _too_complex(name: str) -> UploadRefused:
+    return UploadRefused(
+        f"“{name}” is too complex a PDF to check safely. Please print it to a plain PDF, "
+        "or upload a scan or photo of your prescription instead.",
+        code="pdf_unreadable",
+    )
+
+
+def _unreadable(name: str) -> UploadRefused:
+    return UploadRefused(
+        f"“{name}” is named or made to look like a PDF but cannot be read as one. "
+        "Please upload the original PDF, or a scan or photo.",
+        code="pdf_unreadable",
+    )
+
+
+_PROBE = Path(__file__).with_name("pdf_probe.py")
+
+
+def _probe_pdf(data: bytes, name: str, limits: Limits) -> dict:
+    """Parse the PDF in a child process under CPU, memory and wall-clock limits.
+
+    Opening a PDF, counting its pages and walking its objects can all be made
+    arbitrarily slow or memory-hungry by a crafted file, and a thread cannot be
+    stopped: only a process can. ``-I`` keeps the child clear of the environment,
+    the user's site-packages and our package directory on ``sys.path``; it imports
+    pypdf and nothing of ours or Django's."""
+    cpu = max(1, math.ceil(limits.max_pdf_seconds))
+    # Start-up of a fresh interpreter on a busy machine, on top of the CPU budget.
+    wall = limits.max_pdf_seconds * 2 + 5
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-I", str(_PROBE), str(cpu), str(limits.max_pdf_memory),
+             str(limits.max_pdf_objects), str(limits.max_pdf_seconds)],
+            input=data, capture_output=True, timeout=wall, check=False,
+        )
+    except subprocess.TimeoutExpired:  # subprocess.run has killed the child
+        logger.warning("PDF check of %s ran out of time (%.0f s) and was stopped", name, wall)
+        raise _too_complex(name) from None
+    if completed.returncode != 0:
+        # Killed by the CPU limit (SIGXCPU/SIGKILL), or died when memory ran out.
+        logger.warning("PDF check of %s stopped with exit status %s", name, completed.returncode)
+        raise _too_complex(name)
+    try:
+        return json.loads(completed.stdout)
+    except ValueError:
+        raise _too_complex(name) from None
+
+
 def _check_pdf(data: bytes, name: str, limits: Limits) -> int:
     # 1. Names written in the file itself, including #xx-escaped ones (/J#61vaScript).
     # (Compressed stream data is left out: random bytes there can spell "/JS".)
@@ -355,41 +402,26 @@ def _check_pdf(data: bytes, name: str, limits: Limits) -> int:
         _PDF_HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), n).decode("latin-1")
         for n in _PDF_NAME.findall(_without_compressed_streams(data))
     }
-    problem = _pdf_problem(raw_names)
+    problem = pdf_probe.pdf_problem(raw_names)
     if problem:
         raise _refuse_pdf(name, problem)
-    # 2. Parse it: names hidden in compressed object streams show up here.
-    from pypdf import PdfReader
-    from pypdf.generic import IndirectObject
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted:
-                raise UploadRefused(
-                    f"“{name}” is password-protected (encrypted). Our pharmacist must be able to read it: "
-                    "please upload a copy without a password.",
-                    code="pdf_encrypted",
-                )
-            pages = len(reader.pages)
-            objects = [reader.trailer]
-            for generation, numbers in reader.xref.items():
-                objects.extend(IndirectObject(number, generation, reader) for number in numbers)
-            objects.extend(IndirectObject(number, 0, reader) for number in reader.xref_objStm)
-            problem = _walk_pdf_objects(objects, limits)
-    except UploadRefused:
-        raise
-    except _TooComplex:
-        raise UploadRefused(f"“{name}” is too complex a PDF to check safely.", code="pdf_unreadable") from None
-    except Exception:  # pypdf raises many kinds of errors on a broken file
+    # 2. Parse it, out of process: names hidden in compressed object streams show up here.
+    verdict = _probe_pdf(data, name, limits)
+    error = verdict.get("error")
+    if error == "encrypted":
         raise UploadRefused(
-            f"“{name}” is named or made to look like a PDF but cannot be read as one. "
-            "Please upload the original PDF, or a scan or photo.",
-            code="pdf_unreadable",
-        ) from None
-    if problem:
-        raise _refuse_pdf(name, problem)
+            f"“{name}” is password-protected (encrypted). Our pharmacist must be able to read it: "
+            "please upload a copy without a password.",
+            code="pdf_encrypted",
+        )
+    if error == "too_complex":
+        raise _too_complex(name)
+    if error is not None or "pages" not in verdict and "problem" not in verdict:
+        raise _unreadable(name)
+    if verdict.get("problem"):
+        text, code = verdict["problem"]
+        raise _refuse_pdf(name, (text, code))
+    pages = int(verdict["pages"])
     if pages < 1:
         raise UploadRefused(f"“{name}” has no pages.", code="pdf_unreadable")
     if pages > limits.max_pdf_pages:
@@ -399,51 +431,6 @@ def _check_pdf(data: bytes, name: str, limits: Limits) -> int:
             code="pdf_too_many_pages",
         )
     return pages
-
-
-class _TooComplex(Exception):
-    pass
-
-
-def _walk_pdf_objects(roots, limits: Limits) -> tuple[str, str] | None:
-    """Every key of every object, and the kind of every action, in the parsed PDF."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
-
-    seen = 0
-    stack = list(roots)
-    deadline = time.monotonic() + limits.max_pdf_seconds
-    while stack:
-        obj = stack.pop()
-        seen += 1
-        if seen > limits.max_pdf_objects or time.monotonic() > deadline:
-            raise _TooComplex
-        if isinstance(obj, IndirectObject):
-            try:
-                obj = obj.get_object()
-            except Exception:
-                continue
-        if isinstance(obj, DictionaryObject):
-            names = {str(key).lstrip("/") for key in obj.keys()}
-            for key in ("/S", "/Type", "/Subtype"):
-                value = obj.get(key)
-                if isinstance(value, NameObject):
-                    names.add(str(value).lstrip("/"))
-            problem = _pdf_problem(names)
-            if problem:
-                return problem
-            open_action = obj.get("/OpenAction")
-            if open_action is not None:
-                try:
-                    open_action = open_action.get_object()
-                except Exception:
-                    pass
-                if isinstance(open_action, DictionaryObject):  # an action, not just a page to show
-                    return "contains actions that run when it is opened or used", "pdf_action"
-            # Direct children only: indirect ones are visited from the cross-reference table.
-            stack.extend(v for v in obj.values() if isinstance(v, (DictionaryObject, ArrayObject)))
-        elif isinstance(obj, ArrayObject):
-            stack.extend(v for v in obj if isinstance(v, (DictionaryObject, ArrayObject)))
-    return None
 
 
 # --- Images ---------------------------------------------------------------------------

@@ -171,6 +171,16 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'rxshop.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's SQLite under concurrent use (a Stripe webhook while a page writes): WAL lets
+    # readers and one writer proceed together; IMMEDIATE takes the write lock when a
+    # transaction starts (not on its first write, where SQLite cannot wait and fails at
+    # once with "database is locked"); the timeout is how long a writer waits for it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    })
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
@@ -453,6 +463,10 @@ PRESCRIPTION_MAX_REQUEST_SIZE = 31 * 1024 * 1024
 PRESCRIPTION_MAX_PDF_PAGES = 10
 PRESCRIPTION_MAX_IMAGE_PIXELS = 50_000_000
 PRESCRIPTION_MAX_IMAGE_SIDE = 12_000
+# A PDF is parsed in a child process with this CPU budget (killed after twice it plus
+# start-up) and this address-space limit (prescriptions/pdf_probe.py).
+PRESCRIPTION_MAX_PDF_SECONDS = env.float("PRESCRIPTION_MAX_PDF_SECONDS", default=10.0)
+PRESCRIPTION_MAX_PDF_MEMORY = env.int("PRESCRIPTION_MAX_PDF_MEMORY", default=768 * 1024 * 1024)
 # ClamAV daemon: a unix socket, or host and port. Unset in the demo: files are
 # then marked "not scanned: no virus scanner configured".
 CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")

@@ -16,10 +16,27 @@ from shop.celery import app as celery_app
 from tests.factories import CustomerFactory, PharmacistFactory, staff_client
 
 
+RABBITMQ_URL = os.environ.get("RXSHOP_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def _reachable(url: str) -> bool:
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
 def _missing_for(marker: str) -> str | None:
     """Why tests with this marker cannot run on this machine (None if they can)."""
     if marker == "redis" and not os.environ.get("CELERY_BROKER_URL"):
         return "needs CELERY_BROKER_URL (a real Redis); CI always sets it"
+    if marker == "rabbitmq" and not _reachable(RABBITMQ_URL):
+        return f"needs RabbitMQ at {RABBITMQ_URL} (RXSHOP_RABBITMQ_URL); CI runs one"
     if marker == "e2e":
         chromium = os.environ.get("RXSHOP_CHROMIUM", "/usr/bin/chromium")
         if not os.path.exists(chromium):
@@ -39,7 +56,7 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    for marker in ("redis", "e2e"):
+    for marker in ("redis", "rabbitmq", "e2e"):
         reason = _missing_for(marker)
         if reason is None:
             continue
@@ -53,7 +70,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _eager_celery(request):
     """Run tasks in-process unless the test needs the real broker."""
-    if "redis" in request.keywords:
+    if "redis" in request.keywords or "rabbitmq" in request.keywords:
         yield
         return
     previous = celery_app.conf.task_always_eager

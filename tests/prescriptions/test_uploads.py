@@ -3,14 +3,19 @@ a clear message, and a refused upload stores nothing (issue 4 §2)."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+import time
 
 import pytest
 from django.core import mail
 from PIL import Image
 
 from prescriptions.models import Prescription, PrescriptionFile, ScanStatus, private_storage
+from prescriptions import uploads
 from prescriptions.uploads import Limits, UploadRefused, inspect_bytes
 from tests.factories import add_to_basket, product
+from tests.security import badfiles
 
 from . import files
 from .conftest import form_data, stored_files, unique_pdf, upload
@@ -303,3 +308,74 @@ def test_a_pdf_that_takes_too_long_to_check_is_refused_not_waited_for():
         inspect_bytes(files.pdf(), original_name="slow.pdf", limits=Limits(max_pdf_seconds=0))
     assert refused.value.code == "pdf_unreadable" and "too complex" in str(refused.value)
     assert inspect_bytes(files.pdf(), original_name="plain.pdf", limits=Limits()).page_count == 1
+
+
+# --- PDFs are parsed in a child process with CPU, memory and time limits -----------------
+
+TOO_COMPLEX = "too complex a PDF to check safely"
+
+
+def _refusal_and_seconds(data: bytes, limits: Limits) -> tuple[UploadRefused, float]:
+    started = time.monotonic()
+    with pytest.raises(UploadRefused) as refused:
+        inspect_bytes(data, original_name="prescription.pdf", limits=limits)
+    return refused.value, time.monotonic() - started
+
+
+def test_a_deeply_nested_pdf_is_refused_as_too_complex_quickly():
+    refusal, seconds = _refusal_and_seconds(badfiles.pdf_deeply_nested(), Limits(max_pdf_seconds=2))
+    assert refusal.code == "pdf_unreadable" and TOO_COMPLEX in refusal.message
+    assert seconds < 15
+
+
+def test_a_pdf_with_a_huge_cross_reference_table_is_stopped_by_the_cpu_budget():
+    """Reading 1.9 million cross-reference rows takes pypdf far longer than the budget:
+    opening the file is inside the budget too, and the child is killed."""
+    refusal, seconds = _refusal_and_seconds(badfiles.pdf_huge_xref(), Limits(max_pdf_seconds=1))
+    assert refusal.code == "pdf_unreadable" and TOO_COMPLEX in refusal.message
+    assert seconds < 15
+
+
+def test_the_pdf_parser_runs_under_a_memory_limit():
+    """A valid PDF whose object stream inflates to 60 MB: accepted with the default
+    memory limit, refused (not a worker swapping) under a 70 MB one."""
+    data = badfiles.pdf_object_stream_of(60)
+    assert inspect_bytes(data, original_name="big.pdf", limits=Limits()).page_count == 1
+    refusal, _ = _refusal_and_seconds(data, Limits(max_pdf_memory=70 * MB))
+    assert TOO_COMPLEX in refusal.message
+
+
+def test_a_pdf_parser_that_hangs_is_killed_on_the_wall_clock(monkeypatch, tmp_path):
+    sleeper = tmp_path / "hang.py"
+    sleeper.write_text("import time\ntime.sleep(120)\n")  # no CPU used: only the wall clock stops it
+    monkeypatch.setattr(uploads, "_PROBE", sleeper)
+    refusal, seconds = _refusal_and_seconds(files.pdf(), Limits(max_pdf_seconds=0.5))
+    assert TOO_COMPLEX in refusal.message
+    assert seconds < 15
+
+
+def test_a_pdf_parser_that_crashes_refuses_the_file(monkeypatch, tmp_path):
+    crasher = tmp_path / "crash.py"
+    crasher.write_text("import os\nos.abort()\n")
+    monkeypatch.setattr(uploads, "_PROBE", crasher)
+    refusal, _ = _refusal_and_seconds(files.pdf(), Limits())
+    assert TOO_COMPLEX in refusal.message
+
+
+def test_a_pdf_with_an_object_that_cannot_be_read_is_refused_not_half_checked():
+    refusal, _ = _refusal_and_seconds(badfiles.pdf_with_dangling_reference(), Limits())
+    assert refusal.code == "pdf_unreadable" and "cannot be read" in refusal.message
+
+
+def test_the_pdf_parser_does_not_load_django(tmp_path):
+    """The child imports pypdf and the probe, nothing of ours and no Django settings."""
+    sample = tmp_path / "sample.pdf"
+    sample.write_bytes(files.pdf())
+    script = (
+        "import runpy, sys\n"
+        f"probe = runpy.run_path({str(uploads._PROBE)!r}, run_name='probe')\n"
+        f"print(probe['check'](open({str(sample)!r}, 'rb').read(), max_objects=1000, max_seconds=5))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'prescriptions', 'shop')))\n"
+    )
+    completed = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, check=True)
+    assert completed.stdout.splitlines() == ["{'pages': 1}", "[]"]

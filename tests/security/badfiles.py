@@ -70,6 +70,97 @@ def pdf_flate_bomb(megabytes: int = 200) -> bytes:
     return bytes(out)
 
 
+def _pdf_from_objects(objects: list[bytes], *, trailer_extra: bytes = b"") -> bytes:
+    """A classic PDF (plain cross-reference table) with ``objects`` numbered from 1."""
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, trailer_extra, xref)
+    return bytes(out)
+
+
+_ONE_PAGE = [
+    b"<< /Type /Catalog /Pages 2 0 R >>",
+    b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+]
+
+
+def pdf_deeply_nested(depth: int = 200_000) -> bytes:
+    """A one-page PDF with an object made of ``depth`` nested arrays: a parser that
+    recurses runs out of stack, one that does not still has a lot to chew."""
+    return _pdf_from_objects([*_ONE_PAGE, b"[" * depth + b"]" * depth])
+
+
+def pdf_huge_xref(entries: int = 1_900_000) -> bytes:
+    """A one-page PDF whose cross-reference stream lists ``entries`` objects (a few
+    kilobytes compressed): reading the table alone is millions of rows."""
+    out = bytearray(b"%PDF-1.5\n")
+    offsets = []
+    for number, body in enumerate(_ONE_PAGE, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref_offset = len(out)
+    rows = [struct.pack(">BIH", 0, 0, 65535)] + [struct.pack(">BIH", 1, offset, 0) for offset in offsets]
+    # Every further entry points at the page object again.
+    filler = struct.pack(">BIH", 1, offsets[2], 0)
+    compressor = zlib.compressobj(9)
+    body = compressor.compress(b"".join(rows))
+    block = filler * 65536
+    remaining = entries - len(rows)
+    while remaining > 0:
+        take = min(remaining, 65536)
+        body += compressor.compress(block if take == 65536 else filler * take)
+        remaining -= take
+    body += compressor.flush()
+    out += b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /Length %d >>\nstream\n" % (
+        entries, entries, len(body))
+    out += body + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_offset
+    return bytes(out)
+
+
+def pdf_object_stream_of(megabytes: int = 60) -> bytes:
+    """A valid one-page PDF whose objects sit in an object stream padded to ``megabytes``
+    MB (under pypdf's own 75 MB inflate cap): reading it needs that much memory."""
+    objects = _ONE_PAGE
+    header, body = b"", b""
+    for number, obj in enumerate(objects, start=1):
+        header += b"%d %d " % (number, len(body))
+        body += obj + b"\n"
+    compressor = zlib.compressobj(9)
+    stream = compressor.compress(header + body)
+    padding = b" " * (1024 * 1024)
+    stream += b"".join(compressor.compress(padding) for _ in range(megabytes)) + compressor.flush()
+    out = bytearray(b"%PDF-1.5\n")
+    objstm_offset = len(out)
+    out += b"4 0 obj\n<< /Type /ObjStm /N 3 /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (
+        len(header), len(stream))
+    out += stream + b"\nendstream\nendobj\n"
+    xref_offset = len(out)
+    rows = [struct.pack(">BIH", 0, 0, 65535)] + [struct.pack(">BIH", 2, 4, i) for i in range(3)]
+    rows += [struct.pack(">BIH", 1, objstm_offset, 0), struct.pack(">BIH", 1, xref_offset, 0)]
+    xref_data = zlib.compress(b"".join(rows))
+    out += b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /Length %d >>\nstream\n" % len(
+        xref_data)
+    out += xref_data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_offset
+    return bytes(out)
+
+
+def pdf_with_dangling_reference() -> bytes:
+    """A one-page PDF whose page points at content (object 9) that does not exist:
+    part of the file cannot be read, so it cannot be fully checked."""
+    return _pdf_from_objects([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 9 0 R >>",
+    ])
+
+
 def png_header_only(width: int, height: int, bit_depth: int = 8, colour: int = 2) -> bytes:
     """A PNG that declares any size, with a tiny (wrong) image body."""
     header = struct.pack(">IIBBBBB", width, height, bit_depth, colour, 0, 0, 0)

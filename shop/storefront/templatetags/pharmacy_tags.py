@@ -5,6 +5,7 @@ from compliance.online import sold_online as _sold_online
 from prescriptions import delivery
 from prescriptions.drugs import INFO_SECTIONS, drug_info as _drug_info
 from prescriptions.gate import refusals_for_basket
+from prescriptions.richtext import clean_drug_info_html
 
 register = template.Library()
 
@@ -24,7 +25,9 @@ def sold_online(product) -> bool:
 def drug_sections(product):
     """The drug-information sections the product has, in STOREFRONT.md order.
 
-    The texts are rich text written by pharmacy staff in the catalogue dashboard.
+    The texts are rich text written by pharmacy staff in the catalogue dashboard:
+    cleaned to an allow-list when saved, and again here, so nothing stored any other
+    way reaches a customer's page as markup.
     """
     values = {
         v.attribute.code: v.value
@@ -32,7 +35,7 @@ def drug_sections(product):
     }
     return {
         "sections": [
-            {"code": code, "title": title, "html": mark_safe(values[code])}
+            {"code": code, "title": title, "html": mark_safe(clean_drug_info_html(values[code]))}
             for code, title in INFO_SECTIONS
             if values.get(code)
         ],
