@@ -95,12 +95,15 @@ def checkout_facts(*, prescription, ship_to_state: str | None, moment: datetime.
 
 def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
                         moment: datetime.datetime | None = None,
-                        record_as: str | None = None) -> list[LineRefusal]:
+                        record_for_order: str | None = None) -> list[LineRefusal]:
     """Every prescription line that cannot be bought now, with a reason and a next step.
 
-    ``record_as`` (e.g. ``order:100042``) stores each evaluation through the
-    compliance entry point, for the inspector; without it nothing is written.
+    ``record_for_order`` (the number of the order being placed) stores each
+    evaluation through the compliance entry point, about the line's prescription
+    as a basket line of that order (``compliance.subjects.for_basket_line``), for
+    the inspector; without it nothing is written.
     """
+    from compliance import subjects
     from compliance.services import compliance_config, evaluate_and_record
     from prescriptions.selectors import coverage_for_basket
 
@@ -126,8 +129,10 @@ def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
             holder_dob = _holder_date_of_birth(basket.owner_id)
         facts = checkout_facts(prescription=cover.prescription, ship_to_state=ship_to_state,
                                moment=moment, holder_date_of_birth=holder_dob)
-        if record_as:
-            evaluation = evaluate_and_record(facts=facts, subject=f"{record_as}:line:{line.id}", actor=user)
+        if record_for_order:
+            subject = subjects.for_basket_line(prescription_id=cover.prescription.pk, order_number=record_for_order,
+                                               basket_line_id=line.id)
+            evaluation = evaluate_and_record(facts=facts, subject=subject, actor=user)
             findings = evaluation.findings
         else:
             findings = evaluate(facts, config=compliance_config())

@@ -28,6 +28,7 @@ from oscar.core.loading import get_model
 
 from compliance.core import Authorisation, Finding, Severity, Stage
 from compliance.core.programmes.ipledge import rmas_due_for_reversal
+from compliance import subjects
 from compliance.services import evaluate_and_record
 from prescriptions import services as prescription_services
 from prescriptions.models import PrescriptionStatus
@@ -149,8 +150,9 @@ def _evaluate_lines(*, order, actor, authorisations: Mapping[int, AuthorisationI
         facts = dispense_facts(line=line, authorisation=authorisations.get(line.pk), moment=moment,
                                ship_to_state=ship_to, medication_guide_included=medication_guide_included,
                                holder_date_of_birth=holder_dob)
-        evaluation = evaluate_and_record(facts=facts, subject=f"order:{order.number}:line:{line.pk}:dispense",
-                                         actor=actor)
+        subject = subjects.for_order_line(prescription_id=line.prescription_id, order_number=order.number,
+                                          line_id=line.pk)
+        evaluation = evaluate_and_record(facts=facts, subject=subject, actor=actor)
         findings = evaluation.findings
         results.append(LineResult(
             line=line, evaluation=evaluation,
