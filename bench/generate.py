@@ -228,6 +228,7 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
     from django.db import transaction
     from oscar.core.loading import get_model
 
+    from compliance import subjects
     from compliance.models import ComplianceEvaluation
     from prescriptions.models import (
         Patient, Prescription, PrescriptionEvent, PrescriptionFile, PrescriptionFileAccess,
@@ -444,8 +445,8 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
             continue
         evaluated_at = row["created_at"] + dt.timedelta(hours=1)
         passed = row["status"] != "rejected"
-        evaluations.append({"id": next_eval, "stage": "verify", "subject": f"prescription:{row['id']}",
-                            "moment": evaluated_at, "facts": facts_template,
+        evaluations.append({"id": next_eval, "stage": "verify", "subject": str(subjects.for_prescription(row["id"])),
+                            "prescription_id": row["id"], "moment": evaluated_at, "facts": facts_template,
                             "fingerprint": uuid.UUID(int=rnd.getrandbits(128)).hex * 2,
                             "config": {"ipledge": "2026-02"},
                             "findings_data": [] if passed else [

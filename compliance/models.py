@@ -83,7 +83,15 @@ class ComplianceEvaluation(models.Model):
 
     stage = models.CharField(max_length=20, choices=[(s.value, s.name.title()) for s in Stage])
     subject = models.CharField(
-        max_length=120, db_index=True, help_text="What was evaluated, e.g. prescription:42 or order:100023-line:3."
+        max_length=120, db_index=True,
+        help_text="What was evaluated, e.g. prescription:42 or prescription:42:order:100023:line:7 (compliance.subjects).",
+    )
+    # The prescription the subject names, in a column of its own so that every evaluation
+    # about a prescription, at any stage, is found by one indexed equality (the retention
+    # purge, the inspector's history). A number, not a foreign key: compliance sits below
+    # prescriptions, and the purge deletes these rows with the prescription.
+    prescription_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The prescription this evaluation is about (compliance.subjects)."
     )
     moment = models.DateTimeField(help_text="The evaluation time the rules used.")
     facts = models.JSONField()
@@ -100,7 +108,10 @@ class ComplianceEvaluation(models.Model):
 
     class Meta:
         ordering = ("-created_at", "-id")
-        indexes = [models.Index(fields=("subject", "stage", "-created_at"), name="compliance_eval_subject")]
+        indexes = [
+            models.Index(fields=("subject", "stage", "-created_at"), name="compliance_eval_subject"),
+            models.Index(fields=("prescription_id", "created_at"), name="compliance_eval_prescription"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} {self.stage} {'passed' if self.passed else 'blocked'} at {self.moment:%Y-%m-%d %H:%M %Z}"

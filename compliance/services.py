@@ -4,7 +4,6 @@ call: ``evaluate_and_record``."""
 from __future__ import annotations
 
 import dataclasses
-import re
 from datetime import date
 
 from django.conf import settings
@@ -15,8 +14,7 @@ from .core.context import local_date
 from .core.programmes import ipledge, programme as registered_programme
 from .core.serialise import findings_to_jsonable, to_jsonable
 from .models import ComplianceEvaluation
-
-SUBJECT = re.compile(r"[a-z][a-z_]*:\S+")
+from .subjects import Subject, parse
 
 
 def _as_date(value) -> date:
@@ -46,21 +44,24 @@ def _config_record(facts: Facts, config: Config) -> dict:
 
 
 @transaction.atomic
-def evaluate_and_record(*, facts: Facts, subject: str, actor=None) -> ComplianceEvaluation:
+def evaluate_and_record(*, facts: Facts, subject: Subject | str, actor=None) -> ComplianceEvaluation:
     """Run the rules on ``facts`` and store the result.
 
-    ``subject`` names what was checked: ``prescription:42``,
-    ``order:100023-line:3``. ``actor`` is the user who asked (None for the
-    system). Returns the stored row: ``.passed``, ``.findings``, ``.blocks``,
-    ``.warnings``, ``.fingerprint``.
+    ``subject`` names what was checked, in the one grammar of
+    ``compliance.subjects`` (``subjects.for_order_line(...)``, or its spelling,
+    ``"prescription:42"``); the prescription it names is stored in its own
+    column too. ``actor`` is the user who asked (None for the system). Returns
+    the stored row: ``.passed``, ``.findings``, ``.blocks``, ``.warnings``,
+    ``.fingerprint``.
     """
-    if not SUBJECT.fullmatch(subject or "") or len(subject) > 120:
-        raise ValueError(f"subject must look like 'prescription:42' or 'order:100023-line:3', not {subject!r}")
+    if not isinstance(subject, Subject):
+        subject = parse(subject)  # ValueError unless spelt by the grammar
     config = compliance_config()
     findings = evaluate(facts, config=config)
     return ComplianceEvaluation.objects.create(
         stage=facts.stage.value,
-        subject=subject,
+        subject=str(subject),
+        prescription_id=subject.prescription_id,
         moment=facts.moment,
         facts=to_jsonable(facts),
         fingerprint=fingerprint(facts),

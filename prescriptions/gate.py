@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compliance.core import Severity, Stage, evaluate
+from compliance import subjects
 from compliance.core.online_rules import ACCOUNT_HOLDER_AGE, SHIP_TO_LICENCE
 from compliance.services import compliance_config, evaluate_and_record
 
@@ -69,11 +70,13 @@ def _has_transcription(prescription) -> bool:
 
 def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
                         moment: datetime.datetime | None = None,
-                        record_as: str | None = None) -> list[LineRefusal]:
+                        record_for_order: str | None = None) -> list[LineRefusal]:
     """Every prescription line that cannot be bought now, with a reason and a next step.
 
-    ``record_as`` (e.g. ``order:100042``) stores each evaluation through the
-    compliance entry point, for the inspector; without it nothing is written.
+    ``record_for_order`` (the number of the order being placed) stores each
+    evaluation through the compliance entry point, about the line's prescription
+    as a basket line of that order (``compliance.subjects.for_basket_line``), for
+    the inspector; without it nothing is written.
     """
     lines = [line for line in basket.all_lines() if requires_prescription(line.product)]
     if not lines:
@@ -97,8 +100,10 @@ def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
             holder_dob = holder_date_of_birth(basket.owner_id)
         facts = facts_for_prescription(stage=Stage.CHECKOUT, prescription=cover.prescription, product=line.product,
                                        moment=moment, ship_to_state=ship_to_state, account_holder_dob=holder_dob)
-        if record_as:
-            evaluation = evaluate_and_record(facts=facts, subject=f"{record_as}:line:{line.id}", actor=user)
+        if record_for_order:
+            subject = subjects.for_basket_line(prescription_id=cover.prescription.pk, order_number=record_for_order,
+                                               basket_line_id=line.id)
+            evaluation = evaluate_and_record(facts=facts, subject=subject, actor=user)
             findings = evaluation.findings
         else:
             findings = evaluate(facts, config=compliance_config())

@@ -2,7 +2,8 @@
 
 A prescription and everything recorded about it (its files, their access log,
 its status history, transcription, review claims and decisions, dispenses,
-programme authorisations, and the rule evaluations these point at) are kept
+programme authorisations, and every rule evaluation about it, at review,
+checkout or dispense: ``compliance.subjects.about_prescription``) are kept
 for ``RXSHOP_RETENTION_YEARS`` (6 by default) after the prescription's *last*
 activity: its last status change, event, file upload, file opening, dispense or
 order. Only a prescription that is closed (rejected, expired or used up) can be
@@ -33,6 +34,7 @@ from django.db import models, transaction
 from django.db.models import Max, ProtectedError, Q, RestrictedError
 from django.utils import timezone
 
+from compliance import subjects
 from prescriptions.models import Patient, Prescription, PrescriptionStatus, private_storage
 
 logger = logging.getLogger(__name__)
@@ -161,11 +163,13 @@ def _evaluations_referenced(model, pks) -> set[int]:
 
 
 def _evaluations_by_subject(prescription) -> set[int]:
+    """Every evaluation about the prescription, whatever the stage: review, checkout, dispense
+    (``compliance.subjects``). At checkout and dispense the facts hold the patient's name and
+    date of birth too, and no other row points at those evaluations."""
     if not apps.is_installed("compliance"):
         return set()
     evaluation = apps.get_model("compliance", "ComplianceEvaluation")
-    subject = f"prescription:{prescription.pk}"
-    return set(evaluation._base_manager.filter(Q(subject=subject) | Q(subject__startswith=f"{subject}:"))
+    return set(evaluation._base_manager.filter(subjects.about_prescription(prescription.pk))
                .values_list("pk", flat=True))
 
 

@@ -27,6 +27,7 @@ from oscar.core.loading import get_model
 
 from compliance.core import Finding, Severity, Stage
 from compliance.core.programmes.ipledge import rmas_due_for_reversal
+from compliance import subjects
 from compliance.services import evaluate_and_record
 from prescriptions import services as prescription_services
 from prescriptions.facts import facts_for_prescription, holder_date_of_birth
@@ -110,8 +111,9 @@ def _evaluate_lines(*, order, actor, authorisations: Mapping[int, AuthorisationI
             ship_to_state=ship_to, account_holder_dob=holder_dob, authorisation=authorisations.get(line.pk),
             medication_guide_recorded=medication_guide_included,
         )
-        evaluation = evaluate_and_record(facts=facts, subject=f"order:{order.number}:line:{line.pk}:dispense",
-                                         actor=actor)
+        subject = subjects.for_order_line(prescription_id=line.prescription_id, order_number=order.number,
+                                          line_id=line.pk)
+        evaluation = evaluate_and_record(facts=facts, subject=subject, actor=actor)
         findings = evaluation.findings
         results.append(LineResult(
             line=line, evaluation=evaluation,

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from oscar.core.loading import get_model
 
-from compliance.models import ComplianceEvaluation
+from compliance.selectors import evaluations_about_prescription
 from prescriptions.models import (
     Prescription,
     PrescriptionEvent,
@@ -371,10 +371,10 @@ def prescription_history(prescription) -> list[HistoryEntry]:
             entries.append(HistoryEntry(
                 claim.released_at, "claim-ended", claim.reviewer_name, claim.get_release_reason_display(), "",
             ))
-    subject = f"prescription:{prescription.pk}"
-    for evaluation in ComplianceEvaluation.objects.filter(subject=subject).select_related("actor").order_by("created_at", "id"):
+    # At every stage (review, checkout, dispense): found by the prescription, not by spelling.
+    for evaluation in evaluations_about_prescription(prescription.pk).order_by("created_at", "id"):
         actor = (evaluation.actor.get_full_name() or evaluation.actor.get_username()) if evaluation.actor else "system"
-        details = [("Evaluation", f"#{evaluation.pk}"), ("Stage", evaluation.stage),
+        details = [("Evaluation", f"#{evaluation.pk}"), ("Stage", evaluation.stage), ("Subject", evaluation.subject),
                    ("Fingerprint (SHA-256 of the facts)", evaluation.fingerprint)]
         details += [(f"{f.severity.value.upper()} {f.rule_id}", f"{f.pharmacist_message} ({f.source})")
                     for f in evaluation.findings]

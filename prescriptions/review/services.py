@@ -29,6 +29,7 @@ from django.utils import timezone
 from compliance.core import Finding, Severity, Stage
 from compliance.core.prescription_rules import last_day_to_fill
 from compliance.models import ComplianceEvaluation
+from compliance import subjects
 from compliance.services import compliance_config, evaluate_and_record
 from prescriptions.facts import facts_for_prescription
 from prescriptions.models import Prescription, PrescriptionStatus as S
@@ -143,9 +144,9 @@ def same_person_may_transcribe_and_verify() -> bool:
     return bool(getattr(settings, "REVIEW_SAME_PERSON_MAY_TRANSCRIBE_AND_VERIFY", False))
 
 
-def subject_for(prescription) -> str:
+def subject_for(prescription) -> subjects.Subject:
     """The compliance subject of a prescription's verification."""
-    return f"prescription:{prescription.pk}"
+    return subjects.for_prescription(prescription.pk)
 
 
 def _jsonable(value):

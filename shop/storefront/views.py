@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.forms import OTPTokenForm
 
-from prescriptions.basket import save_blocked_prescription_lines_for_later
+from prescriptions.services import save_blocked_prescription_lines_for_later
 from infra.staff import has_second_factor, is_staff_member
 
 

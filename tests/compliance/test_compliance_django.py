@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
+from compliance import subjects
 from compliance.adapters import build_facts, pharmacy_facts
 from compliance.core import Severity, Stage, evaluate, facts_from_jsonable, fingerprint
 from compliance.demo import load_demo_compliance
@@ -35,10 +36,12 @@ def pharmacist():
 
 def test_evaluate_and_record_stores_what_was_checked(pharmacist):
     facts = isotretinoin_dispense()
-    row = evaluate_and_record(facts=facts, subject="order:100023-line:3", actor=pharmacist)
+    subject = subjects.for_order_line(prescription_id=42, order_number="100023", line_id=3)
+    row = evaluate_and_record(facts=facts, subject=subject, actor=pharmacist)
     row.refresh_from_db()
     assert row.passed and row.findings == () and row.blocks == () and row.warnings == ()
-    assert row.stage == "dispense" and row.subject == "order:100023-line:3" and row.actor == pharmacist
+    assert row.stage == "dispense" and row.subject == "prescription:42:order:100023:line:3" and row.actor == pharmacist
+    assert row.prescription_id == 42
     assert row.moment == facts.moment
     assert row.fingerprint == fingerprint(facts)
     assert row.config["programme"] == {
@@ -65,11 +68,15 @@ def test_a_blocked_evaluation_exposes_its_findings():
 
 
 def test_an_anonymous_actor_is_recorded_as_the_system():
-    row = evaluate_and_record(facts=isotretinoin_dispense(), subject="order:1", actor=AnonymousUser())
+    row = evaluate_and_record(facts=isotretinoin_dispense(), subject="prescription:1", actor=AnonymousUser())
     assert row.actor is None
 
 
-@pytest.mark.parametrize("subject", ["", "42", "prescription", "prescription: 42", "x" * 130 + ":1"])
+@pytest.mark.parametrize("subject", [
+    "", "42", "prescription", "prescription: 42", "x" * 130 + ":1", "prescription:1:" + "9" * 120,
+    "order:100023:line:3",  # the old checkout spelling: it does not name the prescription
+    "order:100023:line:3:dispense", None,
+])
 def test_the_subject_must_name_what_was_checked(subject):
     with pytest.raises(ValueError):
         evaluate_and_record(facts=isotretinoin_dispense(), subject=subject)
@@ -103,7 +110,7 @@ def test_the_config_follows_the_time_zone_setting(settings):
 
 
 def test_evaluations_cannot_be_changed_or_deleted():
-    row = evaluate_and_record(facts=isotretinoin_dispense(), subject="order:1")
+    row = evaluate_and_record(facts=isotretinoin_dispense(), subject="prescription:1")
     row.passed = False
     with pytest.raises(TypeError):
         row.save()
@@ -117,7 +124,7 @@ def test_evaluations_cannot_be_changed_or_deleted():
 
 
 def test_the_evaluation_admin_is_read_only(pharmacist):
-    row = evaluate_and_record(facts=isotretinoin_dispense(moment=et(2026, 3, 9)), subject="order:1")
+    row = evaluate_and_record(facts=isotretinoin_dispense(moment=et(2026, 3, 9)), subject="prescription:1")
     model_admin = admin.site._registry[ComplianceEvaluation]
     request = RequestFactory().get("/admin/")
     request.user = pharmacist
@@ -207,7 +214,8 @@ def test_the_demo_pharmacy_ships_to_six_states_and_not_to_massachusetts():
             account_holder=reference.account_holder, prescriber=reference.prescriber,
             prescription=reference.prescription, ship_to_state=state, prescription_verified=True,
         )
-        row = evaluate_and_record(facts=facts, subject=f"order:1-line:{state}")
+        row = evaluate_and_record(facts=facts, subject=subjects.for_basket_line(
+            prescription_id=1, order_number=f"1-{state}", basket_line_id=1))
         assert row.passed is passed, state
 
 

@@ -10,6 +10,7 @@ from django.core import mail
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from compliance import subjects
 from compliance.models import ComplianceEvaluation
 from prescriptions.dispensing import services as dispensing
 from prescriptions.dispensing.models import Dispense, ProgrammeAuthorisation
@@ -83,8 +84,10 @@ def test_verified_prescription_goes_through_checkout_and_is_authorised_not_captu
     payment = PaymentAuthorisation.objects.get(order=order)
     assert payment.amount_authorised == order.total_incl_tax and payment.amount_captured == 0
     # The place-order check was stored for the inspector, with its fingerprint.
-    stored = ComplianceEvaluation.objects.get(subject__startswith=f"order:{order.number}:line:", stage="checkout")
+    stored = ComplianceEvaluation.objects.get(prescription_id=prescription.pk, stage="checkout")
     assert stored.passed and len(stored.fingerprint) == 64
+    subject = subjects.parse(stored.subject)
+    assert (subject.order_number, subject.line_kind) == (order.number, subjects.BASKET_LINE)
 
 
 def test_ship_to_state_without_a_licence_is_refused_at_checkout(alice_client, alice, technician, pharmacist, localstripe):

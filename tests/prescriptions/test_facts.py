@@ -15,7 +15,7 @@ from prescriptions.dispensing.services import AuthorisationInput
 from prescriptions.facts import LOOK_UP, facts_for_prescription, holder_date_of_birth
 from prescriptions.models import Patient
 from tests.factories import product
-from tests.review.conftest import good_transcription, technician, transcribe  # noqa: F401  (fixture)
+from tests.review.conftest import good_transcription, transcribe
 
 from .conftest import PATIENT, submit
 

@@ -127,7 +127,7 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
         # evaluation stored for the inspector (it also ran in dispatch).
         refusals = refusals_for_basket(
             self.request.basket, user=self.request.user,
-            ship_to_state=self.ship_to_state(self.request), record_as=f"order:{order_number}",
+            ship_to_state=self.ship_to_state(self.request), record_for_order=order_number,
         )
         if refusals:
             raise UnableToTakePayment(" ".join(r.message for r in refusals))
