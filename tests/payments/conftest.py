@@ -14,6 +14,7 @@ from oscar.core.loading import get_class, get_model
 from oscar.test.factories import create_order, create_product
 
 from payments import cards, services
+from prescriptions.orders import OrderStatus
 
 Basket = get_model("basket", "Basket")
 ProductClass = get_model("catalogue", "ProductClass")
@@ -77,7 +78,7 @@ def customer(django_user_model):
 def rx_order(db, localstripe, customer):
     """Isotretinoin 50.00 + 2 x lip balm 12.50, free shipping: 75.00 authorised, awaiting the pharmacist."""
     order = make_order([(prescription_product("50.00"), 1), (otc_product("12.50"), 2)],
-                       status=services.AWAITING_DISPENSE, user=customer)
+                       status=OrderStatus.AWAITING_DISPENSE, user=customer)
     authorise(order)
     return order
 
@@ -85,7 +86,7 @@ def rx_order(db, localstripe, customer):
 @pytest.fixture
 def otc_order(db, localstripe, customer):
     """2 x lip balm 12.50: 25.00 authorised, awaiting shipment."""
-    order = make_order([(otc_product("12.50"), 2)], status=services.AWAITING_SHIPMENT, user=customer)
+    order = make_order([(otc_product("12.50"), 2)], status=OrderStatus.AWAITING_SHIPMENT, user=customer)
     authorise(order)
     return order
 
