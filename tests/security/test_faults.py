@@ -168,8 +168,8 @@ IDEMPOTENCY = {
     "prescriptions.tasks.scan_prescription_file":
         "tests/prescriptions/test_virus_scan.py::test_scan_task_is_safe_to_run_twice",
     "shop.payments.tasks.void_expiring_authorisations":
-        "tests/payments/test_expiry.py (the job runs again: nothing more happens)",
-    "shop.payments.tasks.expire_authorisation": "tests/payments/test_expiry.py",
+        "tests/orders/test_expiry.py (the job runs again: nothing more happens)",
+    "shop.payments.tasks.expire_authorisation": "tests/orders/test_expiry.py",
     "shop.payments.tasks.release_abandoned_authorisation": "tests/payments/test_expiry.py",
     "prescriptions.dispensing.tasks.flag_rmas_for_reversal":
         "tests/dispensing/test_gate_and_dispense.py::test_unused_rma_is_flagged_for_reversal_after_its_window",
