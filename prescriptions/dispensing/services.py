@@ -38,7 +38,13 @@ from prescriptions import fulfilment
 from prescriptions import services as prescription_services
 from prescriptions.drugs import drug_info, requires_prescription
 from prescriptions.models import PrescriptionStatus
-from prescriptions.orders import LineStatus, OrderStatus, Route, change_line_status, change_order_status
+from prescriptions.orders import (
+    LineStatus,
+    OrderStatus,
+    Route,
+    change_line_status,
+    change_order_status,
+)
 
 from .models import Dispense, ProgrammeAuthorisation
 

@@ -11,7 +11,10 @@ from django.utils import timezone
 
 from payments import services as payments
 from payments.models import PaymentAuthorisation
-from payments.tasks import release_abandoned_authorisation, send_authorisation_expired_email
+from payments.tasks import (
+    release_abandoned_authorisation,
+    send_authorisation_expired_email,
+)
 from prescriptions import fulfilment, tasks
 from prescriptions.orders import OrderStatus
 

@@ -17,7 +17,13 @@ from oscar.core.loading import get_model
 
 from payments import services as payments
 from payments.models import PaymentAuthorisation
-from prescriptions.orders import LineStatus, OrderStatus, Route, change_line_status, change_order_status
+from prescriptions.orders import (
+    LineStatus,
+    OrderStatus,
+    Route,
+    change_line_status,
+    change_order_status,
+)
 from tests.factories import product
 from tests.payments.conftest import authorise, make_order, stripe_v1  # noqa: F401  (fixture)
 from tests.review.conftest import shop_admin, staff_client  # noqa: F401  (fixture)
