@@ -112,7 +112,7 @@ ORDER_TRANSITIONS: dict[OrderStatus, dict[OrderStatus, frozenset[Route]]] = {
         S.CANCELLED: frozenset({R.PAYMENTS, R.CUSTOMER, R.STAFF}),
     },
     S.SHIPPED: {
-        S.COMPLETE: frozenset({R.SHIPPING, R.STAFF}),
+        S.COMPLETE: frozenset({R.STAFF}),  # delivered
     },
     S.COMPLETE: {},
     S.CANCELLED: {},
