@@ -235,6 +235,7 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
     )
     from prescriptions.review.models import ReviewClaim, ReviewDecision, Transcription
     from payments.models import PaymentAuthorisation
+    from prescriptions.orders import LineStatus, OrderStatus
 
     User = get_user_model()
     Product = get_model("catalogue", "Product")
@@ -539,8 +540,8 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
         number = f"9{k:08d}"
         total = Decimal("0.00")
         rx_line = usable.get(uid) and rnd.random() < 0.35
-        status = rnd.choices(["Complete", "Shipped", "Awaiting shipment", "Awaiting dispense", "Cancelled"],
-                             [70, 15, 6, 5, 4])[0]
+        status = rnd.choices([OrderStatus.COMPLETE, OrderStatus.SHIPPED, OrderStatus.AWAITING_SHIPMENT,
+                              OrderStatus.AWAITING_DISPENSE, OrderStatus.CANCELLED], [70, 15, 6, 5, 4])[0].value
         items = []
         if rx_line:
             prescription_id, product_id = rnd.choice(usable[uid])
@@ -560,8 +561,9 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
                           "line_price_before_discounts_incl_tax": line_total,
                           "line_price_before_discounts_excl_tax": line_total,
                           "unit_price_incl_tax": price, "unit_price_excl_tax": price, "tax_code": None,
-                          "status": {"Complete": "Shipped", "Shipped": "Shipped", "Cancelled": "Cancelled"}.get(
-                              status, "Pending"),
+                          "status": {OrderStatus.COMPLETE: LineStatus.SHIPPED, OrderStatus.SHIPPED: LineStatus.SHIPPED,
+                                     OrderStatus.CANCELLED: LineStatus.CANCELLED}.get(
+                              status, LineStatus.PENDING).value,
                           "num_allocated": quantity, "allocation_cancelled": False,
                           "prescription_id": prescription_id})
             line_id += 1
@@ -580,7 +582,8 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
                        "shipping_tax_code": None, "shipping_address_id": first_ship + k,
                        "shipping_method": "Standard shipping", "shipping_code": "standard", "status": status,
                        "guest_email": "", "date_placed": placed})
-        state = {"Complete": "captured", "Shipped": "captured", "Cancelled": "voided"}.get(status, "authorised")
+        state = {OrderStatus.COMPLETE: "captured", OrderStatus.SHIPPED: "captured",
+                 OrderStatus.CANCELLED: "voided"}.get(status, "authorised")
         intent = f"pi_bench_{k:08d}"
         auths.append({"id": first_auth + k, "order_id": oid, "order_number": number, "attempt": 1,
                       "intent_id": intent, "state": state, "currency": "usd", "amount_authorised": grand,

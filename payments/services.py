@@ -13,6 +13,13 @@ enforced here, before Stripe is asked, whatever the Stripe server would let
 through (localstripe captures after a cancel and refunds above the captured
 amount; rxshop refuses both).
 
+Payments is a leaf below prescriptions: it never sets an order's status.
+``prescriptions.fulfilment`` (ship, cancel, the authorisation-expiry job) and
+``prescriptions.dispensing`` call these functions for the money and then move
+the order through the order-status door (``prescriptions.orders``). What
+payments learns by itself — Stripe cancelled an authorisation — it announces
+with the ``payments.signals.authorisation_voided`` signal.
+
 Stripe calls carry an idempotency key derived from the order number, the
 attempt and the amount; the SDK re-sends the same key when it retries a timeout
 or a 5xx. A Stripe error never leaves a record saying money moved when it did
@@ -32,10 +39,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
-from oscar.core.loading import get_class, get_model
+from oscar.apps.order.processing import EventHandler as OscarEventHandler
+from oscar.core.loading import get_model
 
-from prescriptions.drugs import requires_prescription
-from infra import outbox
 from infra.notifications import send_once
 
 from . import cards
@@ -47,6 +53,7 @@ from .exceptions import (
     PaymentNotAllowed,
 )
 from .models import PaymentAuthorisation, PaymentLogEntry
+from .selectors import authorisation_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -59,19 +66,9 @@ Order = get_model("order", "Order")
 PaymentEventType = get_model("order", "PaymentEventType")
 Source = get_model("payment", "Source")
 SourceType = get_model("payment", "SourceType")
-EventHandler = get_class("order.processing", "EventHandler")
 
 State = PaymentAuthorisation.State
 Action = PaymentLogEntry.Action
-
-# Order statuses (OSCAR_ORDER_STATUS_PIPELINE in shop/settings.py).
-AWAITING_DISPENSE = "Awaiting dispense"
-DISPENSED = "Dispensed"
-AWAITING_SHIPMENT = "Awaiting shipment"
-SHIPPED = "Shipped"
-CANCELLED = "Cancelled"
-LINE_SHIPPED = "Shipped"
-LINE_CANCELLED = "Cancelled"
 
 # Oscar payment event types and source type.
 AUTHORISED, CAPTURED, VOIDED, REFUNDED = "Authorised", "Captured", "Voided", "Refunded"
@@ -82,15 +79,6 @@ VOID_BEFORE_EXPIRY = timezone.timedelta(hours=12)
 
 EXPAND = ["latest_charge", "payment_method"]
 _TRANSIENT = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError)
-
-
-# --- Order status at checkout ------------------------------------------------------
-
-def initial_order_status(basket) -> str:
-    """A basket with any prescription line waits for the pharmacist; otherwise for shipping."""
-    if any(requires_prescription(line.product) for line in basket.all_lines()):
-        return AWAITING_DISPENSE
-    return AWAITING_SHIPMENT
 
 
 # --- Checkout: authorise ------------------------------------------------------------
@@ -302,7 +290,7 @@ def attach_to_order(*, order) -> PaymentAuthorisation:
     return authorisation
 
 
-# --- After the order: capture, void, refund, ship -----------------------------------
+# --- After the order: capture, void, refund ------------------------------------------
 
 def amount_for_lines(*, order, lines: Iterable) -> Decimal:
     """What to capture when only ``lines`` go out: their prices plus the order's shipping and surcharges.
@@ -424,11 +412,15 @@ def _captured_amount(intent, authorisation: PaymentAuthorisation, *, asked: Deci
 
 
 def void_payment(*, order, reason: str, actor: Actor) -> PaymentAuthorisation:
-    """Cancel the card authorisation (nothing captured yet) and cancel the order.
+    """Cancel the card authorisation (nothing captured yet): the hold on the card is released.
 
-    Without the money the order cannot go out, so the order moves to "Cancelled"
-    and its stock allocations are released. Raises ``PaymentNotAllowed`` if any
-    money was captured (refund instead) or ``PaymentGatewayUnavailable``.
+    Only the money: the order's status is left to the caller
+    (``prescriptions.fulfilment.cancel_order`` voids, then cancels the order
+    through the order-status door). Raises ``PaymentNotAllowed`` if any money
+    was captured (refund instead) or ``PaymentGatewayUnavailable`` (the failed
+    attempt is recorded; a caller that wants that record kept catches the
+    error inside its own transaction and raises it after, as ``capture_payment``'s
+    callers do).
     """
     if not reason:
         raise PaymentNotAllowed("Say why the payment is voided.")
@@ -437,7 +429,6 @@ def void_payment(*, order, reason: str, actor: Actor) -> PaymentAuthorisation:
         problem = _void_locked(locked, authorisation, reason=reason, actor=actor)
     if problem is not None:
         raise problem
-    order.refresh_from_db(fields=["status"])  # the caller's instance shows "Cancelled" too
     return authorisation
 
 
@@ -464,19 +455,6 @@ def _after_void(order, authorisation, *, reason, actor) -> None:
         source.amount_allocated = source.amount_debited
         source.save(update_fields=["amount_allocated"])
     _payment_event(order, VOIDED, authorisation.amount_authorised, authorisation.intent_id, actor=actor)
-    _cancel_order(order, reason=reason, actor=actor)
-
-
-def _cancel_order(order, *, reason: str, actor: Actor) -> None:
-    if order.status == CANCELLED or CANCELLED not in order.available_statuses():
-        return
-    handler = EventHandler(user=actor)
-    lines = [line for line in order.lines.all() if LINE_CANCELLED in line.available_statuses()]
-    if lines:  # oscar treats an empty list as "every line"
-        handler.cancel_stock_allocations(order, lines, [line.quantity for line in lines])
-    for line in lines:
-        line.set_status(LINE_CANCELLED)
-    handler.handle_order_status_change(order, CANCELLED, note_msg=f"Order cancelled: {reason}")
 
 
 def refund_payment(*, order, amount: Decimal, reason: str, actor: Actor) -> PaymentAuthorisation:
@@ -527,43 +505,6 @@ def refund_payment(*, order, amount: Decimal, reason: str, actor: Actor) -> Paym
     return authorisation
 
 
-def ship_order(*, order, actor: Actor):
-    """Send the order out: over-the-counter orders are captured now, then "Shipped".
-
-    A prescription order must have been dispensed (and so captured) first. If
-    the capture fails the order does not move.
-    """
-    caller_order = order
-    with transaction.atomic():
-        order, authorisation = _lock(order)
-        problem = None
-        if order.status == AWAITING_DISPENSE:
-            raise PaymentNotAllowed(
-                f"Order {order.number} has prescription items a pharmacist has not dispensed yet; it cannot ship."
-            )
-        if order.status == AWAITING_SHIPMENT:
-            if authorisation.state == State.AUTHORISED:
-                amount = authorisation.amount_authorised
-                _check_capture_allowed(order, authorisation, amount)
-                problem = _capture(order, authorisation, amount, lines=None, actor=actor)
-        elif order.status != DISPENSED:
-            raise PaymentNotAllowed(f"Order {order.number} is {order.status}; it cannot ship.")
-        if problem is None:
-            if authorisation.state != State.CAPTURED:
-                raise PaymentNotAllowed(f"Order {order.number} has not been paid for; it cannot ship.")
-            handler = EventHandler(user=actor)
-            lines = [line for line in order.lines.all() if LINE_SHIPPED in line.available_statuses()]
-            if lines:  # oscar treats an empty list as "every line"
-                handler.consume_stock_allocations(order, lines, [line.quantity for line in lines])
-            for line in lines:
-                line.set_status(LINE_SHIPPED)
-            handler.handle_order_status_change(order, SHIPPED)
-    if problem is not None:
-        raise problem
-    caller_order.refresh_from_db(fields=["status"])
-    return order
-
-
 # --- Expiry ------------------------------------------------------------------------
 
 # A checkout that authorised the card but never became an order (3-D Secure left
@@ -600,17 +541,21 @@ def authorisations_due_to_expire(*, now=None):
     ).order_by("expires_at")
 
 
-def expire_authorisation(*, authorisation_id: int, now=None) -> bool:
-    """Void an authorisation about to expire, cancel its order and tell the customer (once).
+def void_expiring_authorisation(*, authorisation_id: int, reason: str, now=None) -> PaymentAuthorisation | None:
+    """Void an authorisation of a placed order that Stripe is about to cancel by itself.
 
-    Safe to run twice: a second run finds nothing to do and returns False.
+    Returns the voided authorisation, or None when it is no longer due
+    (captured, already voided, not yet close to expiry): safe to run twice.
+    The order's status is the caller's business (``prescriptions.fulfilment``,
+    which decides which orders may lose their card hold at all).
+    Raises ``PaymentGatewayUnavailable`` when Stripe does not confirm (recorded).
     """
     now = now or timezone.now()
     order_id = (
         PaymentAuthorisation.objects.filter(pk=authorisation_id).values_list("order_id", flat=True).first()
     )
     if order_id is None:
-        return False
+        return None
     with transaction.atomic():
         order, authorisation = _lock(Order(pk=order_id))  # same lock order as capture: order, then payment
         due = (
@@ -618,18 +563,11 @@ def expire_authorisation(*, authorisation_id: int, now=None) -> bool:
             and authorisation.expires_at is not None and authorisation.expires_at <= now + VOID_BEFORE_EXPIRY
         )
         if not due:
-            return False
-        problem = _void_locked(
-            order, authorisation, actor=None,
-            reason="The card authorisation was about to expire before the order could be dispensed or shipped.",
-        )
-        if problem is None:
-
-            # Through the outbox: the e-mail task exists exactly when the void is committed.
-            outbox.enqueue("shop.payments.tasks.send_authorisation_expired_email", order_id)
+            return None
+        problem = _void_locked(order, authorisation, actor=None, reason=reason)
     if problem is not None:
         raise problem
-    return True
+    return authorisation
 
 
 def send_authorisation_expired_email(*, order_id: int) -> bool:
@@ -663,10 +601,7 @@ def _live_authorisation(order_number: str, *, lock: bool = True) -> PaymentAutho
 def _lock(order):
     """Lock the order and its (non-failed) authorisation, in that order."""
     order = Order.objects.select_for_update().get(pk=order.pk)
-    authorisation = (
-        PaymentAuthorisation.objects.select_for_update()
-        .filter(order=order).exclude(state=State.FAILED).order_by("-attempt").first()
-    )
+    authorisation = authorisation_for(order, lock=True)
     if authorisation is None:
         raise NoPaymentForOrder(f"Order {order.number} has no card payment.")
     return order, authorisation
@@ -766,10 +701,15 @@ def _flag(authorisation, note: str) -> None:
 
 
 def _payment_event(order, name: str, amount: Decimal, reference: str, *, actor, lines=None):
-    """An oscar PaymentEvent; ``lines=None`` means every line of the order, ``[]`` none."""
+    """An oscar PaymentEvent; ``lines=None`` means every line of the order, ``[]`` none.
+
+    Oscar's own EventHandler, not the project's (``get_class``): rxshop's fork in
+    shop/apps/order/processing.py sits above payments and sends status changes
+    to prescriptions; payment events are the same in both.
+    """
     event_type, _ = PaymentEventType.objects.get_or_create(name=name)
     lines = list(order.lines.all()) if lines is None else list(lines)
-    return EventHandler(user=actor).handle_payment_event(
+    return OscarEventHandler(user=actor).handle_payment_event(
         order, event_type, amount, lines=lines, line_quantities=[line.quantity for line in lines],
         reference=reference,
     )

@@ -1,4 +1,10 @@
-"""Background payment work. Tasks take ids, call a service, and are safe to run twice."""
+"""Background payment work. Tasks take ids, call a service, and are safe to run twice.
+
+The hourly authorisation-expiry job decides about orders, so it lives above
+payments, in prescriptions/tasks.py (keeping its ``shop.payments.tasks.*``
+names); it queues ``release_abandoned_authorisation`` and, once an order is
+cancelled, ``send_authorisation_expired_email``.
+"""
 from __future__ import annotations
 
 import smtplib
@@ -13,28 +19,6 @@ MAIL_RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
 # Task names are the ones they had under shop/payments/: the beat schedule and pending
 # outbox rows hold them.
-@shared_task(name="shop.payments.tasks.void_expiring_authorisations", acks_late=True)
-def void_expiring_authorisations() -> int:
-    """Beat, hourly: queue a void for each authorisation Stripe would soon cancel by itself,
-    and a release for each card hold of an abandoned checkout. Returns how many orders expire."""
-    ids = list(services.authorisations_due_to_expire().values_list("pk", flat=True))
-    for authorisation_id in ids:
-        expire_authorisation.delay(authorisation_id)
-    for authorisation_id in services.abandoned_checkout_authorisations().values_list("pk", flat=True):
-        release_abandoned_authorisation.delay(authorisation_id)
-    return len(ids)
-
-
-@shared_task(
-    name="shop.payments.tasks.expire_authorisation",
-    acks_late=True, autoretry_for=(PaymentGatewayUnavailable,), retry_backoff=True,
-    retry_backoff_max=600, max_retries=5,
-)
-def expire_authorisation(authorisation_id: int) -> bool:
-    """Void one expiring authorisation, cancel its order, e-mail the customer once."""
-    return services.expire_authorisation(authorisation_id=authorisation_id)
-
-
 @shared_task(
     name="shop.payments.tasks.release_abandoned_authorisation",
     acks_late=True, autoretry_for=(PaymentGatewayUnavailable,), retry_backoff=True,

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from . import services
+from . import services, signals
 from .client import from_minor_units
 from .models import PaymentAuthorisation, PaymentLogEntry, StripeEvent
 
@@ -103,9 +103,13 @@ def _reconcile(event_type: str, obj: dict, intent_id: str, created: dt.datetime)
         return Outcome.IGNORED, ""
     if not intent_id:
         return Outcome.UNMATCHED, "No PaymentIntent in the event."
-    authorisation = PaymentAuthorisation.objects.select_for_update().filter(intent_id=intent_id).first()
-    if authorisation is None:
+    found = PaymentAuthorisation.objects.filter(intent_id=intent_id).values_list("pk", "order_id").first()
+    if found is None:
         return Outcome.UNMATCHED, f"rxshop has no record of {intent_id}."
+    if found[1] is not None:
+        # Lock the order first, then the payment, as every money and status change does.
+        Order.objects.select_for_update().filter(pk=found[1]).first()
+    authorisation = PaymentAuthorisation.objects.select_for_update().get(pk=found[0])
     if authorisation.last_event_at and created < authorisation.last_event_at:
         return Outcome.STALE, f"Older than the last event applied ({authorisation.last_event_at:%Y-%m-%d %H:%M:%S})."
 
@@ -155,7 +159,8 @@ def _canceled(authorisation: PaymentAuthorisation, obj: dict) -> tuple[str, str]
     if authorisation.state == State.FAILED:
         return Outcome.CONSISTENT, "A failed attempt, cancelled."
     # Stripe cancelled an authorisation by itself (it expired): the money can no
-    # longer be taken, so record the void and cancel the order, as rxshop would.
+    # longer be taken. Record the void, and announce it: the order is cancelled
+    # above payments (prescriptions), through the order-status door.
     reason = "Stripe cancelled the card authorisation."
     services._set_state(authorisation, State.VOIDED, action=PaymentLogEntry.Action.RECONCILE, actor=None,
                         reason=reason, amount=authorisation.amount_authorised, void_reason=reason,
@@ -163,6 +168,8 @@ def _canceled(authorisation: PaymentAuthorisation, obj: dict) -> tuple[str, str]
     if authorisation.order_id is not None:
         order = Order.objects.select_for_update().get(pk=authorisation.order_id)
         services._after_void(order, authorisation, reason=reason, actor=None)
+        signals.authorisation_voided.send(sender=PaymentAuthorisation, order_id=order.pk,
+                                          authorisation_id=authorisation.pk, reason=reason)
     return Outcome.APPLIED, "Authorisation recorded as voided."
 
 

@@ -14,8 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from infra.notifications import send_once
+from payments import services as payment_services
+from payments import tasks as payment_tasks
+from payments.exceptions import PaymentGatewayUnavailable
 
-from . import clamav, services
+from . import clamav, fulfilment, services
 from .models import (
     CUSTOMER_STATUS,
     PrescriptionEvent,
@@ -144,3 +147,30 @@ def expire_prescriptions() -> int:
 def delete_orphan_files() -> int:
     """Daily: stored files left behind by a rolled-back upload (services.delete_orphan_files)."""
     return len(services.delete_orphan_files())
+
+
+# --- The card authorisation-expiry job (prescriptions.fulfilment) --------------------------
+# It decides about orders, so it lives here, above payments. The task names are the ones
+# these tasks had under shop/payments/: the beat schedule and pending outbox rows hold them.
+
+@shared_task(name="shop.payments.tasks.void_expiring_authorisations", acks_late=True)
+def void_expiring_authorisations() -> int:
+    """Beat, hourly: queue a void for each authorisation Stripe would soon cancel by itself (of an
+    order still waiting), and a release for each card hold of an abandoned checkout. Returns how
+    many orders expire."""
+    ids = list(fulfilment.expiring_authorisations().values_list("pk", flat=True))
+    for authorisation_id in ids:
+        expire_authorisation.delay(authorisation_id)
+    for authorisation_id in payment_services.abandoned_checkout_authorisations().values_list("pk", flat=True):
+        payment_tasks.release_abandoned_authorisation.delay(authorisation_id)
+    return len(ids)
+
+
+@shared_task(
+    name="shop.payments.tasks.expire_authorisation",
+    acks_late=True, autoretry_for=(PaymentGatewayUnavailable,), retry_backoff=True,
+    retry_backoff_max=600, max_retries=5,
+)
+def expire_authorisation(authorisation_id: int) -> bool:
+    """Void one expiring authorisation, cancel its order through the door, e-mail the customer once."""
+    return fulfilment.expire_authorisation(authorisation_id=authorisation_id)

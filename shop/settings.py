@@ -75,7 +75,7 @@ _OSCAR_APPS = [
     "shop.apps.dashboard.apps.DashboardConfig",
     "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
     "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
-    "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig",
+    "shop.apps.dashboard.orders.apps.OrdersDashboardConfig",
     "oscar.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
     "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
     "shop.apps.dashboard.partners.apps.PartnersDashboardConfig",
@@ -386,6 +386,8 @@ OSCAR_REQUIRED_ADDRESS_FIELDS = (
 )
 # Money follows the medicine: the card is authorised at checkout and captured
 # when the pharmacist dispenses (prescription orders) or when we ship (OTC).
+# Oscar reads these when it defines its models, so they are spelt here; they must
+# equal the order-status door's tables (prescriptions.orders; a system check says so).
 OSCAR_INITIAL_ORDER_STATUS = "Awaiting shipment"  # set per order by the checkout
 OSCAR_INITIAL_LINE_STATUS = "Pending"
 OSCAR_ORDER_STATUS_PIPELINE = {
@@ -481,7 +483,7 @@ STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     # Stripe cancels an uncaptured authorisation after 7 days: void it first,
-    # cancel the order and tell the customer (payments.services.expire_authorisation).
+    # cancel the order and tell the customer (prescriptions.fulfilment.expire_authorisation).
     "payments-void-expiring-authorisations": {
         "task": "shop.payments.tasks.void_expiring_authorisations",
         "schedule": 60 * 60,

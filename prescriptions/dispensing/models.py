@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from prescriptions.models import AppendOnlyModel, Prescription
+from prescriptions.orders import OrderStatus
 
 
 class ProgrammeAuthorisation(models.Model):
@@ -54,7 +55,7 @@ class ProgrammeAuthorisation(models.Model):
 
     @property
     def cancelled(self) -> bool:
-        return self.order_line.order.status == "Cancelled"
+        return self.order_line.order.status == OrderStatus.CANCELLED
 
 
 class Dispense(AppendOnlyModel):

@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from oscar.core.loading import get_model
 
+from prescriptions.orders import OrderStatus
+
 from .models import ProgrammeAuthorisation
 
 Order = get_model("order", "Order")
@@ -13,7 +15,7 @@ Line = get_model("order", "Line")
 def orders_awaiting_dispense():
     """Paid (authorised) orders waiting for the pharmacist, oldest first."""
     return (
-        Order.objects.filter(status="Awaiting dispense")
+        Order.objects.filter(status=OrderStatus.AWAITING_DISPENSE)
         .select_related("user", "shipping_address")
         .prefetch_related(Prefetch("lines", queryset=Line.objects.select_related("prescription").order_by("pk")))
         .order_by("date_placed", "pk")

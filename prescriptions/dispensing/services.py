@@ -7,13 +7,16 @@ stored with its fingerprint), and only when no BLOCK stands:
 - records a ``Dispense`` per line and the programme authorisation (RMA) as used,
 - uses one fill of each prescription (``prescriptions.services.record_fill``),
 - captures the card for what goes out (``payments.services.capture_payment``),
-- moves the order to "Dispensed" and tells the customer.
+- moves the lines and the order to "Dispensed" through the order-status door
+  (``prescriptions.orders``, route ``DISPENSING``, the only route to that
+  status) and tells the customer.
 
 A blocked dispense changes nothing and says why. When an iPLEDGE window has
 passed (the RMA's "do not dispense after" date), the fill can never happen: the
-card authorisation is voided, the order cancelled and the RMA flagged for
-reversal (RULES.md 1.5, 1.9). A pharmacist may instead choose to dispense the
-lines that pass and cancel the others: the capture is then partial.
+card authorisation is voided, the order cancelled (``prescriptions.fulfilment.
+cancel_order``) and the RMA flagged for reversal (RULES.md 1.5, 1.9). A
+pharmacist may instead choose to dispense the lines that pass and cancel the
+others: the capture is then partial.
 """
 from __future__ import annotations
 
@@ -29,18 +32,25 @@ from compliance.core import Finding, Severity, Stage
 from compliance.core.programmes.ipledge import rmas_due_for_reversal
 from compliance import subjects
 from compliance.services import evaluate_and_record
-from prescriptions import services as prescription_services
 from prescriptions.facts import facts_for_prescription, holder_date_of_birth
-from payments import services as payments
 from infra import outbox
+from payments import services as payments
+from prescriptions import fulfilment
+from prescriptions import services as prescription_services
 from prescriptions.drugs import drug_info, requires_prescription
+from prescriptions.models import PrescriptionStatus
+from prescriptions.orders import (
+    LineStatus,
+    OrderStatus,
+    Route,
+    change_line_status,
+    change_order_status,
+)
 
 from .models import Dispense, ProgrammeAuthorisation
 
 Order = get_model("order", "Order")
 
-AWAITING_DISPENSE = "Awaiting dispense"
-DISPENSED = "Dispensed"
 DISPENSE_PERMISSION = "dispensing.dispense_order"
 
 
@@ -102,7 +112,7 @@ def _evaluate_lines(*, order, actor, authorisations: Mapping[int, AuthorisationI
     holder_dob = holder_date_of_birth(order.user_id)
     results = []
     for line in order.lines.select_related("prescription", "prescription__patient", "product").order_by("pk"):
-        if not requires_prescription(line.product) or line.status == "Cancelled":
+        if not requires_prescription(line.product) or line.status == LineStatus.CANCELLED:
             continue
         if line.prescription_id is None:
             raise DispenseRefused(f"Line {line.pk} ({line.title}) has no prescription attached; it cannot be dispensed.")
@@ -168,7 +178,7 @@ def dispense_order(*, order, pharmacist, authorisations: Mapping[int, Authorisat
     now = now or timezone.now()
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.status != AWAITING_DISPENSE:
+        if order.status != OrderStatus.AWAITING_DISPENSE:
             raise DispenseRefused(f"Order {order.number} is “{order.status}”, not waiting to be dispensed.")
         results = _evaluate_lines(order=order, actor=pharmacist, authorisations=authorisations, moment=now,
                                   medication_guide_included=medication_guide_included)
@@ -176,7 +186,8 @@ def dispense_order(*, order, pharmacist, authorisations: Mapping[int, Authorisat
         passing = [r for r in results if r.passed]
         blocked = outcome.blocked
         checked = {r.line.pk for r in results}
-        otc_going_out = [line for line in order.lines.all() if line.pk not in checked and line.status != "Cancelled"]
+        otc_going_out = [line for line in order.lines.all()
+                         if line.pk not in checked and line.status != LineStatus.CANCELLED]
         if blocked and (not cancel_blocked_lines or not (passing or otc_going_out)):
             if all(r.window_passed for r in blocked) and not passing:
                 _give_up(order=order, results=blocked, authorisations=authorisations, pharmacist=pharmacist,
@@ -200,11 +211,12 @@ def dispense_order(*, order, pharmacist, authorisations: Mapping[int, Authorisat
                 authorisation=rma, medication_guide_included=medication_guide_included,
             )
             prescription_services.record_fill(prescription=line.prescription, actor=pharmacist)
-            line.set_status(DISPENSED)
-        going_out = [line for line in order.lines.all() if line.status != "Cancelled"]
+            change_line_status(line=line, to=LineStatus.DISPENSED, actor=pharmacist, via=Route.DISPENSING)
+        going_out = [line for line in order.lines.all() if line.status != LineStatus.CANCELLED]
         authorisation = payments.capture_payment(order=order, actor=pharmacist, lines=going_out)
         outcome.captured_amount = authorisation.amount_captured
-        order.set_status(DISPENSED)
+        change_order_status(order=order, to=OrderStatus.DISPENSED, actor=pharmacist, via=Route.DISPENSING,
+                            note=f"{len(passing)} prescription item(s) dispensed by {_name(pharmacist)}.")
         outbox.enqueue("prescriptions.dispensing.tasks.send_order_dispensed_email", order.pk)
         outcome.dispensed = True
     return outcome
@@ -212,12 +224,13 @@ def dispense_order(*, order, pharmacist, authorisations: Mapping[int, Authorisat
 
 def _cancel_line(*, order, result: LineResult, authorisations, pharmacist, now) -> None:
     line = result.line
+    why = " ".join(f.pharmacist_message for f in result.blocks)
     _record_authorisation(
         line=line, entered=authorisations.get(line.pk), pharmacist=pharmacist, now=now,
-        state=ProgrammeAuthorisation.State.REVERSAL_DUE,
-        reason="Line cancelled at dispense: " + " ".join(f.pharmacist_message for f in result.blocks),
+        state=ProgrammeAuthorisation.State.REVERSAL_DUE, reason=f"Line cancelled at dispense: {why}",
     )
-    line.set_status("Cancelled")
+    change_line_status(line=line, to=LineStatus.CANCELLED, actor=pharmacist, via=Route.DISPENSING,
+                       note=f"Not dispensed: {why}")
 
 
 def _give_up(*, order, results: list[LineResult], authorisations, pharmacist, now) -> None:
@@ -227,8 +240,9 @@ def _give_up(*, order, results: list[LineResult], authorisations, pharmacist, no
         _record_authorisation(line=result.line, entered=authorisations.get(result.line.pk),
                               pharmacist=pharmacist, now=now, state=ProgrammeAuthorisation.State.REVERSAL_DUE,
                               reason=f"Not dispensed: {reason}")
-    # void_payment releases the card hold and cancels the order; the customer hears why.
-    payments.void_payment(order=order, reason=f"Could not be dispensed: {reason}", actor=pharmacist)
+    # The card hold is released, then the order cancelled through the door; the customer hears why.
+    fulfilment.cancel_order(order=order, reason=f"Could not be dispensed: {reason}", actor=pharmacist,
+                            via=Route.DISPENSING)
     for_customer = list(dict.fromkeys(f.customer_message for r in results for f in r.blocks))
     outbox.enqueue("prescriptions.dispensing.tasks.send_order_not_dispensed_email", order.pk, for_customer)
 

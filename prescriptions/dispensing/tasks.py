@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from oscar.core.loading import get_model
 
 from infra.notifications import send_once
+from prescriptions.orders import LineStatus
 
 Order = get_model("order", "Order")
 
@@ -22,8 +23,10 @@ def send_order_dispensed_email(order_id: int) -> bool:
         return False
 
     def send() -> None:
+        lines = list(order.lines.all())
         context = {"order": order, "pharmacy": settings.RXSHOP_PHARMACY,
-                   "lines": order.lines.all()}
+                   "sent": [line for line in lines if line.status != LineStatus.CANCELLED],
+                   "not_sent": [line for line in lines if line.status == LineStatus.CANCELLED]}
         send_mail(
             subject=f"Your order {order.number} has been dispensed",
             message=render_to_string("dispensing/email/dispensed.txt", context),

@@ -15,6 +15,7 @@ from compliance.models import ComplianceEvaluation
 from prescriptions.dispensing import services as dispensing
 from prescriptions.dispensing.models import Dispense, ProgrammeAuthorisation
 from prescriptions.models import PrescriptionStatus
+from prescriptions.orders import LineStatus, OrderStatus
 from prescriptions.review import services as review
 from payments.models import PaymentAuthorisation
 from tests.factories import add_to_basket, checkout_to_preview, place_order
@@ -78,7 +79,7 @@ def test_verified_prescription_goes_through_checkout_and_is_authorised_not_captu
         prescription, response = place_rx_order(alice_client, alice, technician, pharmacist)
     assert response.status_code == 302 and response["Location"] == "/checkout/thank-you/"
     order = Order.objects.get()
-    assert order.status == "Awaiting dispense"
+    assert order.status == OrderStatus.AWAITING_DISPENSE
     rx_line = order.lines.get(product__upc="RX-ISO-20")
     assert rx_line.prescription_id == prescription.pk
     payment = PaymentAuthorisation.objects.get(order=order)
@@ -115,7 +116,7 @@ def test_dispense_captures_and_uses_the_fill(alice_client, alice, technician, ph
                                             medication_guide_included=True)
     assert outcome.dispensed, [f.pharmacist_message for r in outcome.lines for f in r.blocks]
     order.refresh_from_db()
-    assert order.status == "Dispensed"
+    assert order.status == OrderStatus.DISPENSED
     payment = PaymentAuthorisation.objects.get(order=order)
     assert payment.amount_captured == order.total_incl_tax
     prescription.refresh_from_db()
@@ -136,7 +137,7 @@ def test_dispense_without_the_medication_guide_is_blocked_and_nothing_moves(
     assert not outcome.dispensed and not outcome.voided
     assert any("Medication Guide" in f.pharmacist_message for f in outcome.blocked[0].blocks)
     order.refresh_from_db()
-    assert order.status == "Awaiting dispense"
+    assert order.status == OrderStatus.AWAITING_DISPENSE
     assert PaymentAuthorisation.objects.get(order=order).amount_captured == 0
     # The RMA obtained is kept, so it is reversed if the order is never dispensed.
     assert ProgrammeAuthorisation.objects.get(order_line=rx_line).state == ProgrammeAuthorisation.State.ACTIVE
@@ -161,7 +162,7 @@ def test_ipledge_window_passed_voids_the_authorisation_and_flags_the_rma(
                                             medication_guide_included=True)
     assert outcome.voided and not outcome.dispensed
     order.refresh_from_db()
-    assert order.status == "Cancelled"
+    assert order.status == OrderStatus.CANCELLED
     payment = PaymentAuthorisation.objects.get(order=order)
     assert payment.state == PaymentAuthorisation.State.VOIDED and payment.amount_captured == 0
     authorisation = ProgrammeAuthorisation.objects.get(order_line=rx_line)
@@ -184,7 +185,7 @@ def test_partial_dispense_captures_only_what_goes_out(alice_client, alice, techn
                                         cancel_blocked_lines=True)  # no RMA: the isotretinoin cannot go
     assert outcome.dispensed
     rx_line.refresh_from_db()
-    assert rx_line.status == "Cancelled"
+    assert rx_line.status == LineStatus.CANCELLED
     payment = PaymentAuthorisation.objects.get(order=order)
     expected = otc_line.line_price_incl_tax + order.shipping_incl_tax
     assert payment.amount_captured == expected < payment.amount_authorised

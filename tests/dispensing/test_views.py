@@ -8,6 +8,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from payments.models import PaymentAuthorisation
+from prescriptions.orders import OrderStatus
 from tests.dispensing.test_gate_and_dispense import place_rx_order
 from tests.review.conftest import staff_client
 
@@ -32,7 +33,7 @@ def test_pharmacist_dispenses_from_the_screen_and_the_card_is_captured(
     })
     assert response.status_code == 302, response.content.decode()[:2000]
     order.refresh_from_db()
-    assert order.status == "Dispensed"
+    assert order.status == OrderStatus.DISPENSED
     assert PaymentAuthorisation.objects.get(order=order).amount_captured == order.total_incl_tax
 
 
@@ -59,4 +60,4 @@ def test_technician_and_customers_cannot_open_the_dispense_screens(alice_client,
     assert order.number not in response.content.decode()
     assert staff_client(pharmacist, second_factor=False).get(url).status_code in (302, 403)
     order.refresh_from_db()
-    assert order.status == "Awaiting dispense"
+    assert order.status == OrderStatus.AWAITING_DISPENSE

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from prescriptions.orders import OrderStatus
 from tests.e2e import journeys as j
 from tests.e2e.conftest import assert_accessible
 
@@ -48,7 +49,7 @@ def test_customer_buys_otc_items_and_pays_with_a_test_card(stack, page, shots):
 
     # Authorised at "Place order"; an OTC order is charged when it ships.
     assert j.payment_intent(stack, intent)["status"] == "requires_capture"
-    j.expect_order_status(page, base, number, "Awaiting shipment")
+    j.expect_order_status(page, base, number, OrderStatus.AWAITING_SHIPMENT)
 
     email = stack.wait_for_email(j.BOB.email, f"Confirmation of order {number}", seconds=60)
     body = email.get_body(preferencelist=("plain",)).get_content()

@@ -9,6 +9,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
+from prescriptions.orders import OrderStatus
 from tests.e2e import journeys as j
 
 pytestmark = pytest.mark.e2e
@@ -57,7 +58,7 @@ def test_ipledge_window_passed_at_dispense_voids_the_payment_and_cancels(stack, 
     payment = j.payment_record(stack, number)
     assert (payment["state"], payment["captured"]) == ("voided", "0.00"), payment
 
-    j.expect_order_status(page, base, number, "Cancelled")
+    j.expect_order_status(page, base, number, OrderStatus.CANCELLED)
     shots(page, "customer-order-cancelled")
     # The fill was not used: the prescription is still there for a new RMA and order.
     j.expect_prescription_status(page, base, reference, "Verified")

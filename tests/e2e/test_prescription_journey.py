@@ -12,6 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from prescriptions.orders import OrderStatus
 from tests.e2e import journeys as j
 from tests.e2e.conftest import assert_accessible
 
@@ -122,7 +123,7 @@ def test_isotretinoin_from_prescription_upload_to_dispense(stack, page, new_page
     shots(page, "order-confirmation", doc="order-confirmation")
     assert_accessible(page, "order-confirmation")
     assert j.payment_intent(stack, intent)["status"] == "requires_capture"  # authorised, not charged
-    j.expect_order_status(page, base, number, "Awaiting dispense")
+    j.expect_order_status(page, base, number, OrderStatus.AWAITING_DISPENSE)
     shots(page, "order-awaiting-dispense")
     stack.wait_for_email(alice.email, f"Confirmation of order {number}", seconds=60)
 
@@ -140,7 +141,7 @@ def test_isotretinoin_from_prescription_upload_to_dispense(stack, page, new_page
     payment = j.payment_record(stack, number)
     assert (payment["state"], payment["captured"]) == ("captured", "153.99"), payment
 
-    j.expect_order_status(page, base, number, "Dispensed")
+    j.expect_order_status(page, base, number, OrderStatus.DISPENSED)
     shots(page, "order-dispensed", doc="order-dispensed")
     stack.wait_for_email(alice.email, f"Your order {number} has been dispensed", seconds=60)
     j.expect_prescription_status(page, base, reference, "All fills used")

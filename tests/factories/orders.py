@@ -18,6 +18,7 @@ from oscar.test.factories import CountryFactory, ShippingAddressFactory, create_
 
 from payments import cards
 from payments import services as payments
+from prescriptions.orders import OrderStatus
 
 from .catalogue import OtcProductFactory
 from .storefront import US_ADDRESS
@@ -30,7 +31,7 @@ Source = get_model("payment", "Source")
 SourceType = get_model("payment", "SourceType")
 EventHandler = get_class("order.processing", "EventHandler")
 
-AWAITING_DISPENSE, AWAITING_SHIPMENT = payments.AWAITING_DISPENSE, payments.AWAITING_SHIPMENT
+AWAITING_DISPENSE, AWAITING_SHIPMENT = OrderStatus.AWAITING_DISPENSE, OrderStatus.AWAITING_SHIPMENT
 
 
 class USCountryFactory(CountryFactory):

@@ -13,6 +13,7 @@ from decimal import Decimal as D
 import pytest
 
 from payments import services
+from prescriptions.orders import OrderStatus
 from tests.factories import (
     IsotretinoinProductFactory,
     OrderFactory,
@@ -44,13 +45,13 @@ def pharmacist(db):
 def rx_order(db, localstripe, customer):
     """Isotretinoin 50.00 + 2 x lip balm 12.50, free shipping: 75.00 authorised, awaiting the pharmacist."""
     return OrderFactory(lines=[(prescription_product("50.00"), 1), (otc_product("12.50"), 2)],
-                        status=services.AWAITING_DISPENSE, user=customer, shipping_address=None, authorised=True)
+                        status=OrderStatus.AWAITING_DISPENSE, user=customer, shipping_address=None, authorised=True)
 
 
 @pytest.fixture
 def otc_order(db, localstripe, customer):
     """2 x lip balm 12.50: 25.00 authorised, awaiting shipment."""
-    return OrderFactory(lines=[(otc_product("12.50"), 2)], status=services.AWAITING_SHIPMENT, user=customer,
+    return OrderFactory(lines=[(otc_product("12.50"), 2)], status=OrderStatus.AWAITING_SHIPMENT, user=customer,
                         shipping_address=None, authorised=True)
 
 

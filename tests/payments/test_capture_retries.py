@@ -14,6 +14,8 @@ from oscar.core.loading import get_model
 from payments import services
 from payments.exceptions import PaymentGatewayUnavailable
 from payments.models import PaymentAuthorisation, PaymentLogEntry
+from prescriptions import fulfilment
+from prescriptions.orders import OrderStatus
 
 PaymentEvent = get_model("order", "PaymentEvent")
 State = PaymentAuthorisation.State
@@ -83,9 +85,9 @@ def test_shipping_does_not_move_the_order_when_the_capture_fails(otc_order, phar
     script, _keys = capture_requests
     script.extend(["500", "500", "500"])
     with pytest.raises(PaymentGatewayUnavailable):
-        services.ship_order(order=otc_order, actor=pharmacist)
+        fulfilment.ship_order(order=otc_order, actor=pharmacist)
     otc_order.refresh_from_db()
-    assert otc_order.status == "Awaiting shipment"
+    assert otc_order.status == OrderStatus.AWAITING_SHIPMENT
 
 
 def test_a_capture_whose_answer_was_lost_is_recorded_once(otc_order, pharmacist, capture_requests, stripe_v1):

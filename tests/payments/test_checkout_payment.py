@@ -8,6 +8,8 @@ from oscar.core.loading import get_class, get_model
 
 from payments import services
 from payments.models import PaymentAuthorisation
+from prescriptions import fulfilment
+from prescriptions.orders import OrderStatus, initial_order_status
 from tests.factories import (
     add_to_basket,
     answer_3d_secure,
@@ -65,7 +67,7 @@ def test_otc_checkout_authorises_then_shipping_captures(alice_client, alice, loc
 
     assert response.status_code == 302 and response["Location"] == "/checkout/thank-you/"
     order = Order.objects.get()
-    assert order.status == "Awaiting shipment"
+    assert order.status == OrderStatus.AWAITING_SHIPMENT
     authorisation = order.payment_authorisations.get()
     assert authorisation.state == State.AUTHORISED
     assert authorisation.amount_authorised == order.total_incl_tax > 0
@@ -76,11 +78,11 @@ def test_otc_checkout_authorises_then_shipping_captures(alice_client, alice, loc
     [intent] = intents(stripe_v1)
     assert (intent.id, intent.status, intent.capture_method) == (authorisation.intent_id, "requires_capture", "manual")
 
-    services.ship_order(order=order, actor=None)
+    fulfilment.ship_order(order=order, actor=None)
 
     order.refresh_from_db()
     authorisation.refresh_from_db()
-    assert order.status == "Shipped"
+    assert order.status == OrderStatus.SHIPPED
     assert (authorisation.state, authorisation.amount_captured) == (State.CAPTURED, order.total_incl_tax)
     assert order.sources.get().amount_debited == order.total_incl_tax
     assert stripe_v1.payment_intents.retrieve(authorisation.intent_id).status == "succeeded"
@@ -90,9 +92,9 @@ def test_a_basket_with_a_prescription_line_waits_for_the_pharmacist(alice_client
     """The gate keeps such baskets out of checkout today; the status is decided for when it lets them in."""
     add_to_basket(alice_client, "OTC-LIPBALM")
     basket = open_basket(alice)
-    assert services.initial_order_status(basket) == "Awaiting shipment"
+    assert initial_order_status(basket) == OrderStatus.AWAITING_SHIPMENT
     basket.add_product(product("RX-ISO-20"))
-    assert services.initial_order_status(basket) == "Awaiting dispense"
+    assert initial_order_status(basket) == OrderStatus.AWAITING_DISPENSE
 
 
 def test_declined_card_shows_the_bank_message_and_places_no_order(alice_client, alice, localstripe):

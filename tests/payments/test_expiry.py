@@ -1,14 +1,18 @@
-"""Authorisations Stripe would cancel at 7 days are voided first, the order cancelled, the customer told once."""
+"""Card holds that must be released: payments' half of the expiry job.
+
+Which orders lose their card hold, their cancellation and the customer's e-mail
+are decided above payments (prescriptions.fulfilment): tests/orders/test_expiry.py.
+"""
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from django.core import mail
 from django.utils import timezone
 
 from payments import services, tasks
 from payments.models import PaymentAuthorisation
+from prescriptions.orders import OrderStatus
 
 State = PaymentAuthorisation.State
 
@@ -24,34 +28,6 @@ def age(order, days: float) -> PaymentAuthorisation:
     return authorisation
 
 
-def test_a_seven_day_old_authorisation_is_voided_and_the_customer_told_once(
-    rx_order, otc_order, stripe_v1, django_capture_on_commit_callbacks,
-):
-    old = age(rx_order, days=7)
-    fresh = age(otc_order, days=1)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.void_expiring_authorisations.delay().get() == 1
-
-    old.refresh_from_db()
-    rx_order.refresh_from_db()
-    assert old.state == State.VOIDED and "about to expire" in old.void_reason
-    assert rx_order.status == "Cancelled"
-    assert stripe_v1.payment_intents.retrieve(old.intent_id).status == "canceled"
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["carol@example.com"]
-    assert rx_order.number in mail.outbox[0].subject and "No money was taken" in mail.outbox[0].body
-    fresh.refresh_from_db()
-    assert fresh.state == State.AUTHORISED
-
-    # The job runs again (or the task is delivered twice): nothing more happens.
-    with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.void_expiring_authorisations.delay().get() == 0
-        assert tasks.expire_authorisation.delay(old.pk).get() is False
-        assert tasks.send_authorisation_expired_email.delay(rx_order.pk).get() is False  # a redelivery
-    assert len(mail.outbox) == 1
-
-
 def test_voiding_starts_half_a_day_before_stripe_would_cancel(rx_order):
     authorisation = age(rx_order, days=6)
     fixed_now = authorisation.authorised_at + timedelta(days=6, hours=11)
@@ -59,17 +35,30 @@ def test_voiding_starts_half_a_day_before_stripe_would_cancel(rx_order):
     assert list(services.authorisations_due_to_expire(now=fixed_now + timedelta(hours=2))) == [authorisation]
 
 
-def test_captured_payments_never_expire(rx_order, pharmacist):
+def test_an_expiring_authorisation_is_voided_once_and_the_order_status_is_left_alone(rx_order, otc_order, stripe_v1):
+    old = age(rx_order, days=7)
+    fresh = age(otc_order, days=1)
+    reason = "About to expire."
+
+    assert services.void_expiring_authorisation(authorisation_id=fresh.pk, reason=reason) is None
+    voided = services.void_expiring_authorisation(authorisation_id=old.pk, reason=reason)
+
+    assert voided.state == State.VOIDED and voided.void_reason == reason
+    assert stripe_v1.payment_intents.retrieve(old.intent_id).status == "canceled"
+    rx_order.refresh_from_db()
+    assert rx_order.status == OrderStatus.AWAITING_DISPENSE  # prescriptions cancels it, not payments
+    assert services.void_expiring_authorisation(authorisation_id=old.pk, reason=reason) is None  # run twice
+    fresh.refresh_from_db()
+    assert fresh.state == State.AUTHORISED
+
+
+def test_a_captured_authorisation_is_never_due(rx_order, pharmacist):
     services.capture_payment(order=rx_order, actor=pharmacist)
-    age(rx_order, days=8)
-    assert tasks.void_expiring_authorisations.delay().get() == 0
-    assert rx_order.payment_authorisations.get().state == State.CAPTURED
-
-
-def test_the_beat_schedule_runs_the_job_hourly(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["payments-void-expiring-authorisations"]
-    assert entry["task"] == tasks.void_expiring_authorisations.name
-    assert entry["schedule"] == 3600
+    authorisation = age(rx_order, days=8)
+    assert not services.authorisations_due_to_expire().exists()
+    assert services.void_expiring_authorisation(authorisation_id=authorisation.pk, reason="Expired.") is None
+    authorisation.refresh_from_db()
+    assert authorisation.state == State.CAPTURED
 
 
 def test_a_card_hold_from_an_abandoned_checkout_is_released(db, localstripe, stripe_v1):
@@ -80,7 +69,8 @@ def test_a_card_hold_from_an_abandoned_checkout_is_released(db, localstripe, str
                                         payment_method="test-card:visa", actor=None)
     PaymentAuthorisation.objects.filter(pk=held.pk).update(created_at=timezone.now() - timedelta(hours=2))
 
-    tasks.void_expiring_authorisations.delay().get()
+    assert list(services.abandoned_checkout_authorisations()) == [held]
+    assert tasks.release_abandoned_authorisation.delay(held.pk).get() is True
 
     held.refresh_from_db()
     recent.refresh_from_db()

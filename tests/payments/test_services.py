@@ -1,4 +1,6 @@
-"""Capture, void, refund and ship against a real localstripe: rxshop enforces the money rules."""
+"""Capture, void and refund against a real localstripe: rxshop enforces the money rules.
+
+Shipping and cancelling orders (money, then the order's status) are in tests/orders."""
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -9,6 +11,7 @@ from oscar.core.loading import get_model
 from payments import services
 from payments.exceptions import NoPaymentForOrder, PaymentNotAllowed
 from payments.models import PaymentAuthorisation, PaymentLogEntry
+from prescriptions.orders import OrderStatus
 
 from .conftest import make_order, otc_product
 
@@ -77,14 +80,15 @@ def test_a_second_capture_is_refused(rx_order, pharmacist):
     assert rx_order.sources.get().amount_debited == D("50.00")
 
 
-def test_void_cancels_the_authorisation_and_the_order(rx_order, pharmacist, stripe_v1):
+def test_void_releases_the_authorisation_and_leaves_the_order_status_to_prescriptions(rx_order, pharmacist,
+                                                                                      stripe_v1):
     authorisation = services.void_payment(order=rx_order, reason="Prescription rejected by the pharmacist.",
                                           actor=pharmacist)
     rx_order.refresh_from_db()
     assert authorisation.state == State.VOIDED
     assert authorisation.void_reason == "Prescription rejected by the pharmacist."
-    assert rx_order.status == "Cancelled"
-    assert set(rx_order.lines.values_list("status", flat=True)) == {"Cancelled"}
+    # Payments never sets an order's status: prescriptions.fulfilment.cancel_order does, after the void.
+    assert rx_order.status == OrderStatus.AWAITING_DISPENSE
     assert events(rx_order)[-1] == ("Voided", D("75.00"))
     assert rx_order.sources.get().amount_allocated == D("0.00")
     assert stripe_v1.payment_intents.retrieve(authorisation.intent_id).status == "canceled"
@@ -123,33 +127,8 @@ def test_refund_before_capture_is_refused(otc_order, pharmacist):
         services.refund_payment(order=otc_order, amount=D("1.00"), reason="Goodwill.", actor=pharmacist)
 
 
-def test_otc_order_is_captured_when_it_ships(otc_order, pharmacist, stripe_v1):
-    order = services.ship_order(order=otc_order, actor=pharmacist)
-    authorisation = order.payment_authorisations.get()
-    assert order.status == "Shipped"
-    assert set(order.lines.values_list("status", flat=True)) == {"Shipped"}
-    assert (authorisation.state, authorisation.amount_captured) == (State.CAPTURED, D("25.00"))
-    assert stripe_v1.payment_intents.retrieve(authorisation.intent_id).status == "succeeded"
-
-
-def test_a_prescription_order_cannot_ship_before_it_is_dispensed(rx_order, pharmacist):
-    with pytest.raises(PaymentNotAllowed, match="not dispensed yet"):
-        services.ship_order(order=rx_order, actor=pharmacist)
-    rx_order.refresh_from_db()
-    assert rx_order.status == "Awaiting dispense"
-    assert rx_order.payment_authorisations.get().state == State.AUTHORISED
-
-
-def test_a_dispensed_prescription_order_ships_without_a_second_capture(rx_order, pharmacist):
-    services.capture_payment(order=rx_order, actor=pharmacist)  # the dispense step
-    rx_order.set_status("Dispensed")
-    order = services.ship_order(order=rx_order, actor=pharmacist)
-    assert order.status == "Shipped"
-    assert [name for name, _ in events(order)].count("Captured") == 1
-
-
 def test_an_order_without_a_card_payment_cannot_be_captured(db, localstripe, pharmacist):
-    order = make_order([(otc_product("5.00"), 1)], status=services.AWAITING_SHIPMENT)
+    order = make_order([(otc_product("5.00"), 1)], status=OrderStatus.AWAITING_SHIPMENT)
     with pytest.raises(NoPaymentForOrder):
         services.capture_payment(order=order, actor=pharmacist)
 

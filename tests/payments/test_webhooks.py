@@ -16,6 +16,7 @@ import pytest
 
 from payments import services
 from payments.models import PaymentAuthorisation, StripeEvent
+from prescriptions.orders import OrderStatus
 from tests.conftest import LOCALSTRIPE_WEBHOOK_SECRET
 
 State = PaymentAuthorisation.State
@@ -119,13 +120,13 @@ def test_stripe_cancelling_an_expired_authorisation_voids_it_and_cancels_the_ord
     response = post(client, event("payment_intent.canceled", intent_object(authorisation, "canceled")))
     assert response.json()["outcome"] == "applied"
     state, _c, _r, _review, order_status = snapshot(authorisation)
-    assert (state, order_status) == (State.VOIDED, "Cancelled")
+    assert (state, order_status) == (State.VOIDED, OrderStatus.CANCELLED)
 
 
 def test_succeeded_for_a_payment_rxshop_holds_uncaptured_is_flagged(client, authorisation):
     response = post(client, event("payment_intent.succeeded", intent_object(authorisation, "succeeded")))
     assert response.json()["outcome"] == "flagged"
-    assert snapshot(authorisation) == (State.AUTHORISED, D("0.00"), D("0.00"), True, "Awaiting shipment")
+    assert snapshot(authorisation) == (State.AUTHORISED, D("0.00"), D("0.00"), True, OrderStatus.AWAITING_SHIPMENT)
 
 
 def test_out_of_order_events_older_than_what_was_applied_are_not_applied(client, authorisation, pharmacist):
@@ -134,7 +135,7 @@ def test_out_of_order_events_older_than_what_was_applied_are_not_applied(client,
     newer = post(client, event("payment_intent.succeeded", intent_object(authorisation, "succeeded"), created=now))
     older = post(client, event("payment_intent.canceled", intent_object(authorisation, "canceled"), created=now - 60))
     assert (newer.json()["outcome"], older.json()["outcome"]) == ("consistent", "stale")
-    assert snapshot(authorisation) == (State.CAPTURED, D("25.00"), D("0.00"), False, "Awaiting shipment")
+    assert snapshot(authorisation) == (State.CAPTURED, D("25.00"), D("0.00"), False, OrderStatus.AWAITING_SHIPMENT)
 
 
 def test_refund_events_are_checked_against_rxshop_refunds(client, authorisation, pharmacist):

@@ -168,8 +168,8 @@ IDEMPOTENCY = {
     "prescriptions.tasks.scan_prescription_file":
         "tests/prescriptions/test_virus_scan.py::test_scan_task_is_safe_to_run_twice",
     "shop.payments.tasks.void_expiring_authorisations":
-        "tests/payments/test_expiry.py (the job runs again: nothing more happens)",
-    "shop.payments.tasks.expire_authorisation": "tests/payments/test_expiry.py",
+        "tests/orders/test_expiry.py (the job runs again: nothing more happens)",
+    "shop.payments.tasks.expire_authorisation": "tests/orders/test_expiry.py",
     "shop.payments.tasks.release_abandoned_authorisation": "tests/payments/test_expiry.py",
     "shop.storefront.tasks.send_account_activation_email":
         "tests/security/test_account_enumeration.py::test_registration_e_mails_are_sent_once_when_the_task_runs_twice",

@@ -14,6 +14,7 @@ from oscar.core.loading import get_model
 from prescriptions.dispensing import services as dispensing
 from prescriptions.dispensing.models import Dispense
 from prescriptions.models import PrescriptionStatus
+from prescriptions.orders import OrderStatus
 from payments.exceptions import PaymentGatewayUnavailable
 from payments.models import PaymentAuthorisation
 from tests.dispensing.test_gate_and_dispense import place_rx_order, rma
@@ -68,7 +69,7 @@ def test_stripe_down_during_the_dispense_capture_leaves_nothing_dispensed_and_a_
     order.refresh_from_db()
     prescription.refresh_from_db()
     payment = PaymentAuthorisation.objects.get(order=order)
-    assert order.status == "Awaiting dispense"
+    assert order.status == OrderStatus.AWAITING_DISPENSE
     assert not Dispense.objects.filter(order_line__order=order).exists()
     assert prescription.status == PrescriptionStatus.VERIFIED and prescription.fills_used == 0
     assert (payment.state, payment.amount_captured) == (State.AUTHORISED, 0)
@@ -106,7 +107,7 @@ def test_two_pharmacists_dispensing_the_same_order_at_once_capture_once(
     assert len(keys) == 1  # one capture request reached Stripe
     order = Order.objects.get(pk=order_pk)
     payment = PaymentAuthorisation.objects.get(order=order)
-    assert order.status == "Dispensed"
+    assert order.status == OrderStatus.DISPENSED
     assert payment.amount_captured == order.total_incl_tax
     assert Dispense.objects.filter(order_line__order=order).count() == 1
     prescription.refresh_from_db()

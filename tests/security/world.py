@@ -15,6 +15,7 @@ from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_model
 
 from prescriptions import services
+from prescriptions.orders import OrderStatus
 from prescriptions.uploads import inspect_bytes
 from tests.factories import product, staff_client
 from tests.prescriptions import files
@@ -94,7 +95,7 @@ def build_order_for(user, *, number: str | None = None, line1: str = "22 Jay Str
         first_name=user.first_name, last_name=user.last_name, line1=line1, line4="Brooklyn", state="NY",
         postcode="11201", country=Country.objects.get(iso_3166_1_a2="US"), phone_number="+12125550100")
     return create_order(number=number, basket=basket, user=user, shipping_address=shipping,
-                        status="Awaiting shipment")
+                        status=OrderStatus.AWAITING_SHIPMENT)
 
 
 def build_world() -> World:

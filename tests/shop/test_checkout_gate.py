@@ -6,6 +6,7 @@ from django.core import mail
 from oscar.core.loading import get_model
 
 from payments.models import PaymentAuthorisation
+from prescriptions.orders import OrderStatus
 from tests.factories import add_to_basket, checkout_to_preview, place_order
 
 Order = get_model("order", "Order")
@@ -71,7 +72,7 @@ def test_otc_only_order_goes_through_and_its_email_is_sent_through_celery(
     order = Order.objects.get()
     assert order.user.email == "alice@example.com"
     assert order.shipping_address.state == "NY"
-    assert order.status == "Awaiting shipment"
+    assert order.status == OrderStatus.AWAITING_SHIPMENT
     assert order.payment_authorisations.get().state == PaymentAuthorisation.State.AUTHORISED
     assert callbacks, "the e-mail must be enqueued on commit, not during the request"
     assert len(mail.outbox) == 1

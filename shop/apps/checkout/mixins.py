@@ -1,8 +1,8 @@
 """Order placement: e-mails go through Celery (via the outbox) once the order is committed."""
 from oscar.apps.checkout.mixins import OrderPlacementMixin as OscarOrderPlacementMixin
 
-from payments.services import initial_order_status
 from infra import outbox
+from prescriptions.orders import initial_order_status
 
 
 class OrderPlacementMixin(OscarOrderPlacementMixin):
@@ -10,6 +10,6 @@ class OrderPlacementMixin(OscarOrderPlacementMixin):
         outbox.enqueue("shop.pharmacy.tasks.send_order_placed_email", order.pk)
 
     def get_initial_order_status(self, basket):
-        """Money follows the medicine: a prescription line waits for the pharmacist
-        ("Awaiting dispense"), an over-the-counter order waits for shipping."""
+        """Money follows the medicine: a prescription line waits for the pharmacist,
+        an over-the-counter order waits for shipping (the order-status door decides)."""
         return initial_order_status(basket)

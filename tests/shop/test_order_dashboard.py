@@ -1,0 +1,224 @@
+"""Oscar's order dashboard goes through the order-status door, for every staff role.
+
+Before the door, the demo admin (and any staff member with oscar's order
+permissions) could move an order with a prescription line to Dispensed and
+then Shipped from the order page, the list's bulk action or the line statuses:
+no rule run, no fill used, no capture. Now the dashboard offers only what the
+door allows staff for that order, and refuses anything else it is sent, saying
+why; Shipped ships (capturing an over-the-counter order's card first) and
+Cancelled voids the card hold first.
+"""
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from oscar.core.loading import get_model
+
+from payments import services as payments
+from payments.models import PaymentAuthorisation
+from prescriptions.orders import (
+    LineStatus,
+    OrderStatus,
+    Route,
+    change_line_status,
+    change_order_status,
+)
+from tests.factories import product
+from tests.factories.orders import authorise
+from tests.payments.conftest import make_order, stripe_v1  # noqa: F401  (fixture)
+from tests.review.conftest import staff_client
+
+Order = get_model("order", "Order")
+State = PaymentAuthorisation.State
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order_clerk(demo_shop, django_user_model):
+    """Shop staff, not a superuser, given oscar's order permissions."""
+    user = django_user_model.objects.create_user(username="clerk@example.com", email="clerk@example.com",
+                                                 password="clerk-test-2026", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="order",
+                                                         codename__in=["view_order", "change_order"]))
+    return django_user_model.objects.get(pk=user.pk)
+
+
+@pytest.fixture(params=["demo admin", "order clerk"])
+def staff(request, shop_admin, order_clerk):
+    return {"demo admin": shop_admin, "order clerk": order_clerk}[request.param]
+
+
+@pytest.fixture
+def rx_order(alice, localstripe):
+    """Isotretinoin and a lip balm, the card authorised, waiting for the pharmacist."""
+    order = make_order([(product("RX-ISO-20"), 1), (product("OTC-LIPBALM"), 1)],
+                       status=OrderStatus.AWAITING_DISPENSE, user=alice)
+    authorise(order)
+    return order
+
+
+@pytest.fixture
+def otc_order(alice, localstripe):
+    order = make_order([(product("OTC-LIPBALM"), 2)], status=OrderStatus.AWAITING_SHIPMENT, user=alice)
+    authorise(order)
+    return order
+
+
+@pytest.fixture
+def unpaid_otc_order(alice, localstripe):
+    """Its card hold was released (voided): nothing can be captured."""
+    order = make_order([(product("OTC-LIPBALM"), 1)], status=OrderStatus.AWAITING_SHIPMENT, user=alice)
+    authorise(order)
+    payments.void_payment(order=order, reason="Released.", actor=None)
+    return order
+
+
+def post_status(client, order, status: str):
+    return client.post(f"/dashboard/orders/{order.number}/",
+                       {"order_action": "change_order_status", "new_status": status})
+
+
+def said(response) -> str:
+    return " ".join(str(m) for m in get_messages(response.wsgi_request))
+
+
+def state_of(order) -> tuple[str, str, set[str]]:
+    order = Order.objects.get(pk=order.pk)
+    return (order.status, order.payment_authorisations.get().state, set(order.lines.values_list("status", flat=True)))
+
+
+def offered(client, order) -> list[str]:
+    response = client.get(f"/dashboard/orders/{order.number}/")
+    assert response.status_code == 200
+    return [value for value, _label in response.context["order_status_form"].fields["new_status"].choices]
+
+
+# --- What the order page offers ------------------------------------------------------------------
+
+def test_an_rx_order_awaiting_dispense_is_offered_only_cancel(staff, rx_order):
+    assert offered(staff_client(staff), rx_order) == [OrderStatus.CANCELLED]
+
+
+def test_an_otc_order_awaiting_shipment_is_offered_shipped_and_cancelled(shop_admin, otc_order, unpaid_otc_order):
+    client = staff_client(shop_admin)
+    assert offered(client, otc_order) == [OrderStatus.SHIPPED, OrderStatus.CANCELLED]
+    assert offered(client, unpaid_otc_order) == [OrderStatus.CANCELLED]  # nothing to capture: it cannot ship
+
+
+def test_a_dispensed_order_is_offered_shipped_and_nothing_that_skips_the_refund(shop_admin, rx_order):
+    payments.capture_payment(order=rx_order, actor=None)
+    for line in rx_order.lines.filter(product__upc="RX-ISO-20"):
+        change_line_status(line=line, to=LineStatus.DISPENSED, actor=None, via=Route.DISPENSING)
+    change_order_status(order=rx_order, to=OrderStatus.DISPENSED, actor=None, via=Route.DISPENSING)
+    client = staff_client(shop_admin)
+    assert offered(client, rx_order) == [OrderStatus.SHIPPED]
+
+    response = post_status(client, rx_order, OrderStatus.SHIPPED)
+    assert response.status_code == 302
+    assert state_of(rx_order) == (OrderStatus.SHIPPED, State.CAPTURED, {LineStatus.SHIPPED})
+    assert rx_order.payment_events.filter(event_type__name="Captured").count() == 1
+
+
+def test_the_list_offers_only_statuses_staff_can_ever_choose(shop_admin, rx_order):
+    response = staff_client(shop_admin).get("/dashboard/orders/")
+    assert response.status_code == 200
+    assert OrderStatus.DISPENSED not in response.context["order_statuses"]
+
+
+# --- The single-order form ----------------------------------------------------------------------
+
+def test_the_order_page_cannot_mark_an_rx_order_dispensed_or_shipped(staff, rx_order):
+    client = staff_client(staff)
+    response = post_status(client, rx_order, OrderStatus.DISPENSED)
+    assert response.status_code == 302 and "dispense screen" in said(response)
+    response = post_status(client, rx_order, OrderStatus.SHIPPED)
+    assert "not dispensed yet" in said(response)
+    assert state_of(rx_order) == (OrderStatus.AWAITING_DISPENSE, State.AUTHORISED, {LineStatus.PENDING})
+
+
+def test_the_order_page_cannot_ship_an_unpaid_otc_order(staff, unpaid_otc_order):
+    response = post_status(staff_client(staff), unpaid_otc_order, OrderStatus.SHIPPED)
+    assert "voided" in said(response)
+    assert state_of(unpaid_otc_order) == (OrderStatus.AWAITING_SHIPMENT, State.VOIDED, {LineStatus.PENDING})
+
+
+def test_cancelling_from_the_order_page_voids_the_card(staff, rx_order, stripe_v1):  # noqa: F811
+    response = post_status(staff_client(staff), rx_order, OrderStatus.CANCELLED)
+    assert response.status_code == 302 and "to “Cancelled”" in said(response)
+    assert state_of(rx_order) == (OrderStatus.CANCELLED, State.VOIDED, {LineStatus.CANCELLED})
+    authorisation = rx_order.payment_authorisations.get()
+    assert stripe_v1.payment_intents.retrieve(authorisation.intent_id).status == "canceled"
+    assert authorisation.log.get(action="void").actor == staff
+
+
+def test_shipping_an_otc_order_from_the_order_page_captures_it_first(staff, otc_order, stripe_v1):  # noqa: F811
+    response = post_status(staff_client(staff), otc_order, OrderStatus.SHIPPED)
+    assert response.status_code == 302
+    assert state_of(otc_order) == (OrderStatus.SHIPPED, State.CAPTURED, {LineStatus.SHIPPED})
+    authorisation = otc_order.payment_authorisations.get()
+    assert authorisation.amount_captured == otc_order.total_incl_tax
+    assert stripe_v1.payment_intents.retrieve(authorisation.intent_id).status == "succeeded"
+
+
+# --- The list's bulk action -------------------------------------------------------------------------
+
+def test_the_bulk_action_cannot_ship_an_rx_order_or_an_unpaid_otc_order(staff, rx_order, unpaid_otc_order):
+    response = staff_client(staff).post("/dashboard/orders/", {
+        "action": "change_order_statuses", "new_status": OrderStatus.SHIPPED,
+        "selected_order": [rx_order.pk, unpaid_otc_order.pk],
+    })
+    assert response.status_code == 302
+    text = said(response)
+    assert "not dispensed yet" in text and "voided" in text
+    assert state_of(rx_order)[0] == OrderStatus.AWAITING_DISPENSE
+    assert state_of(unpaid_otc_order)[0] == OrderStatus.AWAITING_SHIPMENT
+
+
+def test_the_bulk_action_cannot_mark_an_rx_order_dispensed(staff, rx_order):
+    response = staff_client(staff).post("/dashboard/orders/", {
+        "action": "change_order_statuses", "new_status": OrderStatus.DISPENSED, "selected_order": [rx_order.pk],
+    })
+    assert "dispense screen" in said(response)
+    assert state_of(rx_order) == (OrderStatus.AWAITING_DISPENSE, State.AUTHORISED, {LineStatus.PENDING})
+
+
+def test_the_bulk_action_ships_an_otc_order_through_the_door_and_cancels_with_a_void(
+        shop_admin, otc_order, rx_order):
+    client = staff_client(shop_admin)
+    client.post("/dashboard/orders/", {"action": "change_order_statuses", "new_status": OrderStatus.SHIPPED,
+                                       "selected_order": [otc_order.pk]})
+    client.post("/dashboard/orders/", {"action": "change_order_statuses", "new_status": OrderStatus.CANCELLED,
+                                       "selected_order": [rx_order.pk]})
+    assert state_of(otc_order) == (OrderStatus.SHIPPED, State.CAPTURED, {LineStatus.SHIPPED})
+    assert state_of(rx_order) == (OrderStatus.CANCELLED, State.VOIDED, {LineStatus.CANCELLED})
+
+
+# --- Line statuses --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("status", [LineStatus.DISPENSED, LineStatus.SHIPPED, LineStatus.CANCELLED])
+def test_line_statuses_cannot_be_changed_from_the_order_page(staff, rx_order, status):
+    line = rx_order.lines.get(product__upc="RX-ISO-20")
+    response = staff_client(staff).post(f"/dashboard/orders/{rx_order.number}/", {
+        "line_action": "change_line_statuses", "new_status": status,
+        "selected_line": [line.pk], f"selected_line_qty_{line.pk}": line.quantity,
+    })
+    assert response.status_code == 302
+    assert "dispense screen" in said(response) or "only with its order" in said(response)
+    assert state_of(rx_order) == (OrderStatus.AWAITING_DISPENSE, State.AUTHORISED, {LineStatus.PENDING})
+
+
+def test_the_order_page_offers_no_line_status(shop_admin, rx_order):
+    response = staff_client(shop_admin).get(f"/dashboard/orders/{rx_order.number}/")
+    assert list(response.context["line_statuses"]) == []
+
+
+# --- The Django admin ---------------------------------------------------------------------------------
+
+def test_the_django_admin_shows_statuses_read_only(shop_admin, rx_order):
+    response = staff_client(shop_admin).get(f"/admin/order/order/{rx_order.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="status"' not in html and 'name="lines-0-status"' not in html
+    assert OrderStatus.AWAITING_DISPENSE in html  # shown, not editable
