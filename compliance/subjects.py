@@ -27,7 +27,7 @@ without the prescription (``legacy`` below, read by ``parse_legacy``):
 
 Stored evaluations are evidence and are never rewritten, so these spellings
 stay in the database and stay readable here; the data migration
-``prescriptions/migrations/0003_evaluation_prescription_backfill.py`` filled
+``prescriptions/migrations/0004_evaluation_prescription_backfill.py`` filled
 their ``prescription_id`` from the basket and order lines they name.
 """
 from __future__ import annotations

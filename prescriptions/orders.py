@@ -41,7 +41,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.db import transaction
-from oscar.apps.order.exceptions import InvalidLineStatus, InvalidOrderStatus
+from .exceptions import LineStatusRefused, OrderStatusRefused, StatusRefused  # noqa: F401  (callers import them from here)
 
 from payments.models import PaymentAuthorisation
 from payments.selectors import authorisation_for
@@ -148,18 +148,6 @@ LINE_PIPELINE: dict[str, tuple[str, ...]] = {
 
 # Orders whose card hold may still be released: nothing was dispensed or shipped.
 WAITING_STATUSES = (S.AWAITING_DISPENSE, S.AWAITING_SHIPMENT)
-
-
-class StatusRefused(Exception):
-    """The door refuses a status change; ``str(exc)`` says why, for staff or the customer."""
-
-
-class OrderStatusRefused(StatusRefused, InvalidOrderStatus):
-    """An order's status change refused (oscar's own views catch ``InvalidOrderStatus`` too)."""
-
-
-class LineStatusRefused(StatusRefused, InvalidLineStatus):
-    """An order line's status change refused."""
 
 
 # --- Checkout ------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.template.defaultfilters import filesizeformat
 
 from . import pdf_probe
+from .exceptions import UploadRefused
 
 logger = logging.getLogger(__name__)
 
@@ -90,13 +91,6 @@ class AcceptedFile:
     @property
     def extension(self) -> str:
         return {"pdf": "pdf", "jpeg": "jpg", "png": "png"}[self.kind]
-
-
-class UploadRefused(ValueError):
-    def __init__(self, message: str, *, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}

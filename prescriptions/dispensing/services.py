@@ -32,6 +32,7 @@ from compliance.core import Finding, Severity, Stage
 from compliance.core.programmes.ipledge import rmas_due_for_reversal
 from compliance import subjects
 from compliance.services import evaluate_and_record
+from prescriptions.exceptions import DispenseRefused
 from prescriptions.facts import facts_for_prescription, holder_date_of_birth
 from infra import outbox
 from payments import services as payments
@@ -52,10 +53,6 @@ from .models import Dispense, ProgrammeAuthorisation
 Order = get_model("order", "Order")
 
 DISPENSE_PERMISSION = "dispensing.dispense_order"
-
-
-class DispenseRefused(Exception):
-    """The dispense cannot go ahead; ``str(exc)`` says why, for the pharmacist."""
 
 
 @dataclass(frozen=True)

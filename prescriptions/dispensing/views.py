@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from infra.errors import show_error
 from prescriptions.review.views import workspace_view
 from payments.exceptions import PaymentProblem
 from prescriptions.drugs import drug_info
@@ -56,7 +57,7 @@ def dispense(request, number):
                 cancel_blocked_lines=form.cleaned_data["cancel_blocked_lines"],
             )
         except (services.DispenseRefused, PaymentProblem) as exc:
-            messages.error(request, str(exc))
+            show_error(request, exc)
         else:
             if outcome.dispensed:
                 messages.success(request, f"Order {order.number} dispensed; ${outcome.captured_amount} captured.")
@@ -81,7 +82,7 @@ def mark_reversed(request, pk):
         services.mark_reversed(authorisation=authorisation, pharmacist=request.user,
                                note=request.POST.get("note", "")[:500])
     except services.DispenseRefused as exc:
-        messages.error(request, str(exc))
+        show_error(request, exc)
     else:
         messages.success(request, f"RMA {authorisation.number} recorded as reversed.")
     return redirect("dashboard:dispense-queue")

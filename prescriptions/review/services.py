@@ -30,6 +30,14 @@ from compliance.core import Finding, Severity, Stage
 from compliance.core.prescription_rules import last_day_to_fill
 from compliance.models import ComplianceEvaluation
 from compliance import subjects
+from prescriptions.exceptions import (  # noqa: F401  (callers catch them as services.X)
+    ClaimedByAnother,
+    ClaimRequired,
+    NotPermitted,
+    ReviewError,
+    StaleForm,
+    VerificationRefused,
+)
 from compliance.services import compliance_config, evaluate_and_record
 from prescriptions.facts import facts_for_prescription
 from prescriptions.models import Prescription, PrescriptionStatus as S
@@ -59,47 +67,6 @@ TRANSCRIBED_FIELDS = (
 )
 # Only a pharmacist may record that they completed a missing element (RULES.md 2.1).
 PHARMACIST_ONLY_FIELDS = frozenset({"completed_elements", "completion_note"})
-
-
-class ReviewError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class NotPermitted(ReviewError):
-    """The user's role does not allow this (the views answer 403)."""
-
-
-class ClaimRequired(ReviewError):
-    """Nobody, or not this user, holds an active claim."""
-
-
-class ClaimedByAnother(ReviewError):
-    def __init__(self, claim: ReviewClaim):
-        self.claim = claim
-        until = timezone.localtime(claim.expires_at)
-        super().__init__(f"{claim.reviewer_name} is working on this prescription (claimed until {until:%H:%M}).")
-
-
-class StaleForm(ReviewError):
-    """The transcription changed since the page was shown."""
-
-
-class VerificationRefused(ReviewError):
-    """Verification was refused; ``evaluation`` (stored) says why."""
-
-    def __init__(self, *, evaluation, blocks: list[Finding], missing_overrides: list[Finding]):
-        self.evaluation = evaluation
-        self.blocks = blocks
-        self.missing_overrides = missing_overrides
-        parts = []
-        if blocks:
-            parts.append(f"{len(blocks)} blocking finding(s) stand: " + " ".join(f.pharmacist_message for f in blocks))
-        if missing_overrides:
-            parts.append("Give a reason for overriding each warning: "
-                         + ", ".join(sorted({f.rule_id for f in missing_overrides})) + ".")
-        super().__init__("Not verified. " + " ".join(parts))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from infra.errors import show_error
 from compliance.core import Severity
 from prescriptions.models import PrescriptionStatus as S
 from prescriptions.services import PrescriptionError
@@ -168,7 +169,7 @@ def _run(request, prescription, action, success: str | None = None, anchor: str 
     except services.NotPermitted as error:
         raise PermissionDenied(error.message) from None
     except (services.ReviewError, PrescriptionError) as error:
-        messages.error(request, error.message)
+        show_error(request, error)
         return None, redirect(_review_url(prescription, anchor))
     if success:
         messages.success(request, success)
@@ -236,11 +237,11 @@ def verify(request, public_id):
     except services.NotPermitted as error:
         raise PermissionDenied(error.message) from None
     except services.VerificationRefused as refused:
-        messages.error(request, refused.message)
+        show_error(request, refused)
         prescription = _prescription_or_404(public_id)
         return _render_review(request, prescription, verify_form=form, status=409)
     except (services.ReviewError, PrescriptionError) as error:
-        messages.error(request, error.message)
+        show_error(request, error)
         return redirect(_review_url(prescription, "decide"))
     messages.success(request, f"Prescription {prescription.reference} verified. The customer has been told.")
     return redirect("dashboard:pharmacy-queue")

@@ -30,6 +30,7 @@ from oscar.apps.checkout import exceptions as checkout_exceptions
 from oscar.apps.checkout import views as oscar_views
 from oscar.core.loading import get_class, get_classes, get_model
 
+from infra.errors import show_error
 from infra import ratelimit
 from prescriptions.gate import refusals_for_basket
 from payments import cards, services
@@ -234,7 +235,7 @@ class AuthenticationView(PaymentDetailsView):
             )
         except (CardDeclined, NoPaymentForOrder) as exc:
             self.restore_frozen_basket()
-            messages.error(request, str(exc))
+            show_error(request, exc)
             return redirect("checkout:payment-details")
         if authorisation.state == PaymentAuthorisation.State.REQUIRES_ACTION:
             return redirect("payments:authenticate")

@@ -14,6 +14,7 @@ from oscar.apps.customer.views import OrderLineView as CoreOrderLineView
 from oscar.apps.customer.views import ProfileDeleteView as CoreProfileDeleteView
 from oscar.core.loading import get_model
 
+from infra.errors import show_error
 from prescriptions import privacy
 
 Order = get_model("order", "Order")
@@ -110,7 +111,7 @@ class AboutMeView(PageTitleMixin, generic.FormView):
         try:
             record_own_details(customer=self.request.user, details=form.patient_details())
         except PrescriptionError as exc:
-            messages.error(self.request, str(exc))
+            show_error(self.request, exc)
             return redirect("customer:about-me")
         messages.success(self.request, "Thank you: your details are on file.")
         return redirect(_safe_next(self.request) or "customer:about-me")
