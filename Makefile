@@ -13,7 +13,7 @@ PIP := $(BIN)/python -m pip
 # Reinstall whenever the dependency lists or the lock change.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements/test.lock | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test test-fast serve clean screenshots lint audit lock
+.PHONY: install install-prod demo test test-fast serve clean screenshots lint audit lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ node_modules/.package-lock.json: package-lock.json
 	@if command -v npm >/dev/null; then npm ci --silent --no-audit --no-fund; fi
 
 install: $(STAMP)
+
+# Production: the runtime dependencies only, each at its locked version and hash, then rxshop
+# itself (the wheel carries templates and static files). PY: the production venv's python.
+PY ?= $(BIN)/python
+install-prod:
+	$(PY) -m pip install --require-hashes -r requirements/runtime.lock
+	$(PY) -m pip install --no-deps .
 
 demo: install
 	mkdir -p var

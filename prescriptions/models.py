@@ -446,3 +446,30 @@ class StaffDataView(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} viewed {self.path} at {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class PharmacyProfile(models.Model):
+    """The pharmacy's own particulars, as the law wants them shown to the public and
+    printed on what it sends: its name and address, the pharmacist in charge, its NPI and
+    DEA registration (state licences are ``compliance.PharmacyLicence`` rows). One row,
+    written by ``manage.py setup_pharmacy``; until it exists (the demo) the footer, the
+    policy pages and the e-mails read ``settings.RXSHOP_PHARMACY`` (prescriptions.pharmacy)."""
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300)
+    phone = models.CharField(max_length=40)
+    email = models.EmailField()
+    pharmacist_in_charge = models.CharField("pharmacist in charge", max_length=200)
+    npi = models.CharField("NPI", max_length=10)
+    dea_registration = models.CharField("DEA registration", max_length=20, blank=True)
+    pharmacist_hours = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="prescriptions_pharmacyprofile_one_row")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -32,6 +32,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from prescriptions.models import CUSTOMER_STATUS, Patient, Prescription, PrescriptionStatus
+from prescriptions.pharmacy import pharmacy_details
 
 Order = get_model("order", "Order")
 UserAddress = get_model("address", "UserAddress")
@@ -78,7 +79,7 @@ def export_customer_data(*, customer) -> dict:
     return {
         "format": EXPORT_FORMAT,
         "exported_at": _when(timezone.now()),
-        "pharmacy": settings.RXSHOP_PHARMACY["name"],
+        "pharmacy": pharmacy_details()["name"],
         "profile": {
             "email": customer.email, "first_name": customer.first_name, "last_name": customer.last_name,
             "date_joined": _when(customer.date_joined), "last_login": _when(customer.last_login),

@@ -27,6 +27,7 @@ from .models import (
     ScanStatus,
     private_storage,
 )
+from .pharmacy import pharmacy_details
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def send_prescription_status_email(event_id: int) -> bool:
             "prescription": prescription,
             "status_label": CUSTOMER_STATUS[PrescriptionStatus(event.to_status)][0],
             "url": _site_url(reverse("prescriptions:detail", kwargs={"public_id": prescription.public_id})),
-            "pharmacy": settings.RXSHOP_PHARMACY,
+            "pharmacy": pharmacy_details(),
         }
         subject = render_to_string("prescriptions/email/status_changed_subject.txt", context).strip()
         body = render_to_string("prescriptions/email/status_changed_body.txt", context)
@@ -84,7 +85,7 @@ def send_file_removed_email(file_id: int) -> bool:
             "file": prescription_file,
             "prescription": prescription,
             "url": _site_url(reverse("prescriptions:detail", kwargs={"public_id": prescription.public_id})),
-            "pharmacy": settings.RXSHOP_PHARMACY,
+            "pharmacy": pharmacy_details(),
         }
         subject = render_to_string("prescriptions/email/file_removed_subject.txt", context).strip()
         body = render_to_string("prescriptions/email/file_removed_body.txt", context)

@@ -284,8 +284,17 @@ EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
-if env.str("EMAIL_URL", default=""):
-    vars().update(env.email_url("EMAIL_URL"))
+_EMAIL_URL = env.str("EMAIL_URL", default="")
+if _EMAIL_URL:
+    vars().update(env.email_url_config(_EMAIL_URL))
+    if urlsplit(_EMAIL_URL).scheme == "filemail":
+        # django-environ drops the leading "/" of filemail:///var/mail (a relative path that
+        # then depends on the working directory): keep the path as written.
+        EMAIL_FILE_PATH = urlsplit(_EMAIL_URL).path
+# Seconds an SMTP connection may stall before the send fails (and the task retries):
+# a mail server that hangs must not hold a worker. Every e-mail is sent by a worker,
+# never while a request is handled (tests/shop/test_production.py proves it).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="rxshop Pharmacy <pharmacy@rxshop.example>")
 OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -302,16 +311,24 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# celery beat keeps its last-run times here (`celery -A shop beat` reads it; run exactly one beat).
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
+)
 
 # --- Security -----------------------------------------------------------------
 
+# The header by which the TLS-terminating proxy says the client used https (it must set it on
+# every request and strip any the client sent). Empty: no proxy header is trusted.
+RXSHOP_PROXY_SSL_HEADER = env.str("RXSHOP_PROXY_SSL_HEADER", default="X-Forwarded-Proto")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"  # the prescription file view alone allows same-origin framing
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if RXSHOP_PROXY_SSL_HEADER:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + RXSHOP_PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -349,11 +366,18 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # No patient data in logs or error reports (infra/logredact.py): every record
 # goes through one console handler whose filter redacts it; Django's own handlers
 # (and their e-mails to ADMINS) are not used.
+# RXSHOP_LOG_FORMAT=json: one JSON object a line (for a log collector), formatted after
+# the redaction filter has run, so the JSON carries only redacted text.
+RXSHOP_LOG_FORMAT = env.str("RXSHOP_LOG_FORMAT", default="text")
+if RXSHOP_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("RXSHOP_LOG_FORMAT must be 'text' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact_patient_data": {"()": "infra.logredact.RedactPatientData"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_patient_data"]}},
+    "formatters": {"json": {"()": "infra.logjson.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_patient_data"],
+                             **({"formatter": "json"} if RXSHOP_LOG_FORMAT == "json" else {})}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
@@ -475,6 +499,11 @@ CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
 CLAMD_HOST = env.str("CLAMD_HOST", default="")
 CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
 CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=30.0)
+# Production needs a scanner, or this set to "off" on purpose (`check --deploy` then warns,
+# rxshop.W001): a customer's upload is then stored unscanned.
+RXSHOP_VIRUS_SCANNING = env.str("RXSHOP_VIRUS_SCANNING", default="on")
+if RXSHOP_VIRUS_SCANNING not in {"on", "off"}:
+    raise ImproperlyConfigured("RXSHOP_VIRUS_SCANNING must be 'on' or 'off'.")
 
 # --- Payments: Stripe calls and the authorisation-expiry job (shop/payments) ----
 # The SDK retries timeouts, connection errors and 5xx with the same idempotency key.
@@ -512,3 +541,23 @@ REVIEW_CLAIM_MINUTES = env.int("REVIEW_CLAIM_MINUTES", default=30)
 # Off: the pharmacist who verifies must not have transcribed (a second pair of eyes).
 REVIEW_SAME_PERSON_MAY_TRANSCRIBE_AND_VERIFY = env.bool("REVIEW_SAME_PERSON_MAY_TRANSCRIBE_AND_VERIFY", default=False)
 REVIEW_QUEUE_PAGE_SIZE = env.int("REVIEW_QUEUE_PAGE_SIZE", default=50)
+
+# --- Production: refuse to start half-configured ---------------------------------
+# The public address of the shop, e.g. https://pharmacy.example: links in e-mails and the
+# Sites framework's domain (`manage.py setup_pharmacy` writes it there).
+RXSHOP_SITE_URL = env.str("RXSHOP_SITE_URL", default="" if PRODUCTION else "http://127.0.0.1:8000")
+if PRODUCTION:
+    _missing = []
+    if not STRIPE_SECRET_KEY.startswith(("sk_live_", "sk_test_")) or STRIPE_SECRET_KEY == "sk_test_localstripe":
+        _missing.append("STRIPE_SECRET_KEY (a real Stripe secret key, sk_live_… or sk_test_…)")
+    if not STRIPE_PUBLISHABLE_KEY.startswith(("pk_live_", "pk_test_")) or STRIPE_PUBLISHABLE_KEY == "pk_test_localstripe":
+        _missing.append("STRIPE_PUBLISHABLE_KEY (pk_live_… or pk_test_…)")
+    if not STRIPE_WEBHOOK_SECRET.startswith("whsec_") or STRIPE_WEBHOOK_SECRET == "whsec_local":
+        _missing.append("STRIPE_WEBHOOK_SECRET (whsec_…, from the webhook endpoint in Stripe's dashboard)")
+    _site = urlsplit(RXSHOP_SITE_URL)
+    if _site.scheme not in {"http", "https"} or not _site.netloc or _site.path not in {"", "/"}:
+        _missing.append("RXSHOP_SITE_URL (the shop's public address, e.g. https://pharmacy.example)")
+    if not (CLAMD_SOCKET or CLAMD_HOST) and RXSHOP_VIRUS_SCANNING != "off":
+        _missing.append("CLAMD_SOCKET or CLAMD_HOST (a ClamAV daemon), or RXSHOP_VIRUS_SCANNING=off on purpose")
+    if _missing:
+        raise ImproperlyConfigured("Production needs these settings in the environment: " + "; ".join(_missing) + ".")

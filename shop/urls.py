@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from payments.urls import urlpatterns as payment_urls
+from shop import health
 from shop.apps.checkout.views import AuthenticationView
 from shop.storefront import accounts
 
@@ -15,6 +16,8 @@ stripe_urls = [
 ]
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("pharmacy/", include("shop.storefront.urls")),

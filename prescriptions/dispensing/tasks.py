@@ -4,13 +4,13 @@ from __future__ import annotations
 import smtplib
 
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from oscar.core.loading import get_model
 
 from infra.notifications import send_once
 from prescriptions.orders import LineStatus
+from prescriptions.pharmacy import pharmacy_details
 
 Order = get_model("order", "Order")
 
@@ -24,7 +24,7 @@ def send_order_dispensed_email(order_id: int) -> bool:
 
     def send() -> None:
         lines = list(order.lines.all())
-        context = {"order": order, "pharmacy": settings.RXSHOP_PHARMACY,
+        context = {"order": order, "pharmacy": pharmacy_details(),
                    "sent": [line for line in lines if line.status != LineStatus.CANCELLED],
                    "not_sent": [line for line in lines if line.status == LineStatus.CANCELLED]}
         send_mail(
@@ -47,7 +47,7 @@ def send_order_not_dispensed_email(order_id: int, reasons: list[str]) -> bool:
         return False
 
     def send() -> None:
-        context = {"order": order, "pharmacy": settings.RXSHOP_PHARMACY, "reasons": reasons}
+        context = {"order": order, "pharmacy": pharmacy_details(), "reasons": reasons}
         send_mail(
             subject=f"Your order {order.number} could not be dispensed and has been cancelled",
             message=render_to_string("dispensing/email/not_dispensed.txt", context),

@@ -86,6 +86,8 @@ POLICY: dict[str, dict] = {
     "home": PUBLIC, "catalogue:index": PUBLIC, "catalogue:category": PUBLIC, "catalogue:detail": PUBLIC,
     "catalogue:reviews-list": PUBLIC, "catalogue:reviews-add": PUBLIC, "search:search": PUBLIC,
     "offer:list": PUBLIC, "set_language": PUBLIC, "pharmacy:contact": PUBLIC, "pharmacy:policies": PUBLIC,
+    # Probes (shop/health.py): readyz is 503 where Stripe or the broker is not running.
+    "healthz": PUBLIC, "readyz": policy({ALLOWED, "status 503"}),
     "basket:summary": PUBLIC, "basket:vouchers-add": PUBLIC,  # GET redirects back to the basket
     "catalogue:range": policy(NOT_FOUND), "offer:detail": policy(NOT_FOUND),  # no range or offer named "none"
     "catalogue:reviews-detail": policy(NOT_FOUND),  # there are no reviews

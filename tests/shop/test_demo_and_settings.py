@@ -13,6 +13,10 @@ from shop.storefront.demo import DEMO_ACCOUNTS, load_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "x9!Kq2#vL7@pR4$mZ8^tB1&nW6*cF3(hJ5)dS0_gY-uA+eQ=iO~lX|rT?wE<yU>"
+# What production needs besides SECRET_KEY and ALLOWED_HOSTS (shop/settings.py, the end).
+PRODUCTION_ENV = {"STRIPE_SECRET_KEY": "sk_test_51Realistic0000", "STRIPE_PUBLISHABLE_KEY": "pk_test_51Realistic0000",
+                  "STRIPE_WEBHOOK_SECRET": "whsec_0123456789abcdef", "RXSHOP_SITE_URL": "https://shop.example",
+                  "CLAMD_HOST": "127.0.0.1"}
 
 
 def _snapshot():
@@ -45,7 +49,10 @@ def test_demo_accounts_log_in_with_the_documented_passwords(client):
 
 def _run_django(env_overrides, *args):
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
-    env.update({"DJANGO_ENV": "production", "DJANGO_SETTINGS_MODULE": "shop.settings", **env_overrides})
+    env.update({"DJANGO_ENV": "production", "DJANGO_SETTINGS_MODULE": "shop.settings", **PRODUCTION_ENV,
+                **env_overrides})
+    for name in [k for k, v in env.items() if v is None]:
+        del env[name]
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -94,3 +101,39 @@ def test_the_tests_hash_passwords_fast():
     from django.conf import settings
 
     assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.mark.parametrize("missing", ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "RXSHOP_SITE_URL", "CLAMD_HOST"])
+def test_production_refuses_to_start_without_each_required_setting(missing):
+    result = _run_django({"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "shop.example", missing: None}, "check")
+    assert result.returncode != 0
+    named = "CLAMD_SOCKET or CLAMD_HOST" if missing == "CLAMD_HOST" else missing
+    assert "Production needs these settings" in result.stderr and named in result.stderr
+
+
+def test_production_refuses_the_local_stripe_key():
+    result = _run_django({"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "shop.example",
+                          "STRIPE_SECRET_KEY": "sk_test_localstripe"}, "check")
+    assert result.returncode != 0 and "STRIPE_SECRET_KEY" in result.stderr
+
+
+def test_check_deploy_warns_when_virus_scanning_is_off_on_purpose():
+    result = _run_django({"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "shop.example", "CLAMD_HOST": None,
+                          "RXSHOP_VIRUS_SCANNING": "off"}, "check", "--deploy")
+    assert result.returncode == 0, result.stderr
+    assert "rxshop.W001" in result.stderr + result.stdout
+
+
+def test_production_settings_email_timeout_proxy_header_and_filemail_path():
+    probe = ("from django.conf import settings as s; "
+             "print(s.EMAIL_TIMEOUT, s.EMAIL_FILE_PATH, s.SECURE_PROXY_SSL_HEADER[0], s.CELERY_BEAT_SCHEDULE_FILENAME)")
+    result = _run_django({"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "shop.example", "EMAIL_URL": "filemail:///srv/rx/mail",
+                          "RXSHOP_PROXY_SSL_HEADER": "X-Forwarded-Scheme", "RXSHOP_VAR_DIR": "/srv/rx"},
+                         "shell", "--no-imports", "-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["10", "/srv/rx/mail", "HTTP_X_FORWARDED_SCHEME", "/srv/rx/celerybeat-schedule"]
+
+
+def test_load_demo_refuses_in_production():
+    result = _run_django({"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "shop.example"}, "load_demo")
+    assert result.returncode != 0 and "refuses to run in production" in result.stderr

@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from prescriptions.review.demo import DEMO_CUSTOMER, load_demo_review
 from shop.storefront.demo import DEMO_ACCOUNTS, load_demo
@@ -8,6 +9,12 @@ class Command(BaseCommand):
     help = "Load the demo catalogue, stock, licences and demo accounts (safe to run again)."
 
     def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            # Demo accounts have published passwords and TOTP keys: never on a real pharmacy.
+            raise CommandError(
+                "load_demo refuses to run in production (DJANGO_ENV=production): it creates staff accounts "
+                "whose passwords and authenticator keys are published. Use `manage.py setup_pharmacy`."
+            )
         load_demo()
         # Three prescriptions waiting in the pharmacist review queue (created once).
         load_demo_review()

@@ -1,0 +1,107 @@
+"""First run of a real pharmacy (``manage.py setup_pharmacy``), and a staff member's authenticator.
+
+Each step is idempotent: run again, it changes only what differs. The command
+(shop/storefront/management/commands/setup_pharmacy.py) asks the questions; these
+functions do the writing.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sites.models import Site
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from compliance.models import PharmacyLicence
+from prescriptions.roles import sync_roles
+
+ADMIN_GROUP = "Shop administrator"
+SETUP_DEVICE_NAME = "Authenticator (enrolled by setup_pharmacy)"
+
+
+def configure_site(*, site_url: str, name: str) -> Site:
+    """The Sites framework's current site: the domain every e-mail link is built on."""
+    parts = urlsplit(site_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValidationError(f"RXSHOP_SITE_URL {site_url!r} is not an address like https://pharmacy.example.")
+    site, _ = Site.objects.update_or_create(pk=settings.SITE_ID, defaults={"domain": parts.netloc, "name": name[:50]})
+    Site.objects.clear_cache()
+    return site
+
+
+def has_administrator() -> bool:
+    return get_user_model()._default_manager.filter(is_superuser=True, is_active=True).exists()
+
+
+@transaction.atomic
+def create_administrator(*, email: str, password: str):
+    """The first administrator: superuser, shop staff, in the Shop administrator group. The password
+    must pass the site's validators (10+ characters, not common, not like the e-mail)."""
+    User = get_user_model()
+    email = User._default_manager.normalize_email(email.strip())
+    if not email or "@" not in email:
+        raise ValidationError("The administrator needs an e-mail address.")
+    user = User(username=email, email=email, is_staff=True, is_superuser=True, is_active=True)
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    user.groups.add(sync_roles()[ADMIN_GROUP])
+    return user
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    device: TOTPDevice
+    created: bool
+
+    @property
+    def otpauth_uri(self) -> str:
+        return self.device.config_url
+
+
+@transaction.atomic
+def start_totp_enrolment(*, user, name: str = SETUP_DEVICE_NAME) -> Enrolment:
+    """An authenticator for ``user``, not yet confirmed (it lets nobody in until it is).
+    Run again before confirming: the same device and key, so a QR code already scanned still works."""
+    device = TOTPDevice.objects.filter(user=user, name=name, confirmed=False).first()
+    if device is not None:
+        return Enrolment(device, False)
+    return Enrolment(TOTPDevice.objects.create(user=user, name=name, confirmed=False), True)
+
+
+def confirm_totp_enrolment(*, device: TOTPDevice, code: str | None) -> bool:
+    """Confirm ``device`` with a code its authenticator shows; ``code=None`` confirms it without
+    one (automation, ``--no-input``: the operator delivered the URI by other means)."""
+    if code is not None and not device.verify_token(code.strip()):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return True
+
+
+def has_confirmed_device(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def record_licence(*, spec: str) -> PharmacyLicence:
+    """``STATE:KIND:NUMBER:EXPIRES``, e.g. ``NY:resident:031234:2027-12-31`` (kind resident or
+    non_resident); the same state, kind and number is updated, not duplicated."""
+    try:
+        state, kind, number, expires = (part.strip() for part in spec.split(":"))
+        expires_on = datetime.date.fromisoformat(expires)
+    except ValueError as exc:
+        raise ValidationError(f"Licence {spec!r} is not STATE:KIND:NUMBER:YYYY-MM-DD.") from exc
+    kind = kind.lower().replace("-", "_")
+    if kind not in PharmacyLicence.Kind.values:
+        raise ValidationError(f"Licence kind {kind!r} is not one of {', '.join(PharmacyLicence.Kind.values)}.")
+    licence = PharmacyLicence(state=state.upper(), kind=kind, number=number, expires_on=expires_on)
+    licence.full_clean(validate_unique=False, validate_constraints=False)
+    licence, _ = PharmacyLicence.objects.update_or_create(
+        state=licence.state, kind=kind, number=number, defaults={"expires_on": expires_on})
+    return licence
