@@ -31,7 +31,7 @@ from oscar.apps.checkout import views as oscar_views
 from oscar.core.loading import get_class, get_classes, get_model
 
 from infra import ratelimit
-from prescriptions.gate import refusals_for_basket
+from prescriptions.gate import coverage_refusals_at_placing, refusals_for_basket
 from payments import cards, services
 from payments.client import is_test_server
 from payments.exceptions import (
@@ -47,6 +47,7 @@ RedirectRequired, UnableToTakePayment, PaymentError = get_classes(
     "payment.exceptions", ["RedirectRequired", "UnableToTakePayment", "PaymentError"]
 )
 Applicator = get_class("offer.applicator", "Applicator")
+UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 Source = get_model("payment", "Source")
 SourceType = get_model("payment", "SourceType")
 
@@ -154,6 +155,12 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
     def handle_order_placement(self, order_number, user, basket, *args, **kwargs):
         try:
             with transaction.atomic():
+                # Another checkout may have placed an order for the same prescription since
+                # handle_payment's gate: lock the prescriptions and count their open orders again,
+                # in the transaction that writes this order.
+                refusals = coverage_refusals_at_placing(basket)
+                if refusals:
+                    raise UnableToPlaceOrder(" ".join(r.message for r in refusals))
                 return super().handle_order_placement(order_number, user, basket, *args, **kwargs)
         except Exception:
             # The order was rolled back, the card authorisation was not: give it back.
