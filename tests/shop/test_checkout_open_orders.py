@@ -20,6 +20,7 @@ from tests.factories import (
     OrderFactory,
     PrescriptionFactory,
     add_to_basket,
+    answer_3d_secure,
     checkout_to_preview,
     place_order,
     product,
@@ -231,16 +232,22 @@ def test_coverage_costs_the_same_queries_for_many_lines_and_orders(alice_client,
 @pytest.mark.django_db(transaction=True)
 def test_two_browsers_placing_at_once_for_the_last_fill_place_exactly_one_order(
         alice, technician, pharmacist, localstripe):
-    browsers = [Client(), Client()]  # one account, two sessions; oscar keeps one basket per account
-    for browser in browsers:
-        browser.force_login(alice)
-    verified_basket_line(browsers[0], alice, technician, pharmacist)  # its one fill left
-    for browser in browsers:
-        preview = checkout_to_preview(browser)
-        assert preview.status_code == 200 and b"Place order" in preview.content
+    """Browser A placed the order and its bank asks for 3-D Secure (its basket frozen, no order
+    yet); browser B orders the same medicine again from a new basket with the same prescription.
+    A confirms and B presses "Place order" at the same moment: each passes the gate before the
+    other's order exists, so only the lock at placing can stop the second order."""
+    first, second = Client(), Client()
+    first.force_login(alice)
+    second.force_login(alice)
+    prescription = verified_basket_line(first, alice, technician, pharmacist)  # its one fill left
+    checkout_to_preview(first, card="3ds")
+    assert place_order(first)["Location"] == "/stripe/authenticate/"
+    order_again(second, alice, prescription)  # oscar gives B a new basket: A's is frozen
+    # Shipped elsewhere, so the two orders differ in more than the prescription (the address book).
+    assert checkout_to_preview(second, address={"line1": "1 Front Street"}).status_code == 200
+    assert Basket.objects.filter(owner=alice).count() == 2 and not Order.objects.exists()
 
-    # Both pass the gate of handle_payment (card authorised) before either writes its order:
-    # the moment the lock is for.
+    # Both are past the gate of handle_payment (card authorised) before either writes its order.
     both_paid = threading.Barrier(2)
 
     def wait_for_the_other(**kwargs):
@@ -248,7 +255,7 @@ def test_two_browsers_placing_at_once_for_the_last_fill_place_exactly_one_order(
 
     post_payment.connect(wait_for_the_other, dispatch_uid="coverage-race")
     try:
-        results = run_together(*(lambda b=b: place_order(b) for b in browsers))
+        results = run_together(lambda: answer_3d_secure(first, "success"), lambda: place_order(second))
     finally:
         post_payment.disconnect(dispatch_uid="coverage-race")
     connection.close()
@@ -256,10 +263,11 @@ def test_two_browsers_placing_at_once_for_the_last_fill_place_exactly_one_order(
     assert [kind for kind, _ in results] == ["ok", "ok"], results
     assert Order.objects.count() == 1, list(Order.objects.values_list("number", flat=True))
     winner = Order.objects.get()
+    assert winner.lines.get().prescription_id == prescription.pk
     locations = sorted(response.get("Location", "") for _, response in results)
     assert locations == ["", "/checkout/thank-you/"], locations
     loser = next(response for _, response in results if response.status_code == 200)
     assert f"already in your order {winner.number}" in loser.content.decode()
-    # The loser's card hold was given back.
-    assert sorted(a.state for a in PaymentAuthorisation.objects.all()) == sorted(
-        [PaymentAuthorisation.State.AUTHORISED, PaymentAuthorisation.State.VOIDED])
+    # The loser's card hold was given back; the winner's pays for its order.
+    assert sorted((a.state, a.order_id) for a in PaymentAuthorisation.objects.all()) == sorted(
+        [(PaymentAuthorisation.State.AUTHORISED, winner.pk), (PaymentAuthorisation.State.VOIDED, None)])
