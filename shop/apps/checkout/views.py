@@ -13,6 +13,10 @@ oscar's own views for every other step.
 - These views run outside ``ATOMIC_REQUESTS``: a rollback cannot undo Stripe, so
   the payment records are committed on their own, order placement runs in its
   own transaction, and if placement fails the authorisation is voided.
+- In that transaction, before the order is written, the prescriptions the
+  basket uses are locked and their coverage counted again
+  (``prescriptions.gate.coverage_refusals_at_placing``): two checkouts for the
+  last fill of one prescription place one order, not two.
 """
 from __future__ import annotations
 
