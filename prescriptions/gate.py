@@ -43,6 +43,8 @@ _NEXT_STEP = {
     "needs_answer": _("Answer the pharmacist's question in “My prescriptions”."),
     "not_usable": _("Ask your prescriber for a new prescription and upload it."),
     "mismatch": _("Change the quantity or product to match your prescription, or upload the right prescription."),
+    "in_open_order": _("That order will use the fill when our pharmacist dispenses it. To order more, upload a new "
+                       "prescription from your prescriber, or contact us to cancel that order first."),
 }
 _RULES_NEXT_STEP = _("Check the delivery address, or call our pharmacist, who can tell you what is needed.")
 _ABOUT_YOU_NEXT_STEP = _("Add your date of birth under “About you” in your account.")
@@ -120,3 +122,22 @@ def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
             else:
                 refusals.append(LineRefusal(line.id, title, reason, _RULES_NEXT_STEP))
     return refusals
+
+
+def coverage_refusals_at_placing(basket, *, moment: datetime.datetime | None = None) -> list[LineRefusal]:
+    """The coverage of the basket counted again inside the transaction that places its order,
+    with the prescriptions its lines use locked (``SELECT ... FOR UPDATE``).
+
+    ``refusals_for_basket`` ran a moment before, outside that transaction: two
+    checkouts for the one remaining fill of a prescription can both pass it. The
+    lock makes the second wait until the first order is committed, and its count
+    then sees that order holding the fill. Call it inside ``transaction.atomic``,
+    before the order is written; only coverage is counted again (the compliance
+    rules were evaluated and recorded for this order already).
+    """
+    moment = moment or timezone.now()
+    coverage = coverage_for_basket(basket, on=timezone.localtime(moment).date(), lock=True)
+    return [
+        LineRefusal(line_id, cover.product_title, cover.message, _NEXT_STEP.get(cover.state, ""))
+        for line_id, cover in coverage.items() if not cover.covered
+    ]

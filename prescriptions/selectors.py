@@ -4,16 +4,27 @@ The gate asks ``covering_prescription_for_line(line)`` (or, for a whole
 basket, ``coverage_for_basket(basket)``): a basket line is covered only by a
 *verified* prescription of the basket's owner, for that product, not expired,
 with a fill left and a quantity per fill at least what the line asks for.
+
+"A fill left" counts what is already promised, not only what was dispensed:
+each line of an open order (placed, not cancelled, its line still pending)
+will use one whole fill of its prescription when it is dispensed
+(``prescriptions.services.record_fill``), so it holds that fill from the moment
+the order is placed. Otherwise one remaining fill could back two orders, and
+the second would be paid for and then refused at the dispense step. A
+cancelled order (or a line cancelled at dispense) gives its fill back; a
+dispensed line is counted once, in ``fills_used``.
 """
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from prescriptions.drugs import drug_info, requires_prescription
+from prescriptions.orders import LineStatus, OrderStatus
 
 from .models import Patient, Prescription, PrescriptionEvent, PrescriptionFile, PrescriptionStatus as S
 
@@ -95,7 +106,9 @@ class LineCoverage:
 
     line_id: int
     covered: bool
-    state: str  # covered | awaiting_verification | needs_answer | not_usable | mismatch | no_prescription
+    # covered | awaiting_verification | needs_answer | not_usable | mismatch | no_prescription
+    # | in_open_order (every fill left is already held by an open order, or by another line of this basket)
+    state: str
     message: str
     prescription: Prescription | None = None
     attachable_count: int = 0
@@ -107,8 +120,43 @@ def _units(line) -> int:
     return line.quantity * pack_size
 
 
+def open_order_holds(prescription_ids) -> dict[int, list[str]]:
+    """For each prescription, the numbers of the open orders holding one of its
+    fills: one entry per order line that is still pending in an order that is
+    not cancelled (that line uses a fill when it is dispensed). One query."""
+    ids = {pk for pk in prescription_ids if pk}
+    if not ids:
+        return {}
+    order_line = apps.get_model("order", "Line")
+    holds: dict[int, list[str]] = {}
+    rows = (
+        order_line.objects.filter(prescription_id__in=ids, status=LineStatus.PENDING)
+        .exclude(order__status=OrderStatus.CANCELLED)
+        .order_by("order__date_placed", "order_id", "id")
+        .values_list("prescription_id", "order__number")
+    )
+    for prescription_id, number in rows:
+        holds.setdefault(prescription_id, []).append(number)
+    return holds
+
+
+def _held_message(ref: str, fills_remaining: int, order_numbers: list[str]) -> str:
+    orders = sorted(set(order_numbers))
+    if not orders:
+        return f"Prescription {ref} has no fill left for this item: another item in this basket uses it."
+    which = (f"your order {orders[0]}" if len(orders) == 1
+             else "your orders " + ", ".join(orders[:-1]) + f" and {orders[-1]}")
+    if fills_remaining == 1:
+        return f"This prescription's remaining fill is already in {which} (prescription {ref})."
+    return f"This prescription's {fills_remaining} remaining fills are already in {which} (prescription {ref})."
+
+
 def _coverage(line, prescription: Prescription | None, owner_id: int | None, today: datetime.date,
-              attachable_count: int = 0) -> LineCoverage:
+              attachable_count: int = 0, held_by: list[str] | None = None,
+              held_in_basket: int = 0) -> LineCoverage:
+    """``held_by``: the numbers of the open orders holding a fill of the
+    prescription (one per order line); ``held_in_basket``: earlier lines of the
+    same basket covered by it."""
     def result(covered: bool, state: str, message: str) -> LineCoverage:
         return LineCoverage(line.id, covered, state, message, prescription, attachable_count,
                             line.product.get_title())
@@ -130,6 +178,9 @@ def _coverage(line, prescription: Prescription | None, owner_id: int | None, tod
         return result(False, "not_usable", f"Prescription {ref} has expired.")
     if prescription.fills_remaining < 1:
         return result(False, "not_usable", f"Prescription {ref} has no fills left.")
+    held_by = held_by or []
+    if prescription.fills_remaining - len(held_by) - held_in_basket < 1:
+        return result(False, "in_open_order", _held_message(ref, prescription.fills_remaining, held_by))
     units = _units(line)
     if units > prescription.quantity:
         return result(
@@ -141,9 +192,12 @@ def _coverage(line, prescription: Prescription | None, owner_id: int | None, tod
 
 
 def coverage_for_line(line, *, on: datetime.date | None = None) -> LineCoverage:
-    """The coverage of one basket line (one query for its prescription, if any)."""
+    """The coverage of one basket line (a query for its prescription, if any,
+    and one for the open orders holding its fills)."""
     prescription = line.prescription if line.prescription_id else None
-    return _coverage(line, prescription, line.basket.owner_id, on or timezone.localdate())
+    holds = open_order_holds([line.prescription_id]) if prescription is not None else {}
+    return _coverage(line, prescription, line.basket.owner_id, on or timezone.localdate(),
+                     held_by=holds.get(line.prescription_id))
 
 
 def covering_prescription_for_line(line, *, on: datetime.date | None = None) -> Prescription | None:
@@ -156,17 +210,29 @@ def covering_prescription_for_line(line, *, on: datetime.date | None = None) -> 
     return coverage.prescription if coverage.covered else None
 
 
-def coverage_for_basket(basket, *, on: datetime.date | None = None) -> dict[int, LineCoverage]:
+def coverage_for_basket(basket, *, on: datetime.date | None = None, lock: bool = False) -> dict[int, LineCoverage]:
     """Coverage of every prescription line of a basket, keyed by line id, in
-    two queries whatever the number of lines (plus the drug facts oscar's
-    ``all_lines`` products need)."""
+    three queries whatever the number of lines and orders (plus the drug facts
+    oscar's ``all_lines`` products need).
+
+    ``lock=True`` (inside the transaction that places the order) locks the
+    prescriptions the lines use, in id order, before the open orders are
+    counted: a second checkout placing an order for the same prescription
+    waits, then counts the first one's order.
+    """
     today = on or timezone.localdate()
     lines = [line for line in basket.all_lines() if requires_prescription(line.product)]
     if not lines:
         return {}
     owner_id = basket.owner_id
     ids = {line.prescription_id for line in lines if line.prescription_id}
-    prescriptions = {p.pk: p for p in Prescription.objects.filter(pk__in=ids, customer_id=owner_id)} if ids and owner_id else {}
+    prescriptions: dict[int, Prescription] = {}
+    if ids and owner_id:
+        queryset = Prescription.objects.filter(pk__in=ids, customer_id=owner_id).order_by("pk")
+        if lock:
+            queryset = queryset.select_for_update()
+        prescriptions = {p.pk: p for p in queryset}
+    holds = open_order_holds(prescriptions)
     counts: dict[int, int] = {}
     if owner_id:
         for product_id in (
@@ -175,11 +241,16 @@ def coverage_for_basket(basket, *, on: datetime.date | None = None) -> dict[int,
             .values_list("product_id", flat=True)
         ):
             counts[product_id] = counts.get(product_id, 0) + 1
-    return {
-        line.id: _coverage(line, prescriptions.get(line.prescription_id), owner_id, today,
-                           counts.get(line.product_id, 0))
-        for line in lines
-    }
+    coverage: dict[int, LineCoverage] = {}
+    in_basket: dict[int, int] = {}  # earlier lines of this basket covered by each prescription
+    for line in lines:
+        cover = _coverage(line, prescriptions.get(line.prescription_id), owner_id, today,
+                          counts.get(line.product_id, 0), held_by=holds.get(line.prescription_id),
+                          held_in_basket=in_basket.get(line.prescription_id, 0))
+        if cover.covered:
+            in_basket[line.prescription_id] = in_basket.get(line.prescription_id, 0) + 1
+        coverage[line.id] = cover
+    return coverage
 
 
 # --- Files -------------------------------------------------------------------------------

@@ -13,6 +13,10 @@ oscar's own views for every other step.
 - These views run outside ``ATOMIC_REQUESTS``: a rollback cannot undo Stripe, so
   the payment records are committed on their own, order placement runs in its
   own transaction, and if placement fails the authorisation is voided.
+- In that transaction, before the order is written, the prescriptions the
+  basket uses are locked and their coverage counted again
+  (``prescriptions.gate.coverage_refusals_at_placing``): two checkouts for the
+  last fill of one prescription place one order, not two.
 """
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ from oscar.core.loading import get_class, get_classes, get_model
 
 from infra.errors import show_error
 from infra import ratelimit
-from prescriptions.gate import refusals_for_basket
+from prescriptions.gate import coverage_refusals_at_placing, refusals_for_basket
 from payments import cards, services
 from payments.client import is_test_server
 from payments.exceptions import (
@@ -48,6 +52,7 @@ RedirectRequired, UnableToTakePayment, PaymentError = get_classes(
     "payment.exceptions", ["RedirectRequired", "UnableToTakePayment", "PaymentError"]
 )
 Applicator = get_class("offer.applicator", "Applicator")
+UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 Source = get_model("payment", "Source")
 SourceType = get_model("payment", "SourceType")
 
@@ -155,6 +160,12 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
     def handle_order_placement(self, order_number, user, basket, *args, **kwargs):
         try:
             with transaction.atomic():
+                # Another checkout may have placed an order for the same prescription since
+                # handle_payment's gate: lock the prescriptions and count their open orders again,
+                # in the transaction that writes this order.
+                refusals = coverage_refusals_at_placing(basket)
+                if refusals:
+                    raise UnableToPlaceOrder(" ".join(r.message for r in refusals))
                 return super().handle_order_placement(order_number, user, basket, *args, **kwargs)
         except Exception:
             # The order was rolled back, the card authorisation was not: give it back.
