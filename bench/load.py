@@ -147,8 +147,9 @@ def main() -> None:
            "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false", "SECURE_HSTS_SECONDS": "0",
            "RXSHOP_VAR_DIR": str(tmp / "var"), "STATIC_ROOT": str(STATIC_ROOT),
            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(mail_dir),
-           "STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}", "STRIPE_SECRET_KEY": "sk_test_localstripe",
-           "STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe", "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+           "STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}", "STRIPE_SECRET_KEY": "sk_test_bench",
+           "STRIPE_PUBLISHABLE_KEY": "pk_test_bench", "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+           "RXSHOP_VIRUS_SCANNING": "off", "RXSHOP_SITE_URL": base,
            "AXES_FAILURE_LIMIT": "1000", "CELERY_BROKER_URL": broker, "LOG_LEVEL": "WARNING",
            # A virtual user is one account placing an order every few seconds; the per-account
            # limit (10 an hour) would refuse it. The limiter still runs, at a rate never reached.

@@ -148,9 +148,12 @@ def stack(tmp_path_factory):
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "STRIPE_API_BASE": stripe_base,
-        "STRIPE_SECRET_KEY": "sk_test_localstripe",
-        "STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe",
+        # Production refuses the demo's defaults: test-mode keys of our own (localstripe takes any sk_).
+        "STRIPE_SECRET_KEY": "sk_test_e2e",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_e2e",
         "STRIPE_WEBHOOK_SECRET": "whsec_e2e",
+        "RXSHOP_SITE_URL": f"http://127.0.0.1:{web_port}",
+        "RXSHOP_VIRUS_SCANNING": "off",  # no ClamAV daemon here; the upload tests scan with a fake clamd
         "AXES_FAILURE_LIMIT": "50",
         # Product pictures from a media host of their own, as in production (tests/e2e/settings.py).
         "RXSHOP_E2E_MEDIA_URL": f"http://127.0.0.1:{media_port}/",
