@@ -208,7 +208,9 @@ def last_fill_day(facts: Facts, ctx: Context) -> tuple[date, str] | None:
     cls = schedule_class(facts.drug.dea_schedule)
     config = ctx.config
     table, default = config.expiry_by_state, config.expiry_default.get(cls)
-    states = ctx.states
+    # Sorted: ``ctx.states`` is a set, and on a tie the state named in the
+    # message must not depend on the hash seed.
+    states = sorted(ctx.states)
     candidates = []
     for state in states:
         key = (cls, state)
@@ -364,7 +366,7 @@ def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, .
         return NOTHING
     caps = ctx.config.controlled_days_supply_cap_by_state
     cap = None
-    for state in ctx.states:
+    for state in sorted(ctx.states):  # a tie names the same state in every process
         limit = caps.get(state)
         if limit is not None and (cap is None or limit < cap[0]):
             cap = (limit, state)

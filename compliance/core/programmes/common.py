@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..context import NOTHING, Context, age_on
+from ..context import NOTHING, Context, age_on, number_text
 from ..facts import ALL_STAGES, Authorisation, Facts, Stage
 from ..findings import Finding, Severity
 
@@ -147,7 +147,7 @@ class AuthorisationMatchesPrescription:
             if required:
                 problems.append("the authorised quantity is not recorded")
         elif auth.quantity != rx.quantity:
-            problems.append(f"quantity {rx.quantity} differs from the {auth.quantity} authorised")
+            problems.append(f"quantity {number_text(rx.quantity)} differs from the {number_text(auth.quantity)} authorised")
         if auth.days_supply is None:
             if required:
                 problems.append("the authorised days' supply is not recorded")

@@ -58,7 +58,7 @@ from decimal import Decimal
 from typing import Iterable, Protocol
 
 from ..config import DEFAULT_CONFIG, Config
-from ..context import NOTHING, Context, local_date
+from ..context import NOTHING, Context, local_date, number_text
 from ..facts import Facts, Stage
 from ..findings import Finding, Severity
 from .common import (
@@ -134,7 +134,7 @@ class BlisterPack:
         return (
             Finding(
                 self.rule_id, WARN,
-                f"Quantity {rx.quantity} breaks a {BLISTER_SIZE}-capsule blister; dispense whole blisters where"
+                f"Quantity {number_text(rx.quantity)} breaks a {BLISTER_SIZE}-capsule blister; dispense whole blisters where"
                 " the prescriber agrees, and record the reason otherwise.",
                 "Our pharmacist is reviewing the quantity on your prescription.",
                 self.source,
