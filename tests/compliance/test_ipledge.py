@@ -318,6 +318,26 @@ def test_the_cannot_get_pregnant_window_ends_with_the_2026_modification(moment, 
     assert bool([f for f in found if f.severity is BLOCK]) is blocked
 
 
+@pytest.mark.parametrize(
+    "effective, moment, severities",
+    [
+        (date(2026, 8, 8), et(2026, 8, 7, 23, 59), [BLOCK]),   # the day before: the date is required
+        (date(2026, 8, 8), et(2026, 8, 8, 0, 0), [WARN]),      # the effective date: no window, but look
+        (date(2026, 11, 15), et(2026, 11, 14, 12, 0), [BLOCK]),  # IPLEDGE_MOD_2026_EFFECTIVE moved
+        (date(2026, 11, 15), et(2026, 11, 15, 12, 0), [WARN]),
+    ],
+)
+def test_cannot_get_pregnant_without_a_date_is_never_silent(effective, moment, severities):
+    """After the modification a "cannot" RMA may carry no date, but the
+    pharmacist is still told to confirm it in iPLEDGE (never to compute one)."""
+    config = ipledge.with_mod_2026_effective(effective)
+    found = [f for f in evaluate(_cannot_rma_without_date(moment), config=config) if f.rule_id == WINDOW]
+    assert [f.severity for f in found] == severities
+    if severities == [WARN]:
+        assert "confirm in iPLEDGE REMS" in found[0].pharmacist_message
+        assert "never compute" in found[0].pharmacist_message
+
+
 def test_the_can_get_pregnant_window_stays_after_the_2026_modification():
     facts = change(_cannot_rma_without_date(et(2026, 9, 1)), authorisation__risk_category="can", prescription__risk_category="can")
     assert [f.severity for f in findings_of(facts, WINDOW)] == [BLOCK]

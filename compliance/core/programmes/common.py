@@ -173,7 +173,9 @@ class DispenseByDate:
     23:59 there). The programme's date is used as given, never recomputed.
 
     - The date is required at ``date_required_at`` (BLOCK if absent), except
-      for risk categories in ``no_window_for`` (a programme with no window).
+      for risk categories in ``no_window_for`` (a programme with no window):
+      then a WARN, so the pharmacist confirms in the programme that the
+      authorisation really carries no date.
     - Past the date: BLOCK at CHECKOUT and DISPENSE, WARN at VERIFY; the
       pharmacist must reverse the authorisation.
     - Mail order (``check_delivery``): a carrier-promised delivery after the
@@ -199,8 +201,22 @@ class DispenseByDate:
         last = auth.do_not_dispense_after
         stage = ctx.stage
         if last is None:
-            if stage not in self.date_required_at or auth.risk_category in self.no_window_for:
+            if stage not in self.date_required_at:
                 return NOTHING
+            if auth.risk_category in self.no_window_for:
+                # No window for this category, but the pharmacist must still
+                # look: the date is the programme's to give, never ours to infer.
+                return (
+                    Finding(
+                        self.rule_id, WARN,
+                        f"{self.label} {auth.number} has no 'do not dispense after' date recorded. For a patient"
+                        f" who cannot get pregnant {self.programme_name} sets no dispense window; confirm in"
+                        f" {self.programme_name} that the {self.label} shows no date (if it shows one, record it;"
+                        " never compute it).",
+                        "Our pharmacist is completing a required safety-programme step.",
+                        self.source,
+                    ),
+                )
             return (
                 Finding(
                     self.rule_id, BLOCK,

@@ -43,8 +43,10 @@ Decisions where RULES.md is silent:
 - Prescriber certification (1.3) is shown by the RMA itself (no RMA is issued
   otherwise), so it is enforced through ``ipledge.rma``.
 - After the 2026 modification an RMA for a patient who cannot get pregnant
-  may carry no "do not dispense after" date; it then has no window. If iPLEDGE
-  does give a date, it is enforced.
+  may carry no "do not dispense after" date; it then has no window, and the
+  dispense gets a WARN so the pharmacist confirms that in iPLEDGE (the date is
+  iPLEDGE's, never recomputed here). If iPLEDGE does give a date, it is
+  enforced.
 - Mail order (1.5): a promised delivery after the RMA date blocks; at
   DISPENSE with no promised delivery date on file the pharmacist gets a WARN.
 """
