@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from .facts import (
-    AccountHolder, Authorisation, Certification, Drug, Facts, Licence, Patient, PharmacyFacts,
+    AccountHolder, Authorisation, Certification, Drug, Facts, Licence, OtherPrescription, Patient, PharmacyFacts,
     PrescriptionFacts, Prescriber, Stage,
 )
 from .findings import Finding
@@ -132,6 +132,10 @@ def facts_from_jsonable(data: dict) -> Facts:
                     "date_written": _date,
                     "completed_by_pharmacist": frozenset,
                     "earliest_fill_date": _date,
+                    "same_day_schedule_ii": lambda xs: tuple(
+                        _build(OtherPrescription, x, {"date_written": _date, "earliest_fill_date": _date})
+                        for x in xs
+                    ),
                     "last_fill_on": _date,
                 },
             ),

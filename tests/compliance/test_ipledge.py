@@ -47,7 +47,7 @@ def test_isotretinoin_cannot_be_dispensed_on_day_8():
     assert finding.severity is BLOCK
     assert "2026-03-08" in finding.pharmacist_message
     assert "reverse the RMA" in finding.pharmacist_message
-    assert finding.source == "RULES.md 1.5, 1.9"
+    assert finding.source == "iPLEDGE REMS Program, Pharmacy Guide: do not dispense after date; RMA reversal"
 
 
 @pytest.mark.parametrize(

@@ -122,6 +122,48 @@ class AuthorisationPresent:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AuthorisationObtained:
+    """At ``required_at`` the programme's authorisation records who obtained
+    it and when (``Authorisation.obtained_by``, ``obtained_at``), not after the
+    moment of the evaluation: a number copied from a document, with no
+    pharmacist and time, is not an authorisation obtained for this fill
+    (BLOCK)."""
+
+    code: str
+    programme_name: str
+    label: str
+    rule_id: str
+    source: str
+    required_at: frozenset = DISPENSE_ONLY
+    stages: frozenset = DISPENSE_ONLY
+
+    def __call__(self, facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+        auth = programme_authorisation(facts, self.code)
+        if auth is None or not auth.number.strip() or ctx.stage not in self.required_at:
+            return NOTHING  # a missing authorisation is AuthorisationPresent's finding
+        missing = []
+        if not (auth.obtained_by or "").strip():
+            missing.append("which pharmacist obtained it")
+        if auth.obtained_at is None:
+            missing.append("when it was obtained")
+        if missing:
+            problem = " and ".join(missing) + " is not recorded"
+        elif auth.obtained_at > facts.moment:
+            problem = f"it is recorded as obtained at {auth.obtained_at.isoformat()}, after this dispense"
+        else:
+            return NOTHING
+        return (
+            Finding(
+                self.rule_id, BLOCK,
+                f"{self.programme_name} {self.label} {auth.number}: {problem}. The dispensing pharmacist obtains the"
+                f" {self.label} from {self.programme_name} and records it before dispensing.",
+                "Our pharmacist is completing a required safety-programme step.",
+                self.source,
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AuthorisationMatchesPrescription:
     """The quantity and days' supply dispensed are exactly those authorised
     (BLOCK on a difference; the fix is to reverse the authorisation and get a
