@@ -21,7 +21,7 @@ from .registry import Programme, ProgrammeVersion, register
 
 CODE = "clozapine"
 NAME = "Clozapine REMS"
-SOURCE = "Clozapine REMS (eliminated by FDA on 13 Jun 2025)"
+SOURCE = "Clozapine REMS Program"
 ENFORCEMENT_DISCRETION_FROM = date(2025, 2, 24)
 ELIMINATED_ON = date(2025, 6, 13)
 
