@@ -108,6 +108,7 @@ def _evaluate_lines(*, order, actor, authorisations: Mapping[int, AuthorisationI
         facts = facts_for_prescription(
             stage=Stage.DISPENSE, prescription=line.prescription, product=line.product, moment=moment,
             ship_to_state=ship_to, account_holder_dob=holder_dob, authorisation=authorisations.get(line.pk),
+            authorisation_obtained_by=actor,  # the pharmacist dispensing obtained the RMA they entered
             medication_guide_recorded=medication_guide_included,
         )
         evaluation = evaluate_and_record(facts=facts, subject=f"order:{order.number}:line:{line.pk}:dispense",
