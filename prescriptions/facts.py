@@ -12,6 +12,8 @@ a parameter of ``facts_for_prescription``, not a copy of it:
 - the ship-to state (checkout, dispense),
 - the RMA the pharmacist read from the programme at dispense (it replaces the
   one transcribed, falling back to the transcription for what was left blank),
+  with who obtained it and when (iPLEDGE: the dispensing pharmacist, at
+  dispense; an RMA only transcribed at review records neither),
 - whether the Medication Guide goes in the parcel (dispense),
 - the moment ("now" at checkout, the dispense time at dispense).
 """
@@ -24,12 +26,12 @@ from django.utils import timezone
 
 from compliance.adapters import pharmacy_facts
 from compliance.core import (
-    AccountHolder, Authorisation, Drug, Facts, Patient as PatientFacts, PharmacyFacts, Prescriber,
-    PrescriptionFacts, Stage,
+    AccountHolder, Authorisation, Drug, Facts, OtherPrescription, Patient as PatientFacts, PharmacyFacts,
+    Prescriber, PrescriptionFacts, Stage,
 )
 from .drugs import drug_info
 
-from .models import Patient, PrescriptionStatus
+from .models import Patient, Prescription, PrescriptionStatus
 
 
 class EnteredAuthorisation(Protocol):
@@ -83,9 +85,40 @@ def drug_facts(product) -> Drug:
     )
 
 
-def _authorisation(drug: Drug, transcription, entered: EnteredAuthorisation | None) -> Authorisation | None:
+def same_day_schedule_ii(prescription, transcription, drug: Drug) -> tuple[OtherPrescription, ...]:
+    """21 CFR 1306.12(b): for a Schedule II prescription, the patient's other
+    Schedule II prescriptions by the same prescriber (same NPI, else the same
+    name) written the same day, not rejected, with their days' supply and
+    "do not fill before" dates. Used-up and expired ones count: the limit is on
+    what was issued."""
+    if drug.dea_schedule != 2 or transcription.date_written is None:
+        return ()
+    candidates = (
+        Prescription.objects.filter(patient_id=prescription.patient_id,
+                                    transcription__date_written=transcription.date_written)
+        .exclude(pk=prescription.pk).exclude(status=PrescriptionStatus.REJECTED)
+        .select_related("transcription", "product").order_by("pk")
+    )
+    npi = transcription.prescriber_npi.strip()
+    if npi:
+        candidates = candidates.filter(transcription__prescriber_npi=npi)
+    else:
+        candidates = candidates.filter(transcription__prescriber_name__iexact=transcription.prescriber_name.strip())
+    return tuple(
+        OtherPrescription(
+            reference=other.reference, date_written=other.transcription.date_written,
+            days_supply=other.transcription.days_supply, earliest_fill_date=other.transcription.earliest_fill_date,
+        )
+        for other in candidates
+        if drug_info(other.product).dea_schedule == 2
+    )
+
+
+def _authorisation(drug: Drug, transcription, entered: EnteredAuthorisation | None, *,
+                   obtained_by=None, obtained_at: datetime.datetime | None = None) -> Authorisation | None:
     """The programme authorisation (RMA): the one the pharmacist entered at
-    dispense, else the one transcribed, else None."""
+    dispense (obtained by ``obtained_by`` at ``obtained_at``), else the one
+    transcribed (no one recorded as having obtained it), else None."""
     programme = drug.programme or ""
     if entered is not None and entered.number.strip():
         return Authorisation(
@@ -95,6 +128,8 @@ def _authorisation(drug: Drug, transcription, entered: EnteredAuthorisation | No
             do_not_dispense_after=entered.do_not_dispense_after,
             quantity=entered.quantity if entered.quantity is not None else transcription.quantity,
             days_supply=entered.days_supply if entered.days_supply is not None else transcription.days_supply,
+            obtained_at=obtained_at if obtained_by is not None else None,
+            obtained_by=str(obtained_by.pk) if obtained_by is not None else None,
         )
     if transcription.rma_number.strip():
         return Authorisation(
@@ -116,6 +151,7 @@ def facts_for_prescription(
     ship_to_state: str | None = None,
     account_holder_dob: datetime.date | None | _LookUp = LOOK_UP,
     authorisation: EnteredAuthorisation | None = None,
+    authorisation_obtained_by=None,
     medication_guide_recorded: bool = False,
     pharmacy: PharmacyFacts | None = None,
 ) -> Facts:
@@ -125,6 +161,8 @@ def facts_for_prescription(
     the row it has locked); ``product`` to the prescription's product;
     ``account_holder_dob`` is looked up (``holder_date_of_birth``) unless
     given (the gate reads it once per basket); ``pharmacy`` is read for the moment's local date unless given.
+    ``authorisation_obtained_by`` is the pharmacist who entered ``authorisation``
+    at dispense: the RMA is then recorded as obtained by them at ``moment``.
     """
     if timezone.is_naive(moment):
         raise ValueError("moment must be timezone-aware")
@@ -164,8 +202,11 @@ def facts_for_prescription(
             completed_by_pharmacist=frozenset(t.completed_elements or ()),
             completion_note=t.completion_note,
             risk_category=t.risk_category or None,
+            earliest_fill_date=t.earliest_fill_date,
+            same_day_schedule_ii=same_day_schedule_ii(prescription, t, drug),
         ),
-        authorisation=_authorisation(drug, t, authorisation),
+        authorisation=_authorisation(drug, t, authorisation, obtained_by=authorisation_obtained_by,
+                                     obtained_at=moment),
         ship_to_state=ship_to_state or None,
         prescription_verified=prescription.status == PrescriptionStatus.VERIFIED,
         medication_guide_recorded=medication_guide_recorded,

@@ -14,7 +14,7 @@ from .config import DEFAULT_CONFIG, Config, Expiry, days, months
 from .engine import GENERAL_RULES, evaluate, rules_for
 from .facts import (
     ALL_STAGES, NEVER_COMPLETED_BY_PHARMACIST, NON_RESIDENT, PRESCRIPTION_ELEMENTS, RESIDENT,
-    AccountHolder, Authorisation, Certification, Drug, Facts, Licence, Patient, PharmacyFacts,
+    AccountHolder, Authorisation, Certification, Drug, Facts, Licence, OtherPrescription, Patient, PharmacyFacts,
     PrescriptionFacts, Prescriber, Stage,
 )
 from .findings import Finding, Severity, blocks, passes, warnings
@@ -28,7 +28,7 @@ __all__ = [
     "ALL_STAGES", "DEFAULT_CONFIG", "GENERAL_RULES", "NEVER_COMPLETED_BY_PHARMACIST", "NON_RESIDENT",
     "PRESCRIPTION_ELEMENTS", "RESIDENT",
     "AccountHolder", "Authorisation", "Certification", "Config", "DeaNumberCheck", "Drug", "EffectiveDate",
-    "Expiry", "Facts", "Finding", "Licence", "Patient", "PharmacyFacts", "PrescriptionFacts", "Prescriber",
+    "Expiry", "Facts", "Finding", "Licence", "OtherPrescription", "Patient", "PharmacyFacts", "PrescriptionFacts", "Prescriber",
     "Programme", "ProgrammeVersion", "Severity", "Stage",
     "blocks", "canonical_json", "days", "dea_number_check", "evaluate", "facts_from_jsonable", "fingerprint",
     "get_programme", "months", "npi_check", "npi_is_valid", "passes", "register", "registered_codes",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
@@ -84,6 +85,17 @@ def rule(rule_id: str, *, source: str, stages: Iterable[Stage] = ALL_STAGES):
 
 
 NOTHING: tuple[Finding, ...] = ()
+
+
+def number_text(value) -> str:
+    """A quantity as a pharmacist reads it, by value: ``Decimal("30.00")`` and
+    ``30`` both read "30", ``Decimal("2.50")`` reads "2.5", minus zero "0", so
+    equal facts give the same words."""
+    if isinstance(value, Decimal) and value.is_finite():
+        if value == value.to_integral_value():
+            return str(int(value))
+        return format(value.normalize(), "f")
+    return str(value)
 
 
 def age_on(born: date, on: date) -> int:

@@ -123,6 +123,18 @@ class Drug:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OtherPrescription:
+    """Another prescription that a rule weighs with this one, e.g. a Schedule
+    II prescription for the same patient by the same prescriber issued the
+    same day (21 CFR 1306.12(b)). ``reference`` is how the pharmacist finds it."""
+
+    reference: str
+    date_written: date | None = None
+    days_supply: int | None = None
+    earliest_fill_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PrescriptionFacts:
     """The prescription as written, plus what the pharmacist recorded.
 
@@ -132,7 +144,9 @@ class PrescriptionFacts:
     ``completion_note`` recording that contact. ``risk_category`` is the
     programme category written by the prescriber (e.g. SCRIPT
     ``REMSPatientRiskCategory``). ``earliest_fill_date`` is the "do not fill
-    before" date of a C-II issued as one of several (21 CFR 1306.12(b)).
+    before" date of a C-II issued as one of several (21 CFR 1306.12(b));
+    ``same_day_schedule_ii`` lists the other Schedule II prescriptions issued
+    for the same patient by the same prescriber on the same day.
     ``last_fill_on``/``last_fill_days_supply`` describe the previous fill of
     this prescription, if any.
     """
@@ -153,12 +167,15 @@ class PrescriptionFacts:
     completion_note: str = ""
     risk_category: str | None = None
     earliest_fill_date: date | None = None
+    same_day_schedule_ii: tuple[OtherPrescription, ...] = ()
     last_fill_on: date | None = None
     last_fill_days_supply: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.completed_by_pharmacist, frozenset):
             object.__setattr__(self, "completed_by_pharmacist", frozenset(self.completed_by_pharmacist))
+        if not isinstance(self.same_day_schedule_ii, tuple):
+            object.__setattr__(self, "same_day_schedule_ii", tuple(self.same_day_schedule_ii))
         unknown = self.completed_by_pharmacist - PRESCRIPTION_ELEMENTS
         if unknown:
             raise ValueError(f"unknown prescription elements: {sorted(unknown)}")

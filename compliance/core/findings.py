@@ -21,7 +21,9 @@ class Finding:
 
     ``pharmacist_message`` says what is wrong and what to do about it;
     ``customer_message`` is safe to show the customer (no internal detail);
-    ``source`` names the rule's origin, e.g. ``"RULES.md 1.5"``.
+    ``source`` names the regulation or programme document the rule comes from,
+    e.g. ``"21 CFR 1306.12(b)"`` or a REMS programme's Pharmacy Guide; never one
+    of our own files.
     """
 
     rule_id: str

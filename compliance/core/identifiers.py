@@ -14,9 +14,9 @@ from .online_rules import is_controlled
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
 
 NPI_RULE = "rx.npi"
-NPI_SOURCE = "RULES.md 2.3"
+NPI_SOURCE = "45 CFR 162.406; CMS NPI check digit (ISO/IEC 7812 Luhn formula)"
 DEA_RULE = "rx.dea-number"
-DEA_SOURCE = "RULES.md 2.4"
+DEA_SOURCE = "21 CFR 1306.05(a): the prescriber's DEA registration number"
 
 # ---------------------------------------------------------------- NPI (2.3)
 
@@ -90,7 +90,7 @@ def npi_check(npi: str | None) -> tuple[Finding, ...]:
 
 @rule(NPI_RULE, source=NPI_SOURCE)
 def prescriber_npi_is_valid(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """RULES.md 2.3: the prescriber's NPI passes the 80840-prefixed Luhn check."""
+    """45 CFR 162.406, CMS NPI check digit (RULES.md 2.3): the prescriber's NPI passes the 80840-prefixed Luhn check."""
     prescriber = facts.prescriber
     if prescriber is None:
         return NOTHING
@@ -228,7 +228,7 @@ def dea_number_check(dea_number: str, last_name: str | None = None, *, controlle
 
 @rule(DEA_RULE, source=DEA_SOURCE)
 def prescriber_dea_number_is_valid(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """RULES.md 2.4: a DEA number, when given, is well formed, has the right
+    """21 CFR 1306.05(a) (RULES.md 2.4): a DEA number, when given, is well formed, has the right
     check digit (BLOCK for a controlled drug), a prescriber registrant type and
     the last name's initial (WARN). A missing DEA number on a controlled
     prescription is a missing element (RULES.md 2.1)."""

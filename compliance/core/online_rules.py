@@ -12,11 +12,12 @@ from .findings import Finding, Severity
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
 
 PRESCRIPTION_REQUIRED = "online.prescription-required"
+PRESCRIPTION_REQUIRED_SOURCE = "21 USC 353(b)(1); NABP Digital Pharmacy Accreditation standards"
 
 
-@rule(PRESCRIPTION_REQUIRED, source="RULES.md 3.1")
+@rule(PRESCRIPTION_REQUIRED, source=PRESCRIPTION_REQUIRED_SOURCE)
 def prescription_drug_has_prescription(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """RULES.md 3.1: no Rx-only item without a prescription, at any stage."""
+    """21 USC 353(b)(1); NABP Digital Pharmacy standards (RULES.md 3.1): no Rx-only item without a prescription, at any stage."""
     if not facts.drug.requires_prescription or facts.prescription is not None:
         return NOTHING
     return (
@@ -24,17 +25,18 @@ def prescription_drug_has_prescription(facts: Facts, ctx: Context) -> tuple[Find
             PRESCRIPTION_REQUIRED, BLOCK,
             f"{facts.drug.name} is prescription-only and no prescription is attached.",
             "This medicine needs a prescription. Upload your prescription and a pharmacist will verify it.",
-            "RULES.md 3.1",
+            PRESCRIPTION_REQUIRED_SOURCE,
         ),
     )
 
 
 PHARMACIST_VERIFIED = "online.pharmacist-verified"
+PHARMACIST_VERIFIED_SOURCE = "21 USC 353(b)(1); NABP Digital Pharmacy Accreditation standards"
 
 
-@rule(PHARMACIST_VERIFIED, source="RULES.md 3.1", stages=(Stage.CHECKOUT, Stage.DISPENSE))
+@rule(PHARMACIST_VERIFIED, source=PHARMACIST_VERIFIED_SOURCE, stages=(Stage.CHECKOUT, Stage.DISPENSE))
 def prescription_verified_by_pharmacist(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """RULES.md 3.1: an Rx-only item is paid for and dispensed only against a
+    """21 USC 353(b)(1); NABP Digital Pharmacy standards (RULES.md 3.1): an Rx-only item is paid for and dispensed only against a
     prescription a pharmacist has verified."""
     if not facts.drug.requires_prescription or facts.prescription is None or facts.prescription_verified:
         return NOTHING
@@ -43,17 +45,18 @@ def prescription_verified_by_pharmacist(facts: Facts, ctx: Context) -> tuple[Fin
             PHARMACIST_VERIFIED, BLOCK,
             "The prescription has not been verified by a pharmacist.",
             "A pharmacist must verify your prescription before you can pay for this medicine.",
-            "RULES.md 3.1",
+            PHARMACIST_VERIFIED_SOURCE,
         ),
     )
 
 
 SHIP_TO_LICENCE = "online.ship-to-licence"
+SHIP_TO_LICENCE_SOURCE = "State pharmacy practice acts: resident and non-resident pharmacy licensure"
 
 
-@rule(SHIP_TO_LICENCE, source="RULES.md 3.2")
+@rule(SHIP_TO_LICENCE, source=SHIP_TO_LICENCE_SOURCE)
 def licensed_in_ship_to_state(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """RULES.md 3.2: a prescription drug ships only to a state where the
+    """State pharmacy practice acts (RULES.md 3.2): a prescription drug ships only to a state where the
     pharmacy holds an active (not expired) resident or non-resident licence.
 
     Runs at CHECKOUT and DISPENSE with the current address, so an address
@@ -73,7 +76,7 @@ def licensed_in_ship_to_state(facts: Facts, ctx: Context) -> tuple[Finding, ...]
                 SHIP_TO_LICENCE, BLOCK,
                 "No shipping state is known; the licence for the ship-to state cannot be checked.",
                 "Please enter a shipping address.",
-                "RULES.md 3.2",
+                SHIP_TO_LICENCE_SOURCE,
             ),
         )
     state = state.upper()
@@ -100,12 +103,13 @@ def licensed_in_ship_to_state(facts: Facts, ctx: Context) -> tuple[Finding, ...]
             f"Cannot ship to {state}: {why}.",
             f"We are not able to ship prescription medicines to {state_name(state)} ({state}): "
             "we hold no pharmacy licence there. The states we ship to are listed at the bottom of every page.",
-            "RULES.md 3.2",
+            SHIP_TO_LICENCE_SOURCE,
         ),
     )
 
 
 CONTROLLED_ONLINE = "online.controlled-substance"
+CONTROLLED_ONLINE_SOURCE = "Ryan Haight Online Pharmacy Consumer Protection Act, 21 USC 829(e), 21 USC 831"
 
 #: The DEA schedules, I to V (21 USC 812(c); 21 CFR 1308.11-1308.15).
 DEA_SCHEDULES = (1, 2, 3, 4, 5)
@@ -141,7 +145,7 @@ def sold_online(schedule: int | None, *, registered_for_online_controlled: bool)
     return schedule in (2, 3, 4, 5) and registered_for_online_controlled
 
 
-@rule(CONTROLLED_ONLINE, source="RULES.md 3.3")
+@rule(CONTROLLED_ONLINE, source=CONTROLLED_ONLINE_SOURCE)
 def controlled_substance_allowed_online(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
     """RULES.md 3.3 (Ryan Haight Act, 21 USC 829(e)): ``sold_online`` at every
     stage. C-II to C-V are blocked until the pharmacy's DEA registration is
@@ -157,7 +161,7 @@ def controlled_substance_allowed_online(facts: Facts, ctx: Context) -> tuple[Fin
                 f"{facts.drug.name} is listed as Schedule {_ROMAN.get(schedule, schedule)}: no accepted medical use"
                 " (21 USC 812(b)(1)); it cannot be dispensed.",
                 "This product cannot be supplied.",
-                "RULES.md 3.3",
+                CONTROLLED_ONLINE_SOURCE,
             ),
         )
     return (
@@ -166,17 +170,18 @@ def controlled_substance_allowed_online(facts: Facts, ctx: Context) -> tuple[Fin
             f"{facts.drug.name} is Schedule {_ROMAN[schedule]}; the pharmacy is not registered"
             " with DEA for online dispensing of controlled substances.",
             "We cannot supply controlled medicines online yet. Please use a local pharmacy for this prescription.",
-            "RULES.md 3.3",
+            CONTROLLED_ONLINE_SOURCE,
         ),
     )
 
 
 ACCOUNT_HOLDER_AGE = "online.account-holder-age"
+ACCOUNT_HOLDER_AGE_SOURCE = "Pharmacy terms of service: account holders are 18 or older"
 
 
-@rule(ACCOUNT_HOLDER_AGE, source="RULES.md 3.7")
+@rule(ACCOUNT_HOLDER_AGE, source=ACCOUNT_HOLDER_AGE_SOURCE)
 def account_holder_is_adult(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """RULES.md 3.7 (store policy): the account holder is 18 or older; a minor
+    """Pharmacy terms of service, store policy (RULES.md 3.7): the account holder is 18 or older; a minor
     patient is served through a guardian's account. At CHECKOUT and DISPENSE
     the account holder's date of birth must be known; at VERIFY it is checked
     when given."""
@@ -190,7 +195,7 @@ def account_holder_is_adult(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
                 ACCOUNT_HOLDER_AGE, BLOCK,
                 "The account holder's date of birth is not recorded.",
                 "Please add your date of birth to your account.",
-                "RULES.md 3.7",
+                ACCOUNT_HOLDER_AGE_SOURCE,
             ),
         )
     age = age_on(holder.date_of_birth, ctx.today)
@@ -201,17 +206,18 @@ def account_holder_is_adult(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
             ACCOUNT_HOLDER_AGE, BLOCK,
             f"The account holder is {age}; accounts must belong to someone {minimum} or older.",
             f"You must be {minimum} or older to order. A parent or guardian can order for a patient under {minimum}.",
-            "RULES.md 3.7",
+            ACCOUNT_HOLDER_AGE_SOURCE,
         ),
     )
 
 
 PATIENT_MINIMUM_AGE = "online.patient-minimum-age"
+PATIENT_MINIMUM_AGE_SOURCE = "FDA-approved prescribing information: approved ages"
 
 
-@rule(PATIENT_MINIMUM_AGE, source="RULES.md 3.7")
+@rule(PATIENT_MINIMUM_AGE, source=PATIENT_MINIMUM_AGE_SOURCE)
 def patient_meets_product_minimum_age(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """RULES.md 3.7: WARN when the patient is younger than the product's
+    """FDA-approved prescribing information (RULES.md 3.7): WARN when the patient is younger than the product's
     minimum age. Skipped when the drug's programme has its own minimum-age rule
     at the same or a higher age, so the pharmacist sees one warning."""
     minimum = facts.drug.minimum_age
@@ -230,17 +236,18 @@ def patient_meets_product_minimum_age(facts: Facts, ctx: Context) -> tuple[Findi
             f"The patient is {age}; {facts.drug.name} is labelled for age {minimum} and over."
             " Confirm with the prescriber and record the reason.",
             "Our pharmacist is reviewing this medicine for the patient's age.",
-            "RULES.md 3.7",
+            PATIENT_MINIMUM_AGE_SOURCE,
         ),
     )
 
 
 PROGRAMME_KNOWN = "programme.registered"
+PROGRAMME_KNOWN_SOURCE = "FD&C Act 505-1 (REMS), 21 USC 355-1"
 
 
-@rule(PROGRAMME_KNOWN, source="RULES.md 4")
+@rule(PROGRAMME_KNOWN, source=PROGRAMME_KNOWN_SOURCE)
 def programme_is_registered(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """RULES.md 4: a drug that names a programme we have no module for is
+    """FD&C Act 505-1, 21 USC 355-1: REMS (RULES.md 4): a drug that names a programme we have no module for is
     blocked: its rules cannot be enforced (fail closed)."""
     code = facts.drug.programme
     if code is None or ctx.programme is not None:
@@ -250,7 +257,7 @@ def programme_is_registered(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
             PROGRAMME_KNOWN, BLOCK,
             f"{facts.drug.name} belongs to programme {code!r}, which has no rules configured here.",
             "This medicine is not available at the moment.",
-            "RULES.md 4",
+            PROGRAMME_KNOWN_SOURCE,
         ),
     )
 

@@ -4,9 +4,11 @@ refills) and 2.5 (days' supply). 2.3/2.4 are in ``identifiers``."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from .config import C2, C34, DEFAULT_CONFIG, Config, schedule_class
-from .context import NOTHING, Context, rule
+from .context import NOTHING, Context, number_text, rule
+from .directions import daily_dose
 from .facts import (
     DATE_WRITTEN, DIRECTIONS, DOSAGE_FORM, DRUG_NAME, NEVER_COMPLETED_BY_PHARMACIST,
     PATIENT_ADDRESS, PATIENT_DATE_OF_BIRTH, PATIENT_NAME, PRESCRIBER_ADDRESS,
@@ -15,6 +17,7 @@ from .facts import (
 )
 from .findings import Finding, Severity
 from .online_rules import is_controlled
+from .product_rules import dosage_form_key
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
 
@@ -46,6 +49,7 @@ def _labels(names) -> str:
 # ---------------------------------------------------------------- 2.1
 
 REQUIRED_ELEMENTS = "rx.required-elements"
+REQUIRED_ELEMENTS_SOURCE = "21 CFR 1306.05(a); state prescription requirements"
 
 
 def missing_elements(facts: Facts) -> set[str]:
@@ -94,7 +98,7 @@ def missing_elements(facts: Facts) -> set[str]:
     return missing
 
 
-@rule(REQUIRED_ELEMENTS, source="RULES.md 2.1")
+@rule(REQUIRED_ELEMENTS, source=REQUIRED_ELEMENTS_SOURCE)
 def prescription_has_required_elements(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
     """RULES.md 2.1: every element is present (21 CFR 1306.05; patient's date
     of birth to match identity; DEA number only for a controlled drug).
@@ -125,7 +129,7 @@ def prescription_has_required_elements(facts: Facts, ctx: Context) -> tuple[Find
                 "Prescription incomplete: " + "; ".join(parts) + ".",
                 "Your prescription is missing some details. Our pharmacist will contact your prescriber"
                 + (" or ask you for a new prescription." if never else "."),
-                "RULES.md 2.1",
+                REQUIRED_ELEMENTS_SOURCE,
             )
         )
     completed = rx.completed_by_pharmacist
@@ -137,7 +141,7 @@ def prescription_has_required_elements(facts: Facts, ctx: Context) -> tuple[Find
                     REQUIRED_ELEMENTS, BLOCK,
                     f"The {_labels(forbidden)} may not be completed by the pharmacist; a new prescription is needed.",
                     "We need a new prescription from your prescriber.",
-                    "RULES.md 2.1",
+                    REQUIRED_ELEMENTS_SOURCE,
                 )
             )
         if not rx.completion_note.strip():
@@ -147,16 +151,17 @@ def prescription_has_required_elements(facts: Facts, ctx: Context) -> tuple[Find
                     f"The {_labels(completed)} were completed by the pharmacist without a note of the call to the"
                     " prescriber. Record who confirmed what, and when.",
                     "Our pharmacist is confirming details with your prescriber.",
-                    "RULES.md 2.1",
+                    REQUIRED_ELEMENTS_SOURCE,
                 )
             )
     return tuple(found)
 
 
 SIGNATURE_RULE = "rx.signature"
+SIGNATURE_SOURCE = "21 CFR 1306.05(a); 21 CFR 1311 (EPCS)"
 
 
-@rule(SIGNATURE_RULE, source="RULES.md 2.1")
+@rule(SIGNATURE_RULE, source=SIGNATURE_SOURCE)
 def controlled_erx_is_epcs(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
     """RULES.md 2.1: an electronic prescription for a controlled drug must be
     signed through EPCS (21 CFR 1311)."""
@@ -169,7 +174,7 @@ def controlled_erx_is_epcs(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
             "Electronic prescription for a controlled substance was not signed through EPCS (21 CFR 1311).",
             "Your prescription for a controlled medicine must be sent by your prescriber through a certified"
             " electronic system. Please ask them to resend it.",
-            "RULES.md 2.1",
+            SIGNATURE_SOURCE,
         ),
     )
 
@@ -177,11 +182,12 @@ def controlled_erx_is_epcs(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
 # ---------------------------------------------------------------- 2.2
 
 DATE_OF_ISSUE = "rx.date-of-issue"
+DATE_OF_ISSUE_SOURCE = "21 CFR 1306.05(a): dated as of the day issued"
 
 
-@rule(DATE_OF_ISSUE, source="RULES.md 2.2")
+@rule(DATE_OF_ISSUE, source=DATE_OF_ISSUE_SOURCE)
 def date_of_issue_not_in_future(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """RULES.md 2.2: no post-dated prescriptions (date of issue <= today, in
+    """21 CFR 1306.05(a), dated as of the day issued (RULES.md 2.2): no post-dated prescriptions (date of issue <= today, in
     the pharmacy's time zone)."""
     rx = facts.prescription
     if rx is None or rx.date_written is None or rx.date_written <= ctx.today:
@@ -192,12 +198,13 @@ def date_of_issue_not_in_future(facts: Facts, ctx: Context) -> tuple[Finding, ..
             f"Date of issue {rx.date_written.isoformat()} is after today ({ctx.today.isoformat()}):"
             " post-dated prescriptions cannot be filled.",
             "The date on your prescription is in the future. Our pharmacist will contact your prescriber.",
-            "RULES.md 2.2",
+            DATE_OF_ISSUE_SOURCE,
         ),
     )
 
 
 EXPIRY = "rx.expiry"
+EXPIRY_SOURCE = "21 CFR 1306.22(a); state prescription expiry laws"
 
 
 def last_fill_day(facts: Facts, ctx: Context) -> tuple[date, str] | None:
@@ -208,7 +215,9 @@ def last_fill_day(facts: Facts, ctx: Context) -> tuple[date, str] | None:
     cls = schedule_class(facts.drug.dea_schedule)
     config = ctx.config
     table, default = config.expiry_by_state, config.expiry_default.get(cls)
-    states = ctx.states
+    # Sorted: ``ctx.states`` is a set, and on a tie the state named in the
+    # message must not depend on the hash seed.
+    states = sorted(ctx.states)
     candidates = []
     for state in states:
         key = (cls, state)
@@ -242,7 +251,7 @@ def last_day_to_fill(facts: Facts, config: Config = DEFAULT_CONFIG) -> date | No
     return day
 
 
-@rule(EXPIRY, source="RULES.md 2.2")
+@rule(EXPIRY, source=EXPIRY_SOURCE)
 def prescription_not_expired(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
     """RULES.md 2.2: the fill is on or before the last valid day.
 
@@ -265,15 +274,16 @@ def prescription_not_expired(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
             f"Prescription dated {rx.date_written.isoformat()} expired after {last[0].isoformat()}"
             f" (valid {last[1]}); today is {ctx.today.isoformat()}. A new prescription is needed.",
             "Your prescription has expired. Please ask your prescriber for a new one.",
-            "RULES.md 2.2",
+            EXPIRY_SOURCE,
         ),
     )
 
 
 REFILLS_RULE = "rx.refills"
+REFILLS_SOURCE = "21 CFR 1306.12(a); 21 CFR 1306.22(a)"
 
 
-@rule(REFILLS_RULE, source="RULES.md 2.2")
+@rule(REFILLS_RULE, source=REFILLS_SOURCE)
 def refills_within_limits(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
     """RULES.md 2.2: C-II has no refills (21 CFR 1306.12(a)); C-III/IV at most
     5 refills (1306.22). At CHECKOUT and DISPENSE a prescription whose fills
@@ -289,7 +299,7 @@ def refills_within_limits(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
                 REFILLS_RULE, BLOCK,
                 f"A Schedule II prescription cannot have refills; this one has {rx.refills}.",
                 "This medicine cannot be refilled; each supply needs a new prescription.",
-                "RULES.md 2.2",
+                REFILLS_SOURCE,
             )
         )
     elif cls == C34 and rx.refills > ctx.config.c34_max_refills:
@@ -299,7 +309,7 @@ def refills_within_limits(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
                 f"A Schedule III/IV prescription may have at most {ctx.config.c34_max_refills} refills;"
                 f" this one has {rx.refills}.",
                 "Your prescription allows more refills than the law permits. Our pharmacist will contact your prescriber.",
-                "RULES.md 2.2",
+                REFILLS_SOURCE,
             )
         )
     if ctx.stage is not Stage.VERIFY and facts.fills_so_far >= 1 + max(rx.refills, 0):
@@ -308,16 +318,17 @@ def refills_within_limits(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
                 REFILLS_RULE, BLOCK,
                 f"All fills are used: {facts.fills_so_far} dispensed of 1 + {rx.refills} refill(s).",
                 "There are no refills left on this prescription. Please ask your prescriber for a new one.",
-                "RULES.md 2.2",
+                REFILLS_SOURCE,
             )
         )
     return tuple(found)
 
 
 EARLIEST_FILL = "rx.earliest-fill-date"
+EARLIEST_FILL_SOURCE = "21 CFR 1306.12(b)(1)(ii)"
 
 
-@rule(EARLIEST_FILL, source="RULES.md 2.2", stages=(Stage.DISPENSE,))
+@rule(EARLIEST_FILL, source=EARLIEST_FILL_SOURCE, stages=(Stage.DISPENSE,))
 def not_before_earliest_fill_date(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
     """RULES.md 2.2: one of several C-II prescriptions (up to 90 days in all,
     21 CFR 1306.12(b)) is not dispensed before its earliest fill date. Applied
@@ -331,19 +342,81 @@ def not_before_earliest_fill_date(facts: Facts, ctx: Context) -> tuple[Finding, 
             f"The prescriber wrote 'do not fill before {rx.earliest_fill_date.isoformat()}'; today is"
             f" {ctx.today.isoformat()}.",
             f"This prescription can be filled from {rx.earliest_fill_date.isoformat()}.",
-            "RULES.md 2.2",
+            EARLIEST_FILL_SOURCE,
         ),
     )
+
+
+SCHEDULE_II_TOTAL = "rx.schedule-ii-90-days"
+SCHEDULE_II_TOTAL_SOURCE = "21 CFR 1306.12(b)"
+SCHEDULE_II_MAX_TOTAL_DAYS = 90
+
+
+@rule(SCHEDULE_II_TOTAL, source=SCHEDULE_II_TOTAL_SOURCE)
+def schedule_ii_same_day_total(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """21 CFR 1306.12(b) (RULES.md 2.2): a prescriber may issue several Schedule
+    II prescriptions for a patient on the same day only if together they
+    supply at most 90 days, and each one except the first to be filled gives
+    the earliest date it may be filled (1306.12(b)(1)(ii)). BLOCK when the
+    total of this prescription and the others of
+    ``PrescriptionFacts.same_day_schedule_ii`` exceeds 90 days or cannot be
+    worked out (a days' supply is missing), and when more than one of them has
+    no earliest fill date. The earliest date itself is
+    ``not_before_earliest_fill_date``'s check, at dispense."""
+    rx = facts.prescription
+    if rx is None or schedule_class(facts.drug.dea_schedule) != C2 or not rx.same_day_schedule_ii:
+        return NOTHING
+    others = sorted(rx.same_day_schedule_ii, key=lambda o: (o.earliest_fill_date or date.min, o.reference))
+    issued = rx.date_written.isoformat() if rx.date_written else "the same day"
+    found: list[Finding] = []
+    unknown = [o.reference for o in others if o.days_supply is None]
+    if rx.days_supply is None:
+        unknown.insert(0, "this prescription")
+    if unknown:
+        found.append(Finding(
+            SCHEDULE_II_TOTAL, BLOCK,
+            f"{len(others) + 1} Schedule II prescriptions were issued on {issued} by this prescriber for this"
+            f" patient; the days' supply of {', '.join(unknown)} is not recorded, so the"
+            f" {SCHEDULE_II_MAX_TOTAL_DAYS}-day total cannot be checked.",
+            "Our pharmacist is confirming how long your supply should last.",
+            SCHEDULE_II_TOTAL_SOURCE,
+        ))
+    else:
+        total = rx.days_supply + sum(o.days_supply for o in others)
+        if total > SCHEDULE_II_MAX_TOTAL_DAYS:
+            listed = ", ".join(f"{o.reference} ({o.days_supply} days)" for o in others)
+            found.append(Finding(
+                SCHEDULE_II_TOTAL, BLOCK,
+                f"Schedule II prescriptions issued on {issued} by this prescriber total {total} days' supply"
+                f" (this one {rx.days_supply} days; {listed}); at most {SCHEDULE_II_MAX_TOTAL_DAYS} days are"
+                " allowed. Contact the prescriber.",
+                f"Together, the prescriptions written that day for this medicine supply more than"
+                f" {SCHEDULE_II_MAX_TOTAL_DAYS} days. Our pharmacist will contact your prescriber.",
+                SCHEDULE_II_TOTAL_SOURCE,
+            ))
+    undated = [o.reference for o in others if o.earliest_fill_date is None]
+    if rx.earliest_fill_date is None and undated:
+        found.append(Finding(
+            SCHEDULE_II_TOTAL, BLOCK,
+            f"This prescription and {', '.join(undated)} (Schedule II, issued on {issued}) give no earliest"
+            " fill date: only the first to be filled may go without one. Ask the prescriber for the"
+            " 'do not fill before' dates.",
+            "Our pharmacist is confirming with your prescriber when each prescription may be filled.",
+            SCHEDULE_II_TOTAL_SOURCE,
+        ))
+    return tuple(found)
 
 
 # ---------------------------------------------------------------- 2.5
 
 DAYS_SUPPLY = "rx.days-supply"
+DAYS_SUPPLY_SOURCE = "State controlled-substance supply limits (e.g. New York Public Health Law, Article 33)"
 
 
-@rule(DAYS_SUPPLY, source="RULES.md 2.5")
+@rule(DAYS_SUPPLY, source=DAYS_SUPPLY_SOURCE)
 def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """RULES.md 2.5: days' supply is at least 1, and a controlled fill stays
+    """State controlled-substance supply limits, e.g. New York Public Health Law
+    Article 33 (RULES.md 2.5): days' supply is at least 1, and a controlled fill stays
     within the state cap (e.g. NY 30 days) of every applicable state. When a
     cap applies the days' supply must be recorded. Programme caps are the
     programme's own rule. (NY's 3-month allowance for listed conditions is not
@@ -357,14 +430,14 @@ def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, .
                 DAYS_SUPPLY, BLOCK,
                 f"Days' supply {rx.days_supply} is not a positive number of days; confirm it from the directions.",
                 "Our pharmacist is confirming how long your supply should last.",
-                "RULES.md 2.5",
+                DAYS_SUPPLY_SOURCE,
             ),
         )
     if not is_controlled(facts.drug.dea_schedule):
         return NOTHING
     caps = ctx.config.controlled_days_supply_cap_by_state
     cap = None
-    for state in ctx.states:
+    for state in sorted(ctx.states):  # a tie names the same state in every process
         limit = caps.get(state)
         if limit is not None and (cap is None or limit < cap[0]):
             cap = (limit, state)
@@ -376,7 +449,7 @@ def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, .
                 DAYS_SUPPLY, BLOCK,
                 f"Days' supply is not recorded; {cap[1]} caps controlled fills at {cap[0]} days.",
                 "Our pharmacist is confirming how long your supply should last.",
-                "RULES.md 2.5",
+                DAYS_SUPPLY_SOURCE,
             ),
         )
     if rx.days_supply > cap[0]:
@@ -385,18 +458,65 @@ def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, .
                 DAYS_SUPPLY, BLOCK,
                 f"Days' supply {rx.days_supply} exceeds the {cap[1]} cap of {cap[0]} days for a controlled substance.",
                 f"This medicine can be supplied for at most {cap[0]} days at a time.",
-                "RULES.md 2.5",
+                DAYS_SUPPLY_SOURCE,
             ),
         )
     return NOTHING
 
 
+QUANTITY_DAYS_SUPPLY = "rx.quantity-days-supply"
+QUANTITY_DAYS_SUPPLY_SOURCE = "42 CFR 456.705(b): prospective drug review for incorrect dosage or duration"
+#: Days' supply may differ from quantity / daily dose by this share, or by
+#: ``QUANTITY_DAYS_SUPPLY_MIN_DAYS`` days if that is larger (rounding a
+#: partial last day, a 28- or 31-day month).
+QUANTITY_DAYS_SUPPLY_TOLERANCE = Decimal("0.10")
+QUANTITY_DAYS_SUPPLY_MIN_DAYS = 1
+_COUNTED_FORMS = frozenset({"tablet", "capsule", "pill", "caplet", "softgel", "lozenge"})
+
+
+@rule(QUANTITY_DAYS_SUPPLY, source=QUANTITY_DAYS_SUPPLY_SOURCE, stages=(Stage.VERIFY, Stage.DISPENSE))
+def quantity_matches_days_supply(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+    """42 CFR 456.705(b) (prospective drug review screens for incorrect dosage
+    or duration; RULES.md 2.5, days' supply = quantity / daily dose): when the
+    quantity, the days' supply and directions this core can read
+    (``directions.daily_dose``) are all given, quantity / daily dose must be
+    the days' supply within 10 % or one day, whichever is larger (WARN at
+    VERIFY and DISPENSE). Directions it cannot read, or a dosage form that is
+    not counted in units (a cream, a solution), give no finding: the
+    pharmacist reads them."""
+    rx = facts.prescription
+    if rx is None or not rx.quantity or rx.quantity <= 0 or not rx.days_supply or rx.days_supply <= 0:
+        return NOTHING
+    form = set(dosage_form_key(rx.dosage_form).split())
+    if form and not form & _COUNTED_FORMS:
+        return NOTHING
+    per_day = daily_dose(rx.directions)
+    if per_day is None:
+        return NOTHING
+    lasts = Decimal(rx.quantity) / per_day
+    allowed = max(QUANTITY_DAYS_SUPPLY_TOLERANCE * rx.days_supply, Decimal(QUANTITY_DAYS_SUPPLY_MIN_DAYS))
+    if abs(lasts - rx.days_supply) <= allowed:
+        return NOTHING
+    return (
+        Finding(
+            QUANTITY_DAYS_SUPPLY, WARN,
+            f"Quantity {number_text(rx.quantity)} at {number_text(per_day.quantize(Decimal('0.01')))} unit(s) a"
+            f" day (“{rx.directions.strip()}”) lasts {number_text(lasts.quantize(Decimal('0.1')))} days, not the"
+            f" {rx.days_supply} days' supply recorded. Check the quantity, days' supply and directions with the"
+            " prescriber, and record the reason.",
+            "Our pharmacist is checking the quantity and directions on your prescription.",
+            QUANTITY_DAYS_SUPPLY_SOURCE,
+        ),
+    )
+
+
 REFILL_TOO_SOON = "rx.refill-too-soon"
+REFILL_TOO_SOON_SOURCE = "Payer refill-too-soon practice (NCPDP reject code 79)"
 
 
-@rule(REFILL_TOO_SOON, source="RULES.md 2.5", stages=(Stage.DISPENSE,))
+@rule(REFILL_TOO_SOON, source=REFILL_TOO_SOON_SOURCE, stages=(Stage.DISPENSE,))
 def refill_not_too_soon(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """RULES.md 2.5: WARN when a refill is dispensed before ``refill_too_soon_fraction``
+    """Payer refill-too-soon practice, NCPDP reject code 79 (RULES.md 2.5): WARN when a refill is dispensed before ``refill_too_soon_fraction``
     (default 75 %, a common payer threshold; RULES.md gives none) of the last
     fill's days' supply has passed."""
     rx = facts.prescription
@@ -411,15 +531,16 @@ def refill_not_too_soon(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
             f"Refill {elapsed} day(s) after the last fill of {rx.last_fill_days_supply} days'"
             f" supply ({rx.last_fill_on.isoformat()}). Review before dispensing and record the reason.",
             "Our pharmacist is reviewing the timing of this refill.",
-            "RULES.md 2.5",
+            REFILL_TOO_SOON_SOURCE,
         ),
     )
 
 
 MEDICATION_GUIDE = "rx.medication-guide"
+MEDICATION_GUIDE_SOURCE = "21 CFR 208.24"
 
 
-@rule(MEDICATION_GUIDE, source="RULES.md 1.8", stages=(Stage.DISPENSE,))
+@rule(MEDICATION_GUIDE, source=MEDICATION_GUIDE_SOURCE, stages=(Stage.DISPENSE,))
 def medication_guide_supplied(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
     """21 CFR 208.24 (RULES.md 1.8): a drug that has a Medication Guide ships
     with it. Skipped when the drug's programme has its own Medication Guide
@@ -434,7 +555,7 @@ def medication_guide_supplied(facts: Facts, ctx: Context) -> tuple[Finding, ...]
             MEDICATION_GUIDE, BLOCK,
             f"The Medication Guide for {facts.drug.name} is not recorded as attached. Attach it before shipping.",
             "We include the Medication Guide with your medicine.",
-            "RULES.md 1.8",
+            MEDICATION_GUIDE_SOURCE,
         ),
     )
 
@@ -446,7 +567,9 @@ RULES = (
     prescription_not_expired,
     refills_within_limits,
     not_before_earliest_fill_date,
+    schedule_ii_same_day_total,
     days_supply_within_state_cap,
+    quantity_matches_days_supply,
     refill_not_too_soon,
     medication_guide_supplied,
 )

@@ -34,7 +34,7 @@ BLOCK, WARN = Severity.BLOCK, Severity.WARN
 PRODUCT_STRENGTH = "product.strength"
 PRODUCT_DRUG = "product.drug"
 PRODUCT_DOSAGE_FORM = "product.dosage-form"
-SOURCE = "RULES.md 3.1"
+SOURCE = "21 CFR 1306.05(a); 21 USC 353(b)(1): dispense the drug as prescribed"
 
 _UNITS = {
     "µg": "mcg", "μg": "mcg", "ug": "mcg", "microgram": "mcg", "micrograms": "mcg",
@@ -122,7 +122,7 @@ def product_match_findings(drug: Drug, prescription: PrescriptionFacts) -> tuple
 
 @rule(PRODUCT_STRENGTH, source=SOURCE, stages=ALL_STAGES)
 def product_strength_is_as_written(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """RULES.md 2.1, 3.1: the product's strength is the written strength, at
+    """21 CFR 1306.05(a); 21 USC 353(b)(1) (RULES.md 2.1, 3.1): the product's strength is the written strength, at
     every stage (BLOCK)."""
     if facts.prescription is None:
         return NOTHING
@@ -131,7 +131,7 @@ def product_strength_is_as_written(facts: Facts, ctx: Context) -> tuple[Finding,
 
 @rule(PRODUCT_DRUG, source=SOURCE, stages=(Stage.VERIFY,))
 def product_is_the_drug_written(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """RULES.md 2.1, 3.1: at verification, the pharmacist confirms a written
+    """21 CFR 1306.05(a); 21 USC 353(b)(1) (RULES.md 2.1, 3.1): at verification, the pharmacist confirms a written
     drug name or dosage form that is not the product's (WARN)."""
     if facts.prescription is None:
         return NOTHING

@@ -2,8 +2,12 @@
 
 The canonical form: keys sorted, no insignificant whitespace, UTF-8; dates in
 ISO format; the moment (and any datetime) converted to UTC with a "Z"; sets
-as sorted lists; decimals as strings; enums by value. Two facts that compare
-equal give the same fingerprint, whatever zone the moment was given in.
+as sorted lists; enums by value. Numbers by value, not by spelling: a whole
+Decimal is written as the integer it equals (``Decimal("30")``, ``"30.0"``,
+``"30.00"``, ``"3E+1"`` and ``30`` all give ``30``), any other Decimal as its
+shortest plain string (``"2.50"`` gives ``"2.5"``), and minus zero as zero;
+NaN and infinities are refused. Two facts that compare equal give the same
+fingerprint, whatever zone the moment was given in and whatever the hash seed.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from .facts import (
-    AccountHolder, Authorisation, Certification, Drug, Facts, Licence, Patient, PharmacyFacts,
+    AccountHolder, Authorisation, Certification, Drug, Facts, Licence, OtherPrescription, Patient, PharmacyFacts,
     PrescriptionFacts, Prescriber, Stage,
 )
 from .findings import Finding
@@ -35,16 +39,30 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return _decimal(value)
     if isinstance(value, (frozenset, set)):
         return sorted(to_jsonable(v) for v in value)
     if isinstance(value, (tuple, list)):
         return [to_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"cannot serialise {value!r}")
+        return value + 0.0  # -0.0 -> 0.0
+    if value is None or isinstance(value, (str, int, bool)):
         return value
     raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _decimal(value: Decimal) -> int | str:
+    """A Decimal by value: equal Decimals (whatever their exponent) and the
+    int they may equal are written the same way."""
+    if not value.is_finite():
+        raise ValueError(f"cannot serialise {value!r}")
+    if value == value.to_integral_value():
+        return int(value)  # int(Decimal("-0")) == 0
+    return format(value.normalize(), "f")
 
 
 def canonical_json(facts: Facts) -> str:
@@ -114,6 +132,10 @@ def facts_from_jsonable(data: dict) -> Facts:
                     "date_written": _date,
                     "completed_by_pharmacist": frozenset,
                     "earliest_fill_date": _date,
+                    "same_day_schedule_ii": lambda xs: tuple(
+                        _build(OtherPrescription, x, {"date_written": _date, "earliest_fill_date": _date})
+                        for x in xs
+                    ),
                     "last_fill_on": _date,
                 },
             ),

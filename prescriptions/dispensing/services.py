@@ -116,6 +116,7 @@ def _evaluate_lines(*, order, actor, authorisations: Mapping[int, AuthorisationI
         facts = facts_for_prescription(
             stage=Stage.DISPENSE, prescription=line.prescription, product=line.product, moment=moment,
             ship_to_state=ship_to, account_holder_dob=holder_dob, authorisation=authorisations.get(line.pk),
+            authorisation_obtained_by=actor,  # the pharmacist dispensing obtained the RMA they entered
             medication_guide_recorded=medication_guide_included,
         )
         subject = subjects.for_order_line(prescription_id=line.prescription_id, order_number=order.number,

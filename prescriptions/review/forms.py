@@ -58,6 +58,7 @@ class TranscriptionForm(forms.ModelForm):
         fields = [f for f in TRANSCRIBED_FIELDS]
         widgets = {
             "date_written": DateInput(),
+            "earliest_fill_date": DateInput(),
             "do_not_dispense_after": DateInput(),
             "directions": forms.Textarea(attrs={"rows": 2}),
             "completion_note": forms.Textarea(attrs={"rows": 2}),
@@ -69,10 +70,12 @@ class TranscriptionForm(forms.ModelForm):
             "signature_present": "Prescriber's signature present",
             "rma_number": "iPLEDGE RMA number",
             "do_not_dispense_after": "Do not dispense after (from iPLEDGE)",
+            "earliest_fill_date": "Do not fill before",
         }
         help_texts = {
             "prescriber_dea_number": "Needed only for a controlled substance.",
             "quantity": "", "completed_elements": "", "days_supply": "",
+            "earliest_fill_date": "Only when the prescriber wrote one (several Schedule II prescriptions).",
         }
 
     def __init__(self, *args, pharmacist: bool = False, **kwargs):
@@ -96,7 +99,7 @@ class TranscriptionForm(forms.ModelForm):
             values["completion_note"] = self.instance.completion_note
         values["completed_elements"] = tuple(values.get("completed_elements") or ())
         values = {k: ("" if v is None and k not in {"quantity", "days_supply", "refills", "date_written",
-                                                     "do_not_dispense_after"} else v)
+                                                     "earliest_fill_date", "do_not_dispense_after"} else v)
                   for k, v in values.items()}
         return TranscriptionData(**values)
 

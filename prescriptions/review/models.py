@@ -82,6 +82,9 @@ class Transcription(models.Model):
     directions = models.TextField("directions (sig)", blank=True)
     refills = models.PositiveSmallIntegerField(null=True, blank=True)
     date_written = models.DateField(null=True, blank=True)
+    # "Do not fill before": one of several Schedule II prescriptions written the
+    # same day must say when it may be filled (21 CFR 1306.12(b)(1)(ii)).
+    earliest_fill_date = models.DateField("do not fill before", null=True, blank=True)
     signature_present = models.BooleanField(default=False)
 
     risk_category = models.CharField(max_length=10, choices=RiskCategory.choices, blank=True)
@@ -90,7 +93,7 @@ class Transcription(models.Model):
 
     completed_elements = models.JSONField(
         default=list, blank=True,
-        help_text="Elements the pharmacist completed after contacting the prescriber (RULES.md 2.1).",
+        help_text="Elements the pharmacist completed after contacting the prescriber.",
     )
     completion_note = models.TextField(blank=True, help_text="Who confirmed what, and when.")
 

@@ -62,7 +62,7 @@ REJECTABLE = frozenset({S.IN_REVIEW, S.INFO_REQUESTED})
 TRANSCRIBED_FIELDS = (
     "prescriber_name", "prescriber_address", "prescriber_npi", "prescriber_dea_number",
     "drug_name", "strength", "dosage_form", "quantity", "days_supply", "directions", "refills",
-    "date_written", "signature_present", "risk_category", "rma_number", "do_not_dispense_after",
+    "date_written", "earliest_fill_date", "signature_present", "risk_category", "rma_number", "do_not_dispense_after",
     "completed_elements", "completion_note",
 )
 # Only a pharmacist may record that they completed a missing element (RULES.md 2.1).
@@ -85,6 +85,7 @@ class TranscriptionData:
     directions: str = ""
     refills: int | None = None
     date_written: datetime.date | None = None
+    earliest_fill_date: datetime.date | None = None
     signature_present: bool = False
     risk_category: str = ""
     rma_number: str = ""

@@ -4,7 +4,7 @@ field at a time by the tests."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from compliance.core import (
@@ -93,6 +93,9 @@ def isotretinoin_dispense(**changes) -> Facts:
         fills_so_far=0,
         promised_delivery_on=date(2026, 3, 7),
     )
+    if "moment" in changes and "authorisation" not in changes:
+        # The pharmacist obtains the RMA shortly before dispensing, whatever the day.
+        base = change(base, authorisation__obtained_at=changes["moment"] - timedelta(minutes=30))
     return dataclasses.replace(base, **changes)
 
 

@@ -17,7 +17,7 @@ EVERY_STAGE = {
     "online.prescription-required", "programme.registered", "online.controlled-substance",
     "online.ship-to-licence", "online.account-holder-age", "rx.required-elements", "rx.signature", "rx.npi",
     "rx.dea-number", "rx.date-of-issue", "rx.expiry", "rx.refills", "rx.days-supply",
-    "online.patient-minimum-age", "product.strength",
+    "online.patient-minimum-age", "product.strength", "rx.schedule-ii-90-days",
     "ipledge.pharmacy-activated", "ipledge.rma", "ipledge.rma-matches", "ipledge.risk-category",
     "ipledge.dispense-window", "ipledge.supply-cap", "ipledge.no-refills", "ipledge.minimum-age",
 }
@@ -26,13 +26,13 @@ EVERY_STAGE = {
 @pytest.mark.parametrize(
     "stage, only_here",
     [
-        (Stage.VERIFY, {"ipledge.blister-pack", "product.drug"}),
+        (Stage.VERIFY, {"ipledge.blister-pack", "product.drug", "rx.quantity-days-supply"}),
         (Stage.CHECKOUT, {"online.pharmacist-verified"}),
         (
             Stage.DISPENSE,
             {
                 "online.pharmacist-verified", "rx.earliest-fill-date", "rx.refill-too-soon", "rx.medication-guide",
-                "ipledge.blister-pack", "ipledge.medication-guide",
+                "ipledge.blister-pack", "ipledge.medication-guide", "rx.quantity-days-supply", "ipledge.rma-obtained",
             },
         ),
     ],

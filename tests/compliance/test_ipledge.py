@@ -47,7 +47,7 @@ def test_isotretinoin_cannot_be_dispensed_on_day_8():
     assert finding.severity is BLOCK
     assert "2026-03-08" in finding.pharmacist_message
     assert "reverse the RMA" in finding.pharmacist_message
-    assert finding.source == "RULES.md 1.5, 1.9"
+    assert finding.source == "iPLEDGE REMS Program, Pharmacy Guide: do not dispense after date; RMA reversal"
 
 
 @pytest.mark.parametrize(
@@ -316,6 +316,26 @@ def _cannot_rma_without_date(moment):
 def test_the_cannot_get_pregnant_window_ends_with_the_2026_modification(moment, blocked):
     found = findings_of(_cannot_rma_without_date(moment), WINDOW)
     assert bool([f for f in found if f.severity is BLOCK]) is blocked
+
+
+@pytest.mark.parametrize(
+    "effective, moment, severities",
+    [
+        (date(2026, 8, 8), et(2026, 8, 7, 23, 59), [BLOCK]),   # the day before: the date is required
+        (date(2026, 8, 8), et(2026, 8, 8, 0, 0), [WARN]),      # the effective date: no window, but look
+        (date(2026, 11, 15), et(2026, 11, 14, 12, 0), [BLOCK]),  # IPLEDGE_MOD_2026_EFFECTIVE moved
+        (date(2026, 11, 15), et(2026, 11, 15, 12, 0), [WARN]),
+    ],
+)
+def test_cannot_get_pregnant_without_a_date_is_never_silent(effective, moment, severities):
+    """After the modification a "cannot" RMA may carry no date, but the
+    pharmacist is still told to confirm it in iPLEDGE (never to compute one)."""
+    config = ipledge.with_mod_2026_effective(effective)
+    found = [f for f in evaluate(_cannot_rma_without_date(moment), config=config) if f.rule_id == WINDOW]
+    assert [f.severity for f in found] == severities
+    if severities == [WARN]:
+        assert "confirm in iPLEDGE REMS" in found[0].pharmacist_message
+        assert "never compute" in found[0].pharmacist_message
 
 
 def test_the_can_get_pregnant_window_stays_after_the_2026_modification():

@@ -9,13 +9,13 @@ import re
 import pytest
 from django.utils import timezone
 
-from compliance.core import Stage
+from compliance.core import Stage, evaluate
 from prescriptions import services
 from prescriptions.dispensing.services import AuthorisationInput
 from prescriptions.facts import LOOK_UP, facts_for_prescription, holder_date_of_birth
 from prescriptions.models import Patient
 from tests.factories import product
-from tests.review.conftest import good_transcription, transcribe
+from tests.factories.prescriptions import good_transcription, transcribe
 
 from .conftest import PATIENT, submit
 
@@ -95,3 +95,96 @@ def test_no_other_module_builds_facts_from_the_models():
         for found in builds.finditer(path.read_text())
     ]
     assert offenders == []
+
+
+# ------------------------------------- 21 CFR 1306.12(b): same-day Schedule II
+
+
+def _schedule_ii_product():
+    from tests.factories import RxProductFactory
+
+    made = RxProductFactory(drug={
+        "requires_prescription": True, "active_ingredient": "Oxycodone hydrochloride", "strength": "5 mg",
+        "dosage_form": "Tablet", "pack_size": 60,
+    })
+    return made
+
+
+def _as_schedule_ii(made):
+    # Submitted as an ordinary Rx product, then recorded as Schedule II: the
+    # storefront does not sell C-II online, the facts must still be right.
+    made.attr.dea_schedule = 2
+    made.attr.save()
+
+
+def test_same_day_schedule_ii_prescriptions_of_the_patient_are_in_the_facts(alice, technician):
+    oxycodone = _schedule_ii_product()
+    written = timezone.localdate() - datetime.timedelta(days=2)
+    c2 = dict(drug_name="Oxycodone hydrochloride", strength="5 mg", dosage_form="tablet", quantity=60,
+              days_supply=30, directions="Take 1 tablet by mouth twice daily", date_written=written,
+              risk_category="")
+    first = submit(alice, oxycodone)
+    transcribe(first, technician, good_transcription(**c2))
+    second = submit(alice, oxycodone)
+    transcribe(second, technician, good_transcription(
+        **{**c2, "days_supply": 61, "quantity": 122, "earliest_fill_date": written + datetime.timedelta(days=30)}))
+    other_day = submit(alice, oxycodone)
+    transcribe(other_day, technician, good_transcription(**{**c2, "date_written": written - datetime.timedelta(days=1)}))
+    other_prescriber = submit(alice, oxycodone)
+    transcribe(other_prescriber, technician, good_transcription(**{**c2, "prescriber_npi": "1245319599"}))
+    not_c2 = submit(alice)
+    transcribe(not_c2, technician, good_transcription(date_written=written))
+    _as_schedule_ii(oxycodone)
+
+    facts = facts_for_prescription(stage=Stage.VERIFY, prescription=first, moment=timezone.now())
+    (other,) = facts.prescription.same_day_schedule_ii
+    assert other.reference == second.reference and other.days_supply == 61
+    assert other.earliest_fill_date == written + datetime.timedelta(days=30) and other.date_written == written
+    assert facts.prescription.earliest_fill_date is None
+    # 30 + 61 days issued the same day: over the 90 days of 21 CFR 1306.12(b).
+    assert "rx.schedule-ii-90-days" in {f.rule_id for f in evaluate(facts)}
+
+    second_facts = facts_for_prescription(stage=Stage.VERIFY, prescription=second, moment=timezone.now())
+    assert second_facts.prescription.earliest_fill_date == written + datetime.timedelta(days=30)
+    assert [o.reference for o in second_facts.prescription.same_day_schedule_ii] == [first.reference]
+
+    not_c2_facts = facts_for_prescription(stage=Stage.VERIFY, prescription=not_c2, moment=timezone.now())
+    assert not_c2_facts.prescription.same_day_schedule_ii == ()
+
+
+def test_a_rejected_same_day_schedule_ii_is_not_counted(alice, technician, pharmacist):
+    from prescriptions.review import services as review
+
+    oxycodone = _schedule_ii_product()
+    written = timezone.localdate() - datetime.timedelta(days=2)
+    c2 = dict(drug_name="Oxycodone hydrochloride", strength="5 mg", dosage_form="tablet", date_written=written,
+              risk_category="")
+    first = submit(alice, oxycodone)
+    transcribe(first, technician, good_transcription(**c2))
+    duplicate = submit(alice, oxycodone)
+    transcribe(duplicate, technician, good_transcription(**c2))
+    review.claim_for_review(prescription=duplicate, reviewer=pharmacist)
+    review.reject_prescription(prescription=duplicate, pharmacist=pharmacist, reason_code="not_valid",
+                               message_to_customer="We already have this prescription.")
+    _as_schedule_ii(oxycodone)
+    facts = facts_for_prescription(stage=Stage.VERIFY, prescription=first, moment=timezone.now())
+    assert facts.prescription.same_day_schedule_ii == ()
+
+
+# --------------------------------- iPLEDGE 1.2: who obtained the RMA, and when
+
+
+def test_the_rma_entered_at_dispense_is_obtained_by_the_dispensing_pharmacist(alice, technician, pharmacist):
+    prescription = _transcribed(alice, technician, rma_number="RMA-1")
+    now = timezone.now()
+    entered = AuthorisationInput(number="RMA-2", do_not_dispense_after=timezone.localdate(), quantity=30, days_supply=30)
+    dispense = facts_for_prescription(stage=Stage.DISPENSE, prescription=prescription, moment=now,
+                                      ship_to_state="NY", authorisation=entered, authorisation_obtained_by=pharmacist,
+                                      medication_guide_recorded=True)
+    assert dispense.authorisation.obtained_by == str(pharmacist.pk) and dispense.authorisation.obtained_at == now
+    assert "ipledge.rma-obtained" not in {f.rule_id for f in evaluate(dispense)}
+    # The RMA only transcribed at review records no one: at dispense it blocks.
+    transcribed_only = facts_for_prescription(stage=Stage.DISPENSE, prescription=prescription, moment=now,
+                                              ship_to_state="NY", medication_guide_recorded=True)
+    assert transcribed_only.authorisation.obtained_by is None
+    assert "ipledge.rma-obtained" in {f.rule_id for f in evaluate(transcribed_only) if f.severity == "block"}

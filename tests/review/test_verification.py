@@ -170,7 +170,8 @@ def test_verify_is_refused_while_a_block_stands(prescription, technician, pharma
 
 
 def test_every_warning_needs_an_override_reason(prescription, technician, pharmacist, pharmacist_client):
-    transcribe(prescription, technician, good_transcription(quantity=25))  # breaks a 10-capsule blister: WARN
+    # 25 capsules for 25 days (one a day) breaks a 10-capsule blister: WARN
+    transcribe(prescription, technician, good_transcription(quantity=25, days_supply=25))
     services.claim_for_review(prescription=prescription, reviewer=pharmacist)
     page = pharmacist_client.get(url(prescription, "pharmacy-review")).content.decode()
     assert "WARN" in page and "ipledge.blister-pack" in page and 'name="override__ipledge.blister-pack"' in page

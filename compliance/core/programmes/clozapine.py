@@ -21,7 +21,7 @@ from .registry import Programme, ProgrammeVersion, register
 
 CODE = "clozapine"
 NAME = "Clozapine REMS"
-SOURCE = "RULES.md 4"
+SOURCE = "Clozapine REMS Program"
 ENFORCEMENT_DISCRETION_FROM = date(2025, 2, 24)
 ELIMINATED_ON = date(2025, 6, 13)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..context import NOTHING, Context, age_on
+from ..context import NOTHING, Context, age_on, number_text
 from ..facts import ALL_STAGES, Authorisation, Facts, Stage
 from ..findings import Finding, Severity
 
@@ -122,6 +122,48 @@ class AuthorisationPresent:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AuthorisationObtained:
+    """At ``required_at`` the programme's authorisation records who obtained
+    it and when (``Authorisation.obtained_by``, ``obtained_at``), not after the
+    moment of the evaluation: a number copied from a document, with no
+    pharmacist and time, is not an authorisation obtained for this fill
+    (BLOCK)."""
+
+    code: str
+    programme_name: str
+    label: str
+    rule_id: str
+    source: str
+    required_at: frozenset = DISPENSE_ONLY
+    stages: frozenset = DISPENSE_ONLY
+
+    def __call__(self, facts: Facts, ctx: Context) -> tuple[Finding, ...]:
+        auth = programme_authorisation(facts, self.code)
+        if auth is None or not auth.number.strip() or ctx.stage not in self.required_at:
+            return NOTHING  # a missing authorisation is AuthorisationPresent's finding
+        missing = []
+        if not (auth.obtained_by or "").strip():
+            missing.append("which pharmacist obtained it")
+        if auth.obtained_at is None:
+            missing.append("when it was obtained")
+        if missing:
+            problem = " and ".join(missing) + " is not recorded"
+        elif auth.obtained_at > facts.moment:
+            problem = f"it is recorded as obtained at {auth.obtained_at.isoformat()}, after this dispense"
+        else:
+            return NOTHING
+        return (
+            Finding(
+                self.rule_id, BLOCK,
+                f"{self.programme_name} {self.label} {auth.number}: {problem}. The dispensing pharmacist obtains the"
+                f" {self.label} from {self.programme_name} and records it before dispensing.",
+                "Our pharmacist is completing a required safety-programme step.",
+                self.source,
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AuthorisationMatchesPrescription:
     """The quantity and days' supply dispensed are exactly those authorised
     (BLOCK on a difference; the fix is to reverse the authorisation and get a
@@ -147,7 +189,7 @@ class AuthorisationMatchesPrescription:
             if required:
                 problems.append("the authorised quantity is not recorded")
         elif auth.quantity != rx.quantity:
-            problems.append(f"quantity {rx.quantity} differs from the {auth.quantity} authorised")
+            problems.append(f"quantity {number_text(rx.quantity)} differs from the {number_text(auth.quantity)} authorised")
         if auth.days_supply is None:
             if required:
                 problems.append("the authorised days' supply is not recorded")
@@ -173,7 +215,9 @@ class DispenseByDate:
     23:59 there). The programme's date is used as given, never recomputed.
 
     - The date is required at ``date_required_at`` (BLOCK if absent), except
-      for risk categories in ``no_window_for`` (a programme with no window).
+      for risk categories in ``no_window_for`` (a programme with no window):
+      then a WARN, so the pharmacist confirms in the programme that the
+      authorisation really carries no date.
     - Past the date: BLOCK at CHECKOUT and DISPENSE, WARN at VERIFY; the
       pharmacist must reverse the authorisation.
     - Mail order (``check_delivery``): a carrier-promised delivery after the
@@ -199,8 +243,22 @@ class DispenseByDate:
         last = auth.do_not_dispense_after
         stage = ctx.stage
         if last is None:
-            if stage not in self.date_required_at or auth.risk_category in self.no_window_for:
+            if stage not in self.date_required_at:
                 return NOTHING
+            if auth.risk_category in self.no_window_for:
+                # No window for this category, but the pharmacist must still
+                # look: the date is the programme's to give, never ours to infer.
+                return (
+                    Finding(
+                        self.rule_id, WARN,
+                        f"{self.label} {auth.number} has no 'do not dispense after' date recorded. For a patient"
+                        f" who cannot get pregnant {self.programme_name} sets no dispense window; confirm in"
+                        f" {self.programme_name} that the {self.label} shows no date (if it shows one, record it;"
+                        " never compute it).",
+                        "Our pharmacist is completing a required safety-programme step.",
+                        self.source,
+                    ),
+                )
             return (
                 Finding(
                     self.rule_id, BLOCK,

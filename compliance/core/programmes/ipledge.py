@@ -23,6 +23,7 @@ rule                           VERIFY  CHECKOUT  DISPENSE  source
 =============================  ======  ========  ========  ==================
 ipledge.pharmacy-activated     B / W   B         B / W     RULES.md 1.1
 ipledge.rma                    -       -         B         RULES.md 1.2, 1.3
+ipledge.rma-obtained           -       -         B         RULES.md 1.2
 ipledge.rma-matches            B*      B*        B         RULES.md 1.2, 2.5
 ipledge.risk-category          B*      B*        B*        RULES.md 1.4
 ipledge.dispense-window        W*      B*        B         RULES.md 1.5, 1.9
@@ -43,8 +44,10 @@ Decisions where RULES.md is silent:
 - Prescriber certification (1.3) is shown by the RMA itself (no RMA is issued
   otherwise), so it is enforced through ``ipledge.rma``.
 - After the 2026 modification an RMA for a patient who cannot get pregnant
-  may carry no "do not dispense after" date; it then has no window. If iPLEDGE
-  does give a date, it is enforced.
+  may carry no "do not dispense after" date; it then has no window, and the
+  dispense gets a WARN so the pharmacist confirms that in iPLEDGE (the date is
+  iPLEDGE's, never recomputed here). If iPLEDGE does give a date, it is
+  enforced.
 - Mail order (1.5): a promised delivery after the RMA date blocks; at
   DISPENSE with no promised delivery date on file the pharmacist gets a WARN.
 """
@@ -58,11 +61,11 @@ from decimal import Decimal
 from typing import Iterable, Protocol
 
 from ..config import DEFAULT_CONFIG, Config
-from ..context import NOTHING, Context, local_date
+from ..context import NOTHING, Context, local_date, number_text
 from ..facts import Facts, Stage
 from ..findings import Finding, Severity
 from .common import (
-    DISPENSE_ONLY, PHARMACIST_STAGES, AuthorisationMatchesPrescription, AuthorisationPresent,
+    DISPENSE_ONLY, PHARMACIST_STAGES, AuthorisationMatchesPrescription, AuthorisationObtained, AuthorisationPresent,
     DispenseByDate, MedicationGuideRecorded, MinimumAge, NoRefills, PharmacyCertified, SupplyCap,
     programme_authorisation,
 )
@@ -89,14 +92,14 @@ _CUSTOMER_STEP = "Our pharmacist is completing a required iPLEDGE step."
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RiskCategoryFromPrescriber:
-    """RULES.md 1.4: the category is "can" or "cannot" get pregnant, as
+    """iPLEDGE REMS Program, Pharmacy Guide (RULES.md 1.4): the category is "can" or "cannot" get pregnant, as
     assigned by the prescriber and shown on the RMA; the customer's own answer
     is never used (the facts have no place for it). An unknown value, or a
     prescription and RMA that disagree, is a BLOCK: reverse the RMA and get a
     new one with the right category."""
 
     rule_id: str = "ipledge.risk-category"
-    source: str = "RULES.md 1.4"
+    source: str = "iPLEDGE REMS Program, Pharmacy Guide: patient risk categories"
     stages: frozenset = frozenset(Stage)
 
     def __call__(self, facts: Facts, ctx: Context) -> tuple[Finding, ...]:
@@ -120,11 +123,11 @@ class RiskCategoryFromPrescriber:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BlisterPack:
-    """RULES.md 1.7: WARN when the quantity breaks a 10-capsule blister
+    """Isotretinoin prescribing information, How Supplied (RULES.md 1.7): WARN when the quantity breaks a 10-capsule blister
     (cartons are 3x10 or 10x10)."""
 
     rule_id: str = "ipledge.blister-pack"
-    source: str = "RULES.md 1.7"
+    source: str = "Isotretinoin prescribing information: How Supplied (blister cartons)"
     stages: frozenset = PHARMACIST_STAGES
 
     def __call__(self, facts: Facts, ctx: Context) -> tuple[Finding, ...]:
@@ -134,7 +137,7 @@ class BlisterPack:
         return (
             Finding(
                 self.rule_id, WARN,
-                f"Quantity {rx.quantity} breaks a {BLISTER_SIZE}-capsule blister; dispense whole blisters where"
+                f"Quantity {number_text(rx.quantity)} breaks a {BLISTER_SIZE}-capsule blister; dispense whole blisters where"
                 " the prescriber agrees, and record the reason otherwise.",
                 "Our pharmacist is reviewing the quantity on your prescription.",
                 self.source,
@@ -146,28 +149,32 @@ def _rules(*, window_for_cannot: bool) -> tuple:
     return (
         PharmacyCertified(
             code=CODE, programme_name=NAME, rule_id="ipledge.pharmacy-activated",
-            source="RULES.md 1.1", timezone=TIMEZONE,
+            source="iPLEDGE REMS Program, Pharmacy Guide: pharmacy certification and annual reactivation", timezone=TIMEZONE,
         ),
         AuthorisationPresent(
             code=CODE, programme_name=NAME, label="RMA", rule_id="ipledge.rma",
-            source="RULES.md 1.2, 1.3", required_at=DISPENSE_ONLY,
+            source="iPLEDGE REMS Program, Pharmacy Guide: Risk Management Authorization (RMA)", required_at=DISPENSE_ONLY,
+        ),
+        AuthorisationObtained(
+            code=CODE, programme_name=NAME, label="RMA", rule_id="ipledge.rma-obtained",
+            source="iPLEDGE REMS Program, Pharmacy Guide: Risk Management Authorization (RMA)",
         ),
         AuthorisationMatchesPrescription(
             code=CODE, programme_name=NAME, label="RMA", rule_id="ipledge.rma-matches",
-            source="RULES.md 1.2, 2.5", values_required_at=DISPENSE_ONLY,
+            source="iPLEDGE REMS Program, Pharmacy Guide: Risk Management Authorization (RMA)", values_required_at=DISPENSE_ONLY,
         ),
         RiskCategoryFromPrescriber(),
         DispenseByDate(
             code=CODE, programme_name=NAME, label="RMA", rule_id="ipledge.dispense-window",
-            source="RULES.md 1.5, 1.9", timezone=TIMEZONE, date_required_at=DISPENSE_ONLY,
+            source="iPLEDGE REMS Program, Pharmacy Guide: do not dispense after date; RMA reversal", timezone=TIMEZONE, date_required_at=DISPENSE_ONLY,
             no_window_for=frozenset() if window_for_cannot else frozenset({CANNOT}),
             check_delivery=True,
         ),
-        SupplyCap(programme_name=NAME, max_days=MAX_DAYS_SUPPLY, rule_id="ipledge.supply-cap", source="RULES.md 1.7"),
-        NoRefills(programme_name=NAME, rule_id="ipledge.no-refills", source="RULES.md 1.7"),
+        SupplyCap(programme_name=NAME, max_days=MAX_DAYS_SUPPLY, rule_id="ipledge.supply-cap", source="iPLEDGE REMS Program, Pharmacy Guide: 30-day supply, no refills"),
+        NoRefills(programme_name=NAME, rule_id="ipledge.no-refills", source="iPLEDGE REMS Program, Pharmacy Guide: 30-day supply, no refills"),
         BlisterPack(),
-        MedicationGuideRecorded(programme_name=NAME, rule_id="ipledge.medication-guide", source="RULES.md 1.8"),
-        MinimumAge(programme_name=NAME, age=MINIMUM_AGE, rule_id="ipledge.minimum-age", source="RULES.md 1.10"),
+        MedicationGuideRecorded(programme_name=NAME, rule_id="ipledge.medication-guide", source="21 CFR 208.24; iPLEDGE REMS Program, Pharmacy Guide"),
+        MinimumAge(programme_name=NAME, age=MINIMUM_AGE, rule_id="ipledge.minimum-age", source="Isotretinoin prescribing information: patients 12 years and older"),
     )
 
 

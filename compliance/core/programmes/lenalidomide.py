@@ -47,13 +47,13 @@ from .registry import Programme, ProgrammeVersion, register
 CODE = "lenalidomide"
 NAME = "Lenalidomide REMS"
 MAX_DAYS_SUPPLY = 28
-SOURCE = "RULES.md 4"
+SOURCE = "Lenalidomide REMS Program, Pharmacy Guide"
 BLOCK = Severity.BLOCK
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RiskCategoryOnPrescription:
-    """RULES.md 4: the patient's risk category is on every prescription."""
+    """Lenalidomide REMS Program, Pharmacy Guide (RULES.md 4): the patient's risk category is on every prescription."""
 
     rule_id: str = "lenalidomide.risk-category"
     source: str = SOURCE
@@ -77,7 +77,7 @@ class RiskCategoryOnPrescription:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NoTelephonePrescription:
-    """RULES.md 4: no telephone prescriptions."""
+    """Lenalidomide REMS Program, Pharmacy Guide (RULES.md 4): no telephone prescriptions."""
 
     rule_id: str = "lenalidomide.no-telephone"
     source: str = SOURCE
@@ -110,7 +110,7 @@ VERSION = ProgrammeVersion(
         RiskCategoryOnPrescription(),
         AuthorisationMatchesPrescription(
             code=CODE, programme_name=NAME, label="authorisation", rule_id="lenalidomide.authorisation-matches",
-            source="RULES.md 4, 2.5", values_required_at=frozenset(),
+            source=SOURCE, values_required_at=frozenset(),
         ),
         DispenseByDate(
             code=CODE, programme_name=NAME, label="authorisation", rule_id="lenalidomide.dispense-by-date",
