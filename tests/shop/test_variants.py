@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from oscar.core.loading import get_model
 
-from compliance.core import Stage
 from prescriptions.drugs import drug_info
 from prescriptions.facts import drug_facts
 from shop.apps.partner.strategy import NotSoldOnline, USPharmacy

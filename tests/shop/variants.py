@@ -26,7 +26,8 @@ def doxycycline_in_two_strengths(*, parent_drug: dict | None = None, child_50: d
     By default the parent does not say "requires prescription": each child does.
     """
     parent = ProductFactory(
-        structure="parent", product_class=DrugProductClassFactory(), upc="VAR-DOXY", title="Doxycycline hyclate capsules",
+        structure="parent", product_class=DrugProductClassFactory(), upc="VAR-DOXY",
+        title="Doxycycline hyclate capsules",
         stockrecords=None, categories=None, is_public=True,
     )
     values = {"active_ingredient": "Doxycycline hyclate", "dosage_form": "Capsule",

@@ -5,15 +5,14 @@ the request, so an address with an account answers measurably slower than one
 without: the timing says who is a customer. The request now only queues the
 work (shop/storefront/registration.py).
 """
-from oscar.apps.customer.forms import *  # oscar's way to fork a module: the rest stays oscar's
 from django import forms
+from oscar.apps.customer.forms import *  # oscar's way to fork a module: the rest stays oscar's
 from oscar.apps.customer.forms import PasswordResetForm as OscarPasswordResetForm
 from oscar.apps.customer.forms import ProductAlertForm as OscarProductAlertForm
 
 from compliance.online import sold_online
 from prescriptions.drugs import drug_info
 from shop.apps.partner.strategy import not_sold_online_reason
-
 from shop.storefront.registration import request_password_reset
 
 
