@@ -56,26 +56,28 @@ class DrugInfo:
 _CODES = tuple(code for code, _, _ in ATTRIBUTES)
 
 
-def drug_info(product) -> DrugInfo:
-    """The drug facts of a product (a child product inherits its parent's).
+def attribute_values(product) -> dict:
+    """Every attribute value of a product by code, a child's merged over its
+    parent's (oscar's ``get_attribute_values``). Oscar returns a list when the
+    queryset used ``prefetch_attribute_values`` (the catalogue, the detail page of
+    a parent with children) and a queryset otherwise: both are read the same way
+    here, never by calling queryset methods on the result."""
+    rows = product.get_attribute_values()
+    if hasattr(rows, "select_related"):
+        rows = rows.select_related("attribute")
+    return {value.attribute.code: value.value for value in rows}
 
-    Cached on the instance: one query per product at most, none when the
-    queryset used ``prefetch_attribute_values``.
-    """
-    cached = getattr(product, "_rx_drug_info", None)
-    if cached is not None:
-        return cached
-    if hasattr(product, "_prefetched_attribute_values"):
-        rows = product.get_attribute_values()  # prefetched, parent's merged in: no query
-    else:
-        source = product.parent if product.is_child and product.parent_id else product
-        rows = source.get_attribute_values().select_related("attribute")
-    values = {}
-    for value in rows:
-        code = value.attribute.code
-        if code in _CODES:
-            values[code] = value.value
-    info = DrugInfo(
+
+def _own_values(product) -> dict:
+    """The drug attributes set on this product itself (a child's own, without its parent's)."""
+    rows = getattr(product, "_prefetched_attribute_values", None)
+    if rows is None:
+        rows = product.attribute_values.select_related("attribute") if product.pk else ()
+    return {value.attribute.code: value.value for value in rows if value.attribute.code in _CODES}
+
+
+def _info(values: dict) -> DrugInfo:
+    return DrugInfo(
         requires_prescription=bool(values.get("requires_prescription", False)),
         programme=(values.get("programme") or "").strip().lower(),
         dea_schedule=values.get("dea_schedule"),
@@ -86,6 +88,56 @@ def drug_info(product) -> DrugInfo:
         ndc=values.get("ndc") or "",
         minimum_age=values.get("minimum_age"),
     )
+
+
+def _stricter_schedule(a: int | None, b: int | None) -> int | None:
+    # Schedule I is the strictest, V the least: the lower number wins.
+    present = [s for s in (a, b) if s is not None]
+    return min(present) if present else None
+
+
+def _variant_info(child: DrugInfo, parent: DrugInfo) -> DrugInfo:
+    """A child product (one strength or pack size of a drug) as the rules see it.
+
+    It needs a prescription if it or its parent says so; what identifies the
+    medicine (ingredient, strength, dosage form, pack size, NDC) is the child's own
+    where it has it; the DEA schedule, the safety programme and the minimum age are
+    the stricter of the two, so a catalogue edit on either level can never make a
+    variant less controlled than the drug it belongs to.
+    """
+    ages = [a for a in (child.minimum_age, parent.minimum_age) if a is not None]
+    return DrugInfo(
+        requires_prescription=child.requires_prescription or parent.requires_prescription,
+        programme=child.programme or parent.programme,
+        dea_schedule=_stricter_schedule(child.dea_schedule, parent.dea_schedule),
+        active_ingredient=child.active_ingredient or parent.active_ingredient,
+        strength=child.strength or parent.strength,
+        dosage_form=child.dosage_form or parent.dosage_form,
+        pack_size=child.pack_size if child.pack_size is not None else parent.pack_size,
+        ndc=child.ndc or parent.ndc,
+        minimum_age=max(ages) if ages else None,
+    )
+
+
+def drug_info(product) -> DrugInfo:
+    """The drug facts of a product; for a child product, its own merged with its
+    parent's (``_variant_info``), however it was loaded.
+
+    Cached on the instance: a query or two per product at most, none when the
+    queryset used ``prefetch_attribute_values``.
+    """
+    cached = getattr(product, "_rx_drug_info", None)
+    if cached is not None:
+        return cached
+    info = _info(_own_values(product))
+    if product.is_child and product.parent_id:
+        parent = product.parent
+        prefetched = getattr(parent, "_prefetched_parent_attribute_values", None)
+        if prefetched is not None and getattr(parent, "_rx_drug_info", None) is None:
+            parent_info = _info({v.attribute.code: v.value for v in prefetched if v.attribute.code in _CODES})
+        else:
+            parent_info = drug_info(parent)
+        info = _variant_info(info, parent_info)
     product._rx_drug_info = info
     return info
 

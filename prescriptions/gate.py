@@ -28,7 +28,9 @@ from django.utils.translation import gettext as _
 
 from compliance.core import Severity, Stage, evaluate
 from compliance import subjects
+from compliance.core.facts import NON_RESIDENT
 from compliance.core.online_rules import ACCOUNT_HOLDER_AGE, SHIP_TO_LICENCE
+from compliance.core.states import state_name
 from compliance.services import compliance_config, evaluate_and_record
 
 from .drugs import requires_prescription
@@ -48,6 +50,23 @@ _NEXT_STEP = {
 }
 _RULES_NEXT_STEP = _("Check the delivery address, or call our pharmacist, who can tell you what is needed.")
 _ABOUT_YOU_NEXT_STEP = _("Add your date of birth under “About you” in your account.")
+_SHIP_TO_NEXT_STEP = _("We can ship prescription medicines to: %(states)s. "
+                       "Choose or enter a delivery address in one of these states.")
+_SHIP_TO_NOWHERE = _("We cannot ship prescription medicines to any state at the moment; please call our pharmacist.")
+
+
+def states_we_ship_to(facts, config) -> list[str]:
+    """The names of the states a prescription may ship to on the facts' date: the
+    states whose licence the ship-to rule (``licensed_in_ship_to_state``, state
+    pharmacy laws as summarised in RULES.md 3.2) accepts, from the same licences it
+    judged, so the list told to the customer never disagrees with the refusal."""
+    today = timezone.localtime(facts.moment).date()
+    codes = {
+        licence.state for licence in facts.pharmacy.licences
+        if licence.expires_on >= today
+        and not (licence.kind == NON_RESIDENT and licence.state in config.states_without_nonresident_licence)
+    }
+    return sorted(state_name(code) for code in codes)
 
 
 @dataclass(frozen=True)
@@ -57,6 +76,7 @@ class LineRefusal:
     reason: str
     next_step: str
     next_url: str = ""  # where the next step is taken, when it is a page of ours
+    ship_to: bool = False  # refused only because of where it ships: another address may pass
 
     @property
     def message(self) -> str:
@@ -102,20 +122,29 @@ def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
             holder_dob = holder_date_of_birth(basket.owner_id)
         facts = facts_for_prescription(stage=Stage.CHECKOUT, prescription=cover.prescription, product=line.product,
                                        moment=moment, ship_to_state=ship_to_state, account_holder_dob=holder_dob)
+        config = compliance_config()
         if record_for_order:
             subject = subjects.for_basket_line(prescription_id=cover.prescription.pk, order_number=record_for_order,
                                                basket_line_id=line.id)
             evaluation = evaluate_and_record(facts=facts, subject=subject, actor=user)
             findings = evaluation.findings
         else:
-            findings = evaluate(facts, config=compliance_config())
+            findings = evaluate(facts, config=config)
         blocks = [
             f for f in findings
             if f.severity == Severity.BLOCK and not (ship_to_state is None and f.rule_id == SHIP_TO_LICENCE)
         ]
         if blocks:
             reason = " ".join(dict.fromkeys(f.customer_message for f in blocks))
-            if holder_dob is None and {f.rule_id for f in blocks} == {ACCOUNT_HOLDER_AGE}:
+            rule_ids = {f.rule_id for f in blocks}
+            if rule_ids == {SHIP_TO_LICENCE}:
+                # Only the address stands in the way: say where we can ship, and send
+                # the customer back to the address step (which the gate never refuses).
+                states = states_we_ship_to(facts, config)
+                next_step = _SHIP_TO_NEXT_STEP % {"states": ", ".join(states)} if states else _SHIP_TO_NOWHERE
+                refusals.append(LineRefusal(line.id, title, reason, next_step,
+                                            next_url=reverse("checkout:shipping-address"), ship_to=True))
+            elif holder_dob is None and rule_ids == {ACCOUNT_HOLDER_AGE}:
                 # Only the account holder's own date of birth is missing: say where it goes.
                 refusals.append(LineRefusal(line.id, title, reason, _ABOUT_YOU_NEXT_STEP,
                                             next_url=reverse("customer:about-me") + "?next=" + reverse("basket:summary")))

@@ -187,7 +187,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 HAYSTACK_CONNECTIONS = {
-    "default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}
+    # haystack's simple engine, taught to search brand names and conditions (shop/storefront/search.py).
+    "default": {"ENGINE": "shop.storefront.search.PharmacySearchEngine"}
 }
 
 # --- Auth ---------------------------------------------------------------------

@@ -15,6 +15,7 @@ from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.core.loading import get_model
 
 from . import demo_catalogue
+from .search import SEARCH_TERMS_ATTR
 from prescriptions.drugs import ATTRIBUTES, INFO_SECTIONS, MEDICATION_GUIDE_ATTR
 
 Country = get_model("address", "Country")
@@ -94,7 +95,7 @@ def _product_class(slug: str, name: str):
     product_class, _ = ProductClass.objects.update_or_create(
         slug=slug, defaults={"name": name, "requires_shipping": True, "track_stock": True}
     )
-    for code, attr_name, attr_type in (*ATTRIBUTES, MEDICATION_GUIDE_ATTR):
+    for code, attr_name, attr_type in (*ATTRIBUTES, MEDICATION_GUIDE_ATTR, SEARCH_TERMS_ATTR):
         ProductAttribute.objects.update_or_create(
             product_class=product_class, code=code, defaults={"name": attr_name, "type": attr_type}
         )

@@ -160,6 +160,16 @@ TRAMADOL_INFO = {
     ),
 }
 
+# What patients type for each drug (the ``search_terms`` attribute): US brand names the
+# same medicine is or was sold under, and the conditions it treats. Searched, never shown:
+# the product is listed under its generic name, and we do not sell these brands as such.
+ISOTRETINOIN_SEARCH_TERMS = ("Accutane, Absorica, Absorica LD, Amnesteem, Claravis, Myorisan, Zenatane, "
+                             "Sotret, isotretinoine, 13-cis-retinoic acid, acne, severe acne, cystic acne, "
+                             "nodular acne")
+DOXYCYCLINE_SEARCH_TERMS = ("Vibramycin, Vibra-Tabs, Doryx, Acticlate, Targadox, Monodox, doxy, "
+                            "antibiotic, acne, rosacea, Lyme disease, malaria prevention")
+TRAMADOL_SEARCH_TERMS = "Ultram, ConZip, pain, pain relief, opioid"
+
 RX = "prescription-medicine"
 OTC = "over-the-counter"
 
@@ -177,7 +187,7 @@ PRODUCTS = [
                 "requires_prescription": True, "programme": "ipledge",
                 "active_ingredient": "Isotretinoin", "strength": f"{mg} mg",
                 "dosage_form": "Capsule", "pack_size": 30, "ndc": f"99999-01{mg:02d}-30",
-                "minimum_age": 12,
+                "minimum_age": 12, "search_terms": ISOTRETINOIN_SEARCH_TERMS,
             },
             ISOTRETINOIN_INFO,
         )
@@ -187,7 +197,8 @@ PRODUCTS = [
         "RX-DOXY-100", "Doxycycline hyclate 100 mg capsules (28)", RX,
         "Prescription medicines > Antibiotics", Decimal("24.00"), 300,
         {"requires_prescription": True, "active_ingredient": "Doxycycline hyclate",
-         "strength": "100 mg", "dosage_form": "Capsule", "pack_size": 28, "ndc": "99999-0200-28"},
+         "strength": "100 mg", "dosage_form": "Capsule", "pack_size": 28, "ndc": "99999-0200-28",
+         "search_terms": DOXYCYCLINE_SEARCH_TERMS},
         DOXYCYCLINE_INFO,
     ),
     (
@@ -195,7 +206,8 @@ PRODUCTS = [
         "Prescription medicines > Pain relief", Decimal("18.00"), 100,
         {"requires_prescription": True, "dea_schedule": 4,
          "active_ingredient": "Tramadol hydrochloride", "strength": "50 mg",
-         "dosage_form": "Tablet", "pack_size": 30, "ndc": "99999-0300-30", "minimum_age": 18},
+         "dosage_form": "Tablet", "pack_size": 30, "ndc": "99999-0300-30", "minimum_age": 18,
+         "search_terms": TRAMADOL_SEARCH_TERMS},
         TRAMADOL_INFO,
     ),
     (

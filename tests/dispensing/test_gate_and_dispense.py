@@ -99,11 +99,59 @@ def test_ship_to_state_without_a_licence_is_refused_at_checkout(alice_client, al
         "state": "MA", "postcode": "02108", "phone_number": "+16175550100",
     })
     response = alice_client.get("/checkout/shipping-method/")
-    assert response.status_code == 302 and response["Location"] == "/basket/"
+    assert response.status_code == 302 and response["Location"] == "/checkout/shipping-address/"
     messages = " ".join(str(m) for m in response.wsgi_request._messages)
     assert "Massachusetts" in messages or "MA" in messages
     assert place_order(alice_client).status_code == 302
     assert Order.objects.count() == 0
+
+
+MA_ADDRESS = {"first_name": "Alice", "last_name": "Moreno", "line1": "1 Beacon St", "line4": "Boston",
+              "state": "MA", "postcode": "02108", "phone_number": "+16175550100"}
+NY_ADDRESS = {"first_name": "Alice", "last_name": "Moreno", "line1": "22 Jay Street", "line4": "Brooklyn",
+              "state": "NY", "postcode": "11201", "phone_number": "+12125550100"}
+
+
+def test_after_an_unlicensed_state_the_customer_can_choose_another_address_and_order(
+        alice_client, alice, technician, pharmacist, localstripe):
+    verified_basket_line(alice_client, alice, technician, pharmacist)
+    alice_client.get("/checkout/")
+    alice_client.post("/checkout/shipping-address/", MA_ADDRESS)
+    refused = alice_client.get("/checkout/shipping-method/")
+    assert refused.status_code == 302 and refused["Location"] == "/checkout/shipping-address/"
+    messages = " ".join(str(m) for m in refused.wsgi_request._messages)
+    assert "Massachusetts" in messages
+    # The states we can ship to, from the pharmacy's licences in force.
+    assert "We can ship prescription medicines to: California, Florida, New Jersey, New York, Pennsylvania, Texas." \
+        in messages
+    # The way back is open: the checkout start and the address step are not refused.
+    start = alice_client.get("/checkout/")
+    assert start.status_code == 302 and start["Location"] == "/checkout/shipping-address/"
+    page = alice_client.get("/checkout/shipping-address/")
+    assert page.status_code == 200
+    # The later steps and the place-order POST still refuse while the address is in MA.
+    assert alice_client.get("/checkout/payment-details/").status_code == 302
+    assert place_order(alice_client).status_code == 302 and Order.objects.count() == 0
+    # A licensed address lets the customer go on and place the order.
+    response = alice_client.post("/checkout/shipping-address/", NY_ADDRESS)
+    assert response.status_code == 302 and response["Location"] == "/checkout/shipping-method/"
+    preview = checkout_to_preview(alice_client)
+    assert preview.status_code == 200 and b"Place order" in preview.content
+    response = place_order(alice_client)
+    assert response.status_code == 302 and response["Location"] == "/checkout/thank-you/"
+    assert Order.objects.get().shipping_address.state == "NY"
+
+
+def test_an_expired_licence_is_not_offered_as_a_state_we_ship_to(alice_client, alice, technician, pharmacist):
+    from compliance.models import PharmacyLicence
+
+    PharmacyLicence.objects.filter(state="TX").update(expires_on=timezone.localdate() - datetime.timedelta(days=1))
+    verified_basket_line(alice_client, alice, technician, pharmacist)
+    alice_client.get("/checkout/")
+    alice_client.post("/checkout/shipping-address/", MA_ADDRESS)
+    messages = " ".join(str(m) for m in alice_client.get("/checkout/shipping-method/").wsgi_request._messages)
+    assert "We can ship prescription medicines to: California, Florida, New Jersey, New York, Pennsylvania." \
+        in messages
 
 
 def test_dispense_captures_and_uses_the_fill(alice_client, alice, technician, pharmacist, localstripe,

@@ -12,15 +12,22 @@ from prescriptions.gate import refusals_for_basket
 
 
 class CheckoutSessionMixin(OscarCheckoutSessionMixin):
+    #: Whether this step refuses the basket for the ship-to state. The steps that
+    #: lead to choosing the address (the checkout start, the address step) do not:
+    #: refusing them for the address chosen would leave the customer no way to
+    #: choose another. Every later step, and the place-order POST, does.
+    judge_ship_to = True
+
     def check_basket_is_valid(self, request):
         super().check_basket_is_valid(request)
         refusals = refusals_for_basket(
-            request.basket, user=request.user, ship_to_state=self.ship_to_state(request)
+            request.basket, user=request.user,
+            ship_to_state=self.ship_to_state(request) if self.judge_ship_to else None,
         )
         if refusals:
-            raise exceptions.FailedPreCondition(
-                url=reverse("basket:summary"), messages=[r.message for r in refusals]
-            )
+            # Refused only for where it ships: straight back to the address step.
+            url = "checkout:shipping-address" if all(r.ship_to for r in refusals) else "basket:summary"
+            raise exceptions.FailedPreCondition(url=reverse(url), messages=[r.message for r in refusals])
 
     def ship_to_state(self, request) -> str | None:
         address = self.get_shipping_address(request.basket)

@@ -1,6 +1,7 @@
 """Checkout views: the card is authorised at "Place order", never charged there.
 
-Only the payment views are overridden; oscar's ``get_class`` falls back to
+The payment views are overridden, and the checkout start and address step only to
+say they do not judge the ship-to state; oscar's ``get_class`` falls back to
 oscar's own views for every other step.
 
 - Payment details: a test-card chooser against the local test server, Stripe.js's
@@ -57,6 +58,14 @@ Source = get_model("payment", "Source")
 SourceType = get_model("payment", "SourceType")
 
 logger = logging.getLogger("oscar.checkout")
+
+
+class IndexView(oscar_views.IndexView):
+    judge_ship_to = False  # leads to the address step (``CheckoutSessionMixin.judge_ship_to``)
+
+
+class ShippingAddressView(oscar_views.ShippingAddressView):
+    judge_ship_to = False  # always reachable, to choose an address we can ship to
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")

@@ -3,7 +3,7 @@ from django.utils.safestring import mark_safe
 
 from compliance.online import sold_online as _sold_online
 from prescriptions import delivery
-from prescriptions.drugs import INFO_SECTIONS, drug_info as _drug_info
+from prescriptions.drugs import INFO_SECTIONS, attribute_values, drug_info as _drug_info
 from prescriptions.gate import refusals_for_basket
 from prescriptions.richtext import clean_drug_info_html
 
@@ -29,10 +29,7 @@ def drug_sections(product):
     cleaned to an allow-list when saved, and again here, so nothing stored any other
     way reaches a customer's page as markup.
     """
-    values = {
-        v.attribute.code: v.value
-        for v in product.get_attribute_values().select_related("attribute")
-    }
+    values = attribute_values(product)  # a child shows its parent's sections unless it has its own
     return {
         "sections": [
             {"code": code, "title": title, "html": mark_safe(clean_drug_info_html(values[code]))}
