@@ -41,6 +41,8 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A refused form gets the shop's 403 page (what to do next), not Django's technical one.
+CSRF_FAILURE_VIEW = "shop.storefront.errors.csrf_failure"
 
 if PRODUCTION:
     if len(SECRET_KEY) < 50 or SECRET_KEY == _DEMO_SECRET or len(set(SECRET_KEY)) < 5:
