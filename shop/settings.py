@@ -126,6 +126,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outermost after static files: it marks every answer, redirects and refusals included.
     "infra.nocache.PrivateNoStoreMiddleware",
+    # Every redirect, whoever made it: none to another site from a target in the request.
+    "infra.redirects.SafeRedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
