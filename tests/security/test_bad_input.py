@@ -296,3 +296,26 @@ def test_a_refused_category_form_shows_its_errors(shop_admin):
     admin.raise_request_exception = False
     response = admin.post(f"/dashboard/catalogue/categories/{category.pk}/update/", {"name": "\x00", "slug": ""})
     assert response.status_code == 200
+
+
+def test_a_basket_formset_without_its_limits_is_not_a_500(alice_client):
+    """Oscar's BasketView copied MIN/MAX_NUM_FORMS from the data unchecked."""
+    alice_client.raise_request_exception = False
+    add_to_basket(alice_client, "OTC-LIPBALM")
+    line = alice_client.get("/basket/").context["basket"].all_lines()[0]
+    response = alice_client.post("/basket/", {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1",
+                                              "form-0-id": str(line.id), "form-0-quantity": "x",
+                                              "form-0-DELETE": "on"})
+    assert response.status_code < 500
+
+
+def test_a_tampered_wish_list_formset_is_a_message_not_a_500(alice_client, alice):
+    from oscar.core.loading import get_model
+
+    wishlist = get_model("wishlists", "WishList").objects.create(owner=alice, name="Mine")
+    wishlist.lines.create(product=product("OTC-LIPBALM"), title="Lip balm")
+    alice_client.raise_request_exception = False
+    response = alice_client.post(f"/accounts/wishlists/{wishlist.key}/",
+                                 {"lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "1", "lines-0-id": "",
+                                  "lines-0-quantity": "x", "lines-1-quantity": "1"})
+    assert response.status_code == 302

@@ -7,13 +7,18 @@ editing this file:
    on the pages found gives an endpoint (its action) and its fields with their values.
    Views that take POST only (405 on GET) are endpoints too, with the fields of any
    form seen posting to them.
-2. Fuzzing (hypothesis, a few examples per endpoint and role): each field kept, dropped,
+2. Malformed ids: every id field of a form (by name, or by a number as its value),
+   one at a time, as text, negative, empty, 2**63 and Alice's ids.
+3. Fuzzing (hypothesis, a few examples per endpoint and role): each field kept, dropped,
    duplicated, or replaced with a hostile value (non-numeric, negative, 2**63, empty,
    NUL, other users' ids), sent as a form, as multipart, as JSON, or as a garbage body.
 
+Customer B has an over-the-counter basket and an address, so the checkout's steps are
+open to the sweep (Alice's basket waits on her prescription).
+
 The answer must be below 500. When customer B or an anonymous visitor posts (the path
 parameters are Alice's objects, and the hostile ids are hers), nothing of Alice's may
-change and none of her data may appear in the answer. Each request runs in a savepoint
+change and none of her data may appear in the answer or in their session. Each request runs in a savepoint
 that is rolled back, so the sweep leaves the shop as it found it.
 
 Left out: the Django admin (Django's own forms; some 400 generated URLs), sign-out
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -187,12 +193,47 @@ def _still_signed_in(client, role) -> bool:
     return role == ANONYMOUS or "_auth_user_id" in client.session
 
 
-def test_no_form_or_post_endpoint_answers_500_or_touches_someone_elses_data(world, django_db_blocker):
+ID_FIELD = re.compile(r"(^|[-_])(id|pk)$|^selected_|_id$")
+
+
+def id_fields(fields: dict[str, str]) -> list[str]:
+    """The fields that carry an id: by name, or by a numeric value on the page."""
+    return [name for name, value in fields.items() if ID_FIELD.search(name) or value.strip().isdigit()]
+
+
+def malformed_ids(world) -> list[str]:
+    return ["abc", "-1", "", str(2**63), str(world.address_pk), str(world.basket_line_id),
+            str(world.wishlist_line_pk)]
+
+
+def ready_for_checkout(world):
+    """Bob (customer B) with an over-the-counter basket and an address book, so that the
+    checkout's steps and their forms (the address choice) are open to the sweep."""
+    from django.contrib.auth import get_user_model
+    from oscar.apps.partner.strategy import Default
+
+    from tests.factories import product
+
+    bob = get_user_model().objects.get(pk=world.bob_pk)
+    basket = get_model("basket", "Basket").objects.create(owner=bob)
+    basket.strategy = Default()
+    basket.add_product(product("OTC-LIPBALM"), 1)
+    get_model("address", "UserAddress").objects.create(
+        user=bob, first_name="Bob", last_name="Baker", line1="9 Jay Street", line4="Brooklyn", state="NY",
+        postcode="11201", country_id="US", phone_number="+12125550111", is_default_for_shipping=True)
+
+
+def _still_signed_in(client, role) -> bool:
+    return role == ANONYMOUS or "_auth_user_id" in client.session
+
+
+def test_no_form_or_post_endpoint_answers_500_or_touches_someone_elses_data(world):
     started = time.monotonic()
+    ready_for_checkout(world)
     values = hostile_values(world)
     walk = sorted(endpoints(), key=lambda e: "logout" in (e.name or ""))
     failures: list[str] = []
-    swept = 0
+    swept = requests = 0
     for role in ROLES:
         client = client_for(role, raise_request_exception=False)
         targets: dict[str, dict[str, str]] = {}
@@ -211,39 +252,45 @@ def test_no_form_or_post_endpoint_answers_500_or_touches_someone_elses_data(worl
                     targets.setdefault(action, {}).update(fields)
             if not _still_signed_in(client, role):
                 client = client_for(role, raise_request_exception=False)
-        # 2. Fuzzing.
         guard_alice = role in (ANONYMOUS, CUSTOMER_B)
         before = alices_fingerprint(world) if guard_alice else None
+
+        def post(path, fields, plan, encoding):
+            nonlocal client, requests
+            requests += 1
+            with transaction.atomic():
+                response = client.post(path, **build_request(fields, plan, encoding))
+                assert response.status_code < 500, f"{role} POST {path} as {encoding} {plan}: {response.status_code}"
+                if guard_alice:
+                    assert alices_fingerprint(world) == before, (
+                        f"{role} POST {path} as {encoding} {plan} changed Alice's data")
+                    body = "" if response.streaming else response.content.decode("utf-8", "replace")
+                    session = str(dict(client.session)) if role != ANONYMOUS else ""
+                    sent = repr(plan)  # a marker the request itself carried may be echoed back
+                    shown = [m for m in world.markers if (m in body or m in session) and m not in sent]
+                    assert not shown, f"{role} POST {path} {plan}: Alice's {shown} in the answer or the session"
+                transaction.set_rollback(True)
+            if not _still_signed_in(client, role):
+                client = client_for(role, raise_request_exception=False)
+
         for path, fields in sorted(targets.items()):
             swept += 1
-
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                      phases=(Phase.explicit, Phase.generate),
-                      suppress_health_check=list(HealthCheck))
-            @given(request=requests_for(fields, values))
-            def post_it(request):
-                nonlocal client
-                plan, encoding = request
-                with transaction.atomic():
-                    response = client.post(path, **build_request(fields, plan, encoding))
-                    assert response.status_code < 500, (
-                        f"{role} POST {path} as {encoding} {plan}: {response.status_code}")
-                    if guard_alice:
-                        assert alices_fingerprint(world) == before, (
-                            f"{role} POST {path} as {encoding} {plan} changed Alice's data")
-                        if not response.streaming:
-                            body = response.content.decode("utf-8", "replace")
-                            shown = [m for m in world.markers if m in body]
-                            assert not shown, f"{role} POST {path} {plan} shows Alice's {shown}"
-                    transaction.set_rollback(True)
-                if not _still_signed_in(client, role):
-                    client = client_for(role, raise_request_exception=False)
-
             try:
+                # 2a. Every id field of the form, one at a time, malformed or someone else's.
+                for name in id_fields(fields):
+                    for value in malformed_ids(world):
+                        post(path, fields, {**{n: ("keep",) for n in fields}, name: ("set", value)}, "form")
+
+                # 2b. hypothesis: any mix of kept, dropped, duplicated and hostile fields, any body.
+                @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+                          phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
+                @given(request=requests_for(fields, values))
+                def post_it(request):
+                    post(path, fields, *request)
+
                 post_it()
             except AssertionError as exc:
                 failures.append(str(exc).splitlines()[0])
-    print(f"\nPOST sweep: {swept} (role, endpoint) pairs, {EXAMPLES} examples each; "
-          f"{time.monotonic() - started:.0f} s")
+    print(f"\nPOST sweep: {swept} (role, endpoint) pairs, {requests} POSTs; {time.monotonic() - started:.0f} s")
     assert swept > 100, "the discovery found too few forms: the form parser is broken"
     assert not failures, f"{len(failures)} endpoints fail on bad input:\n  " + "\n  ".join(failures)
