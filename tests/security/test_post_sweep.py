@@ -43,7 +43,7 @@ from oscar.core.loading import get_model
 from .urlwalk import build_path, endpoints, values_for
 from .world import ANONYMOUS, CUSTOMER_B, ROLES, client_for
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # about five minutes
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # 10-15 minutes on 2 shared cores (see the report)
 
 EXAMPLES = 4  # per (endpoint, role): the sweep stays within a few minutes
 SKIPPED = ("admin:", "route:admin/", "payments:webhook")
