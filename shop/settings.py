@@ -41,6 +41,8 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A refused form gets the shop's 403 page (what to do next), not Django's technical one.
+CSRF_FAILURE_VIEW = "shop.storefront.errors.csrf_failure"
 
 if PRODUCTION:
     if len(SECRET_KEY) < 50 or SECRET_KEY == _DEMO_SECRET or len(set(SECRET_KEY)) < 5:
@@ -76,7 +78,7 @@ _OSCAR_APPS = [
     "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
     "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
     "shop.apps.dashboard.orders.apps.OrdersDashboardConfig",
-    "oscar.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
+    "shop.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
     "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
     "shop.apps.dashboard.partners.apps.PartnersDashboardConfig",
     "oscar.apps.dashboard.pages.apps.PagesDashboardConfig",
@@ -124,6 +126,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outermost after static files: it marks every answer, redirects and refusals included.
     "infra.nocache.PrivateNoStoreMiddleware",
+    # Every redirect, whoever made it: none to another site from a target in the request.
+    "infra.redirects.SafeRedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -139,6 +143,7 @@ MIDDLEWARE = [
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "axes.middleware.AxesMiddleware",
     "infra.errors.RxshopErrorMiddleware",  # a refusal no view caught: its sentence, with a 4xx
+    "infra.badinput.BadLookupValueMiddleware",  # an id in a form that is no id: a 400, not a 500
 ]
 
 ROOT_URLCONF = "shop.urls"

@@ -29,6 +29,12 @@ urlpatterns = [
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 
+# The shop's own error pages (shop/storefront/errors.py): what to do next, nothing of the request.
+handler400 = "shop.storefront.errors.bad_request"
+handler403 = "shop.storefront.errors.permission_denied"
+handler404 = "shop.storefront.errors.page_not_found"
+handler500 = "shop.storefront.errors.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -233,3 +233,89 @@ def test_webhook_without_a_configured_secret_refuses_everything(client, db, sett
                            HTTP_STRIPE_SIGNATURE=_sign(payload, int(time.time()), secret=""))
     assert response.status_code == 400
     assert _nothing_recorded()
+
+
+# --- Malformed ids ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("address_id", ["abc", "-1", "0", str(2**63), "1e3", "", "\x00", "١"])
+def test_a_malformed_address_choice_at_checkout_is_a_message_not_a_500(alice_client, address_id):
+    """Oscar's ShippingAddressView did ``get(pk=POST["address_id"])``: a server error."""
+    alice_client.raise_request_exception = False
+    add_to_basket(alice_client, "OTC-LIPBALM")
+    response = alice_client.post("/checkout/shipping-address/", {"action": "ship_to", "address_id": address_id})
+    assert response.status_code == 302
+    assert response["Location"] == "/checkout/shipping-address/"
+
+
+def test_bob_cannot_ship_to_alices_address(alice, bob, client):
+    from oscar.core.loading import get_model
+
+    address = get_model("address", "UserAddress").objects.create(
+        user=alice, first_name="Alice", last_name="M", line1="1 Secret Row", line4="Brooklyn", state="NY",
+        postcode="11201", country_id="US", phone_number="+12125550100")
+    client.force_login(bob)
+    client.raise_request_exception = False
+    add_to_basket(client, "OTC-LIPBALM")
+    response = client.post("/checkout/shipping-address/", {"action": "ship_to", "address_id": str(address.pk)})
+    assert response.status_code == 302 and response["Location"] == "/checkout/shipping-address/"
+    assert "1 Secret Row" not in str(dict(client.session))
+
+
+def test_a_review_form_with_errors_is_shown_again_not_a_500(client, demo_shop):
+    """Oscar's review form rounded the submitted score as text (``as_stars``)."""
+    client.raise_request_exception = False
+    url = product("OTC-LIPBALM").get_absolute_url() + "reviews/add/"
+    response = client.post(url, {"title": "", "score": "abc", "body": "", "name": "", "email": ""})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("ids", [[""], ["abc"], [str(2**63)], ["-1", "x"]])
+def test_bulk_actions_on_malformed_ids_are_a_400_not_a_500(alice_client, shop_admin, ids):
+    """Oscar's bulk actions (BulkEditMixin) filter ``pk__in`` on whatever was ticked."""
+    from tests.factories import staff_client
+
+    alice_client.raise_request_exception = False
+    response = alice_client.post("/accounts/notifications/update/",
+                                 {"action": "archive", "selected_notification": ids})
+    assert response.status_code == 400
+    admin = staff_client(shop_admin)
+    admin.raise_request_exception = False
+    response = admin.post("/dashboard/catalogue/", {"action": "delete_selected_products",
+                                                    "selected_product": ids})
+    assert response.status_code < 500
+
+
+def test_a_refused_category_form_shows_its_errors(shop_admin):
+    from oscar.core.loading import get_model
+
+    from tests.factories import staff_client
+
+    category = get_model("catalogue", "Category").objects.first()
+    admin = staff_client(shop_admin)
+    admin.raise_request_exception = False
+    response = admin.post(f"/dashboard/catalogue/categories/{category.pk}/update/", {"name": "\x00", "slug": ""})
+    assert response.status_code == 200
+
+
+def test_a_basket_formset_without_its_limits_is_not_a_500(alice_client):
+    """Oscar's BasketView copied MIN/MAX_NUM_FORMS from the data unchecked."""
+    alice_client.raise_request_exception = False
+    add_to_basket(alice_client, "OTC-LIPBALM")
+    line = alice_client.get("/basket/").context["basket"].all_lines()[0]
+    response = alice_client.post("/basket/", {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1",
+                                              "form-0-id": str(line.id), "form-0-quantity": "x",
+                                              "form-0-DELETE": "on"})
+    assert response.status_code < 500
+
+
+def test_a_tampered_wish_list_formset_is_a_message_not_a_500(alice_client, alice):
+    from oscar.core.loading import get_model
+
+    wishlist = get_model("wishlists", "WishList").objects.create(owner=alice, name="Mine")
+    wishlist.lines.create(product=product("OTC-LIPBALM"), title="Lip balm")
+    alice_client.raise_request_exception = False
+    response = alice_client.post(f"/accounts/wishlists/{wishlist.key}/",
+                                 {"lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "1", "lines-0-id": "",
+                                  "lines-0-quantity": "x", "lines-1-quantity": "1"})
+    assert response.status_code == 302

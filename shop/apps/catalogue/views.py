@@ -12,8 +12,10 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 from oscar.apps.catalogue.views import ProductDetailView  # noqa: F401  (oscar's, unchanged)
@@ -32,7 +34,38 @@ def browsable_products():
     )
 
 
-class CatalogueView(ListView):
+class _InvalidPageNumber(Exception):
+    pass
+
+
+class OscarPagination:
+    """Oscar's answer to a page number out of range or not a number (its ``CatalogueView``
+    and ``ProductCategoryView`` catch ``InvalidPage``): a message and the first page, not
+    Django's 404 — an old link or a shrunk catalogue must not be a dead end."""
+
+    def paginate_queryset(self, queryset, page_size):
+        try:
+            return super().paginate_queryset(queryset, page_size)
+        except Http404 as exc:
+            # ListView turns InvalidPage into Http404; only that one is ours to handle.
+            if isinstance(exc.__context__, (InvalidPage, ValueError)):
+                raise _InvalidPageNumber from exc
+            raise
+
+    def first_page_url(self) -> str:
+        query = self.request.GET.copy()
+        query.pop(self.page_kwarg, None)
+        return self.request.path + (f"?{query.urlencode()}" if query else "")
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except _InvalidPageNumber:
+            messages.error(request, _("The given page number was invalid."))
+            return redirect(self.first_page_url())
+
+
+class CatalogueView(OscarPagination, ListView):
     template_name = "oscar/catalogue/browse.html"
     context_object_name = "products"
     paginate_by = settings.OSCAR_PRODUCTS_PER_PAGE
@@ -46,7 +79,7 @@ class CatalogueView(ListView):
         return ctx
 
 
-class ProductCategoryView(ListView):
+class ProductCategoryView(OscarPagination, ListView):
     template_name = "oscar/catalogue/category.html"
     context_object_name = "products"
     paginate_by = settings.OSCAR_PRODUCTS_PER_PAGE

@@ -26,6 +26,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -58,6 +59,41 @@ Source = get_model("payment", "Source")
 SourceType = get_model("payment", "SourceType")
 
 logger = logging.getLogger("oscar.checkout")
+
+#: Ids the database can hold: a bigger number is no id of ours (and overflows the query).
+MAX_ID = 2**63 - 1
+
+
+def parse_id(raw) -> int | None:
+    """An id from a form, or None when it is not one (text, negative, too big)."""
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value <= MAX_ID else None
+
+
+class ShippingAddressView(oscar_views.ShippingAddressView):
+    """Oscar's shipping-address step, with the address-book choice checked.
+
+    Oscar looks the chosen address up with ``get(pk=request.POST["address_id"])``:
+    a non-numeric, unknown or someone else's id was a server error. Here only one of
+    the customer's own shipping addresses can be chosen; anything else is a message
+    and the same page.
+    """
+
+    def post(self, request, *args, **kwargs):
+        if not (request.user.is_authenticated and "address_id" in request.POST):
+            return super().post(request, *args, **kwargs)
+        if request.POST.get("action") != "ship_to":
+            return HttpResponseBadRequest()  # as oscar: the only action of that form
+        address_id = parse_id(request.POST.get("address_id"))
+        address = self.get_available_addresses().filter(pk=address_id).first() if address_id else None
+        if address is None:
+            messages.error(request, _("Please choose one of your saved addresses, or enter a new one."))
+            return redirect("checkout:shipping-address")
+        self.checkout_session.ship_to_user_address(address)
+        return redirect(self.get_success_url())
 
 
 class IndexView(oscar_views.IndexView):

@@ -54,3 +54,15 @@ def basket_refusals(basket, user):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
+
+
+@register.filter
+def review_stars(value) -> str:
+    """Oscar's ``as_stars`` for a value typed into a form: text that is not a score is no stars."""
+    from oscar.templatetags.reviews_tags import as_stars
+
+    try:
+        score = float(value or 0)
+    except (TypeError, ValueError):
+        score = 0.0
+    return as_stars(score if 0 <= score <= 5 else 0.0)
