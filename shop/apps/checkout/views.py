@@ -79,8 +79,11 @@ class ShippingAddressView(oscar_views.ShippingAddressView):
     Oscar looks the chosen address up with ``get(pk=request.POST["address_id"])``:
     a non-numeric, unknown or someone else's id was a server error. Here only one of
     the customer's own shipping addresses can be chosen; anything else is a message
-    and the same page.
+    and the same page. The step is always reachable, whatever state the last address
+    was in, so that the customer can choose one the pharmacy ships to.
     """
+
+    judge_ship_to = False  # ``CheckoutSessionMixin.judge_ship_to``
 
     def post(self, request, *args, **kwargs):
         if not (request.user.is_authenticated and "address_id" in request.POST):
@@ -98,10 +101,6 @@ class ShippingAddressView(oscar_views.ShippingAddressView):
 
 class IndexView(oscar_views.IndexView):
     judge_ship_to = False  # leads to the address step (``CheckoutSessionMixin.judge_ship_to``)
-
-
-class ShippingAddressView(oscar_views.ShippingAddressView):
-    judge_ship_to = False  # always reachable, to choose an address we can ship to
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
