@@ -141,7 +141,7 @@ POLICY: dict[str, dict] = {
     "prescriptions:list": SIGNED_IN, "prescriptions:upload-for-product": SIGNED_IN,
     "prescriptions:detail": ALICES, "prescriptions:upload-for-line": ALICES, "prescriptions:attach-to-line": ALICES,
     "prescriptions:answer": policy(LOGIN, METHOD_NOT_ALLOWED),
-    "pharmacy:cancel-order": policy(LOGIN, METHOD_NOT_ALLOWED),
+    "pharmacy:cancel-order": POST_ONLY,  # a GET is refused before anything else, as buy-other-items-now
     # The file: Alice, and staff who hold prescriptions.view_prescriptionfile (every open is logged).
     "prescriptions:file": policy(LOGIN, ALLOWED, NOT_FOUND, ALLOWED),
     # --- The pharmacy workspace (/dashboard/pharmacy/) ------------------------------------------------------
