@@ -161,3 +161,40 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.type} ({self.outcome})"
+
+
+class RefundReason(models.TextChoices):
+    """Why money is given back: the codes staff choose on the refund screen."""
+
+    DAMAGED_IN_TRANSIT = "damaged_in_transit", "Damaged in transit"
+    WRONG_ITEM = "wrong_item", "Wrong item"
+    NOT_DELIVERED = "not_delivered", "Not delivered"
+    CANCELLED_BEFORE_DISPENSE = "cancelled_before_dispense", "Cancelled before dispense"
+    COULD_NOT_DISPENSE = "could_not_dispense", "Pharmacist could not dispense"
+    OUTSIDE_RXSHOP = "outside_rxshop", "Made in the Stripe dashboard"
+    OTHER = "other", "Other"
+
+
+class Refund(models.Model):
+    """One Stripe refund, recorded once by its Stripe id (rxshop's or one made in the Stripe
+    dashboard and learnt from the ``charge.refunded`` webhook). Append-only."""
+
+    authorisation = models.ForeignKey(PaymentAuthorisation, on_delete=models.PROTECT, related_name="refunds")
+    stripe_refund_id = models.CharField(max_length=255, unique=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    # The part of ``amount`` that gives back shipping (the rest is lines, see oscar's
+    # "Refunded" PaymentEvent and its line quantities).
+    shipping_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    reason_code = models.CharField(max_length=40, choices=RefundReason.choices)
+    note = models.TextField(blank=True)
+    made_outside_rxshop = models.BooleanField(default=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_refund_id} {self.amount} ({self.get_reason_code_display()})"

@@ -42,6 +42,7 @@ from django.utils import timezone
 from oscar.apps.order.processing import EventHandler as OscarEventHandler
 from oscar.core.loading import get_model
 
+from infra import outbox
 from infra.notifications import send_once
 
 from . import cards
@@ -52,7 +53,7 @@ from .exceptions import (
     PaymentGatewayUnavailable,
     PaymentNotAllowed,
 )
-from .models import PaymentAuthorisation, PaymentLogEntry
+from .models import PaymentAuthorisation, PaymentLogEntry, Refund, RefundReason
 from .selectors import authorisation_for
 
 if TYPE_CHECKING:
@@ -457,15 +458,31 @@ def _after_void(order, authorisation, *, reason, actor) -> None:
     _payment_event(order, VOIDED, authorisation.amount_authorised, authorisation.intent_id, actor=actor)
 
 
-def refund_payment(*, order, amount: Decimal, reason: str, actor: Actor) -> PaymentAuthorisation:
+def refund_payment(*, order, amount: Decimal, reason: str, actor: Actor, lines: Iterable = (),
+                   line_quantities: Iterable[int] = (), shipping_amount: Decimal = Decimal("0.00"),
+                   reason_code: str = RefundReason.OTHER, note: str = "") -> PaymentAuthorisation:
     """Give back part or all of what was captured.
 
-    Raises ``PaymentNotAllowed`` above what is left to refund (captured minus
-    refunded) or before anything was captured, or ``PaymentGatewayUnavailable``.
+    ``lines``/``line_quantities`` name what is given back (oscar's "Refunded"
+    PaymentEvent records them) and ``shipping_amount`` the part that is
+    shipping; ``amount`` is the total. Checked before Stripe is asked, whatever
+    Stripe would allow: the total within captured minus refunded, each line's
+    quantity within what was captured of it minus what was refunded of it, the
+    shipping within the shipping charged minus shipping refunded. Recorded as a
+    ``Refund`` (by its Stripe id), a log entry, oscar's source and payment event,
+    and the customer's e-mail is queued. The Stripe idempotency key is derived
+    from the number of refunds so far and the amount, so a retried request
+    (timeout, 5xx) cannot refund twice.
+
+    Raises ``PaymentNotAllowed`` or ``PaymentGatewayUnavailable``.
     """
     amount = Decimal(amount).quantize(Decimal("0.01"))
+    shipping_amount = Decimal(shipping_amount).quantize(Decimal("0.01"))
+    lines, line_quantities = list(lines), [int(q) for q in line_quantities]
     if not reason:
         raise PaymentNotAllowed("Say why the payment is refunded.")
+    if len(lines) != len(line_quantities):
+        raise PaymentNotAllowed("Give a quantity for each line refunded.")
     with transaction.atomic():
         order, authorisation = _lock(order)
         if authorisation.state != State.CAPTURED:
@@ -478,6 +495,7 @@ def refund_payment(*, order, amount: Decimal, reason: str, actor: Actor) -> Paym
                 f"and {authorisation.amount_refunded} already refunded, so at most {authorisation.refundable} "
                 "can be refunded."
             )
+        _check_refund_items(order, authorisation, lines, line_quantities, shipping_amount)
         refunds_so_far = authorisation.log.filter(action=Action.REFUND).count()
         cents = to_minor_units(amount, authorisation.currency)
         client = stripe_client()
@@ -494,15 +512,91 @@ def refund_payment(*, order, amount: Decimal, reason: str, actor: Actor) -> Paym
                 f"Stripe did not refund order {order.number}; nothing was refunded. ({exc.user_message or exc})"
             )
         else:
-            authorisation.amount_refunded += amount
-            authorisation.save(update_fields=["amount_refunded", "updated_at"])
-            _log(authorisation, Action.REFUND, actor=actor, amount=amount, reason=reason, stripe_reference=refund.id)
-            source = order.sources.select_for_update().get(reference=authorisation.intent_id)
-            source.refund(amount, reference=refund.id, status=refund.status or "")
-            _payment_event(order, REFUNDED, amount, refund.id, actor=actor, lines=[])
+            _record_refund(order, authorisation, amount=amount, refund_id=refund.id, status=refund.status or "",
+                           actor=actor, reason=reason, reason_code=reason_code, note=note, lines=lines,
+                           line_quantities=line_quantities, shipping_amount=shipping_amount)
     if problem is not None:
         raise problem
     return authorisation
+
+
+def refundable_quantity(line) -> int:
+    """How many of ``line`` may still be refunded: captured of it minus refunded of it."""
+    captured = _event_quantity(line, CAPTURED)
+    return max(captured - _event_quantity(line, REFUNDED), 0)
+
+
+def refundable_shipping(order) -> Decimal:
+    """The order's shipping charge minus what was refunded of it (nothing before capture)."""
+    authorisation = authorisation_for(order)
+    if authorisation is None or authorisation.state != State.CAPTURED:
+        return Decimal("0.00")
+    refunded = authorisation.refunds.aggregate(total=Sum("shipping_amount"))["total"] or Decimal("0.00")
+    return max(order.shipping_incl_tax - refunded, Decimal("0.00"))
+
+
+def _event_quantity(line, event_name: str) -> int:
+    return line.payment_event_quantities.filter(event__event_type__name=event_name).aggregate(
+        total=Sum("quantity"))["total"] or 0
+
+
+def _check_refund_items(order, authorisation, lines, line_quantities, shipping_amount) -> None:
+    seen = set()
+    for line, quantity in zip(lines, line_quantities, strict=True):
+        if line.order_id != order.pk or line.pk in seen:
+            raise PaymentNotAllowed("Those lines are not lines of this order.")
+        seen.add(line.pk)
+        left = refundable_quantity(line)
+        if quantity <= 0 or quantity > left:
+            raise PaymentNotAllowed(
+                f"Cannot refund {quantity} of “{line.title}”: at most {left} can be refunded "
+                "(what was charged of it, less what was refunded)."
+            )
+    if shipping_amount < 0 or shipping_amount > refundable_shipping(order):
+        raise PaymentNotAllowed(
+            f"Cannot refund {shipping_amount} of shipping: at most {refundable_shipping(order)} can be refunded."
+        )
+
+
+def _record_refund(order, authorisation, *, amount, refund_id, status, actor, reason, reason_code, note,
+                   lines=(), line_quantities=(), shipping_amount=Decimal("0.00"), outside=False) -> Refund:
+    authorisation.amount_refunded += amount
+    authorisation.save(update_fields=["amount_refunded", "updated_at"])
+    _log(authorisation, Action.REFUND if not outside else Action.RECONCILE, actor=actor, amount=amount,
+         reason=reason[:255], stripe_reference=refund_id)
+    record = Refund.objects.create(
+        authorisation=authorisation, stripe_refund_id=refund_id, amount=amount, shipping_amount=shipping_amount,
+        reason_code=reason_code, note=note, made_outside_rxshop=outside,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    source = order.sources.select_for_update().get(reference=authorisation.intent_id)
+    source.refund(amount, reference=refund_id, status=status)
+    event_type, _ = PaymentEventType.objects.get_or_create(name=REFUNDED)
+    event = OscarEventHandler(user=actor).handle_payment_event(
+        order, event_type, amount, lines=list(lines), line_quantities=list(line_quantities), reference=refund_id,
+    )
+    del event  # oscar records it; rxshop's Refund row holds the reason
+    outbox.enqueue("payments.tasks.send_refund_email", record.pk)
+    return record
+
+
+def send_refund_email(*, refund_id: int) -> bool:
+    """Tell the customer how much was given back and why; once. No medicine is named."""
+    refund = Refund.objects.select_related("authorisation__order").get(pk=refund_id)
+    order = refund.authorisation.order
+    if order is None or not order.email:
+        return False
+
+    def send() -> None:
+        context = {"order": order, "refund": refund}
+        send_mail(
+            subject=render_to_string("payments/emails/refund_subject.txt", context).strip(),
+            message=render_to_string("payments/emails/refund_body.txt", context),
+            from_email=None,
+            recipient_list=[order.email],
+        )
+
+    return send_once(f"payment-refund:{refund.pk}", send)
 
 
 # --- Expiry ------------------------------------------------------------------------

@@ -36,3 +36,12 @@ def release_abandoned_authorisation(authorisation_id: int) -> bool:
 def send_authorisation_expired_email(order_id: int) -> bool:
     """The "your order was cancelled, no money was taken" e-mail; sent once even if delivered twice."""
     return services.send_authorisation_expired_email(order_id=order_id)
+
+
+@shared_task(
+    name="payments.tasks.send_refund_email",
+    acks_late=True, autoretry_for=MAIL_RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10,
+)
+def send_refund_email(refund_id: int) -> bool:
+    """The "we have refunded $X" e-mail; sent once even if delivered twice."""
+    return services.send_refund_email(refund_id=refund_id)

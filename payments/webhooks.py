@@ -23,7 +23,7 @@ from oscar.core.loading import get_model
 
 from . import services, signals
 from .client import from_minor_units
-from .models import PaymentAuthorisation, PaymentLogEntry, StripeEvent
+from .models import PaymentAuthorisation, PaymentLogEntry, Refund, RefundReason, StripeEvent
 
 logger = logging.getLogger(__name__)
 Order = get_model("order", "Order")
@@ -174,10 +174,17 @@ def _canceled(authorisation: PaymentAuthorisation, obj: dict) -> tuple[str, str]
 
 
 def _refunded(authorisation: PaymentAuthorisation, obj: dict) -> tuple[str, str]:
+    """Each refund in the charge is matched by its Stripe id: rxshop's own are already
+    recorded; one rxshop never made (the Stripe dashboard) is recorded once, as made
+    outside rxshop, if it fits in what is left to refund. Without refund ids only the
+    total is compared, and a larger total is flagged, never applied."""
     try:
         refunded = from_minor_units(int(obj.get("amount_refunded") or 0), authorisation.currency)
     except (TypeError, ValueError):
         return Outcome.FLAGGED, "Refund event without a readable amount."
+    recorded = _record_outside_refunds(authorisation, obj)
+    if recorded and refunded == authorisation.amount_refunded:
+        return Outcome.APPLIED, f"Recorded {len(recorded)} refund(s) made outside rxshop: {', '.join(recorded)}."
     if refunded == authorisation.amount_refunded:
         return Outcome.CONSISTENT, f"{refunded} refunded, as recorded."
     if refunded < authorisation.amount_refunded:
@@ -186,3 +193,36 @@ def _refunded(authorisation: PaymentAuthorisation, obj: dict) -> tuple[str, str]
         f"Stripe shows {refunded} refunded but rxshop recorded {authorisation.amount_refunded}: "
         "a refund made outside rxshop?"
     )
+
+
+def _record_outside_refunds(authorisation: PaymentAuthorisation, obj: dict) -> list[str]:
+    refunds = obj.get("refunds")
+    data = refunds.get("data") if isinstance(refunds, dict) else None
+    if not isinstance(data, list) or authorisation.order_id is None or authorisation.state != State.CAPTURED:
+        return []
+    known = set(Refund.objects.filter(authorisation=authorisation).values_list("stripe_refund_id", flat=True))
+    known |= set(authorisation.log.exclude(stripe_reference="").values_list("stripe_reference", flat=True))
+    recorded = []
+    for item in data:
+        if not isinstance(item, dict):
+            continue
+        refund_id = str(item.get("id") or "")
+        if not refund_id.startswith("re_") or not _storable(refund_id, 255) or refund_id in known:
+            continue
+        if str(item.get("status") or "succeeded") not in ("succeeded", "pending"):
+            continue
+        try:
+            amount = from_minor_units(int(item.get("amount") or 0), authorisation.currency)
+        except (TypeError, ValueError):
+            continue
+        if amount <= 0 or amount > authorisation.refundable:
+            continue  # does not fit: left for the total comparison to flag
+        order = Order.objects.select_for_update().get(pk=authorisation.order_id)
+        services._record_refund(
+            order, authorisation, amount=amount, refund_id=refund_id, status=str(item.get("status") or ""),
+            actor=None, reason="Refund made in the Stripe dashboard.", reason_code=RefundReason.OUTSIDE_RXSHOP,
+            note="Learnt from Stripe's charge.refunded event.", outside=True,
+        )
+        known.add(refund_id)
+        recorded.append(refund_id)
+    return recorded

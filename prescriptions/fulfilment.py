@@ -23,14 +23,15 @@ outbox rows hold.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from django.db import transaction
 from oscar.core.loading import get_model
 
 from infra import outbox
 from payments import services as payments
-from payments.exceptions import PaymentGatewayUnavailable, PaymentProblem
-from payments.models import PaymentAuthorisation
+from payments.exceptions import PaymentGatewayUnavailable, PaymentNotAllowed, PaymentProblem
+from payments.models import PaymentAuthorisation, RefundReason
 from payments.selectors import authorisation_for
 
 from . import orders
@@ -223,3 +224,55 @@ def _name(user) -> str:
 def _refresh(order, locked) -> None:
     if order is not locked:
         order.refresh_from_db(fields=["status"])
+
+
+# --- Refund ---------------------------------------------------------------------------------
+
+# Refunding sits with dispensing: the pharmacist who dispensed (or could not) decides
+# what is given back, and the refund screen shows the order's medicines, which the shop
+# administrator role may not see. So it takes the dispense permission.
+REFUND_PERMISSION = "dispensing.dispense_order"
+
+
+def refund_order(*, order, actor, reason_code: str, note: str = "", whole: bool = False,
+                 line_quantities: dict[int, int] | None = None, shipping: bool = False):
+    """Give money back for the whole order, chosen lines (with quantities) and/or the shipping.
+
+    The amount is what those items were charged (a line's unit price, tax
+    included, times the quantity); payments refuses more than was captured less
+    what was refunded, per line and in total, whatever Stripe would allow.
+    Medicines are not taken back into stock. The order's status does not move:
+    cancelling a paid order is a separate step, open once it is refunded in
+    full. Raises ``PaymentProblem``; returns the ``Refund``.
+    """
+    labels = dict(RefundReason.choices)
+    if reason_code not in labels or reason_code == RefundReason.OUTSIDE_RXSHOP:
+        raise PaymentNotAllowed("Choose a reason for the refund.")
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        all_lines = {line.pk: line for line in locked.lines.all()}
+        if whole:
+            wanted = {pk: payments.refundable_quantity(line) for pk, line in all_lines.items()}
+            shipping = True
+        else:
+            wanted = dict(line_quantities or {})
+        wanted = {pk: int(qty) for pk, qty in wanted.items() if int(qty) > 0}
+        if any(pk not in all_lines for pk in wanted):
+            raise PaymentNotAllowed("Those lines are not lines of this order.")
+        lines = [all_lines[pk] for pk in wanted]
+        quantities = [wanted[line.pk] for line in lines]
+        shipping_amount = payments.refundable_shipping(locked) if shipping else Decimal("0.00")
+        amount = sum(((line.line_price_incl_tax / line.quantity * qty).quantize(Decimal("0.01"))
+                      for line, qty in zip(lines, quantities)), Decimal("0.00")) + shipping_amount
+        if whole:
+            # Whatever is left (surcharges, rounding) goes back with a whole-order refund.
+            payment = authorisation_for(locked)
+            amount = payment.refundable if payment is not None else amount
+        if amount <= 0:
+            raise PaymentNotAllowed("Nothing to refund: choose lines, quantities or the shipping.")
+        reason = labels[reason_code] + (f": {note}" if note else "")
+        authorisation = payments.refund_payment(
+            order=locked, amount=amount, reason=reason[:255], actor=actor, lines=lines, line_quantities=quantities,
+            shipping_amount=shipping_amount, reason_code=reason_code, note=note,
+        )
+        return authorisation.refunds.order_by("-pk").first()

@@ -58,6 +58,40 @@ class ProgrammeAuthorisation(models.Model):
         return self.order_line.order.status == OrderStatus.CANCELLED
 
 
+# What the history keeps of an RMA at each change.
+RMA_FIELDS = ("number", "programme", "risk_category", "do_not_dispense_after", "quantity", "days_supply", "state",
+              "state_reason")
+
+
+class ProgrammeAuthorisationChange(AppendOnlyModel):
+    """The RMA as entered and after every change: one row each time, never overwritten.
+
+    ``ProgrammeAuthorisation`` holds the RMA's current values (the dispense step
+    re-enters them, the daily job flags it, a pharmacist marks it reversed); an
+    inspector replays its life from these rows (21 CFR 1304 style record keeping;
+    iPLEDGE asks the pharmacy to keep each RMA it obtained and reversed).
+    """
+
+    authorisation = models.ForeignKey(ProgrammeAuthorisation, on_delete=models.PROTECT, related_name="changes")
+    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="rma_changes")
+    version = models.PositiveIntegerField()
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    changed_by_name = models.CharField(max_length=255)
+    # The values after this change, and {field: {"old": …, "new": …}} for what moved.
+    values = models.JSONField()
+    changes = models.JSONField(default=dict)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["authorisation", "version"], name="dispensing_rma_version")]
+
+    def __str__(self) -> str:
+        return f"RMA {self.authorisation_id} v{self.version}"
+
+
 class Dispense(AppendOnlyModel):
     """One order line released by a pharmacist: who, when, under which evaluation."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from oscar.core.loading import get_model
 
+from payments.models import Refund
 from prescriptions.orders import OrderStatus
 
 from .models import ProgrammeAuthorisation
@@ -36,3 +37,13 @@ def rmas_to_reverse():
         ProgrammeAuthorisation.objects.filter(state=ProgrammeAuthorisation.State.REVERSAL_DUE)
         .select_related("order_line__order", "prescription").order_by("state_changed_at", "pk")
     )
+
+
+def order_for_refund(*, number: str):
+    return Order.objects.select_related("user").prefetch_related(
+        Prefetch("lines", queryset=Line.objects.order_by("pk"))).filter(number=number).first()
+
+
+def refunds_of(order):
+    """The order's refunds, oldest first (rxshop's and those made in the Stripe dashboard)."""
+    return Refund.objects.filter(authorisation__order=order).select_related("actor").order_by("created_at", "pk")

@@ -48,7 +48,7 @@ from prescriptions.orders import (
     change_order_status,
 )
 
-from .models import Dispense, ProgrammeAuthorisation
+from .models import RMA_FIELDS, Dispense, ProgrammeAuthorisation, ProgrammeAuthorisationChange
 
 Order = get_model("order", "Order")
 
@@ -149,14 +149,41 @@ def _record_authorisation(*, line, entered: AuthorisationInput | None, pharmacis
     existing = ProgrammeAuthorisation.objects.select_for_update().filter(
         order_line=line, number=entered.number.strip()).first()
     if existing is None:
-        return ProgrammeAuthorisation.objects.create(
+        created = ProgrammeAuthorisation.objects.create(
             order_line=line, number=entered.number.strip(), obtained_at=now, obtained_by=pharmacist, **values)
+        record_rma_change(created, actor=pharmacist, at=now,
+                          reason="Entered on the dispense screen." + (f" {reason}" if reason else ""))
+        return created
     if existing.state == ProgrammeAuthorisation.State.REVERSED:
         raise DispenseRefused(f"RMA {existing.number} was reversed; obtain a new one from the programme.")
     for name, value in values.items():
         setattr(existing, name, value)
     existing.save()
+    record_rma_change(existing, actor=pharmacist, at=now, reason=reason or "Re-entered on the dispense screen.")
     return existing
+
+
+def _rma_values(rma) -> dict:
+    return {name: (value.isoformat() if hasattr(value, "isoformat") else value)
+            for name in RMA_FIELDS for value in [getattr(rma, name)]}
+
+
+def record_rma_change(rma, *, actor, at, reason: str = "") -> ProgrammeAuthorisationChange | None:
+    """Append the RMA's values as they are now to its history, if anything changed since the
+    last row (the first row is the RMA as entered). Called wherever an RMA is written."""
+    last = rma.changes.order_by("-version").first()
+    values = _rma_values(rma)
+    old = last.values if last is not None else {}
+    changes = {name: {"old": old.get(name), "new": value} for name, value in values.items()
+               if last is not None and old.get(name) != value}
+    if last is not None and not changes:
+        return None
+    return ProgrammeAuthorisationChange.objects.create(
+        authorisation=rma, prescription_id=rma.prescription_id, version=(last.version + 1) if last else 1,
+        changed_at=at, changed_by=actor if getattr(actor, "pk", None) else None,
+        changed_by_name=(actor.get_full_name() or actor.get_username()) if getattr(actor, "pk", None) else "system",
+        values=values, changes=changes, reason=reason[:1000],
+    )
 
 
 def dispense_order(*, order, pharmacist, authorisations: Mapping[int, AuthorisationInput] | None = None,
@@ -257,6 +284,7 @@ def mark_reversed(*, authorisation: ProgrammeAuthorisation, pharmacist, note: st
         locked.state_changed_at = timezone.now()
         locked.state_reason = f"Reversed by {_name(pharmacist)}. {note}".strip()
         locked.save(update_fields=["state", "state_changed_at", "state_reason"])
+        record_rma_change(locked, actor=pharmacist, at=locked.state_changed_at, reason="Marked reversed.")
     return locked
 
 
@@ -270,8 +298,12 @@ def flag_rmas_for_reversal(*, now: datetime.datetime | None = None) -> int:
     )
     due = rmas_due_for_reversal(active, now)
     for rma in due:
-        ProgrammeAuthorisation.objects.filter(pk=rma.pk, state=ProgrammeAuthorisation.State.ACTIVE).update(
-            state=ProgrammeAuthorisation.State.REVERSAL_DUE, state_changed_at=now,
-            state_reason="Neither dispensed nor reversed, and no longer usable.",
-        )
+        with transaction.atomic():
+            moved = ProgrammeAuthorisation.objects.filter(pk=rma.pk, state=ProgrammeAuthorisation.State.ACTIVE).update(
+                state=ProgrammeAuthorisation.State.REVERSAL_DUE, state_changed_at=now,
+                state_reason="Neither dispensed nor reversed, and no longer usable.",
+            )
+            if moved:
+                record_rma_change(ProgrammeAuthorisation.objects.get(pk=rma.pk), actor=None, at=now,
+                                  reason="Flagged for reversal by the daily check.")
     return len(due)

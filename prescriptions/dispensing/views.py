@@ -8,11 +8,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from infra.errors import show_error
 from prescriptions.review.views import workspace_view
-from payments.exceptions import PaymentProblem
+from payments import services as payments
+from payments.exceptions import PaymentNotAllowed, PaymentProblem
+from payments.selectors import authorisation_for
+from prescriptions import fulfilment
 from prescriptions.drugs import drug_info
 
 from . import selectors, services
-from .forms import DispenseForm, DispenseLineForm
+from .forms import DispenseForm, DispenseLineForm, RefundForm
 from .models import ProgrammeAuthorisation
 
 DISPENSE = services.DISPENSE_PERMISSION
@@ -86,3 +89,37 @@ def mark_reversed(request, pk):
     else:
         messages.success(request, f"RMA {authorisation.number} recorded as reversed.")
     return redirect("dashboard:dispense-queue")
+
+
+@workspace_view(fulfilment.REFUND_PERMISSION)
+@require_http_methods(["GET", "POST"])
+def refund(request, number):
+    """Refund the whole order, chosen lines (with quantities) or the shipping, with a reason."""
+    order = selectors.order_for_refund(number=number)
+    if order is None:
+        raise Http404
+    form = RefundForm(request.POST if request.method == "POST" else None)
+    lines = [(line, payments.refundable_quantity(line)) for line in order.lines.all()]
+    if request.method == "POST" and form.is_valid():
+        quantities = {}
+        for line, _left in lines:
+            raw = request.POST.get(f"quantity-{line.pk}", "").strip() or "0"
+            quantities[line.pk] = int(raw) if raw.isdigit() else -1
+        try:
+            if any(q < 0 for q in quantities.values()):
+                raise PaymentNotAllowed("Quantities are whole numbers.")
+            done = fulfilment.refund_order(
+                order=order, actor=request.user, reason_code=form.cleaned_data["reason_code"],
+                note=form.cleaned_data["note"], whole=form.cleaned_data["whole"], line_quantities=quantities,
+                shipping=form.cleaned_data["shipping"],
+            )
+        except PaymentProblem as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"${done.amount} refunded on order {order.number}; the customer is told by e-mail.")
+            return redirect("dashboard:dispense-refund", number=order.number)
+    return render(request, "dispensing/refund.html", {
+        "order": order, "form": form, "lines": lines, "payment": authorisation_for(order),
+        "shipping_left": payments.refundable_shipping(order),
+        "refunds": selectors.refunds_of(order),
+    })

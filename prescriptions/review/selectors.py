@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_datetime
 from oscar.core.loading import get_model
 
 from compliance.selectors import evaluations_about_prescription
+from payments.models import PaymentLogEntry, Refund
 from prescriptions.models import (
     Prescription,
     PrescriptionEvent,
@@ -39,6 +40,7 @@ from .models import AuditExport, ReviewClaim, ReviewDecision, TranscriptionChang
 ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 BasketLine = get_model("basket", "Line")
 OrderLine = get_model("order", "Line")
+ShippingEvent = get_model("order", "ShippingEvent")
 
 OPEN_STATES = (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED)
 QUEUE_STATUSES = {
@@ -283,6 +285,10 @@ KIND_LABELS = {
     "claim-ended": "Claim ended",
     "evaluation": "Compliance evaluation",
     "decision": "Decision",
+    "rma": "RMA (programme authorisation)",
+    "dispense": "Dispensed",
+    "payment": "Payment",
+    "shipment": "Shipment",
     "file-open": "File opened",
     "staff-view": "Viewed by staff",
     "export": "History exported",
@@ -334,11 +340,117 @@ def _staff_views(prescription) -> list[HistoryEntry]:
     return entries
 
 
+def _file_opens(prescription) -> list[HistoryEntry]:
+    """File opens grouped per person, file and day: how many times, the first and the
+    last; every open (time, address, browser) is in the entry's details."""
+    groups: dict[tuple, list[PrescriptionFileAccess]] = {}
+    for access in (PrescriptionFileAccess.objects.filter(file__prescription=prescription)
+                   .select_related("user", "file").order_by("accessed_at", "id")):
+        day = timezone.localtime(access.accessed_at).date()
+        groups.setdefault((access.user_id, access.file_id, day), []).append(access)
+    entries = []
+    for (_user, _file, day), rows in groups.items():
+        first, last = rows[0], rows[-1]
+        times = "once" if len(rows) == 1 else f"{len(rows)} times"
+        summary = (f"Opened {first.file.download_name} {times} on {day:%Y-%m-%d}"
+                   + (f" (first {timezone.localtime(first.accessed_at):%H:%M:%S}, "
+                      f"last {timezone.localtime(last.accessed_at):%H:%M:%S})" if len(rows) > 1 else ""))
+        details = tuple((f"Open {n}", f"{timezone.localtime(r.accessed_at):%H:%M:%S} from {r.ip_address or '—'} "
+                                      f"({r.user_agent or 'no user agent'})") for n, r in enumerate(rows, 1))
+        entries.append(HistoryEntry(
+            first.accessed_at, "file-open", first.user.get_full_name() or first.user.get_username(), summary,
+            ", ".join(dict.fromkeys(r.ip_address or "—" for r in rows)), details,
+        ))
+    return entries
+
+
+def _rma_changes(prescription) -> list[HistoryEntry]:
+    """The RMA as entered, then every change to it (the append-only RMA history)."""
+    entries = []
+    for change in prescription.rma_changes.select_related("authorisation").order_by("changed_at", "id"):
+        values = change.values
+        if change.version == 1:
+            summary = f"RMA {values.get('number')} entered ({values.get('programme', '').upper()})"
+            details = [(name.replace("_", " ").capitalize(), _value(value)) for name, value in values.items()]
+        else:
+            summary = f"RMA {values.get('number')} changed (version {change.version})"
+            details = [(name.replace("_", " ").capitalize(), f"{_value(diff.get('old'))} → {_value(diff.get('new'))}")
+                       for name, diff in sorted(change.changes.items())]
+        if change.reason:
+            details.append(("Why", change.reason))
+        entries.append(HistoryEntry(change.changed_at, "rma", change.changed_by_name, summary, "", tuple(details)))
+    return entries
+
+
+def _dispenses(prescription) -> list[HistoryEntry]:
+    entries = []
+    for dispense in prescription.dispenses.select_related("order_line__order", "authorisation").order_by(
+            "dispensed_at", "id"):
+        details = [("Order", dispense.order_line.order.number),
+                   ("Quantity", str(dispense.order_line.quantity)),
+                   ("Medication Guide included", "yes (confirmed by the pharmacist)"
+                    if dispense.medication_guide_included else "no"),
+                   ("Evaluation", f"#{dispense.evaluation_id}")]
+        if dispense.authorisation is not None:
+            details.append(("RMA", dispense.authorisation.number))
+        entries.append(HistoryEntry(
+            dispense.dispensed_at, "dispense", dispense.pharmacist_name,
+            f"Dispensed {dispense.order_line.quantity} × {dispense.order_line.title}", "", tuple(details)))
+    return entries
+
+
+_PAYMENT_WORDS = {
+    PaymentLogEntry.Action.AUTHORISE: "Card authorised", PaymentLogEntry.Action.CAPTURE: "Captured",
+    PaymentLogEntry.Action.VOID: "Authorisation voided", PaymentLogEntry.Action.REFUND: "Refunded",
+    PaymentLogEntry.Action.RECONCILE: "Reconciled with Stripe",
+    PaymentLogEntry.Action.CAPTURE_FAILED: "Capture failed", PaymentLogEntry.Action.REFUND_FAILED: "Refund failed",
+    PaymentLogEntry.Action.VOID_FAILED: "Void failed",
+}
+
+
+def _money_and_shipments(prescription) -> list[HistoryEntry]:
+    """Capture, void and refund of the orders this prescription was filled on (with the
+    amounts), and their shipments (oscar's shipping events; tracking when given)."""
+    order_ids = list(OrderLine.objects.filter(prescription=prescription).values_list("order_id", flat=True).distinct())
+    entries = []
+    refunds = {r.stripe_refund_id: r for r in Refund.objects.filter(authorisation__order_id__in=order_ids)}
+    for entry in (PaymentLogEntry.objects.filter(authorisation__order_id__in=order_ids)
+                  .exclude(action__in=(PaymentLogEntry.Action.AUTHENTICATE, PaymentLogEntry.Action.DECLINE))
+                  .select_related("authorisation", "actor").order_by("created_at", "id")):
+        amount = f" ${entry.amount}" if entry.amount is not None else ""
+        details = [("Order", entry.authorisation.order_number), ("From → to", f"{entry.from_state} → {entry.to_state}")]
+        if entry.reason:
+            details.append(("Reason", entry.reason))
+        if entry.stripe_reference:
+            details.append(("Stripe reference", entry.stripe_reference))
+        refund = refunds.get(entry.stripe_reference)
+        if refund is not None:
+            details.append(("Refund reason code", refund.get_reason_code_display()))
+            if refund.shipping_amount:
+                details.append(("Of which shipping", f"${refund.shipping_amount}"))
+        actor = (entry.actor.get_full_name() or entry.actor.get_username()) if entry.actor else "system"
+        entries.append(HistoryEntry(entry.created_at, "payment", actor,
+                                    f"{_PAYMENT_WORDS.get(entry.action, entry.get_action_display())}{amount}",
+                                    "", tuple(details)))
+    for event in (ShippingEvent.objects.filter(order_id__in=order_ids).select_related("event_type", "order")
+                  .order_by("date_created", "id")):
+        details = [("Order", event.order.number)]
+        if event.notes:
+            details.append(("Tracking / notes", event.notes))
+        entries.append(HistoryEntry(event.date_created, "shipment", "shipping",
+                                    f"{event.event_type.name}" + (f" — {event.notes}" if event.notes else ""),
+                                    "", tuple(details)))
+    return entries
+
+
 def prescription_history(prescription) -> list[HistoryEntry]:
     """Everything that happened to a prescription, in time order: status
     events, transcription changes (old → new), claims, compliance evaluations
-    (findings and fingerprint), decisions (with overrides), staff file opens
-    and history exports. Seven queries, whatever the length of the history."""
+    (stage, result, findings and fingerprint: upload/review, checkout,
+    dispense, ship), decisions (with overrides), the RMA as entered and each
+    change, dispenses (Medication Guide), capture/void/refund with amounts,
+    shipments, staff file opens (grouped per person and day) and history
+    exports. A fixed number of queries, whatever the length of the history."""
     entries: list[HistoryEntry] = []
     for event in prescription.events.order_by("created_at", "id"):
         details = [("From", event.get_from_status_display() or "—"), ("To", event.get_to_status_display()),
@@ -401,13 +513,10 @@ def prescription_history(prescription) -> list[HistoryEntry]:
             decision.decided_at, "decision", decision.decided_by_name, decision.get_outcome_display(),
             decision.ip_address or "", tuple(details),
         ))
-    for access in (PrescriptionFileAccess.objects.filter(file__prescription=prescription)
-                   .select_related("user", "file").order_by("accessed_at", "id")):
-        entries.append(HistoryEntry(
-            access.accessed_at, "file-open", access.user.get_full_name() or access.user.get_username(),
-            f"Opened {access.file.download_name}", access.ip_address or "",
-            (("User agent", access.user_agent or "—"),),
-        ))
+    entries += _file_opens(prescription)
+    entries += _rma_changes(prescription)
+    entries += _dispenses(prescription)
+    entries += _money_and_shipments(prescription)
     entries += _staff_views(prescription)
     for export in AuditExport.objects.filter(prescription=prescription).order_by("exported_at", "id"):
         entries.append(HistoryEntry(

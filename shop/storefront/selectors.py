@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.utils import timezone
+
+from payments.models import PaymentLogEntry, Refund
+from payments.selectors import authorisation_for
+from prescriptions.orders import OrderStatus, Route, has_prescription_lines, route_refusal
 
 
 LICENCES_CACHE_SECONDS = 600
@@ -39,3 +44,62 @@ def forget_active_licences(**_kwargs) -> None:
     from django.core.cache import cache
 
     cache.delete(_licences_cache_key(timezone.localdate()))
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    when: datetime.datetime | None
+    text: str
+    current: bool = False
+
+
+def order_timeline(order) -> list[TimelineStep]:
+    """The customer's order in plain words, oldest first: placed (card authorised, not
+    charged), waiting for the pharmacist, dispensed or charged, shipped, refunded, cancelled.
+
+    Read from the payment's log and refunds and oscar's status changes; never
+    oscar's own payment vocabulary, and no medicine is named."""
+    payment = authorisation_for(order)
+    has_rx = has_prescription_lines(order)
+    steps = [TimelineStep(order.date_placed, (
+        f"Order placed — your card was authorised for ${order.total_incl_tax}, not charged."
+        if payment is not None else "Order placed."))]
+    events: list[tuple] = []
+    changes = {change.new_status: change.date_created for change in order.status_changes.order_by("date_created")}
+    if payment is not None:
+        for entry in payment.log.filter(action=PaymentLogEntry.Action.CAPTURE).order_by("created_at"):
+            text = f"Dispensed — charged ${entry.amount}." if has_rx else f"Charged ${entry.amount}."
+            events.append((entry.created_at, text))
+        for refund in Refund.objects.filter(authorisation=payment).order_by("created_at"):
+            events.append((refund.created_at, f"Refunded ${refund.amount} ({refund.get_reason_code_display().lower()})."))
+    elif OrderStatus.DISPENSED in changes:
+        events.append((changes[OrderStatus.DISPENSED], "Dispensed by our pharmacist."))
+    if OrderStatus.SHIPPED in changes:
+        events.append((changes[OrderStatus.SHIPPED], "Shipped" + _tracking(order) + "."))
+    if OrderStatus.COMPLETE in changes:
+        events.append((changes[OrderStatus.COMPLETE], "Delivered."))
+    if OrderStatus.CANCELLED in changes:
+        charged = payment is not None and payment.amount_captured > 0
+        events.append((changes[OrderStatus.CANCELLED],
+                       "Cancelled." if charged else "Cancelled — no money was taken; the hold on your card is released."))
+    events.sort(key=lambda event: event[0])
+    steps += [TimelineStep(when, text) for when, text in events]
+    if order.status == OrderStatus.AWAITING_DISPENSE:
+        steps.append(TimelineStep(None, "Waiting for the pharmacist to check your prescription and dispense.", True))
+    elif order.status == OrderStatus.AWAITING_SHIPMENT:
+        steps.append(TimelineStep(None, "Being packed: your card is charged when it ships.", True))
+    elif order.status == OrderStatus.DISPENSED:
+        steps.append(TimelineStep(None, "Being packed for shipping.", True))
+    return steps
+
+
+def _tracking(order) -> str:
+    # Tracking numbers are kept as the reference of oscar's shipping event, when given.
+    event = order.shipping_events.exclude(notes="").order_by("-date_created").first()
+    return f" — tracking {event.notes}" if event is not None else ""
+
+
+def customer_may_cancel(order) -> bool:
+    """The cancel button shows only where the order-status door lets the customer cancel."""
+    return order.status != OrderStatus.CANCELLED and route_refusal(order, to=OrderStatus.CANCELLED,
+                                                                  via=Route.CUSTOMER) is None

@@ -10,6 +10,7 @@ from django.urls import reverse
 from oscar.core.loading import get_class, get_model
 
 from infra.notifications import send_once
+from prescriptions.orders import is_prescription_line
 
 logger = logging.getLogger(__name__)
 Order = get_model("order", "Order")
@@ -28,10 +29,15 @@ def send_order_placed_email(order_id: int) -> bool:
     order = Order.objects.select_related("user").get(pk=order_id)
 
     def send() -> None:
+        lines = list(order.lines.all())
         context = {
             "user": order.user,
             "order": order,
-            "lines": order.lines.all(),
+            "lines": lines,
+            # The shop's own confirmation (shop/templates/oscar/communication/emails/) says
+            # what happens next for each kind of item; product titles only, no medical detail.
+            "rx_lines": [line for line in lines if is_prescription_line(line)],
+            "otc_lines": [line for line in lines if not is_prescription_line(line)],
             "site": Site.objects.get_current(),
             "status_path": reverse("customer:order", kwargs={"order_number": order.number}),
         }

@@ -3,15 +3,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.forms import OTPTokenForm
+from oscar.core.loading import get_model
+
+from payments.exceptions import PaymentProblem
+from prescriptions import fulfilment
+from prescriptions.orders import OrderStatusRefused, Route
 
 from prescriptions.services import save_blocked_prescription_lines_for_later
 from infra.staff import has_second_factor, is_staff_member
+
+Order = get_model("order", "Order")
 
 
 @require_POST
@@ -43,3 +51,23 @@ def staff_verify(request):
     devices = [choice for choice in form.fields["otp_device"].widget.choices if choice[0]]
     return render(request, "pharmacy/staff_verify.html",
                   {"form": form, "next": next_url, "devices": devices})
+
+
+@require_POST
+@login_required
+def cancel_my_order(request, number):
+    """The customer cancels their own order before it is dispensed: the card hold is voided first.
+
+    Someone else's order is not found; a dispensed or shipped order is refused by
+    the order-status door (the customer route may not cancel it)."""
+    order = Order.objects.filter(number=number, user=request.user).first()
+    if order is None:
+        raise Http404
+    try:
+        fulfilment.cancel_order(order=order, reason="Cancelled by the customer from their order page.",
+                                actor=request.user, via=Route.CUSTOMER)
+    except (OrderStatusRefused, PaymentProblem) as exc:
+        messages.error(request, str(exc))
+        return redirect("customer:order", order_number=order.number)
+    messages.success(request, f"Order {order.number} is cancelled. No money was taken: the hold on your card is released.")
+    return redirect("customer:order", order_number=order.number)

@@ -155,3 +155,31 @@ def test_raw_test_cards_are_never_sent_to_real_stripe(db, settings):
         services.authorise_payment(order_number="200002", amount=D("5.00"), currency="USD",
                                    payment_method="test-card:visa", actor=None)
     assert not PaymentAuthorisation.objects.exists()
+
+
+def test_refund_of_lines_is_limited_per_line_to_what_was_charged_of_it(otc_order, pharmacist, mailoutbox,
+                                                                     django_capture_on_commit_callbacks):
+    from payments.models import RefundReason
+
+    services.capture_payment(order=otc_order, actor=pharmacist)
+    line = otc_order.lines.get()  # 2 x 12.50
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refund_payment(order=otc_order, amount=D("12.50"), reason="Wrong item.", actor=pharmacist,
+                            lines=[line], line_quantities=[1], reason_code=RefundReason.WRONG_ITEM, note="Sent mint.")
+    assert services.refundable_quantity(line) == 1
+    with pytest.raises(PaymentNotAllowed, match="at most 1 can be refunded"):
+        services.refund_payment(order=otc_order, amount=D("12.50"), reason="Wrong item.", actor=pharmacist,
+                                lines=[line], line_quantities=[2])
+    refund = otc_order.payment_authorisations.get().refunds.get()
+    assert (refund.amount, refund.reason_code, refund.note) == (D("12.50"), RefundReason.WRONG_ITEM, "Sent mint.")
+    assert [m.subject for m in mailoutbox if "Refund" in m.subject] == [
+        f"Refund of $12.50 for your rxshop order {otc_order.number}"]
+    assert "Lip balm" not in mailoutbox[-1].body
+
+
+def test_refund_of_shipping_is_limited_to_the_shipping_charged(otc_order, pharmacist):
+    services.capture_payment(order=otc_order, actor=pharmacist)
+    assert otc_order.shipping_incl_tax == D("0.00")
+    with pytest.raises(PaymentNotAllowed, match="of shipping"):
+        services.refund_payment(order=otc_order, amount=D("1.00"), reason="Late.", actor=pharmacist,
+                                shipping_amount=D("1.00"))

@@ -155,3 +155,38 @@ def test_events_for_unknown_intents_are_stored_unmatched(client, db):
     response = post(client, event("payment_intent.succeeded", {"id": "pi_unknown", "object": "payment_intent"}))
     assert response.json()["outcome"] == "unmatched"
     assert StripeEvent.objects.get().object_id == "pi_unknown"
+
+
+def test_a_replayed_refund_webhook_changes_nothing(client, authorisation, pharmacist):
+    order = authorisation.order
+    services.capture_payment(order=order, actor=pharmacist)
+    services.refund_payment(order=order, amount=D("5.00"), reason="Damaged.", actor=pharmacist)
+    refund_id = authorisation.refunds.get().stripe_refund_id
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": authorisation.intent_id, "amount": 2500,
+              "amount_refunded": 500, "refunds": {"data": [{"id": refund_id, "amount": 500, "status": "succeeded"}]}}
+    body = event("charge.refunded", charge)
+    assert post(client, body).json()["outcome"] == "consistent"
+    before = (snapshot(authorisation), order.payment_events.count(), authorisation.refunds.count())
+    assert post(client, body).json()["outcome"] == "duplicate"
+    # The same facts under a new event id: still nothing new.
+    assert post(client, event("charge.refunded", charge)).json()["outcome"] == "consistent"
+    assert (snapshot(authorisation), order.payment_events.count(), authorisation.refunds.count()) == before
+
+
+def test_a_refund_made_in_the_stripe_dashboard_is_recorded_once(client, authorisation, pharmacist):
+    from payments.models import RefundReason
+
+    order = authorisation.order
+    services.capture_payment(order=order, actor=pharmacist)
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": authorisation.intent_id, "amount": 2500,
+              "amount_refunded": 700, "refunds": {"data": [{"id": "re_dashboard1", "amount": 700,
+                                                            "status": "succeeded"}]}}
+    now = int(time.time())
+    assert post(client, event("charge.refunded", charge, created=now)).json()["outcome"] == "applied"
+    assert post(client, event("charge.refunded", charge, created=now + 1)).json()["outcome"] == "consistent"
+    refund = authorisation.refunds.get()
+    assert (refund.stripe_refund_id, refund.amount, refund.made_outside_rxshop, refund.reason_code) == (
+        "re_dashboard1", D("7.00"), True, RefundReason.OUTSIDE_RXSHOP)
+    assert snapshot(authorisation)[2:4] == (D("7.00"), False)
+    assert order.sources.get().amount_refunded == D("7.00")
+    assert order.payment_events.filter(event_type__name="Refunded", amount=D("7.00")).count() == 1

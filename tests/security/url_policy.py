@@ -143,6 +143,7 @@ POLICY: dict[str, dict] = {
     "prescriptions:list": SIGNED_IN, "prescriptions:upload-for-product": SIGNED_IN,
     "prescriptions:detail": ALICES, "prescriptions:upload-for-line": ALICES, "prescriptions:attach-to-line": ALICES,
     "prescriptions:answer": policy(LOGIN, METHOD_NOT_ALLOWED),
+    "pharmacy:cancel-order": POST_ONLY,  # a GET is refused before anything else, as buy-other-items-now
     # The file: Alice, and staff who hold prescriptions.view_prescriptionfile (every open is logged).
     "prescriptions:file": policy(LOGIN, ALLOWED, NOT_FOUND, ALLOWED),
     # --- The pharmacy workspace (/dashboard/pharmacy/) ------------------------------------------------------
@@ -158,6 +159,7 @@ POLICY: dict[str, dict] = {
     # Dispensing (prescriptions.dispensing): pharmacists only, never a technician.
     "dashboard:dispense-queue": PHARMACIST_ONLY, "dashboard:dispense-order": PHARMACIST_ONLY,
     "dashboard:dispense-rma-reversed": PHARMACIST_ONLY_POST,
+    "dashboard:dispense-refund": PHARMACIST_ONLY,
     # --- Oscar's shop dashboard ----------------------------------------------------------------------------
     **{f"dashboard:catalogue-{name}": SHOP_STAFF for name in _OSCAR_SHOP_DASHBOARD},
     **{f"dashboard:{name}": SHOP_STAFF for name in (
@@ -219,6 +221,9 @@ POST_POLICY: dict[str, dict] = {
     "dashboard:pharmacy-reject": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, SKIP),
     "dashboard:pharmacy-request-information": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, SKIP),
     "dashboard:dispense-rma-reversed": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, SKIP),
+    "dashboard:dispense-refund": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, SKIP),
+    # The customer cancels their own order: Alice would cancel it (skipped); anyone else finds nothing.
+    "pharmacy:cancel-order": policy(LOGIN, SKIP, NOT_FOUND),
 }
 
 

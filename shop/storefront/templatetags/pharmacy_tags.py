@@ -6,6 +6,7 @@ from prescriptions import delivery
 from prescriptions.drugs import INFO_SECTIONS, attribute_values, drug_info as _drug_info
 from prescriptions.gate import refusals_for_basket
 from prescriptions.richtext import clean_drug_info_html
+from shop.storefront import selectors
 
 register = template.Library()
 
@@ -66,3 +67,14 @@ def review_stars(value) -> str:
     except (TypeError, ValueError):
         score = 0.0
     return as_stars(score if 0 <= score <= 5 else 0.0)
+
+
+@register.simple_tag
+def order_timeline(order):
+    """The customer's order in plain words (shop.storefront.selectors.order_timeline)."""
+    return selectors.order_timeline(order)
+
+
+@register.simple_tag
+def customer_may_cancel(order) -> bool:
+    return selectors.customer_may_cancel(order)
