@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from infra.appendonly import AppendOnlyModel
+
 from .core import Finding, Severity, Stage
 from .core.facts import NON_RESIDENT, RESIDENT
 from .core.programmes import registered_codes
@@ -67,15 +69,7 @@ class ProgrammeCertification(models.Model):
             raise ValidationError({"reactivation_due": "Reactivation cannot be due before activation."})
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("compliance evaluations are append-only")
-
-    def delete(self):
-        raise TypeError("compliance evaluations are append-only")
-
-
-class ComplianceEvaluation(models.Model):
+class ComplianceEvaluation(AppendOnlyModel):
     """One run of the rules, as evidence: what was checked (the facts and their
     SHA-256 fingerprint, the configuration and programme versions used), when,
     for what, by whom, and what the rules found. Rows are never changed or
@@ -104,7 +98,6 @@ class ComplianceEvaluation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -115,14 +108,6 @@ class ComplianceEvaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.stage} {'passed' if self.passed else 'blocked'} at {self.moment:%Y-%m-%d %H:%M %Z}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise TypeError("compliance evaluations are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("compliance evaluations are append-only")
 
     @property
     def findings(self) -> tuple[Finding, ...]:

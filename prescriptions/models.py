@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compliance.core.states import US_STATES
+from infra.appendonly import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet  # noqa: F401  (used here and re-exported)
 
 
 class PrescriptionStatus(models.TextChoices):
@@ -81,33 +82,6 @@ def _open_status_door():
 
 class StatusChangeOutsideService(RuntimeError):
     """A prescription's status was changed without ``transition_prescription``."""
-
-
-class AppendOnlyError(RuntimeError):
-    """An append-only record (event, access log) was changed or deleted."""
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError(f"{self.model.__name__} rows are append-only: they cannot be updated.")
-
-    def delete(self):
-        raise AppendOnlyError(f"{self.model.__name__} rows are append-only: they cannot be deleted.")
-
-
-class AppendOnlyModel(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError(f"{type(self).__name__} rows are append-only: they cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError(f"{type(self).__name__} rows are append-only: they cannot be deleted.")
 
 
 class PrescriptionQuerySet(models.QuerySet):

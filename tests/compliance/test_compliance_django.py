@@ -8,6 +8,8 @@ import json
 from datetime import date, datetime, timedelta, timezone as dt_timezone
 
 import pytest
+
+from infra.appendonly import AppendOnlyError
 from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
@@ -112,13 +114,13 @@ def test_the_config_follows_the_time_zone_setting(settings):
 def test_evaluations_cannot_be_changed_or_deleted():
     row = evaluate_and_record(facts=isotretinoin_dispense(), subject="prescription:1")
     row.passed = False
-    with pytest.raises(TypeError):
+    with pytest.raises(AppendOnlyError):
         row.save()
-    with pytest.raises(TypeError):
+    with pytest.raises(AppendOnlyError):
         row.delete()
-    with pytest.raises(TypeError):
+    with pytest.raises(AppendOnlyError):
         ComplianceEvaluation.objects.filter(pk=row.pk).update(passed=False)
-    with pytest.raises(TypeError):
+    with pytest.raises(AppendOnlyError):
         ComplianceEvaluation.objects.filter(pk=row.pk).delete()
     assert ComplianceEvaluation.objects.get(pk=row.pk).passed is True
 

@@ -1,6 +1,7 @@
 """Shipping to a state where the pharmacy holds no licence (Massachusetts): even
 with a verified prescription, checkout refuses the prescription item with a
-message that names the state, and no order can be placed."""
+message that names the state and the states it ships to, no order can be placed
+there, and the address step stays open so a licensed address lets the customer go on."""
 from __future__ import annotations
 
 import re
@@ -36,15 +37,23 @@ def test_checkout_refuses_to_ship_to_a_state_without_a_licence(stack, page, new_
     j.fill_shipping_address(page, SAM)  # Boston, MA
     shots(page, "shipping-to-massachusetts")
     j.continue_from_address(page)
-    expect(page).to_have_url(re.compile(r"/basket/$"))
+    # Refused, and back at the address step (never a dead end), told where we do ship.
+    expect(page).to_have_url(re.compile(r"/checkout/shipping-address/"))
     message = page.locator("#messages")
     expect(message).to_contain_text(j.ISOTRETINOIN_20)
     expect(message).to_contain_text("Massachusetts")
+    expect(message).to_contain_text("New York")
     shots(page, "refused-with-a-clear-message")
 
     # The later steps refuse too, and no order is placed.
     for step in ("payment-details", "preview"):
         page.goto(f"{base}/checkout/{step}/")
         expect(page).not_to_have_url(re.compile(rf"/checkout/{step}/"))
+
+    # A licensed address (New York) lets the customer go on.
+    page.goto(f"{base}/checkout/shipping-address/")
+    j.fill_shipping_address(page, SAM, line1="22 Jay Street", city="Brooklyn", state="NY", postcode="11201")
+    j.continue_from_address(page)
+    expect(page).not_to_have_url(re.compile(r"/checkout/shipping-address/|/basket/"))
     page.goto(f"{base}/accounts/orders/")
     expect(page.get_by_text("You haven't placed any orders.")).to_be_visible()

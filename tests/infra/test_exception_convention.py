@@ -18,6 +18,7 @@ PRIVATE = {
     "payments.cards.NotATestServer", "payments.webhooks.MalformedEvent",
     "payments.localstripe_server.Stopped", "prescriptions.pdf_probe.TooComplex",
     "prescriptions.pdf_probe.Unresolvable", "prescriptions.clamav.ScannerError",
+    "shop.apps.catalogue.views._InvalidPageNumber",
 }
 
 
@@ -63,3 +64,15 @@ def test_codes_are_stable_identifiers():
     for name, cls in _our_exception_classes().items():
         if issubclass(cls, RxshopError):
             assert cls.code and cls.code.replace("_", "").isalnum() and cls.code.islower(), name
+
+
+def test_append_only_is_written_one_way():
+    """Events, access logs, rule evaluations and RMA history share one append-only base."""
+    from django.apps import apps
+
+    from infra.appendonly import AppendOnlyModel
+
+    expected = {"compliance.ComplianceEvaluation", "prescriptions.PrescriptionEvent",
+                "prescriptions.PrescriptionFileAccess", "dispensing.ProgrammeAuthorisationChange"}
+    append_only = {model._meta.label for model in apps.get_models() if issubclass(model, AppendOnlyModel)}
+    assert expected <= append_only, expected - append_only
