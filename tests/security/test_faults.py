@@ -171,7 +171,9 @@ def _alert(alice, status):
 
     from tests.factories import product
 
-    return ProductAlertFactory(product=product("OTC-LIPBALM"), user=None, email="watcher@example.com", status=status)
+    alert = ProductAlertFactory(product=product("OTC-LIPBALM"), user=None, email="watcher@example.com")
+    type(alert).objects.filter(pk=alert.pk).update(status=status)  # save() makes an anonymous alert unconfirmed
+    return alert
 
 
 def _twice_product_alert_confirmation_email(alice, **_):
