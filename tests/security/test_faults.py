@@ -190,6 +190,13 @@ def _twice_product_alerts(alice, **_):
     return lambda: send_product_alerts.delay(alert.product_id).get(), 1
 
 
+def _twice_email_preview(**_):
+    from shop.apps.customer.tasks import send_email_preview
+
+    rendered = {"subject": "Preview", "body": "Hello", "html": ""}
+    return lambda: send_email_preview.delay("preview@example.com", rendered, "n1").get(), 1
+
+
 # task name -> its scenario, or where another test already proves it.
 IDEMPOTENCY = {
     "shop.pharmacy.tasks.send_order_placed_email": _twice_order_placed_email,
@@ -217,6 +224,7 @@ IDEMPOTENCY = {
     "shop.apps.customer.tasks.send_password_changed_email": _twice_password_changed_email,
     "shop.apps.customer.tasks.send_product_alert_confirmation_email": _twice_product_alert_confirmation_email,
     "shop.apps.customer.tasks.send_product_alerts": _twice_product_alerts,
+    "shop.apps.customer.tasks.send_email_preview": _twice_email_preview,
     "prescriptions.dispensing.tasks.flag_rmas_for_reversal":
         "tests/dispensing/test_gate_and_dispense.py::test_unused_rma_is_flagged_for_reversal_after_its_window",
 }

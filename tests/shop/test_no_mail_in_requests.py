@@ -158,3 +158,16 @@ def test_checkout_place_order(alice_client, alice, localstripe, handled, mailout
     response = handled(lambda: place_order(alice_client))
     assert response.status_code == 302 and response["Location"] == "/checkout/thank-you/"
     assert _sent_to(mailoutbox, alice.email)
+
+
+def test_e_mail_template_preview_from_the_dashboard(shop_admin, handled, mailoutbox):
+    CommunicationEventType = get_model("communication", "CommunicationEventType")
+    CommunicationEventType.objects.get_or_create(code="PASSWORD_CHANGED", defaults={"name": "Password changed"})
+    admin = staff_client(shop_admin)
+    response = handled(lambda: admin.post("/dashboard/comms/PASSWORD_CHANGED/", {
+        "name": "Password changed", "email_subject_template": "Your password changed",
+        "email_body_template": "Hello {{ user.email }}", "email_body_html_template": "",
+        "preview_email": "preview@example.com", "send_preview": "1"}))
+    assert response.status_code == 200
+    (preview,) = [m for m in mailoutbox if m.to == ["preview@example.com"]]
+    assert preview.subject == "Your password changed" and shop_admin.email in preview.body

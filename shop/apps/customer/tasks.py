@@ -96,3 +96,18 @@ def send_product_alerts(product_id: int) -> int:
             return 0
         get_class("customer.alerts.utils", "AlertsDispatcher")().send_product_alert_email_for_user(product)
         return ProductAlert.objects.filter(pk__in=ids).exclude(status=ProductAlert.ACTIVE).count()
+
+
+EMAIL_PREVIEW_TASK = "shop.apps.customer.tasks.send_email_preview"
+
+
+@shared_task(name=EMAIL_PREVIEW_TASK, **RETRY)
+def send_email_preview(email: str, rendered: dict, nonce: str) -> bool:
+    """A preview of an edited e-mail template, for the staff member editing it (the
+    dashboard's "Send preview"); once per click. ``rendered`` holds subject, body and html."""
+
+    def send() -> None:
+        Dispatcher = get_class("communication.utils", "Dispatcher")
+        Dispatcher(logger=logger).send_email_messages(email, {"sms": "", **rendered})
+
+    return send_once(f"email-preview:{nonce}", send)
