@@ -162,12 +162,13 @@ def test_checkout_place_order(alice_client, alice, localstripe, handled, mailout
 
 def test_e_mail_template_preview_from_the_dashboard(shop_admin, handled, mailoutbox):
     CommunicationEventType = get_model("communication", "CommunicationEventType")
-    CommunicationEventType.objects.get_or_create(code="PASSWORD_CHANGED", defaults={"name": "Password changed"})
+    CommunicationEventType.objects.get_or_create(code="PASSWORD_CHANGED", defaults={
+        "name": "Password changed", "category": CommunicationEventType.USER_RELATED})
     admin = staff_client(shop_admin)
     response = handled(lambda: admin.post("/dashboard/comms/PASSWORD_CHANGED/", {
         "name": "Password changed", "email_subject_template": "Your password changed",
-        "email_body_template": "Hello {{ user.email }}", "email_body_html_template": "",
+        "email_body_template": "Hello {{ user.email }}", "email_body_html_template": "<p>Hello {{ user.email }}</p>",
         "preview_email": "preview@example.com", "send_preview": "1"}))
-    assert response.status_code == 200
+    assert response.status_code == 200 and not response.context["form"].errors, response.context["form"].errors
     (preview,) = [m for m in mailoutbox if m.to == ["preview@example.com"]]
     assert preview.subject == "Your password changed" and shop_admin.email in preview.body
