@@ -36,6 +36,11 @@ RETRYABLE_SCAN = (ConnectionError, TimeoutError, OSError)
 
 
 def _site_url(path: str) -> str:
+    """An absolute link for an e-mail: the shop's public address (RXSHOP_SITE_URL, scheme and
+    host as configured) when set, else the Sites framework's domain."""
+    base = getattr(settings, "RXSHOP_SITE_URL", "").rstrip("/")
+    if base:
+        return f"{base}{path}"
     domain = Site.objects.get_current().domain
     scheme = "https" if getattr(settings, "PRODUCTION", False) else "http"
     return f"{scheme}://{domain}{path}"

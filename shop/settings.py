@@ -85,7 +85,7 @@ _OSCAR_APPS = [
     "oscar.apps.dashboard.ranges.apps.RangesDashboardConfig",
     "oscar.apps.dashboard.reviews.apps.ReviewsDashboardConfig",
     "oscar.apps.dashboard.vouchers.apps.VouchersDashboardConfig",
-    "oscar.apps.dashboard.communications.apps.CommunicationsDashboardConfig",
+    "shop.apps.dashboard.communications.apps.CommunicationsDashboardConfig",
     "oscar.apps.dashboard.shipping.apps.ShippingDashboardConfig",
 ]
 
@@ -299,7 +299,7 @@ if _EMAIL_URL:
         EMAIL_FILE_PATH = urlsplit(_EMAIL_URL).path
 # Seconds an SMTP connection may stall before the send fails (and the task retries):
 # a mail server that hangs must not hold a worker. Every e-mail is sent by a worker,
-# never while a request is handled (tests/shop/test_production.py proves it).
+# never while a request is handled (tests/shop/test_no_mail_in_requests.py proves it).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="rxshop Pharmacy <pharmacy@rxshop.example>")
 OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
@@ -410,6 +410,9 @@ OSCAR_SHOP_NAME = "rxshop Pharmacy"
 OSCAR_SHOP_TAGLINE = "Licensed online pharmacy"
 OSCAR_DEFAULT_CURRENCY = "USD"
 OSCAR_ALLOW_ANON_CHECKOUT = False
+# Oscar would send "back in stock" e-mails from StockRecord's post_save, inside the request
+# that changed the stock; shop/apps/customer/alerts/receivers.py queues them instead.
+OSCAR_EAGER_ALERTS = False
 OSCAR_HOMEPAGE = "/catalogue/"
 OSCAR_REQUIRED_ADDRESS_FIELDS = (
     "first_name", "last_name", "line1", "line4", "state", "postcode", "country",

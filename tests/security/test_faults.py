@@ -154,6 +154,49 @@ def _twice_delete_orphan_files(alice, **_):
     return lambda: delete_orphan_files.delay().get(), 0
 
 
+def _twice_email_changed_email(alice, **_):
+    from shop.apps.customer.tasks import send_email_changed_email
+
+    return lambda: send_email_changed_email.delay(alice.pk, alice.email, "alice.new@example.com", "n1").get(), 1
+
+
+def _twice_password_changed_email(alice, **_):
+    from shop.apps.customer.tasks import send_password_changed_email
+
+    return lambda: send_password_changed_email.delay(alice.pk, "n1").get(), 1
+
+
+def _alert(alice, status):
+    from oscar.test.factories import ProductAlertFactory
+
+    from tests.factories import product
+
+    alert = ProductAlertFactory(product=product("OTC-LIPBALM"), user=None, email="watcher@example.com")
+    type(alert).objects.filter(pk=alert.pk).update(status=status)  # save() makes an anonymous alert unconfirmed
+    return alert
+
+
+def _twice_product_alert_confirmation_email(alice, **_):
+    from shop.apps.customer.tasks import send_product_alert_confirmation_email
+
+    alert = _alert(alice, "Unconfirmed")
+    return lambda: send_product_alert_confirmation_email.delay(alert.pk).get(), 1
+
+
+def _twice_product_alerts(alice, **_):
+    from shop.apps.customer.tasks import send_product_alerts
+
+    alert = _alert(alice, "Active")
+    return lambda: send_product_alerts.delay(alert.product_id).get(), 1
+
+
+def _twice_email_preview(**_):
+    from shop.apps.customer.tasks import send_email_preview
+
+    rendered = {"subject": "Preview", "body": "Hello", "html": ""}
+    return lambda: send_email_preview.delay("preview@example.com", rendered, "n1").get(), 1
+
+
 # task name -> its scenario, or where another test already proves it.
 IDEMPOTENCY = {
     "shop.pharmacy.tasks.send_order_placed_email": _twice_order_placed_email,
@@ -177,6 +220,11 @@ IDEMPOTENCY = {
         "tests/security/test_account_enumeration.py::test_registration_e_mails_are_sent_once_when_the_task_runs_twice",
     "shop.storefront.tasks.send_password_reset_email":
         "tests/security/test_account_enumeration.py::test_registration_e_mails_are_sent_once_when_the_task_runs_twice",
+    "shop.apps.customer.tasks.send_email_changed_email": _twice_email_changed_email,
+    "shop.apps.customer.tasks.send_password_changed_email": _twice_password_changed_email,
+    "shop.apps.customer.tasks.send_product_alert_confirmation_email": _twice_product_alert_confirmation_email,
+    "shop.apps.customer.tasks.send_product_alerts": _twice_product_alerts,
+    "shop.apps.customer.tasks.send_email_preview": _twice_email_preview,
     "prescriptions.dispensing.tasks.flag_rmas_for_reversal":
         "tests/dispensing/test_gate_and_dispense.py::test_unused_rma_is_flagged_for_reversal_after_its_window",
 }

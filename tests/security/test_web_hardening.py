@@ -25,6 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from infra.logredact import RedactPatientData, redact
+from tests.shop.test_demo_and_settings import PRODUCTION_ENV
 from tests.factories import add_to_basket
 
 from .urlwalk import endpoints, path_for
@@ -137,7 +138,7 @@ def test_production_sends_hsts_redirects_to_https_and_marks_cookies_secure(tmp_p
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG",
                                                              "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"}}
     env.update({"DJANGO_ENV": "production", "DJANGO_SETTINGS_MODULE": "shop.settings", "SECRET_KEY": GOOD_SECRET,
-                "ALLOWED_HOSTS": "shop.example", "RXSHOP_VAR_DIR": str(tmp_path)})
+                "ALLOWED_HOSTS": "shop.example", "RXSHOP_VAR_DIR": str(tmp_path), **PRODUCTION_ENV})
     result = subprocess.run([sys.executable, "manage.py", "shell", "-c", PROBE], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr

@@ -134,6 +134,22 @@ def test_production_settings_email_timeout_proxy_header_and_filemail_path():
     assert result.stdout.split() == ["10", "/srv/rx/mail", "HTTP_X_FORWARDED_SCHEME", "/srv/rx/celerybeat-schedule"]
 
 
+def test_demo_totp_refuses_in_production(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="refuses to run in production"):
+        call_command("demo_totp")
+
+
+def test_demo_totp_prints_codes_outside_production(settings, capsys):
+    from django.core.management import call_command
+
+    settings.PRODUCTION = False
+    call_command("demo_totp")
+    assert "valid for" in capsys.readouterr().out
+
+
 def test_load_demo_refuses_in_production():
     result = _run_django({"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "shop.example"}, "load_demo")
     assert result.returncode != 0 and "refuses to run in production" in result.stderr

@@ -1,6 +1,7 @@
 """Oscar's account views, with rxshop's changes (oscar's fork pattern: only the
 classes defined here differ; get_class finds oscar's for the rest)."""
 import json
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -10,14 +11,33 @@ from django.utils import timezone
 from django.views import generic
 from oscar.apps.customer.mixins import PageTitleMixin
 from oscar.apps.customer.views import *  # noqa: F401,F403  (oscar's fork pattern)
+from oscar.apps.customer.views import ChangePasswordView as CoreChangePasswordView
 from oscar.apps.customer.views import OrderLineView as CoreOrderLineView
 from oscar.apps.customer.views import ProfileDeleteView as CoreProfileDeleteView
+from oscar.apps.customer.views import ProfileUpdateView as CoreProfileUpdateView
 from oscar.core.loading import get_model
 
+from infra import outbox
 from infra.errors import show_error
 from prescriptions import privacy
 
 Order = get_model("order", "Order")
+
+
+# Oscar sends these notices inside the request; a worker sends them here (shop/apps/customer/tasks.py),
+# after the change is committed. A nonce per change: two changes are two e-mails, a redelivery is one.
+
+
+class ProfileUpdateView(CoreProfileUpdateView):
+    def send_email_changed_email(self, old_user, new_email):
+        outbox.enqueue("shop.apps.customer.tasks.send_email_changed_email",
+                       old_user.pk, old_user.email, new_email, secrets.token_hex(8))
+
+
+class ChangePasswordView(CoreChangePasswordView):
+    def send_password_changed_email(self):
+        outbox.enqueue("shop.apps.customer.tasks.send_password_changed_email",
+                       self.request.user.pk, secrets.token_hex(8))
 
 
 class ProfileDeleteView(CoreProfileDeleteView):

@@ -60,8 +60,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Licence: {licence}.")
         self._administrator(options)
         self.stdout.write(self.style.SUCCESS(
-            "The pharmacy is set up. An administrator enrols each member of staff's authenticator at "
-            "/pharmacy/staff/<user id>/authenticator/."))
+            "The pharmacy is set up. An administrator enrols each member of staff's authenticator in the "
+            "Django admin: /admin/otp_totp/totpdevice/add/ (choose the user, save, scan the QR code shown "
+            "on the device's page, then mark it confirmed)."))
 
     # --- The pharmacy's particulars ---------------------------------------------------
 
