@@ -13,7 +13,8 @@ a parameter of ``facts_for_prescription``, not a copy of it:
 - the RMA the pharmacist read from the programme at dispense (it replaces the
   one transcribed, falling back to the transcription for what was left blank),
 - whether the Medication Guide goes in the parcel (dispense),
-- the moment ("now" at checkout, the dispense time at dispense).
+- the moment ("now" at checkout, the dispense time at dispense),
+- the promised delivery date of the parcel (dispense, ship: ``prescriptions.delivery``).
 """
 from __future__ import annotations
 
@@ -118,6 +119,7 @@ def facts_for_prescription(
     authorisation: EnteredAuthorisation | None = None,
     medication_guide_recorded: bool = False,
     pharmacy: PharmacyFacts | None = None,
+    promised_delivery_on: datetime.date | None = None,
 ) -> Facts:
     """The facts of ``prescription`` at ``stage`` (see the module docstring).
 
@@ -170,4 +172,5 @@ def facts_for_prescription(
         prescription_verified=prescription.status == PrescriptionStatus.VERIFIED,
         medication_guide_recorded=medication_guide_recorded,
         fills_so_far=prescription.fills_used,
+        promised_delivery_on=promised_delivery_on,
     )

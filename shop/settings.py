@@ -512,3 +512,15 @@ REVIEW_CLAIM_MINUTES = env.int("REVIEW_CLAIM_MINUTES", default=30)
 # Off: the pharmacist who verifies must not have transcribed (a second pair of eyes).
 REVIEW_SAME_PERSON_MAY_TRANSCRIBE_AND_VERIFY = env.bool("REVIEW_SAME_PERSON_MAY_TRANSCRIBE_AND_VERIFY", default=False)
 REVIEW_QUEUE_PAGE_SIZE = env.int("REVIEW_QUEUE_PAGE_SIZE", default=50)
+
+# --- Shipping: promised delivery dates and the ship screen (prescriptions/delivery.py) ----
+# Parcels ready before this time (TIME_ZONE, the pharmacy's own) leave the same business day.
+RXSHOP_DISPATCH_CUTOFF = env.str("RXSHOP_DISPATCH_CUTOFF", default="14:00")
+# Oscar shipping method code -> (fewest, most) business days in transit; the promise is the most.
+# Oscar's default repository offers only "free-shipping" (USPS Ground Advantage, 3-5 days).
+RXSHOP_SHIPPING_TRANSIT_DAYS = {
+    "free-shipping": (3, 5),
+    "standard": (3, 5),
+    "express": (1, 2),
+}
+RXSHOP_DEFAULT_SHIPPING_METHOD = "free-shipping"

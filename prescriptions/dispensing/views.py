@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from prescriptions.review.views import workspace_view
 from payments.exceptions import PaymentProblem
+from prescriptions import delivery
 from prescriptions.drugs import drug_info
 
 from . import selectors, services
@@ -39,7 +40,7 @@ def dispense(request, number):
     rx_lines = _rx_lines(order)
     data = request.POST if request.method == "POST" else None
     line_forms = [(line, DispenseLineForm(data, prefix=f"line-{line.pk}")) for line in rx_lines]
-    form = DispenseForm(data)
+    form = DispenseForm(data, order_method=order.shipping_code)
     outcome = None
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for _, f in line_forms):
         authorisations = {
@@ -54,6 +55,7 @@ def dispense(request, number):
                 order=order, pharmacist=request.user, authorisations=authorisations,
                 medication_guide_included=form.cleaned_data["medication_guide_included"],
                 cancel_blocked_lines=form.cleaned_data["cancel_blocked_lines"],
+                shipping_method=form.cleaned_data["shipping_method"] or None,
             )
         except (services.DispenseRefused, PaymentProblem) as exc:
             messages.error(request, str(exc))
@@ -68,6 +70,7 @@ def dispense(request, number):
             messages.error(request, "Not dispensed: a rule blocks it (see below). Nothing was charged.")
     return render(request, "dispensing/dispense.html", {
         "order": order, "line_forms": line_forms, "form": form, "outcome": outcome,
+        "promised_delivery": delivery.promised_delivery_for_order(order=order),
     }, status=200)
 
 
