@@ -411,6 +411,11 @@ def _may_dispense(user, url_name=None, url_args=None, url_kwargs=None) -> bool:
     """Nav visibility of the dispense screens (not an OscarDashboardConfig of their own)."""
     return user.has_perm("dispensing.dispense_order")
 
+
+def _may_ship(user, url_name=None, url_args=None, url_kwargs=None) -> bool:
+    """Nav visibility of the ship screen (pharmacists and technicians: prescriptions.roles)."""
+    return user.has_perm("prescriptions.ship_order")
+
 # The pharmacy section (prescriptions.review); each entry shows only to users
 # with its permissions (oscar's default_access_fn reads the section's config).
 OSCAR_DASHBOARD_NAVIGATION += [
@@ -421,6 +426,7 @@ OSCAR_DASHBOARD_NAVIGATION += [
             {"label": "Review queue", "url_name": "dashboard:pharmacy-queue"},
             {"label": "Prescription history (inspector)", "url_name": "dashboard:pharmacy-inspector"},
             {"label": "Dispense", "url_name": "dashboard:dispense-queue", "access_fn": _may_dispense},
+            {"label": "Ship", "url_name": "dashboard:ship-queue", "access_fn": _may_ship},
         ],
     },
 ]
