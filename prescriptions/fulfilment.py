@@ -50,7 +50,8 @@ OrderNote = get_model("order", "OrderNote")
 ShippingEventType = get_model("order", "ShippingEventType")
 
 SHIP_PERMISSION = "prescriptions.ship_order"
-SHIPPED_EVENT = "Shipped"  # oscar's ShippingEventType name for a parcel handed to the carrier
+# Oscar's ShippingEventType for a parcel handed to the carrier: named like the status it leads to.
+SHIPPED_EVENT = str(OrderStatus.SHIPPED)
 
 S, R = OrderStatus, Route
 AUTHORISED = PaymentAuthorisation.State.AUTHORISED
