@@ -31,7 +31,7 @@ BasketLine = get_model("basket", "Line")
 Order = get_model("order", "Order")
 User = get_user_model()
 
-backfill = importlib.import_module("prescriptions.migrations.0003_evaluation_prescription_backfill").backfill
+backfill = importlib.import_module("prescriptions.migrations.0004_evaluation_prescription_backfill").backfill
 
 
 @pytest.fixture
