@@ -40,7 +40,6 @@ import holidays
 from django.conf import settings
 from django.utils import timezone
 
-
 # --- Pure -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from prescriptions import fulfilment
 from prescriptions.dispensing.models import ProgrammeAuthorisation
 from prescriptions.models import Shipment, ShipmentLine
 from prescriptions.orders import LineStatus, OrderStatus, OrderStatusRefused
-
 from tests.factories.prescriptions import PrescriptionFactory
 
 from .test_door import dispense, rx_line
@@ -146,3 +145,14 @@ def test_an_ipledge_parcel_promised_after_the_rma_date_is_refused_at_ship(rx_ord
     with pytest.raises(OrderStatusRefused, match="faster shipping method"):
         ship(rx_order, pharmacist)
     assert not Shipment.objects.exists()
+
+
+def test_the_tracking_email_is_sent_once_when_the_task_runs_twice(otc_order, pharmacist):
+    from prescriptions.tasks import send_parcel_shipped_email
+
+    ship(otc_order, pharmacist)
+    shipment = Shipment.objects.get()
+    mail.outbox.clear()
+    assert send_parcel_shipped_email(shipment.pk) is True
+    assert send_parcel_shipped_email(shipment.pk) is False  # a redelivery
+    assert len(mail.outbox) == 1

@@ -2,7 +2,12 @@
 import pytest
 
 from prescriptions.carriers import (
-    Carrier, TrackingNumberInvalid, clean_tracking_number, is_valid_tracking_number, s10_check_digit, tracking_url,
+    Carrier,
+    TrackingNumberInvalid,
+    clean_tracking_number,
+    is_valid_tracking_number,
+    s10_check_digit,
+    tracking_url,
 )
 
 

@@ -177,6 +177,8 @@ IDEMPOTENCY = {
         "tests/security/test_account_enumeration.py::test_registration_e_mails_are_sent_once_when_the_task_runs_twice",
     "shop.storefront.tasks.send_password_reset_email":
         "tests/security/test_account_enumeration.py::test_registration_e_mails_are_sent_once_when_the_task_runs_twice",
+    "prescriptions.tasks.send_parcel_shipped_email":
+        "tests/orders/test_shipping.py::test_the_tracking_email_is_sent_once_when_the_task_runs_twice",
     "prescriptions.dispensing.tasks.flag_rmas_for_reversal":
         "tests/dispensing/test_gate_and_dispense.py::test_unused_rma_is_flagged_for_reversal_after_its_window",
 }

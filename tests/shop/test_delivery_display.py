@@ -52,7 +52,7 @@ def test_the_basket_shows_the_promise(alice_client):
     assert "arrives by <strong>Tue 8 Dec</strong>" in html
 
 
-def test_the_order_page_shows_each_parcel_with_its_tracking_link(otc_order, pharmacist):
+def test_the_order_page_shows_each_parcel_with_its_tracking_link(otc_order, pharmacist):  # noqa: F811
     line = otc_order.lines.get()
     fulfilment.ship_order(order=otc_order, actor=pharmacist, parcel=fulfilment.Parcel(
         carrier="ups", tracking_number="1Z999AA10123456784", lines={line.pk: 1}))
@@ -64,7 +64,7 @@ def test_the_order_page_shows_each_parcel_with_its_tracking_link(otc_order, phar
     assert "arrives by" in html  # one item is still to ship: its promise is shown
 
 
-def test_a_dispensed_order_page_promises_from_now(rx_order, pharmacist):
+def test_a_dispensed_order_page_promises_from_now(rx_order, pharmacist):  # noqa: F811
     dispense(rx_order, pharmacist)
     client = Client()
     client.force_login(rx_order.user)
