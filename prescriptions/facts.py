@@ -15,7 +15,8 @@ a parameter of ``facts_for_prescription``, not a copy of it:
   with who obtained it and when (iPLEDGE: the dispensing pharmacist, at
   dispense; an RMA only transcribed at review records neither),
 - whether the Medication Guide goes in the parcel (dispense),
-- the moment ("now" at checkout, the dispense time at dispense).
+- the moment ("now" at checkout, the dispense time at dispense),
+- the promised delivery date of the parcel (dispense, ship: ``prescriptions.delivery``).
 """
 from __future__ import annotations
 
@@ -154,6 +155,7 @@ def facts_for_prescription(
     authorisation_obtained_by=None,
     medication_guide_recorded: bool = False,
     pharmacy: PharmacyFacts | None = None,
+    promised_delivery_on: datetime.date | None = None,
 ) -> Facts:
     """The facts of ``prescription`` at ``stage`` (see the module docstring).
 
@@ -211,4 +213,5 @@ def facts_for_prescription(
         prescription_verified=prescription.status == PrescriptionStatus.VERIFIED,
         medication_guide_recorded=medication_guide_recorded,
         fills_so_far=prescription.fills_used,
+        promised_delivery_on=promised_delivery_on,
     )

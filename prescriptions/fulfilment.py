@@ -22,10 +22,15 @@ outbox rows hold.
 """
 from __future__ import annotations
 
+import datetime
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
 from oscar.core.loading import get_model
 
 from infra import outbox
@@ -34,13 +39,20 @@ from payments.exceptions import PaymentGatewayUnavailable, PaymentNotAllowed, Pa
 from payments.models import PaymentAuthorisation, RefundReason
 from payments.selectors import authorisation_for
 
-from . import orders
-from .orders import OrderStatus, OrderStatusRefused, Route
+from . import carriers, delivery, orders
+from .dispensing.models import ProgrammeAuthorisation
+from .models import Shipment, ShipmentLine
+from .orders import LineStatus, OrderStatus, OrderStatusRefused, Route
 
 logger = logging.getLogger(__name__)
 
 Order = get_model("order", "Order")
 OrderNote = get_model("order", "OrderNote")
+ShippingEventType = get_model("order", "ShippingEventType")
+
+SHIP_PERMISSION = "prescriptions.ship_order"
+# Oscar's ShippingEventType for a parcel handed to the carrier: named like the status it leads to.
+SHIPPED_EVENT = str(OrderStatus.SHIPPED)
 
 S, R = OrderStatus, Route
 AUTHORISED = PaymentAuthorisation.State.AUTHORISED
@@ -50,22 +62,51 @@ EXPIRY_REASON = "The card authorisation was about to expire before the order cou
 
 # --- Ship -------------------------------------------------------------------------------
 
-def ship_order(*, order, actor):
-    """Send the order out: an over-the-counter order's card is captured now, then the order is "Shipped".
+@dataclass(frozen=True)
+class Parcel:
+    """What staff record for one parcel: the carrier and its tracking number, the day it left,
+    and how many of which order lines are in it (``{line id: quantity}``; empty: everything
+    not yet shipped). ``shipping_method`` is the oscar method code it goes by (default: the order's)."""
 
-    A prescription order must have been dispensed (and so captured) first. If
-    the capture fails the order does not move. Shipping an order that has
-    shipped changes nothing. Raises ``OrderStatusRefused`` or a
-    ``PaymentProblem``; returns the order.
+    carrier: str
+    tracking_number: str
+    shipped_on: datetime.date | None = None
+    lines: Mapping[int, int] = field(default_factory=dict)
+    shipping_method: str = ""
+
+
+def may_ship(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active and user.has_perm(SHIP_PERMISSION))
+
+
+def ship_order(*, order, actor, parcel: Parcel | None = None):
+    """Send the order out, whole or one parcel at a time: an over-the-counter order's card is
+    captured first, then the lines in the parcel and — once every line not cancelled has shipped
+    — the order become "Shipped" through the door.
+
+    With a ``parcel`` the tracking number is checked against the carrier's format, the day it
+    left may not be in the future, each line must belong to the order and have that many units
+    left to ship, and an iPLEDGE item whose RMA's "do not dispense after" date comes before the
+    parcel's promised delivery date is refused. The parcel is kept (``Shipment``), oscar's
+    "Shipped" shipping event records its lines and quantities, and the customer is e-mailed the
+    tracking link. Without a parcel (a status chosen on oscar's order dashboard) the whole order
+    ships with no parcel on record.
+
+    A prescription order must have been dispensed (and so captured) first. If the capture fails
+    nothing moves. Shipping an order that has shipped changes nothing. Raises
+    ``OrderStatusRefused`` or a ``PaymentProblem``; returns the order.
     """
+    if parcel is not None and not may_ship(actor):
+        raise OrderStatusRefused("Only pharmacy staff allowed to ship orders can record a parcel.")
     problem = None
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        if locked.status == S.SHIPPED:
+        if locked.status == S.SHIPPED and parcel is None:
             return locked
         refusal = orders.route_refusal(locked, to=S.SHIPPED, via=R.SHIPPING)
         if refusal is not None:
             raise OrderStatusRefused(refusal)
+        contents = _parcel_contents(locked, parcel) if parcel is not None else None
         payment = authorisation_for(locked, lock=True)
         if locked.status == S.AWAITING_SHIPMENT and payment is not None and payment.state == AUTHORISED:
             try:
@@ -73,11 +114,102 @@ def ship_order(*, order, actor):
             except PaymentProblem as exc:  # keep the failed attempt on record; the order does not move
                 problem = exc
         if problem is None:
-            orders.change_order_status(order=locked, to=S.SHIPPED, actor=actor, via=R.SHIPPING)
+            if parcel is not None:
+                _record_parcel(locked, parcel=parcel, contents=contents, actor=actor)
+            if _all_shipped(locked) or parcel is None:
+                orders.change_order_status(order=locked, to=S.SHIPPED, actor=actor, via=R.SHIPPING)
     if problem is not None:
         raise problem
     _refresh(order, locked)
     return locked
+
+
+def shipped_quantities(order) -> dict[int, int]:
+    """Units of each line already in a parcel."""
+    rows = ShipmentLine.objects.filter(shipment__order=order).values("order_line").annotate(n=Sum("quantity"))
+    return {row["order_line"]: row["n"] for row in rows}
+
+
+def quantities_left(order) -> dict[int, int]:
+    """Units of each line not cancelled that are still to ship."""
+    shipped = shipped_quantities(order)
+    return {
+        line.pk: line.quantity - shipped.get(line.pk, 0)
+        for line in order.lines.order_by("pk")
+        if line.status not in (LineStatus.CANCELLED, LineStatus.SHIPPED) and line.quantity > shipped.get(line.pk, 0)
+    }
+
+
+def _parcel_contents(order, parcel: Parcel) -> dict:
+    """The checked parcel: {line: quantity}, the tracking number, the day, the promise."""
+    try:
+        tracking = carriers.clean_tracking_number(parcel.carrier, parcel.tracking_number)
+    except ValueError as exc:  # an unknown carrier or a number in the wrong format
+        raise OrderStatusRefused(str(exc) if isinstance(exc, carriers.TrackingNumberInvalid)
+                                 else f"“{parcel.carrier}” is not a carrier we ship with.") from exc
+    today = timezone.localdate()
+    shipped_on = parcel.shipped_on or today
+    if shipped_on > today:
+        raise OrderStatusRefused(f"The parcel cannot have left on {shipped_on:%d %b %Y}: that is in the future.")
+    left = quantities_left(order)
+    lines = {line.pk: line for line in order.lines.select_related("product").order_by("pk")}
+    wanted = dict(parcel.lines) or left
+    if not wanted:
+        raise OrderStatusRefused(f"Every item of order {order.number} has already shipped.")
+    for line_id, quantity in wanted.items():
+        if line_id not in lines:
+            raise OrderStatusRefused(f"Line {line_id} is not part of order {order.number}.")
+        if quantity < 1 or quantity > left.get(line_id, 0):
+            raise OrderStatusRefused(
+                f"Line {line_id} ({lines[line_id].title}) has {left.get(line_id, 0)} left to ship, not {quantity}.")
+    method = parcel.shipping_method or order.shipping_code or None
+    promised = delivery.promise_for_parcel(method_code=method).delivery_on
+    _check_programme_dates(order, line_ids=set(wanted), promised=promised)
+    return {"lines": {lines[pk]: qty for pk, qty in wanted.items()}, "tracking": tracking,
+            "shipped_on": shipped_on, "promised": promised, "method": method or ""}
+
+
+def _check_programme_dates(order, *, line_ids: set[int], promised: datetime.date) -> None:
+    """iPLEDGE mail order (iPLEDGE REMS; RULES.md 1.5): the parcel must be promised to arrive by
+    the RMA's "do not dispense after" date. Checked at dispense by the rules; checked again here
+    because a parcel may leave days after the dispense."""
+    late = (ProgrammeAuthorisation.objects
+            .filter(order_line_id__in=line_ids, state=ProgrammeAuthorisation.State.DISPENSED,
+                    do_not_dispense_after__lt=promised)
+            .order_by("do_not_dispense_after").first())
+    if late is not None:
+        raise OrderStatusRefused(
+            f"This parcel is promised for {promised.isoformat()}, after RMA {late.number}'s do-not-dispense-after "
+            f"date {late.do_not_dispense_after.isoformat()} (iPLEDGE mail order). Choose a faster shipping method "
+            "that arrives by then, or the patient needs a new RMA.")
+
+
+def _record_parcel(order, *, parcel: Parcel, contents: dict, actor) -> Shipment:
+    event_type, _ = ShippingEventType.objects.get_or_create(name=SHIPPED_EVENT)
+    carrier = carriers.Carrier(parcel.carrier)
+    event = order.shipping_events.create(event_type=event_type,
+                                         notes=f"{carrier.label} {contents['tracking']}")
+    shipment = Shipment.objects.create(
+        order=order, carrier=carrier.value, tracking_number=contents["tracking"],
+        shipping_method=contents["method"], shipped_on=contents["shipped_on"],
+        promised_delivery_on=contents["promised"], shipped_by=actor, shipped_by_name=_name(actor)[:255],
+        shipping_event=event,
+    )
+    shipped = shipped_quantities(order)
+    for line, quantity in contents["lines"].items():
+        # Oscar refuses more units than the line has (InvalidShippingEvent), a second guard.
+        event.line_quantities.create(line=line, quantity=quantity)
+        ShipmentLine.objects.create(shipment=shipment, order_line=line, quantity=quantity)
+        if shipped.get(line.pk, 0) + quantity >= line.quantity:
+            orders.change_line_status(line=line, to=LineStatus.SHIPPED, actor=actor, via=R.SHIPPING,
+                                      note=f"{carrier.label} {contents['tracking']}")
+    # Through the outbox: the e-mail exists exactly when the parcel is committed.
+    outbox.enqueue("prescriptions.tasks.send_parcel_shipped_email", shipment.pk)
+    return shipment
+
+
+def _all_shipped(order) -> bool:
+    return all(line.status in (LineStatus.SHIPPED, LineStatus.CANCELLED) for line in order.lines.all())
 
 
 # --- Cancel -----------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from compliance.core.states import US_STATES
 from infra.appendonly import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet  # noqa: F401  (used here and re-exported)
 
+from .carriers import Carrier, tracking_url
+
 
 class PrescriptionStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
@@ -447,3 +449,47 @@ class PharmacyProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Shipment(AppendOnlyModel):
+    """One parcel handed to a carrier: which lines and how many of each, the carrier's tracking
+    number, the day it left, who shipped it. Written only by
+    ``prescriptions.fulfilment.ship_order``; append-only (a parcel that went out stays on record).
+    An order may go out in several parcels; it is "Shipped" once every line not cancelled is."""
+
+    order = models.ForeignKey("order.Order", on_delete=models.PROTECT, related_name="shipments")
+    carrier = models.CharField(max_length=10)  # prescriptions.carriers.Carrier
+    tracking_number = models.CharField(max_length=40)
+    shipping_method = models.CharField(max_length=128, blank=True)  # oscar shipping method code
+    shipped_on = models.DateField()
+    promised_delivery_on = models.DateField(null=True, blank=True)
+    shipped_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    shipped_by_name = models.CharField(max_length=255)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    shipping_event = models.OneToOneField("order.ShippingEvent", null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="shipment")
+
+    class Meta:
+        ordering = ("recorded_at", "id")
+        permissions = [("ship_order", "Can ship orders (record parcels and their tracking numbers)")]
+
+    def __str__(self) -> str:
+        return f"Parcel {self.pk} of order {self.order_id} ({self.carrier} {self.tracking_number})"
+
+    @property
+    def carrier_label(self) -> str:
+        return Carrier(self.carrier).label
+
+    @property
+    def tracking_url(self) -> str:
+        return tracking_url(self.carrier, self.tracking_number)
+
+
+class ShipmentLine(AppendOnlyModel):
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="lines")
+    order_line = models.ForeignKey("order.Line", on_delete=models.PROTECT, related_name="shipment_lines")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [models.UniqueConstraint(fields=["shipment", "order_line"], name="one_row_per_line_per_parcel")]

@@ -118,16 +118,17 @@ ORDER_TRANSITIONS: dict[OrderStatus, dict[OrderStatus, frozenset[Route]]] = {
     S.CANCELLED: {},
 }
 
-# A line moves on its own only at the dispense step; otherwise it follows its
-# order (LINES_FOLLOW). An empty set of routes: only when the order moves.
+# A line moves on its own at the dispense step and when its last unit leaves in a
+# parcel (an order may ship in several); otherwise it follows its order
+# (LINES_FOLLOW). An empty set of routes: only when the order moves.
 LINE_TRANSITIONS: dict[LineStatus, dict[LineStatus, frozenset[Route]]] = {
     L.PENDING: {
         L.DISPENSED: frozenset({R.DISPENSING}),
-        L.SHIPPED: frozenset(),
+        L.SHIPPED: frozenset({R.SHIPPING}),  # an over-the-counter line of an order ready to ship
         L.CANCELLED: frozenset({R.DISPENSING}),  # a line that fails the rules; the rest go out
     },
     L.DISPENSED: {
-        L.SHIPPED: frozenset(),
+        L.SHIPPED: frozenset({R.SHIPPING}),
         L.CANCELLED: frozenset(),
     },
     L.SHIPPED: {},
@@ -239,6 +240,11 @@ def line_refusal(line, *, order, to, via: Route) -> str | None:
         return f"{what} becomes “{to}” only with its order: change the order's status instead."
     if to == L.DISPENSED and not (order.status == S.AWAITING_DISPENSE and is_prescription_line(line)):
         return f"{what} is not a prescription item waiting to be dispensed."
+    if to == L.SHIPPED:
+        if order.status not in (S.DISPENSED, S.AWAITING_SHIPMENT):
+            return f"{what} cannot ship: order {order.number} is “{order.status}”."
+        if order.status == S.AWAITING_SHIPMENT and is_prescription_line(line):
+            return f"{what} is a prescription item a pharmacist has not dispensed; it cannot ship."
     return None
 
 

@@ -1,6 +1,7 @@
 """The pharmacy's roles as Django groups, with least-privilege permissions.
 
-- Pharmacy technician: opens the review queue and transcribes prescriptions.
+- Pharmacy technician: opens the review queue and transcribes prescriptions;
+  packs and ships what a pharmacist has dispensed (the ship screen).
 - Pharmacist: everything a technician does, plus verify, reject, ask for
   information, the inspector's history (and, with the dispense screen, dispense).
 - Shop administrator: the catalogue, orders and the pharmacy's licences; does
@@ -25,6 +26,9 @@ _WORKSPACE = (
     "review.access_workspace",                  # queue, review screen, claim and release
     "review.transcribe_prescription",           # step 1
     "prescriptions.view_prescriptionfile",      # the protected file view (every open is logged)
+    # The ship screen: parcels of dispensed orders and OTC orders (captures an OTC card). Packing and
+    # shipping is technicians' work in a mail-order pharmacy; no clinical decision is made there.
+    "prescriptions.ship_order",
 )
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "Pharmacy technician": _WORKSPACE,

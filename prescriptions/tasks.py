@@ -25,6 +25,7 @@ from .models import (
     PrescriptionFile,
     PrescriptionStatus,
     ScanStatus,
+    Shipment,
     private_storage,
 )
 from .pharmacy import pharmacy_details
@@ -73,6 +74,33 @@ def send_prescription_status_email(event_id: int) -> bool:
         send_mail(subject, body, None, [customer.email])
 
     return send_once(f"prescription-event:{event.pk}", send)
+
+
+@shared_task(acks_late=True, autoretry_for=RETRYABLE_MAIL, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+def send_parcel_shipped_email(shipment_id: int) -> bool:
+    """Tell the customer a parcel left, with the carrier's tracking link; once per parcel.
+
+    The e-mail names no drug (an e-mail may be read by others): it gives the order number,
+    how many items are in the parcel, the tracking link and the order page, where the details are.
+    """
+    shipment = Shipment.objects.select_related("order").get(pk=shipment_id)
+    order = shipment.order
+    if not order.email:
+        return False
+
+    def send() -> None:
+        context = {
+            "order": order, "shipment": shipment, "pharmacy": settings.RXSHOP_PHARMACY,
+            "items": sum(line.quantity for line in shipment.lines.all()),
+            "order_url": _site_url(reverse("customer:order", kwargs={"order_number": order.number})),
+        }
+        send_mail(
+            subject=f"Your order {order.number} is on its way",
+            message=render_to_string("prescriptions/email/parcel_shipped.txt", context),
+            from_email=None, recipient_list=[order.email],
+        )
+
+    return send_once(f"parcel-shipped:{shipment.pk}", send)
 
 
 @shared_task(acks_late=True, autoretry_for=RETRYABLE_MAIL, retry_backoff=True, retry_backoff_max=600, max_retries=10)

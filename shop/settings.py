@@ -444,6 +444,11 @@ def _may_dispense(user, url_name=None, url_args=None, url_kwargs=None) -> bool:
     """Nav visibility of the dispense screens (not an OscarDashboardConfig of their own)."""
     return user.has_perm("dispensing.dispense_order")
 
+
+def _may_ship(user, url_name=None, url_args=None, url_kwargs=None) -> bool:
+    """Nav visibility of the ship screen (pharmacists and technicians: prescriptions.roles)."""
+    return user.has_perm("prescriptions.ship_order")
+
 # The pharmacy section (prescriptions.review); each entry shows only to users
 # with its permissions (oscar's default_access_fn reads the section's config).
 OSCAR_DASHBOARD_NAVIGATION += [
@@ -454,6 +459,7 @@ OSCAR_DASHBOARD_NAVIGATION += [
             {"label": "Review queue", "url_name": "dashboard:pharmacy-queue"},
             {"label": "Prescription history (inspector)", "url_name": "dashboard:pharmacy-inspector"},
             {"label": "Dispense", "url_name": "dashboard:dispense-queue", "access_fn": _may_dispense},
+            {"label": "Ship", "url_name": "dashboard:ship-queue", "access_fn": _may_ship},
         ],
     },
 ]
@@ -550,6 +556,18 @@ REVIEW_CLAIM_MINUTES = env.int("REVIEW_CLAIM_MINUTES", default=30)
 # Off: the pharmacist who verifies must not have transcribed (a second pair of eyes).
 REVIEW_SAME_PERSON_MAY_TRANSCRIBE_AND_VERIFY = env.bool("REVIEW_SAME_PERSON_MAY_TRANSCRIBE_AND_VERIFY", default=False)
 REVIEW_QUEUE_PAGE_SIZE = env.int("REVIEW_QUEUE_PAGE_SIZE", default=50)
+
+# --- Shipping: promised delivery dates and the ship screen (prescriptions/delivery.py) ----
+# Parcels ready before this time (TIME_ZONE, the pharmacy's own) leave the same business day.
+RXSHOP_DISPATCH_CUTOFF = env.str("RXSHOP_DISPATCH_CUTOFF", default="14:00")
+# Oscar shipping method code -> (fewest, most) business days in transit; the promise is the most.
+# Oscar's default repository offers only "free-shipping" (USPS Ground Advantage, 3-5 days).
+RXSHOP_SHIPPING_TRANSIT_DAYS = {
+    "free-shipping": (3, 5),
+    "standard": (3, 5),
+    "express": (1, 2),
+}
+RXSHOP_DEFAULT_SHIPPING_METHOD = "free-shipping"
 
 # --- Production: refuse to start half-configured ---------------------------------
 # The public address of the shop, e.g. https://pharmacy.example: links in e-mails and the

@@ -1,6 +1,16 @@
 from django import forms
 
 from payments.models import RefundReason
+from prescriptions import delivery
+
+
+def shipping_method_choices(*, blank: str | None = None) -> list[tuple[str, str]]:
+    """The shipping methods the pharmacy promises dates for (``RXSHOP_SHIPPING_TRANSIT_DAYS``)."""
+    choices = [("", blank)] if blank is not None else []
+    return choices + [
+        (code, f"{code} ({transit.fewest}–{transit.most} business days)")
+        for code, transit in delivery.transit_table().items()
+    ]
 
 
 class DispenseLineForm(forms.Form):
@@ -17,6 +27,14 @@ class DispenseForm(forms.Form):
     cancel_blocked_lines = forms.BooleanField(
         label="Dispense what passes and cancel the lines that cannot be dispensed (the customer is charged only for what goes out)",
         required=False)
+    shipping_method = forms.ChoiceField(
+        label="Ship by", required=False, choices=(),
+        help_text="The promised delivery date the rules check is counted from this method.")
+
+    def __init__(self, *args, order_method: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shipping_method"].choices = shipping_method_choices(
+            blank=f"The order's method ({order_method or delivery.default_method_code()})")
 
 
 class RefundForm(forms.Form):

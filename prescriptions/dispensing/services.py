@@ -36,7 +36,7 @@ from prescriptions.exceptions import DispenseRefused
 from prescriptions.facts import facts_for_prescription, holder_date_of_birth
 from infra import outbox
 from payments import services as payments
-from prescriptions import fulfilment
+from prescriptions import delivery, fulfilment
 from prescriptions import services as prescription_services
 from prescriptions.drugs import drug_info, requires_prescription
 from prescriptions.models import PrescriptionStatus
@@ -104,8 +104,10 @@ def _name(user) -> str:
 
 
 def _evaluate_lines(*, order, actor, authorisations: Mapping[int, AuthorisationInput], moment,
-                    medication_guide_included: bool) -> list[LineResult]:
+                    medication_guide_included: bool, shipping_method: str | None = None) -> list[LineResult]:
     ship_to = (order.shipping_address.state if order.shipping_address else "") or None
+    # The parcel is ready now: the date it is promised for goes to the rules (iPLEDGE mail order).
+    promised = delivery.promised_delivery_for_order(order=order, method_code=shipping_method, ready_at=moment)
     holder_dob = holder_date_of_birth(order.user_id)
     results = []
     for line in order.lines.select_related("prescription", "prescription__patient", "product").order_by("pk"):
@@ -117,7 +119,7 @@ def _evaluate_lines(*, order, actor, authorisations: Mapping[int, AuthorisationI
             stage=Stage.DISPENSE, prescription=line.prescription, product=line.product, moment=moment,
             ship_to_state=ship_to, account_holder_dob=holder_dob, authorisation=authorisations.get(line.pk),
             authorisation_obtained_by=actor,  # the pharmacist dispensing obtained the RMA they entered
-            medication_guide_recorded=medication_guide_included,
+            medication_guide_recorded=medication_guide_included, promised_delivery_on=promised,
         )
         subject = subjects.for_order_line(prescription_id=line.prescription_id, order_number=order.number,
                                           line_id=line.pk)
@@ -188,6 +190,7 @@ def record_rma_change(rma, *, actor, at, reason: str = "") -> ProgrammeAuthorisa
 
 def dispense_order(*, order, pharmacist, authorisations: Mapping[int, AuthorisationInput] | None = None,
                    medication_guide_included: bool, cancel_blocked_lines: bool = False,
+                   shipping_method: str | None = None,
                    now: datetime.datetime | None = None) -> DispenseOutcome:
     """Dispense an order that is waiting for the pharmacist. See the module docstring.
 
@@ -195,7 +198,10 @@ def dispense_order(*, order, pharmacist, authorisations: Mapping[int, Authorisat
     the programme. With ``cancel_blocked_lines`` the lines that pass are
     dispensed and captured, the others cancelled (unless the blocked reason is
     a passed programme window, which always voids the whole authorisation when
-    nothing can be dispensed).
+    nothing can be dispensed). ``shipping_method`` (an oscar shipping method code)
+    is the service the parcel will go by when the pharmacist picks a faster one
+    than the order's; the promised delivery date the rules see is counted from
+    it (``prescriptions.delivery``).
     """
     if not may_dispense(pharmacist):
         raise DispenseRefused("Only a pharmacist can dispense.")
@@ -206,7 +212,8 @@ def dispense_order(*, order, pharmacist, authorisations: Mapping[int, Authorisat
         if order.status != OrderStatus.AWAITING_DISPENSE:
             raise DispenseRefused(f"Order {order.number} is “{order.status}”, not waiting to be dispensed.")
         results = _evaluate_lines(order=order, actor=pharmacist, authorisations=authorisations, moment=now,
-                                  medication_guide_included=medication_guide_included)
+                                  medication_guide_included=medication_guide_included,
+                                  shipping_method=shipping_method)
         outcome = DispenseOutcome(order=order, lines=results)
         passing = [r for r in results if r.passed]
         blocked = outcome.blocked

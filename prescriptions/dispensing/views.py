@@ -12,6 +12,7 @@ from payments import services as payments
 from payments.exceptions import PaymentNotAllowed, PaymentProblem
 from payments.selectors import authorisation_for
 from prescriptions import fulfilment
+from prescriptions import delivery
 from prescriptions.drugs import drug_info
 
 from . import selectors, services
@@ -43,7 +44,7 @@ def dispense(request, number):
     rx_lines = _rx_lines(order)
     data = request.POST if request.method == "POST" else None
     line_forms = [(line, DispenseLineForm(data, prefix=f"line-{line.pk}")) for line in rx_lines]
-    form = DispenseForm(data)
+    form = DispenseForm(data, order_method=order.shipping_code)
     outcome = None
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for _, f in line_forms):
         authorisations = {
@@ -58,6 +59,7 @@ def dispense(request, number):
                 order=order, pharmacist=request.user, authorisations=authorisations,
                 medication_guide_included=form.cleaned_data["medication_guide_included"],
                 cancel_blocked_lines=form.cleaned_data["cancel_blocked_lines"],
+                shipping_method=form.cleaned_data["shipping_method"] or None,
             )
         except (services.DispenseRefused, PaymentProblem) as exc:
             show_error(request, exc)
@@ -72,6 +74,7 @@ def dispense(request, number):
             messages.error(request, "Not dispensed: a rule blocks it (see below). Nothing was charged.")
     return render(request, "dispensing/dispense.html", {
         "order": order, "line_forms": line_forms, "form": form, "outcome": outcome,
+        "promised_delivery": delivery.promised_delivery_for_order(order=order),
     }, status=200)
 
 

@@ -55,7 +55,7 @@ def place_rx_order(alice_client, alice, technician, pharmacist, *, state="NY", w
     return prescription, response
 
 
-def rma(days_left: int = 5, number: str = "RMA-0042-7781") -> dispensing.AuthorisationInput:
+def rma(days_left: int = 14, number: str = "RMA-0042-7781") -> dispensing.AuthorisationInput:
     return dispensing.AuthorisationInput(
         number=number, risk_category="cannot", quantity=30, days_supply=30,
         do_not_dispense_after=timezone.localdate() + datetime.timedelta(days=days_left),

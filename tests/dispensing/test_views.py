@@ -26,7 +26,7 @@ def test_pharmacist_dispenses_from_the_screen_and_the_card_is_captured(
     assert queue.status_code == 200 and order.number in queue.content.decode()
     page = client.get(f"/dashboard/pharmacy/dispense/order/{order.number}/")
     assert page.status_code == 200 and "RMA number" in page.content.decode()
-    dnd = (timezone.localdate() + datetime.timedelta(days=4)).isoformat()
+    dnd = (timezone.localdate() + datetime.timedelta(days=14)).isoformat()
     response = client.post(f"/dashboard/pharmacy/dispense/order/{order.number}/", {
         f"line-{rx_line.pk}-rma_number": "RMA-9917-0003", f"line-{rx_line.pk}-do_not_dispense_after": dnd,
         "medication_guide_included": "on",

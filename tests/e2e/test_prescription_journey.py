@@ -131,7 +131,7 @@ def test_isotretinoin_from_prescription_upload_to_dispense(stack, page, new_page
     j.open_for_dispense(pharmacist, base, number)
     expect(pharmacist.get_by_role("row").filter(has_text=j.ISOTRETINOIN_20)).to_contain_text(f"{reference} — Verified")
     j.enter_dispense(pharmacist, rma="RMA-0042-7781",
-                     do_not_dispense_after=j.shop_today() + datetime.timedelta(days=5))
+                     do_not_dispense_after=j.shop_today() + datetime.timedelta(days=14))
     shots(pharmacist, "dispense", doc="dispense")
     j.press_dispense(pharmacist)
     expect(pharmacist.get_by_text(f"Order {number} dispensed; $153.99 captured.")).to_be_visible()

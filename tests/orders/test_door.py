@@ -83,6 +83,9 @@ def test_a_line_becomes_dispensed_only_by_dispensing_and_otherwise_follows_its_o
         with pytest.raises(LineStatusRefused, match="dispense screen"):
             change_line_status(line=line, to=LineStatus.DISPENSED, actor=pharmacist, via=route)
     with pytest.raises(LineStatusRefused, match="only with its order"):
+        change_line_status(line=line, to=LineStatus.SHIPPED, actor=pharmacist, via=Route.STAFF)
+    # Shipping moves a line on its own (a parcel), but never one of an order not dispensed.
+    with pytest.raises(LineStatusRefused, match="cannot ship"):
         change_line_status(line=line, to=LineStatus.SHIPPED, actor=pharmacist, via=Route.SHIPPING)
     with pytest.raises(LineStatusRefused, match="only with its order"):
         change_line_status(line=line, to=LineStatus.CANCELLED, actor=pharmacist, via=Route.STAFF)

@@ -225,6 +225,8 @@ IDEMPOTENCY = {
     "shop.apps.customer.tasks.send_product_alert_confirmation_email": _twice_product_alert_confirmation_email,
     "shop.apps.customer.tasks.send_product_alerts": _twice_product_alerts,
     "shop.apps.customer.tasks.send_email_preview": _twice_email_preview,
+    "prescriptions.tasks.send_parcel_shipped_email":
+        "tests/orders/test_shipping.py::test_the_tracking_email_is_sent_once_when_the_task_runs_twice",
     "prescriptions.dispensing.tasks.flag_rmas_for_reversal":
         "tests/dispensing/test_gate_and_dispense.py::test_unused_rma_is_flagged_for_reversal_after_its_window",
 }

@@ -74,7 +74,7 @@ def dispensed(alice_client, alice, technician, pharmacist, localstripe):
     assert place_order(alice_client)["Location"] == "/checkout/thank-you/"
     order_line = Order.objects.get(user=alice).lines.get(product__upc="RX-ISO-20")
     rma = dispensing.AuthorisationInput(number="RMA-0042-7781", risk_category="cannot", quantity=30, days_supply=30,
-                                        do_not_dispense_after=timezone.localdate() + datetime.timedelta(days=5))
+                                        do_not_dispense_after=timezone.localdate() + datetime.timedelta(days=14))
     for guide_included in (False, True):
         outcome = dispensing.dispense_order(order=order_line.order, pharmacist=pharmacist,
                                             authorisations={order_line.pk: rma},

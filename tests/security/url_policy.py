@@ -160,6 +160,8 @@ POLICY: dict[str, dict] = {
     "dashboard:dispense-queue": PHARMACIST_ONLY, "dashboard:dispense-order": PHARMACIST_ONLY,
     "dashboard:dispense-rma-reversed": PHARMACIST_ONLY_POST,
     "dashboard:dispense-refund": PHARMACIST_ONLY,
+    # Shipping (prescriptions.shipping): technicians and pharmacists (prescriptions.ship_order).
+    "dashboard:ship-queue": WORKSPACE, "dashboard:ship-order": WORKSPACE,
     # --- Oscar's shop dashboard ----------------------------------------------------------------------------
     **{f"dashboard:catalogue-{name}": SHOP_STAFF for name in _OSCAR_SHOP_DASHBOARD},
     **{f"dashboard:{name}": SHOP_STAFF for name in (

@@ -222,7 +222,10 @@ class DispenseByDate:
       pharmacist must reverse the authorisation.
     - Mail order (``check_delivery``): a carrier-promised delivery after the
       date is a BLOCK; at DISPENSE an unknown delivery date is a WARN, because
-      whether "dispense" means release or delivery is not settled.
+      whether "dispense" means release or delivery is not settled. These
+      findings carry ``delivery_rule_id`` (default ``rule_id``): a late parcel
+      is mended by a faster shipping method, a closed window only by a new
+      authorisation, and the dispense step must tell them apart.
     """
 
     code: str
@@ -234,6 +237,7 @@ class DispenseByDate:
     date_required_at: frozenset = frozenset()
     no_window_for: frozenset = frozenset()
     check_delivery: bool = False
+    delivery_rule_id: str = ""
     stages: frozenset = ALL_STAGES
 
     def __call__(self, facts: Facts, ctx: Context) -> tuple[Finding, ...]:
@@ -241,6 +245,7 @@ class DispenseByDate:
         if auth is None:
             return NOTHING
         last = auth.do_not_dispense_after
+        delivery_rule_id = self.delivery_rule_id or self.rule_id
         stage = ctx.stage
         if last is None:
             if stage not in self.date_required_at:
@@ -289,7 +294,7 @@ class DispenseByDate:
                 return NOTHING
             return (
                 Finding(
-                    self.rule_id, WARN,
+                    delivery_rule_id, WARN,
                     f"No promised delivery date is recorded; ship only if delivery is promised on or before"
                     f" {last.isoformat()} ({self.label} {auth.number}).",
                     "Our pharmacist is choosing a delivery option that arrives in time.",
@@ -300,9 +305,10 @@ class DispenseByDate:
             return NOTHING
         return (
             Finding(
-                self.rule_id, BLOCK,
+                delivery_rule_id, BLOCK,
                 f"Promised delivery {delivery.isoformat()} is after the {self.label}'s do-not-dispense-after date"
-                f" {last.isoformat()}. Choose a faster service or do not ship.",
+                f" {last.isoformat()} ({self.label} {auth.number}). Choose a faster shipping method that arrives"
+                f" by {last.isoformat()}, or the patient needs a new {self.label}.",
                 f"The chosen delivery would arrive after {last.isoformat()}, the last day this medicine may be"
                 " supplied. Please choose a faster delivery option.",
                 self.source,

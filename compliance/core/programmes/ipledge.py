@@ -27,6 +27,7 @@ ipledge.rma-obtained           -       -         B         RULES.md 1.2
 ipledge.rma-matches            B*      B*        B         RULES.md 1.2, 2.5
 ipledge.risk-category          B*      B*        B*        RULES.md 1.4
 ipledge.dispense-window        W*      B*        B         RULES.md 1.5, 1.9
+ipledge.mail-order-delivery    -       B         B / W     RULES.md 1.5, 6.7
 ipledge.supply-cap             B       B         B         RULES.md 1.7
 ipledge.no-refills             B       B         B         RULES.md 1.7
 ipledge.blister-pack           W       -         W         RULES.md 1.7
@@ -168,7 +169,7 @@ def _rules(*, window_for_cannot: bool) -> tuple:
             code=CODE, programme_name=NAME, label="RMA", rule_id="ipledge.dispense-window",
             source="iPLEDGE REMS Program, Pharmacy Guide: do not dispense after date; RMA reversal", timezone=TIMEZONE, date_required_at=DISPENSE_ONLY,
             no_window_for=frozenset() if window_for_cannot else frozenset({CANNOT}),
-            check_delivery=True,
+            check_delivery=True, delivery_rule_id="ipledge.mail-order-delivery",
         ),
         SupplyCap(programme_name=NAME, max_days=MAX_DAYS_SUPPLY, rule_id="ipledge.supply-cap", source="iPLEDGE REMS Program, Pharmacy Guide: 30-day supply, no refills"),
         NoRefills(programme_name=NAME, rule_id="ipledge.no-refills", source="iPLEDGE REMS Program, Pharmacy Guide: 30-day supply, no refills"),

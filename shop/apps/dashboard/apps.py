@@ -31,5 +31,6 @@ class DashboardConfig(apps.DashboardConfig):
         urls = super().get_urls()
         # The dispense screens come before the review section's catch-all patterns.
         urls.append(path("pharmacy/dispense/", include("prescriptions.dispensing.urls")))
+        urls.append(path("pharmacy/ship/", include("prescriptions.shipping.urls")))
         urls.append(path("pharmacy/", include(self.review_app.urls[0])))
         return urls

@@ -5,6 +5,8 @@ from compliance.online import sold_online as _sold_online
 from prescriptions import delivery
 from prescriptions.drugs import INFO_SECTIONS, attribute_values, drug_info as _drug_info
 from prescriptions.gate import refusals_for_basket
+from prescriptions.models import Shipment
+from prescriptions.orders import OrderStatus
 from prescriptions.richtext import clean_drug_info_html
 from shop.storefront import selectors
 
@@ -42,8 +44,35 @@ def drug_sections(product):
 
 
 @register.simple_tag
-def delivery_zones():
-    return delivery.ZONES
+def delivery_promise_for_product(product):
+    """When this product would arrive if ordered now (a prescription item: once verified)."""
+    return delivery.promise_for_purchase(needs_prescription=_drug_info(product).requires_prescription)
+
+
+@register.simple_tag
+def delivery_promise_for_basket(basket, method_code=None):
+    """When the basket would arrive by ``method_code`` (default: the shop's default method)."""
+    lines = basket.all_lines() if basket is not None and basket.id else []
+    needs = any(_drug_info(line.product).requires_prescription for line in lines)
+    return delivery.promise_for_purchase(needs_prescription=needs, method_code=method_code or None)
+
+
+@register.simple_tag
+def delivery_promise_for_order(order):
+    """For an order not yet shipped: waiting for the pharmacist, counted from the review target;
+    ready to ship, counted from now by the order's method. None once shipped or cancelled."""
+    status = str(order.status)
+    if status == OrderStatus.AWAITING_DISPENSE:
+        return delivery.promise_for_purchase(needs_prescription=True, method_code=order.shipping_code or None)
+    if status in (OrderStatus.DISPENSED, OrderStatus.AWAITING_SHIPMENT):
+        return delivery.promise_for_parcel(method_code=order.shipping_code or None)
+    return None
+
+
+@register.simple_tag
+def order_parcels(order):
+    """The parcels of an order, oldest first, with their lines."""
+    return list(Shipment.objects.filter(order=order).prefetch_related("lines__order_line"))
 
 
 @register.simple_tag
