@@ -24,6 +24,8 @@ import re
 from enum import StrEnum
 from urllib.parse import quote
 
+from .exceptions import TrackingNumberInvalid  # noqa: F401  (callers catch it as carriers.TrackingNumberInvalid)
+
 
 class Carrier(StrEnum):
     USPS = "usps"
@@ -47,10 +49,6 @@ _TRACKING_URLS = {
     Carrier.UPS: "https://www.ups.com/track?tracknum={number}",
     Carrier.FEDEX: "https://www.fedex.com/fedextrack/?trknbr={number}",
 }
-
-
-class TrackingNumberInvalid(ValueError):
-    """``str(exc)`` tells staff what the carrier's numbers look like."""
 
 
 def normalise(number: str) -> str:

@@ -118,6 +118,12 @@ class VerificationRefused(ReviewError):
         super().__init__("Not verified. " + " ".join(parts))
 
 
+class TrackingNumberInvalid(PrescriptionsError):
+    """``str(exc)`` tells staff what the carrier's numbers look like."""
+
+    code = "tracking_number_invalid"
+
+
 # --- Dispensing and the order-status door ------------------------------------------------
 
 class DispenseRefused(PrescriptionsError):

@@ -144,9 +144,10 @@ def _parcel_contents(order, parcel: Parcel) -> dict:
     """The checked parcel: {line: quantity}, the tracking number, the day, the promise."""
     try:
         tracking = carriers.clean_tracking_number(parcel.carrier, parcel.tracking_number)
-    except ValueError as exc:  # an unknown carrier or a number in the wrong format
-        raise OrderStatusRefused(str(exc) if isinstance(exc, carriers.TrackingNumberInvalid)
-                                 else f"“{parcel.carrier}” is not a carrier we ship with.") from exc
+    except carriers.TrackingNumberInvalid as exc:  # a number in the wrong format
+        raise OrderStatusRefused(str(exc), code=exc.code) from exc
+    except ValueError as exc:  # not a carrier we know
+        raise OrderStatusRefused(f"“{parcel.carrier}” is not a carrier we ship with.") from exc
     today = timezone.localdate()
     shipped_on = parcel.shipped_on or today
     if shipped_on > today:
