@@ -24,8 +24,20 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from compliance.core import (  # noqa: E402
-    AccountHolder, Authorisation, Certification, Drug, Facts, Licence, Patient, PharmacyFacts,
-    PrescriptionFacts, Prescriber, Stage, evaluate, fingerprint, passes,
+    AccountHolder,
+    Authorisation,
+    Certification,
+    Drug,
+    Facts,
+    Licence,
+    Patient,
+    PharmacyFacts,
+    Prescriber,
+    PrescriptionFacts,
+    Stage,
+    evaluate,
+    fingerprint,
+    passes,
 )
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -36,29 +48,62 @@ def typical_isotretinoin_dispense(moment: datetime) -> Facts:
     return Facts(
         stage=Stage.DISPENSE,
         moment=moment,
-        drug=Drug(name="Isotretinoin", strength="20 mg", dosage_form="capsule", programme="ipledge",
-                  minimum_age=12, medication_guide_required=True),
+        drug=Drug(
+            name="Isotretinoin",
+            strength="20 mg",
+            dosage_form="capsule",
+            programme="ipledge",
+            minimum_age=12,
+            medication_guide_required=True,
+        ),
         pharmacy=PharmacyFacts(
             licences=tuple(
-                Licence(state=s, kind="resident" if s == "NY" else "non_resident", number=f"{s}-1",
-                        expires_on=date(2027, 12, 31))
+                Licence(
+                    state=s,
+                    kind="resident" if s == "NY" else "non_resident",
+                    number=f"{s}-1",
+                    expires_on=date(2027, 12, 31),
+                )
                 for s in ("NY", "NJ", "PA", "CA", "TX", "FL")
             ),
-            certifications=(Certification(programme="ipledge", activated_on=date(2025, 9, 1),
-                                          reactivation_due=date(2026, 12, 31),
-                                          responsible_pharmacist="Dana Whitfield, PharmD"),),
+            certifications=(
+                Certification(
+                    programme="ipledge",
+                    activated_on=date(2025, 9, 1),
+                    reactivation_due=date(2026, 12, 31),
+                    responsible_pharmacist="Dana Whitfield, PharmD",
+                ),
+            ),
         ),
-        patient=Patient(full_name="Alex Rivera", date_of_birth=date(2004, 5, 17),
-                        address_line="12 Elm St, Albany, NY 12207", state="NY"),
+        patient=Patient(
+            full_name="Alex Rivera",
+            date_of_birth=date(2004, 5, 17),
+            address_line="12 Elm St, Albany, NY 12207",
+            state="NY",
+        ),
         account_holder=AccountHolder(date_of_birth=date(2004, 5, 17)),
         prescriber=Prescriber(name="Jane Smith, MD", address="1 Main St, Albany, NY", npi="1234567893"),
         prescription=PrescriptionFacts(
-            drug_name="Isotretinoin", strength="20 mg", dosage_form="capsule", quantity=30, days_supply=30,
-            directions="Take 1 capsule by mouth daily with food", refills=0, date_written=date(2026, 3, 2),
-            signed=True, electronic=True, risk_category="can",
+            drug_name="Isotretinoin",
+            strength="20 mg",
+            dosage_form="capsule",
+            quantity=30,
+            days_supply=30,
+            directions="Take 1 capsule by mouth daily with food",
+            refills=0,
+            date_written=date(2026, 3, 2),
+            signed=True,
+            electronic=True,
+            risk_category="can",
         ),
-        authorisation=Authorisation(programme="ipledge", number="RMA0012345", risk_category="can",
-                                    do_not_dispense_after=date(2026, 3, 8), quantity=30, days_supply=30),
+        authorisation=Authorisation(
+            programme="ipledge",
+            number="RMA0012345",
+            risk_category="can",
+            do_not_dispense_after=date(2026, 3, 8),
+            quantity=30,
+            days_supply=30,
+        ),
         ship_to_state="NY",
         prescription_verified=True,
         medication_guide_recorded=True,
@@ -105,14 +150,21 @@ def main() -> int:
         ("fingerprint: canonical JSON + SHA-256", lambda: fingerprint(passing)),
     ):
         med, rates, cpu = median_rate(fn, args.runs, args.seconds)
-        results[name] = {"median_per_second": round(med), "runs": [round(r) for r in rates],
-                         "median_per_cpu_second": round(cpu)}
-        print(f"{name:<50} {med:>10,.0f}/s  (median of {args.runs}; min {min(rates):,.0f}, max {max(rates):,.0f})"
-              f"  {cpu:>10,.0f}/s of CPU time")
+        results[name] = {
+            "median_per_second": round(med),
+            "runs": [round(r) for r in rates],
+            "median_per_cpu_second": round(cpu),
+        }
+        print(
+            f"{name:<50} {med:>10,.0f}/s  (median of {args.runs}; min {min(rates):,.0f}, max {max(rates):,.0f})"
+            f"  {cpu:>10,.0f}/s of CPU time"
+        )
 
     headline = results["evaluate: isotretinoin dispense, all rules pass"]["median_per_cpu_second"]
-    print(f"\ntarget >= {TARGET:,}/s on one core (per CPU second): {'met' if headline >= TARGET else 'NOT met'} "
-          f"({headline:,}/s; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
+    print(
+        f"\ntarget >= {TARGET:,}/s on one core (per CPU second): {'met' if headline >= TARGET else 'NOT met'} "
+        f"({headline:,}/s; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)"
+    )
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.processor() or platform.system()}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

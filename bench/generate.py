@@ -28,6 +28,7 @@ their histories are consistent (an event for every status change, a decision
 for every decided prescription). Refuses a database whose name does not
 contain "bench". Deterministic (seeded).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,13 @@ HEAVY_PRESCRIPTIONS = 60
 BENCH_PASSWORD = "bench-password-2026"
 # Prescription state mix (share of all prescriptions).
 STATE_MIX = (
-    ("submitted", 0.020), ("in_review", 0.004), ("info_requested", 0.006),
-    ("verified", 0.380), ("rejected", 0.090), ("expired", 0.200), ("used_up", 0.300),
+    ("submitted", 0.020),
+    ("in_review", 0.004),
+    ("info_requested", 0.006),
+    ("verified", 0.380),
+    ("rejected", 0.090),
+    ("expired", 0.200),
+    ("used_up", 0.300),
 )
 # The status path each final state went through.
 PATHS = {
@@ -89,14 +95,17 @@ class Progress:
             width = 30
             filled = int(width * min(self.done / self.total, 1))
             rate = self.done / max(now - self.start, 1e-6)
-            sys.stderr.write(f"\r{self.label:<28} [{'#' * filled}{'.' * (width - filled)}] "
-                             f"{self.done:>9,}/{self.total:,} {rate:>9,.0f}/s")
+            sys.stderr.write(
+                f"\r{self.label:<28} [{'#' * filled}{'.' * (width - filled)}] "
+                f"{self.done:>9,}/{self.total:,} {rate:>9,.0f}/s"
+            )
             sys.stderr.flush()
 
     def close(self) -> None:
         self.done = min(self.done, self.total) if self.done else self.done
-        sys.stderr.write(f"\r{self.label:<28} {self.done:>9,} rows in {time.monotonic() - self.start:6.1f}s"
-                         + " " * 40 + "\n")
+        sys.stderr.write(
+            f"\r{self.label:<28} {self.done:>9,} rows in {time.monotonic() - self.start:6.1f}s" + " " * 40 + "\n"
+        )
 
 
 def ensure_database(url: str) -> None:
@@ -127,7 +136,7 @@ class Copier:
         from django.db.models import NOT_PROVIDED, JSONField
 
         fields = [f for f in model._meta.concrete_fields]
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         fill = []
         for f in fields:
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
@@ -147,7 +156,7 @@ class Copier:
             with cur.copy(f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN') as copy:
                 for row in rows:
                     values = []
-                    for name, (kind, default), js in zip(names, fill, is_json):
+                    for name, (kind, default), js in zip(names, fill, is_json, strict=False):
                         if name in row:
                             value = row[name]
                         else:
@@ -169,7 +178,7 @@ class Copier:
                 table = model._meta.db_table
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                    f"(SELECT COALESCE(MAX(id), 1) FROM \"{table}\"))"
+                    f'(SELECT COALESCE(MAX(id), 1) FROM "{table}"))'
                 )
 
 
@@ -225,17 +234,20 @@ def run(scale: str, seed: int = 8, skip_migrate: bool = False) -> None:
 def generate(conn, scale: float, rnd: random.Random) -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
-    from django.db import transaction
     from oscar.core.loading import get_model
 
     from compliance import subjects
     from compliance.models import ComplianceEvaluation
-    from prescriptions.models import (
-        Patient, Prescription, PrescriptionEvent, PrescriptionFile, PrescriptionFileAccess,
-    )
-    from prescriptions.review.models import ReviewClaim, ReviewDecision, Transcription
     from payments.models import PaymentAuthorisation
+    from prescriptions.models import (
+        Patient,
+        Prescription,
+        PrescriptionEvent,
+        PrescriptionFile,
+        PrescriptionFileAccess,
+    )
     from prescriptions.orders import LineStatus, OrderStatus
+    from prescriptions.review.models import ReviewClaim, ReviewDecision, Transcription
 
     User = get_user_model()
     Product = get_model("catalogue", "Product")
@@ -252,8 +264,9 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
 
     n = {k: int(v * scale) for k, v in BASE.items()}
     c = Copier(conn)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     today = now.date()
+
     def commit():
         pass  # each COPY commits on its own (autocommit connection, one transaction per table)
 
@@ -264,7 +277,8 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
     rx_templates = [p for p in templates if p.product_class.slug == demo_catalogue.RX]
     otc_templates = [p for p in templates if p.product_class.slug != demo_catalogue.RX]
     rx_templates = [p for p in rx_templates if "Tramadol" not in p.title] + [
-        p for p in rx_templates if "Tramadol" in p.title]  # the controlled one last: rarely cloned
+        p for p in rx_templates if "Tramadol" in p.title
+    ]  # the controlled one last: rarely cloned
     attr_rows = {}
     for value in AttributeValue.objects.filter(product__in=templates).values():
         attr_rows.setdefault(value["product_id"], []).append(value)
@@ -283,15 +297,24 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
         else:
             template = otc_templates[i % len(otc_templates)]
         price = (stock_of[template.id].price * Decimal(rnd.choice(["0.8", "0.9", "1.0", "1.1", "1.25"]))).quantize(
-            Decimal("0.01"))
+            Decimal("0.01")
+        )
         products.append((first_product + i, template, is_rx, price))
 
     def product_rows():
         for pid, template, _is_rx, _price in products:
-            yield {"id": pid, "structure": "standalone", "upc": f"BENCH{pid:08d}", "parent_id": None,
-                   "title": f"{template.title} · Maker {pid % 97:02d}", "slug": f"{template.slug}-{pid}",
-                   "description": template.description, "product_class_id": template.product_class_id,
-                   "is_discountable": True, "is_public": True}
+            yield {
+                "id": pid,
+                "structure": "standalone",
+                "upc": f"BENCH{pid:08d}",
+                "parent_id": None,
+                "title": f"{template.title} · Maker {pid % 97:02d}",
+                "slug": f"{template.slug}-{pid}",
+                "description": template.description,
+                "product_class_id": template.product_class_id,
+                "is_discountable": True,
+                "is_public": True,
+            }
 
     with contextlib.nullcontext():
         c.copy(Product, product_rows(), len(products), "products")
@@ -305,23 +328,54 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
                     next_value += 1
                     yield values
 
-        c.copy(AttributeValue, value_rows(), sum(len(attr_rows.get(t.id, [])) for _, t, _, _ in products),
-               "product attribute values")
+        c.copy(
+            AttributeValue,
+            value_rows(),
+            sum(len(attr_rows.get(t.id, [])) for _, t, _, _ in products),
+            "product attribute values",
+        )
         first = c.next_id(ProductCategory)
-        c.copy(ProductCategory, ({"id": first + k, "product_id": pid, "category_id": cat_of[t.id]}
-                                 for k, (pid, t, _, _) in enumerate(products)), len(products), "product categories")
+        c.copy(
+            ProductCategory,
+            (
+                {"id": first + k, "product_id": pid, "category_id": cat_of[t.id]}
+                for k, (pid, t, _, _) in enumerate(products)
+            ),
+            len(products),
+            "product categories",
+        )
         first = c.next_id(StockRecord)
-        c.copy(StockRecord, ({"id": first + k, "product_id": pid, "partner_id": partner.id,
-                              "partner_sku": f"BENCH{pid:08d}", "price_currency": "USD", "price": price,
-                              "num_in_stock": 100_000, "num_allocated": 0, "low_stock_threshold": None}
-                             for k, (pid, _t, _rx, price) in enumerate(products)), len(products), "stock records")
+        c.copy(
+            StockRecord,
+            (
+                {
+                    "id": first + k,
+                    "product_id": pid,
+                    "partner_id": partner.id,
+                    "partner_sku": f"BENCH{pid:08d}",
+                    "price_currency": "USD",
+                    "price": price,
+                    "num_in_stock": 100_000,
+                    "num_allocated": 0,
+                    "low_stock_threshold": None,
+                }
+                for k, (pid, _t, _rx, price) in enumerate(products)
+            ),
+            len(products),
+            "stock records",
+        )
     commit()
     all_rx = [(p.id, p) for p in rx_templates if "Tramadol" not in p.title] + [
-        (pid, t) for pid, t, is_rx, _ in products if is_rx and "Tramadol" not in t.title]
+        (pid, t) for pid, t, is_rx, _ in products if is_rx and "Tramadol" not in t.title
+    ]
     all_otc = [(p.id, stock_of[p.id].price, p) for p in otc_templates] + [
-        (pid, price, t) for pid, t, is_rx, price in products if not is_rx]
-    stock_id = dict(StockRecord.objects.filter(product_id__in=[x[0] for x in all_otc] + [x[0] for x in all_rx])
-                    .values_list("product_id", "id"))
+        (pid, price, t) for pid, t, is_rx, price in products if not is_rx
+    ]
+    stock_id = dict(
+        StockRecord.objects.filter(product_id__in=[x[0] for x in all_otc] + [x[0] for x in all_rx]).values_list(
+            "product_id", "id"
+        )
+    )
     rx_price = {pid: price for pid, _t, is_rx, price in products if is_rx}
     rx_price.update({p.id: stock_of[p.id].price for p in rx_templates})
 
@@ -334,10 +388,19 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
     def user_rows():
         for k, uid in enumerate(users):
             email = HEAVY_EMAIL if uid == heavy else f"customer{k}@bench.example"
-            yield {"id": uid, "password": password, "last_login": None, "is_superuser": False,
-                   "username": email, "first_name": FIRST[k % len(FIRST)], "last_name": LAST[k % len(LAST)],
-                   "email": email, "is_staff": False, "is_active": True,
-                   "date_joined": now - dt.timedelta(days=rnd.randint(1, 900))}
+            yield {
+                "id": uid,
+                "password": password,
+                "last_login": None,
+                "is_superuser": False,
+                "username": email,
+                "first_name": FIRST[k % len(FIRST)],
+                "last_name": LAST[k % len(LAST)],
+                "email": email,
+                "is_staff": False,
+                "is_active": True,
+                "date_joined": now - dt.timedelta(days=rnd.randint(1, 900)),
+            }
 
     first_patient = c.next_id(Patient)
     patients = {}  # user id -> [patient ids]
@@ -345,18 +408,36 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
     pid = first_patient
     for k, uid in enumerate(users):
         state = STATES[k % len(STATES)]
-        patient_rows_list.append({
-            "id": pid, "public_id": uuid.UUID(int=rnd.getrandbits(128), version=4), "account_id": uid,
-            "relationship": "self", "first_name": FIRST[k % len(FIRST)], "last_name": LAST[k % len(LAST)],
-            "date_of_birth": dt.date(1960 + k % 45, 1 + k % 12, 1 + k % 28),
-            "address_line1": f"{k % 900 + 1} Main Street", "address_line2": "", "city": "Springfield",
-            "state": state, "postcode": f"{10000 + k % 89999:05d}", "created_at": now})
+        patient_rows_list.append(
+            {
+                "id": pid,
+                "public_id": uuid.UUID(int=rnd.getrandbits(128), version=4),
+                "account_id": uid,
+                "relationship": "self",
+                "first_name": FIRST[k % len(FIRST)],
+                "last_name": LAST[k % len(LAST)],
+                "date_of_birth": dt.date(1960 + k % 45, 1 + k % 12, 1 + k % 28),
+                "address_line1": f"{k % 900 + 1} Main Street",
+                "address_line2": "",
+                "city": "Springfield",
+                "state": state,
+                "postcode": f"{10000 + k % 89999:05d}",
+                "created_at": now,
+            }
+        )
         patients[uid] = [pid]
         pid += 1
         if k % 10 == 3:
-            patient_rows_list.append({**patient_rows_list[-1], "id": pid, "relationship": "child",
-                                      "public_id": uuid.UUID(int=rnd.getrandbits(128), version=4),
-                                      "first_name": "Sam", "date_of_birth": dt.date(2008 + k % 6, 5, 5)})
+            patient_rows_list.append(
+                {
+                    **patient_rows_list[-1],
+                    "id": pid,
+                    "relationship": "child",
+                    "public_id": uuid.UUID(int=rnd.getrandbits(128), version=4),
+                    "first_name": "Sam",
+                    "date_of_birth": dt.date(2008 + k % 6, 5, 5),
+                }
+            )
             patients[uid].append(pid)
             pid += 1
     with contextlib.nullcontext():
@@ -364,10 +445,11 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
         c.copy(Patient, iter(patient_rows_list), len(patient_rows_list), "patients")
     commit()
 
-    staff = dict(User.objects.filter(email__in=["pharmacist@example.com", "technician@example.com"])
-                 .values_list("email", "id"))
+    staff = dict(
+        User.objects.filter(email__in=["pharmacist@example.com", "technician@example.com"]).values_list("email", "id")
+    )
     pharmacist, technician = staff["pharmacist@example.com"], staff["technician@example.com"]
-    pharmacist_name, technician_name = "Priya Raman", "Tom Becker"
+    pharmacist_name = "Priya Raman"
 
     # --- Prescriptions, with everything a pharmacist's work leaves behind -----------------
     states = [s for s, share in STATE_MIX for _ in range(round(share * 1000))]
@@ -387,21 +469,38 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
             created = now - dt.timedelta(minutes=rnd.randint(3 * 24 * 60, 730 * 24 * 60))
         owner = owners[k]
         info = {"strength": "", "dosage_form": "capsule"}
-        rx.append({
-            "id": first_rx + k, "public_id": uuid.UUID(int=rnd.getrandbits(128), version=4),
-            "customer_id": owner, "patient_id": rnd.choice(patients[owner]), "product_id": product_id,
-            "drug_name": template.title.split(" ")[0], "strength": info["strength"],
-            "dosage_form": info["dosage_form"], "quantity": 30, "refills_authorized": rnd.choice([0, 0, 1, 2]),
-            "fills_used": 0, "expires_on": None, "prescriber_name": "Jane Smith, MD",
-            "prescriber_phone": "518-555-0100", "prescriber_email": "", "prescriber_address": "1 Main St, Albany, NY",
-            "status": status, "status_changed_at": created, "message_to_customer": "",
-            "created_at": created, "updated_at": created,
-        })
+        rx.append(
+            {
+                "id": first_rx + k,
+                "public_id": uuid.UUID(int=rnd.getrandbits(128), version=4),
+                "customer_id": owner,
+                "patient_id": rnd.choice(patients[owner]),
+                "product_id": product_id,
+                "drug_name": template.title.split(" ")[0],
+                "strength": info["strength"],
+                "dosage_form": info["dosage_form"],
+                "quantity": 30,
+                "refills_authorized": rnd.choice([0, 0, 1, 2]),
+                "fills_used": 0,
+                "expires_on": None,
+                "prescriber_name": "Jane Smith, MD",
+                "prescriber_phone": "518-555-0100",
+                "prescriber_email": "",
+                "prescriber_address": "1 Main St, Albany, NY",
+                "status": status,
+                "status_changed_at": created,
+                "message_to_customer": "",
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
     for row in rx:
         steps = len(PATHS[row["status"]])
         row["status_changed_at"] = row["created_at"] + dt.timedelta(hours=2 * (steps - 1))
         if row["status"] in ("verified", "expired", "used_up"):
-            row["expires_on"] = (row["created_at"] + dt.timedelta(days=30 if row["status"] != "verified" else 365)).date()
+            row["expires_on"] = (
+                row["created_at"] + dt.timedelta(days=30 if row["status"] != "verified" else 365)
+            ).date()
             if row["status"] == "verified" and row["expires_on"] < today:
                 row["expires_on"] = today + dt.timedelta(days=200)
             row["fills_used"] = 1 + row["refills_authorized"] if row["status"] == "used_up" else 0
@@ -421,8 +520,16 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
     next_tr = c.next_id(Transcription)
     next_claim = c.next_id(ReviewClaim)
     next_decision = c.next_id(ReviewDecision)
-    facts_template = {"stage": "verify", "drug": "isotretinoin", "programme": "ipledge", "risk_category": "cannot",
-                      "patient_age": 24, "ship_to_state": "NY", "quantity": 30, "days_supply": 30}
+    facts_template = {
+        "stage": "verify",
+        "drug": "isotretinoin",
+        "programme": "ipledge",
+        "risk_category": "cannot",
+        "patient_age": 24,
+        "ship_to_state": "NY",
+        "quantity": 30,
+        "days_supply": 30,
+    }
     for row in rx:
         path = PATHS[row["status"]]
         previous = ""
@@ -434,11 +541,22 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
                 actor, role, name = pharmacist, "pharmacy", pharmacist_name
             elif status in ("expired", "used_up"):
                 actor, role, name = None, "system", ""
-            events.append({"id": next_event, "prescription_id": row["id"], "actor_id": actor, "actor_role": role,
-                           "actor_name": name, "from_status": previous, "to_status": status,
-                           "reason_code": "not_valid" if status == "rejected" else "", "reason": "",
-                           "message_to_customer": row["message_to_customer"] if status == path[-1] else "",
-                           "message_from_customer": "", "created_at": at})
+            events.append(
+                {
+                    "id": next_event,
+                    "prescription_id": row["id"],
+                    "actor_id": actor,
+                    "actor_role": role,
+                    "actor_name": name,
+                    "from_status": previous,
+                    "to_status": status,
+                    "reason_code": "not_valid" if status == "rejected" else "",
+                    "reason": "",
+                    "message_to_customer": row["message_to_customer"] if status == path[-1] else "",
+                    "message_from_customer": "",
+                    "created_at": at,
+                }
+            )
             event_ids.append((status, next_event, at))
             next_event += 1
             previous = status
@@ -446,67 +564,149 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
             continue
         evaluated_at = row["created_at"] + dt.timedelta(hours=1)
         passed = row["status"] != "rejected"
-        evaluations.append({"id": next_eval, "stage": "verify", "subject": str(subjects.for_prescription(row["id"])),
-                            "prescription_id": row["id"], "moment": evaluated_at, "facts": facts_template,
-                            "fingerprint": uuid.UUID(int=rnd.getrandbits(128)).hex * 2,
-                            "config": {"ipledge": "2026-02"},
-                            "findings_data": [] if passed else [
-                                {"rule_id": "ipledge.rma", "severity": "block", "source": "RULES.md 1.2",
-                                 "pharmacist_message": "No RMA", "customer_message": "", "details": {}}],
-                            "passed": passed, "actor_id": pharmacist, "created_at": evaluated_at})
-        transcriptions.append({"id": next_tr, "prescription_id": row["id"], "prescriber_name": "Jane Smith, MD",
-                               "prescriber_address": "1 Main St, Albany, NY 12207", "prescriber_npi": "1234567893",
-                               "prescriber_dea_number": "", "drug_name": row["drug_name"], "strength": "20 mg",
-                               "dosage_form": "capsule", "quantity": 30, "days_supply": 30,
-                               "directions": "Take one capsule by mouth once daily with food.", "refills": 0,
-                               "date_written": row["created_at"].date(), "signature_present": True,
-                               "risk_category": "cannot", "rma_number": "", "do_not_dispense_after": None,
-                               "completed_elements": [], "completion_note": "", "version": 1,
-                               "latest_evaluation_id": next_eval, "evaluated_version": 1,
-                               "created_at": evaluated_at, "updated_at": evaluated_at, "updated_by_id": technician})
+        evaluations.append(
+            {
+                "id": next_eval,
+                "stage": "verify",
+                "subject": str(subjects.for_prescription(row["id"])),
+                "prescription_id": row["id"],
+                "moment": evaluated_at,
+                "facts": facts_template,
+                "fingerprint": uuid.UUID(int=rnd.getrandbits(128)).hex * 2,
+                "config": {"ipledge": "2026-02"},
+                "findings_data": []
+                if passed
+                else [
+                    {
+                        "rule_id": "ipledge.rma",
+                        "severity": "block",
+                        "source": "RULES.md 1.2",
+                        "pharmacist_message": "No RMA",
+                        "customer_message": "",
+                        "details": {},
+                    }
+                ],
+                "passed": passed,
+                "actor_id": pharmacist,
+                "created_at": evaluated_at,
+            }
+        )
+        transcriptions.append(
+            {
+                "id": next_tr,
+                "prescription_id": row["id"],
+                "prescriber_name": "Jane Smith, MD",
+                "prescriber_address": "1 Main St, Albany, NY 12207",
+                "prescriber_npi": "1234567893",
+                "prescriber_dea_number": "",
+                "drug_name": row["drug_name"],
+                "strength": "20 mg",
+                "dosage_form": "capsule",
+                "quantity": 30,
+                "days_supply": 30,
+                "directions": "Take one capsule by mouth once daily with food.",
+                "refills": 0,
+                "date_written": row["created_at"].date(),
+                "signature_present": True,
+                "risk_category": "cannot",
+                "rma_number": "",
+                "do_not_dispense_after": None,
+                "completed_elements": [],
+                "completion_note": "",
+                "version": 1,
+                "latest_evaluation_id": next_eval,
+                "evaluated_version": 1,
+                "created_at": evaluated_at,
+                "updated_at": evaluated_at,
+                "updated_by_id": technician,
+            }
+        )
         is_open_claim = row["status"] == "in_review"
-        claims.append({"id": next_claim, "prescription_id": row["id"], "reviewer_id": pharmacist,
-                       "reviewer_name": pharmacist_name, "claimed_at": row["created_at"] + dt.timedelta(hours=2),
-                       "expires_at": (now + dt.timedelta(minutes=30)) if is_open_claim
-                       else row["created_at"] + dt.timedelta(hours=2, minutes=30),
-                       "released_at": None if is_open_claim else row["created_at"] + dt.timedelta(hours=4),
-                       "release_reason": "" if is_open_claim else "decided", "ip_address": "10.0.0.5"})
+        claims.append(
+            {
+                "id": next_claim,
+                "prescription_id": row["id"],
+                "reviewer_id": pharmacist,
+                "reviewer_name": pharmacist_name,
+                "claimed_at": row["created_at"] + dt.timedelta(hours=2),
+                "expires_at": (now + dt.timedelta(minutes=30))
+                if is_open_claim
+                else row["created_at"] + dt.timedelta(hours=2, minutes=30),
+                "released_at": None if is_open_claim else row["created_at"] + dt.timedelta(hours=4),
+                "release_reason": "" if is_open_claim else "decided",
+                "ip_address": "10.0.0.5",
+            }
+        )
         next_claim += 1
         decided = [e for e in event_ids if e[0] in ("verified", "rejected", "info_requested")]
         if decided:
             outcome, event_id, at = decided[0]
-            decisions.append({"id": next_decision, "prescription_id": row["id"], "event_id": event_id,
-                              "outcome": outcome, "reason_code": "not_valid" if outcome == "rejected" else "",
-                              "note": "", "message_to_customer": row["message_to_customer"],
-                              "evaluation_id": next_eval if outcome == "verified" else None,
-                              "evaluation_fingerprint": "", "warning_overrides": [], "transcription_version": 1,
-                              "transcription_snapshot": {"quantity": 30, "refills": 0},
-                              "quantity_authorized": 30 if outcome == "verified" else None,
-                              "refills_authorized": row["refills_authorized"] if outcome == "verified" else None,
-                              "expires_on": row["expires_on"] if outcome == "verified" else None,
-                              "decided_by_id": pharmacist, "decided_by_name": pharmacist_name, "decided_at": at,
-                              "ip_address": "10.0.0.5", "user_agent": "Mozilla/5.0"})
+            decisions.append(
+                {
+                    "id": next_decision,
+                    "prescription_id": row["id"],
+                    "event_id": event_id,
+                    "outcome": outcome,
+                    "reason_code": "not_valid" if outcome == "rejected" else "",
+                    "note": "",
+                    "message_to_customer": row["message_to_customer"],
+                    "evaluation_id": next_eval if outcome == "verified" else None,
+                    "evaluation_fingerprint": "",
+                    "warning_overrides": [],
+                    "transcription_version": 1,
+                    "transcription_snapshot": {"quantity": 30, "refills": 0},
+                    "quantity_authorized": 30 if outcome == "verified" else None,
+                    "refills_authorized": row["refills_authorized"] if outcome == "verified" else None,
+                    "expires_on": row["expires_on"] if outcome == "verified" else None,
+                    "decided_by_id": pharmacist,
+                    "decided_by_name": pharmacist_name,
+                    "decided_at": at,
+                    "ip_address": "10.0.0.5",
+                    "user_agent": "Mozilla/5.0",
+                }
+            )
             next_decision += 1
         next_eval += 1
         next_tr += 1
     first_file = c.next_id(PrescriptionFile)
-    files = [{"id": first_file + k, "public_id": uuid.UUID(int=rnd.getrandbits(128), version=4),
-              "prescription_id": row["id"], "customer_id": row["customer_id"],
-              "stored_name": f"{uuid.UUID(int=rnd.getrandbits(128)).hex}.pdf", "original_name": "prescription.pdf",
-              "kind": "pdf", "content_type": "application/pdf", "size": 182_331, "page_count": 1,
-              "width": None, "height": None, "sha256": uuid.UUID(int=rnd.getrandbits(128)).hex * 2,
-              "stored_sha256": "0" * 64, "scan_status": "clean", "scan_detail": "", "scanned_at": row["created_at"],
-              "uploaded_at": row["created_at"]} for k, row in enumerate(rx)]
+    files = [
+        {
+            "id": first_file + k,
+            "public_id": uuid.UUID(int=rnd.getrandbits(128), version=4),
+            "prescription_id": row["id"],
+            "customer_id": row["customer_id"],
+            "stored_name": f"{uuid.UUID(int=rnd.getrandbits(128)).hex}.pdf",
+            "original_name": "prescription.pdf",
+            "kind": "pdf",
+            "content_type": "application/pdf",
+            "size": 182_331,
+            "page_count": 1,
+            "width": None,
+            "height": None,
+            "sha256": uuid.UUID(int=rnd.getrandbits(128)).hex * 2,
+            "stored_sha256": "0" * 64,
+            "scan_status": "clean",
+            "scan_detail": "",
+            "scanned_at": row["created_at"],
+            "uploaded_at": row["created_at"],
+        }
+        for k, row in enumerate(rx)
+    ]
     accesses_needed = max(n["audit"] - len(events) - len(evaluations), 0)
     first_access = c.next_id(PrescriptionFileAccess)
-    decided_files = [f for f, row in zip(files, rx) if row["status"] != "submitted"] or files
+    decided_files = [f for f, row in zip(files, rx, strict=False) if row["status"] != "submitted"] or files
 
     def access_rows():
         for k in range(accesses_needed):
             f = decided_files[k % len(decided_files)]
-            yield {"id": first_access + k, "file_id": f["id"], "user_id": pharmacist if k % 3 else technician,
-                   "accessed_at": f["uploaded_at"] + dt.timedelta(hours=1, minutes=k % 50),
-                   "ip_address": "10.0.0.5", "user_agent": "Mozilla/5.0 (X11; Linux x86_64)"}
+            yield {
+                "id": first_access + k,
+                "file_id": f["id"],
+                "user_id": pharmacist if k % 3 else technician,
+                "accessed_at": f["uploaded_at"] + dt.timedelta(hours=1, minutes=k % 50),
+                "ip_address": "10.0.0.5",
+                "user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
+            }
 
     with contextlib.nullcontext():
         c.copy(PrescriptionEvent, iter(events), len(events), "prescription events")
@@ -540,8 +740,16 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
         number = f"9{k:08d}"
         total = Decimal("0.00")
         rx_line = usable.get(uid) and rnd.random() < 0.35
-        status = rnd.choices([OrderStatus.COMPLETE, OrderStatus.SHIPPED, OrderStatus.AWAITING_SHIPMENT,
-                              OrderStatus.AWAITING_DISPENSE, OrderStatus.CANCELLED], [70, 15, 6, 5, 4])[0].value
+        status = rnd.choices(
+            [
+                OrderStatus.COMPLETE,
+                OrderStatus.SHIPPED,
+                OrderStatus.AWAITING_SHIPMENT,
+                OrderStatus.AWAITING_DISPENSE,
+                OrderStatus.CANCELLED,
+            ],
+            [70, 15, 6, 5, 4],
+        )[0].value
         items = []
         if rx_line:
             prescription_id, product_id = rnd.choice(usable[uid])
@@ -553,52 +761,128 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
             quantity = 1 if prescription_id else rnd.choice([1, 1, 2])
             line_total = price * quantity
             total += line_total
-            lines.append({"id": line_id, "order_id": oid, "partner_id": partner.id, "partner_name": partner.name,
-                          "partner_sku": f"BENCH{product_id:08d}", "partner_line_reference": "",
-                          "partner_line_notes": "", "stockrecord_id": stock_id.get(product_id),
-                          "product_id": product_id, "title": f"Product {product_id}", "upc": None,
-                          "quantity": quantity, "line_price_incl_tax": line_total, "line_price_excl_tax": line_total,
-                          "line_price_before_discounts_incl_tax": line_total,
-                          "line_price_before_discounts_excl_tax": line_total,
-                          "unit_price_incl_tax": price, "unit_price_excl_tax": price, "tax_code": None,
-                          "status": {OrderStatus.COMPLETE: LineStatus.SHIPPED, OrderStatus.SHIPPED: LineStatus.SHIPPED,
-                                     OrderStatus.CANCELLED: LineStatus.CANCELLED}.get(
-                              status, LineStatus.PENDING).value,
-                          "num_allocated": quantity, "allocation_cancelled": False,
-                          "prescription_id": prescription_id})
+            lines.append(
+                {
+                    "id": line_id,
+                    "order_id": oid,
+                    "partner_id": partner.id,
+                    "partner_name": partner.name,
+                    "partner_sku": f"BENCH{product_id:08d}",
+                    "partner_line_reference": "",
+                    "partner_line_notes": "",
+                    "stockrecord_id": stock_id.get(product_id),
+                    "product_id": product_id,
+                    "title": f"Product {product_id}",
+                    "upc": None,
+                    "quantity": quantity,
+                    "line_price_incl_tax": line_total,
+                    "line_price_excl_tax": line_total,
+                    "line_price_before_discounts_incl_tax": line_total,
+                    "line_price_before_discounts_excl_tax": line_total,
+                    "unit_price_incl_tax": price,
+                    "unit_price_excl_tax": price,
+                    "tax_code": None,
+                    "status": {
+                        OrderStatus.COMPLETE: LineStatus.SHIPPED,
+                        OrderStatus.SHIPPED: LineStatus.SHIPPED,
+                        OrderStatus.CANCELLED: LineStatus.CANCELLED,
+                    }.get(status, LineStatus.PENDING).value,
+                    "num_allocated": quantity,
+                    "allocation_cancelled": False,
+                    "prescription_id": prescription_id,
+                }
+            )
             line_id += 1
         shipping = Decimal("4.95")
-        ships.append({"id": first_ship + k, "title": "", "first_name": FIRST[k % len(FIRST)],
-                      "last_name": LAST[k % len(LAST)], "line1": f"{k % 900 + 1} Main Street", "line2": "",
-                      "line3": "", "line4": "Springfield", "state": STATES[k % len(STATES)],
-                      "postcode": f"{10000 + k % 89999:05d}", "country_id": "US", "search_text": "",
-                      "phone_number": "", "notes": ""})
-        bills.append({**{key: v for key, v in ships[-1].items() if key not in ("phone_number", "notes")},
-                      "id": first_bill + k})
+        ships.append(
+            {
+                "id": first_ship + k,
+                "title": "",
+                "first_name": FIRST[k % len(FIRST)],
+                "last_name": LAST[k % len(LAST)],
+                "line1": f"{k % 900 + 1} Main Street",
+                "line2": "",
+                "line3": "",
+                "line4": "Springfield",
+                "state": STATES[k % len(STATES)],
+                "postcode": f"{10000 + k % 89999:05d}",
+                "country_id": "US",
+                "search_text": "",
+                "phone_number": "",
+                "notes": "",
+            }
+        )
+        bills.append(
+            {**{key: v for key, v in ships[-1].items() if key not in ("phone_number", "notes")}, "id": first_bill + k}
+        )
         grand = total + shipping
-        orders.append({"id": oid, "number": number, "site_id": 1, "basket_id": None, "user_id": uid,
-                       "billing_address_id": first_bill + k, "currency": "USD", "total_incl_tax": grand,
-                       "total_excl_tax": grand, "shipping_incl_tax": shipping, "shipping_excl_tax": shipping,
-                       "shipping_tax_code": None, "shipping_address_id": first_ship + k,
-                       "shipping_method": "Standard shipping", "shipping_code": "standard", "status": status,
-                       "guest_email": "", "date_placed": placed})
-        state = {OrderStatus.COMPLETE: "captured", OrderStatus.SHIPPED: "captured",
-                 OrderStatus.CANCELLED: "voided"}.get(status, "authorised")
+        orders.append(
+            {
+                "id": oid,
+                "number": number,
+                "site_id": 1,
+                "basket_id": None,
+                "user_id": uid,
+                "billing_address_id": first_bill + k,
+                "currency": "USD",
+                "total_incl_tax": grand,
+                "total_excl_tax": grand,
+                "shipping_incl_tax": shipping,
+                "shipping_excl_tax": shipping,
+                "shipping_tax_code": None,
+                "shipping_address_id": first_ship + k,
+                "shipping_method": "Standard shipping",
+                "shipping_code": "standard",
+                "status": status,
+                "guest_email": "",
+                "date_placed": placed,
+            }
+        )
+        state = {
+            OrderStatus.COMPLETE: "captured",
+            OrderStatus.SHIPPED: "captured",
+            OrderStatus.CANCELLED: "voided",
+        }.get(status, "authorised")
         intent = f"pi_bench_{k:08d}"
-        auths.append({"id": first_auth + k, "order_id": oid, "order_number": number, "attempt": 1,
-                      "intent_id": intent, "state": state, "currency": "usd", "amount_authorised": grand,
-                      "amount_captured": grand if state == "captured" else Decimal("0.00"),
-                      "amount_refunded": Decimal("0.00"), "card_label": "Visa •••• 4242", "failure_message": "",
-                      "void_reason": "Order cancelled" if state == "voided" else "", "authorised_at": placed,
-                      "expires_at": placed + dt.timedelta(days=7),
-                      "captured_at": placed + dt.timedelta(days=1) if state == "captured" else None,
-                      "voided_at": placed + dt.timedelta(days=1) if state == "voided" else None,
-                      "needs_review": False, "review_note": "", "last_event_at": placed,
-                      "created_at": placed, "updated_at": placed})
-        sources.append({"id": first_source + k, "order_id": oid, "source_type_id": source_type.id,
-                        "currency": "USD", "amount_allocated": grand,
-                        "amount_debited": grand if state == "captured" else Decimal("0.00"),
-                        "amount_refunded": Decimal("0.00"), "reference": intent, "label": "Visa •••• 4242"})
+        auths.append(
+            {
+                "id": first_auth + k,
+                "order_id": oid,
+                "order_number": number,
+                "attempt": 1,
+                "intent_id": intent,
+                "state": state,
+                "currency": "usd",
+                "amount_authorised": grand,
+                "amount_captured": grand if state == "captured" else Decimal("0.00"),
+                "amount_refunded": Decimal("0.00"),
+                "card_label": "Visa •••• 4242",
+                "failure_message": "",
+                "void_reason": "Order cancelled" if state == "voided" else "",
+                "authorised_at": placed,
+                "expires_at": placed + dt.timedelta(days=7),
+                "captured_at": placed + dt.timedelta(days=1) if state == "captured" else None,
+                "voided_at": placed + dt.timedelta(days=1) if state == "voided" else None,
+                "needs_review": False,
+                "review_note": "",
+                "last_event_at": placed,
+                "created_at": placed,
+                "updated_at": placed,
+            }
+        )
+        sources.append(
+            {
+                "id": first_source + k,
+                "order_id": oid,
+                "source_type_id": source_type.id,
+                "currency": "USD",
+                "amount_allocated": grand,
+                "amount_debited": grand if state == "captured" else Decimal("0.00"),
+                "amount_refunded": Decimal("0.00"),
+                "reference": intent,
+                "label": "Visa •••• 4242",
+            }
+        )
     with contextlib.nullcontext():
         c.copy(ShippingAddress, iter(ships), len(ships), "shipping addresses")
         c.copy(BillingAddress, iter(bills), len(bills), "billing addresses")
@@ -607,10 +891,30 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
         c.copy(PaymentAuthorisation, iter(auths), len(auths), "payment authorisations")
         c.copy(Source, iter(sources), len(sources), "payment sources")
     commit()
-    c.reset_sequences([Product, AttributeValue, ProductCategory, StockRecord, User, Patient, Prescription,
-                       PrescriptionEvent, PrescriptionFile, ComplianceEvaluation, Transcription, ReviewClaim,
-                       ReviewDecision, PrescriptionFileAccess, ShippingAddress, BillingAddress, Order, OrderLine,
-                       PaymentAuthorisation, Source])
+    c.reset_sequences(
+        [
+            Product,
+            AttributeValue,
+            ProductCategory,
+            StockRecord,
+            User,
+            Patient,
+            Prescription,
+            PrescriptionEvent,
+            PrescriptionFile,
+            ComplianceEvaluation,
+            Transcription,
+            ReviewClaim,
+            ReviewDecision,
+            PrescriptionFileAccess,
+            ShippingAddress,
+            BillingAddress,
+            Order,
+            OrderLine,
+            PaymentAuthorisation,
+            Source,
+        ]
+    )
     commit()
     sys.stderr.write(f"open prescriptions (queue): {open_count:,}; heavy customer: {HEAVY_EMAIL}\n")
 

@@ -19,6 +19,7 @@ prescription per customer, set up through the review services); see README.
 Bounded: ``--seconds`` (at most 300) and ``--users`` (at most 32). Redis db 13
 (this benchmark's own) is purged before the run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,16 @@ ROOT = Path(__file__).resolve().parents[1]
 STATIC_ROOT = ROOT / "var" / "bench-static"
 SECRET = "bench-" + "k7Qp2Lx9Vb4Nz8Rw1Ty6Um3Is5Oa0Pd" * 2
 PASSWORD = "bench-password-2026"
-ADDRESS = {"first_name": "Ann", "last_name": "Bench", "line1": "1 Main Street", "line4": "Albany",
-           "state": "NY", "postcode": "12207", "country": "US", "phone_number": ""}
+ADDRESS = {
+    "first_name": "Ann",
+    "last_name": "Bench",
+    "line1": "1 Main Street",
+    "line4": "Albany",
+    "state": "NY",
+    "postcode": "12207",
+    "country": "US",
+    "phone_number": "",
+}
 
 
 def free_port() -> int:
@@ -78,16 +87,18 @@ class VirtualUser(threading.Thread):
 
     def post(self, path, data, referer=None):
         data = {**data, "csrfmiddlewaretoken": self.session.cookies.get("csrftoken", "")}
-        return self.session.post(self.base + path, data=data, headers={"Referer": self.base + (referer or path)},
-                                 timeout=60)
+        return self.session.post(
+            self.base + path, data=data, headers={"Referer": self.base + (referer or path)}, timeout=60
+        )
 
     def get(self, path):
         return self.session.get(self.base + path, timeout=60)
 
     def login(self) -> None:
         self.get("/accounts/login/")
-        response = self.post("/accounts/login/", {"login-username": self.email, "login-password": PASSWORD,
-                                                  "login_submit": "1"})
+        response = self.post(
+            "/accounts/login/", {"login-username": self.email, "login-password": PASSWORD, "login_submit": "1"}
+        )
         if "sessionid" not in self.session.cookies:
             raise RuntimeError(f"login failed for {self.email}: {response.status_code}")
 
@@ -142,48 +153,100 @@ def main() -> None:
     mail_dir.mkdir()
     stripe_port, web_port = free_port(), free_port()
     base = f"http://127.0.0.1:{web_port}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings", "DJANGO_ENV": "production", "DEBUG": "false",
-           "SECRET_KEY": SECRET, "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "false",
-           "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false", "SECURE_HSTS_SECONDS": "0",
-           "RXSHOP_VAR_DIR": str(tmp / "var"), "STATIC_ROOT": str(STATIC_ROOT),
-           "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(mail_dir),
-           "STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}", "STRIPE_SECRET_KEY": "sk_test_bench",
-           "STRIPE_PUBLISHABLE_KEY": "pk_test_bench", "STRIPE_WEBHOOK_SECRET": "whsec_bench",
-           "RXSHOP_VIRUS_SCANNING": "off", "RXSHOP_SITE_URL": base,
-           "AXES_FAILURE_LIMIT": "1000", "CELERY_BROKER_URL": broker, "LOG_LEVEL": "WARNING",
-           # A virtual user is one account placing an order every few seconds; the per-account
-           # limit (10 an hour) would refuse it. The limiter still runs, at a rate never reached.
-           "RXSHOP_PLACE_ORDER_RATE_LIMIT": "100000/h"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "shop.settings",
+        "DJANGO_ENV": "production",
+        "DEBUG": "false",
+        "SECRET_KEY": SECRET,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "RXSHOP_VAR_DIR": str(tmp / "var"),
+        "STATIC_ROOT": str(STATIC_ROOT),
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}",
+        "STRIPE_SECRET_KEY": "sk_test_bench",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
+        "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+        "RXSHOP_VIRUS_SCANNING": "off",
+        "RXSHOP_SITE_URL": base,
+        "AXES_FAILURE_LIMIT": "1000",
+        "CELERY_BROKER_URL": broker,
+        "LOG_LEVEL": "WARNING",
+        # A virtual user is one account placing an order every few seconds; the per-account
+        # limit (10 an hour) would refuse it. The limiter still runs, at a rate never reached.
+        "RXSHOP_PLACE_ORDER_RATE_LIMIT": "100000/h",
+    }
     if not (STATIC_ROOT / "staticfiles.json").exists():
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-                       check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
     processes = []
 
     def start(name, cmd):
         log = open(tmp / f"{name}.log", "w")
-        processes.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                          start_new_session=True))
+        processes.append(
+            subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        )
 
     import psycopg
 
     db = psycopg.connect(url, autocommit=True)
-    products = [(pk, f"/catalogue/{slug}_{pk}/") for pk, slug in db.execute(
-        "SELECT p.id, p.slug FROM catalogue_product p JOIN catalogue_productclass c ON c.id = p.product_class_id "
-        "WHERE c.slug = 'over-the-counter' AND p.upc LIKE 'BENCH%%' ORDER BY p.id LIMIT 200").fetchall()]
+    products = [
+        (pk, f"/catalogue/{slug}_{pk}/")
+        for pk, slug in db.execute(
+            "SELECT p.id, p.slug FROM catalogue_product p JOIN catalogue_productclass c ON c.id = p.product_class_id "
+            "WHERE c.slug = 'over-the-counter' AND p.upc LIKE 'BENCH%%' ORDER BY p.id LIMIT 200"
+        ).fetchall()
+    ]
     offset = db.execute("SELECT count(*) FROM order_order WHERE number NOT LIKE '9%%'").fetchone()[0]
-    emails = [e for (e,) in db.execute(
-        "SELECT email FROM auth_user WHERE email LIKE 'customer%%@bench.example' ORDER BY id DESC "
-        "OFFSET %s LIMIT %s", [offset % 1000 + 100, args.users]).fetchall()]
-    subprocess.run([sys.executable, "-m", "celery", "-A", "shop", "purge", "-f"], cwd=ROOT, env=env,
-                   capture_output=True, timeout=60)
+    emails = [
+        e
+        for (e,) in db.execute(
+            "SELECT email FROM auth_user WHERE email LIKE 'customer%%@bench.example' ORDER BY id DESC "
+            "OFFSET %s LIMIT %s",
+            [offset % 1000 + 100, args.users],
+        ).fetchall()
+    ]
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "shop", "purge", "-f"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
     result = {}
     try:
-        start("localstripe", [sys.executable, "-c", "from aiohttp import web; from localstripe.server import app; "
-                              f"web.run_app(app, host='127.0.0.1', port={stripe_port}, print=None)"])
+        start(
+            "localstripe",
+            [
+                sys.executable,
+                "-c",
+                "from aiohttp import web; from localstripe.server import app; "
+                f"web.run_app(app, host='127.0.0.1', port={stripe_port}, print=None)",
+            ],
+        )
         wait_for(f"http://127.0.0.1:{stripe_port}/v1/customers")
         start("celery", [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=solo", "--loglevel=WARNING"])
-        start("gunicorn", [sys.executable, "-m", "gunicorn", "shop.wsgi", "--bind", f"127.0.0.1:{web_port}",
-                           "--workers", str(args.workers), "--timeout", "60"])
+        start(
+            "gunicorn",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "shop.wsgi",
+                "--bind",
+                f"127.0.0.1:{web_port}",
+                "--workers",
+                str(args.workers),
+                "--timeout",
+                "60",
+            ],
+        )
         wait_for(f"{base}/catalogue/")
         clock = {"go": threading.Event(), "deadline": 0.0}
         users = [VirtualUser(base, email, products, clock) for email in emails]
@@ -205,14 +268,21 @@ def main() -> None:
         place = [t for u in users for t in u.place_ms]
         errors = [e for u in users for e in u.errors]
         # Nothing lost: wait for the worker to send every confirmation.
-        ids = [i for (i,) in db.execute(
-            "SELECT o.id FROM order_order o JOIN auth_user u ON u.id = o.user_id WHERE o.date_placed >= %s "
-            "AND u.email = ANY(%s)", [window_start, emails]).fetchall()]
+        ids = [
+            i
+            for (i,) in db.execute(
+                "SELECT o.id FROM order_order o JOIN auth_user u ON u.id = o.user_id WHERE o.date_placed >= %s "
+                "AND u.email = ANY(%s)",
+                [window_start, emails],
+            ).fetchall()
+        ]
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             pending = db.execute(
                 "SELECT count(*) FROM unnest(%s::int[]) AS o(id) WHERE NOT EXISTS (SELECT 1 FROM "
-                "pharmacy_sentnotification s WHERE s.key = 'order-placed:' || o.id)", [ids]).fetchone()[0]
+                "pharmacy_sentnotification s WHERE s.key = 'order-placed:' || o.id)",
+                [ids],
+            ).fetchone()[0]
             if not pending:
                 break
             time.sleep(1)
@@ -226,23 +296,35 @@ def main() -> None:
             "  AND m.sent_at IS NOT NULL)), "
             "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM pharmacy_sentnotification s "
             "  WHERE s.key = 'order-placed:' || o.id)) "
-            "FROM unnest(%s::int[]) AS o(id)", [ids]).fetchone()
-        mails = sum(len([m for m in p.read_text(errors="replace").split("\nSubject: ")[1:]])
-                    for p in mail_dir.glob("*.log"))
+            "FROM unnest(%s::int[]) AS o(id)",
+            [ids],
+        ).fetchone()
+        mails = sum(
+            len([m for m in p.read_text(errors="replace").split("\nSubject: ")[1:]]) for p in mail_dir.glob("*.log")
+        )
         completed_in_window = len(journeys)
         result = {
-            "users": len(users), "seconds": args.seconds, "gunicorn_workers": args.workers,
-            "orders_in_window_db": len(ids), "journeys_completed": completed_in_window,
+            "users": len(users),
+            "seconds": args.seconds,
+            "gunicorn_workers": args.workers,
+            "orders_in_window_db": len(ids),
+            "journeys_completed": completed_in_window,
             "orders_per_second": db.execute(
-                "SELECT count(*) FROM order_order WHERE id = ANY(%s) AND date_placed < %s",
-                [ids, window_end]).fetchone()[0] / args.seconds,
+                "SELECT count(*) FROM order_order WHERE id = ANY(%s) AND date_placed < %s", [ids, window_end]
+            ).fetchone()[0]
+            / args.seconds,
             "journey_s_p50": statistics.median(journeys) if journeys else None,
             "place_order_ms_p50": statistics.median(place) if place else None,
             "place_order_ms_p95": sorted(place)[int(0.95 * (len(place) - 1))] if place else None,
-            "errors": len(errors), "error_samples": errors[:5],
-            "with_authorisation": checks[1], "with_payment_source": checks[2], "outbox_relayed": checks[3],
-            "email_claimed": checks[4], "emails_written": mails,
-            "loadavg_before": load_before, "loadavg_after": load_after,
+            "errors": len(errors),
+            "error_samples": errors[:5],
+            "with_authorisation": checks[1],
+            "with_payment_source": checks[2],
+            "outbox_relayed": checks[3],
+            "email_claimed": checks[4],
+            "emails_written": mails,
+            "loadavg_before": load_before,
+            "loadavg_after": load_after,
         }
     finally:
         for proc in reversed(processes):

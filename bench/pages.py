@@ -19,6 +19,7 @@ and the median over runs; ``--json`` writes everything.
 
 Not in the test suite: run it on demand.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,12 +35,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_ROOT = ROOT / "var" / "bench-static"
-STOREFRONT = ["home", "category", "product (Rx)", "product (OTC)", "basket add", "basket",
-              "checkout: start", "checkout: shipping address", "checkout: address submit",
-              "checkout: shipping method", "checkout: payment method", "checkout: payment details",
-              "checkout: card submit", "checkout: preview", "place order", "thank you"]
-PHARMACY = ["pharmacist queue", "pharmacist queue (page 3)", "review screen", "inspector history",
-            "my prescriptions"]
+STOREFRONT = [
+    "home",
+    "category",
+    "product (Rx)",
+    "product (OTC)",
+    "basket add",
+    "basket",
+    "checkout: start",
+    "checkout: shipping address",
+    "checkout: address submit",
+    "checkout: shipping method",
+    "checkout: payment method",
+    "checkout: payment details",
+    "checkout: card submit",
+    "checkout: preview",
+    "place order",
+    "thank you",
+]
+PHARMACY = ["pharmacist queue", "pharmacist queue (page 3)", "review screen", "inspector history", "my prescriptions"]
 
 
 def free_port() -> int:
@@ -97,15 +111,32 @@ def worker(args) -> None:
             entry["queries"].append(len(queries))
         return response
 
-    rx_product = Product.objects.filter(upc__startswith="BENCH", product_class__slug="prescription-medicine") \
-        .exclude(title__icontains="tramadol").order_by("id")[3]
-    otc_products = list(Product.objects.filter(upc__startswith="BENCH")
-                        .exclude(product_class__slug="prescription-medicine").order_by("id")[:50])
+    rx_product = (
+        Product.objects.filter(upc__startswith="BENCH", product_class__slug="prescription-medicine")
+        .exclude(title__icontains="tramadol")
+        .order_by("id")[3]
+    )
+    otc_products = list(
+        Product.objects.filter(upc__startswith="BENCH")
+        .exclude(product_class__slug="prescription-medicine")
+        .order_by("id")[:50]
+    )
     category = Category.objects.get(slug="skin-care")
-    customers = list(User.objects.filter(email__startswith="customer", email__endswith="@bench.example")
-                     .order_by("id").values_list("id", flat=True)[: args.iterations + 20])
-    address = {"first_name": "Ann", "last_name": "Bench", "line1": "1 Main Street", "line4": "Albany",
-               "state": "NY", "postcode": "12207", "country": "US", "phone_number": ""}
+    customers = list(
+        User.objects.filter(email__startswith="customer", email__endswith="@bench.example")
+        .order_by("id")
+        .values_list("id", flat=True)[: args.iterations + 20]
+    )
+    address = {
+        "first_name": "Ann",
+        "last_name": "Bench",
+        "line1": "1 Main Street",
+        "line4": "Albany",
+        "state": "NY",
+        "postcode": "12207",
+        "country": "US",
+        "phone_number": "",
+    }
 
     def journey(n):
         client = Client()
@@ -128,8 +159,9 @@ def worker(args) -> None:
         timed("checkout: preview", "get", client, "/checkout/preview/")
         response = timed("place order", "post", client, "/checkout/preview/", {"action": "place_order"})
         if response.status_code != 302 or "thank-you" not in response["Location"]:
-            raise RuntimeError(f"place order did not reach thank-you: {response.status_code} "
-                               f"{response.get('Location')}")
+            raise RuntimeError(
+                f"place order did not reach thank-you: {response.status_code} {response.get('Location')}"
+            )
         timed("thank you", "get", client, "/checkout/thank-you/")
 
     def pharmacy_round(n, staff, heavy_client, open_rx, decided_rx):
@@ -157,17 +189,21 @@ def worker(args) -> None:
         staff = Client()
         staff.force_login(pharmacist)
         session = staff.session
-        session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.filter(user=pharmacist, confirmed=True).first().persistent_id
+        session[DEVICE_ID_SESSION_KEY] = (
+            TOTPDevice.objects.filter(user=pharmacist, confirmed=True).first().persistent_id
+        )
         session.save()
         heavy_client = Client()
         heavy_client.force_login(User.objects.get(email="heavy@bench.example"))
         page = selectors.review_queue(user=pharmacist, filters=selectors.QueueFilters())
         page = selectors.review_queue(user=pharmacist, filters=selectors.QueueFilters(), after=page.next_cursor)
         global_cursor[1] = page.next_cursor or ""
-        open_rx = list(Prescription.objects.filter(status="submitted").order_by("id")
-                       .values_list("public_id", flat=True)[:50])
-        decided_rx = list(Prescription.objects.filter(status="used_up").order_by("id")
-                          .values_list("public_id", flat=True)[:50])
+        open_rx = list(
+            Prescription.objects.filter(status="submitted").order_by("id").values_list("public_id", flat=True)[:50]
+        )
+        decided_rx = list(
+            Prescription.objects.filter(status="used_up").order_by("id").values_list("public_id", flat=True)[:50]
+        )
         warming = True
         pharmacy_round(0, staff, heavy_client, open_rx, decided_rx)
         warming = False
@@ -187,19 +223,30 @@ def worker(args) -> None:
 def prepare(env, stock: bool) -> None:
     if not (STATIC_ROOT / "staticfiles.json").exists():
         sys.stderr.write("collectstatic (once) ...\n")
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT,
-                       env=env, check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
     name = env["DATABASE_URL"].rsplit("/", 1)[-1]
     if stock and not (ROOT / "var" / "bench-whoosh" / name).exists():
         sys.stderr.write("stock oscar: building its Whoosh search index (once per database) ...\n")
-        subprocess.run([sys.executable, "manage.py", "rebuild_index", "--noinput", "-v", "0"], cwd=ROOT,
-                       env={**env, "DJANGO_SETTINGS_MODULE": "bench.stock_settings"}, check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "rebuild_index", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env={**env, "DJANGO_SETTINGS_MODULE": "bench.stock_settings"},
+            check=True,
+        )
 
 
 def run_all(args) -> None:
-    env = {**os.environ, "DEBUG": "false", "STATIC_ROOT": str(STATIC_ROOT),
-           "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend", "LOG_LEVEL": "WARNING",
-           "AXES_FAILURE_LIMIT": "1000", "CELERY_BROKER_URL": ""}
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "STATIC_ROOT": str(STATIC_ROOT),
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "LOG_LEVEL": "WARNING",
+        "AXES_FAILURE_LIMIT": "1000",
+        "CELERY_BROKER_URL": "",
+    }
     env.pop("CELERY_BROKER_URL")
     if not env.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("set DATABASE_URL to a generated bench database (bench/generate.py)")
@@ -207,23 +254,40 @@ def run_all(args) -> None:
     port = free_port()
     env["STRIPE_API_BASE"] = f"http://127.0.0.1:{port}"
     stripe = subprocess.Popen(
-        [sys.executable, "-c", "from aiohttp import web; from localstripe.server import app; "
-                               f"web.run_app(app, host='127.0.0.1', port={port}, print=None)"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            sys.executable,
+            "-c",
+            "from aiohttp import web; from localstripe.server import app; "
+            f"web.run_app(app, host='127.0.0.1', port={port}, print=None)",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     runs = {"rxshop": [], "stock": []}
     try:
         time.sleep(2)
         with tempfile.TemporaryDirectory() as tmp:
             for run in range(args.runs):
-                for kind in (["rxshop", "stock"] if not args.no_stock else ["rxshop"]):
+                for kind in ["rxshop", "stock"] if not args.no_stock else ["rxshop"]:
                     out = Path(tmp) / f"{kind}-{run}.json"
                     settings = "bench.stock_settings" if kind == "stock" else "shop.settings"
-                    cmd = [sys.executable, __file__, "--worker", "--out", str(out),
-                           "--iterations", str(args.iterations)] + (["--stock"] if kind == "stock" else [])
+                    cmd = [
+                        sys.executable,
+                        __file__,
+                        "--worker",
+                        "--out",
+                        str(out),
+                        "--iterations",
+                        str(args.iterations),
+                    ] + (["--stock"] if kind == "stock" else [])
                     started = time.monotonic()
                     subprocess.run(cmd, cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": settings}, check=True)
-                    sys.stderr.write(f"run {run + 1}/{args.runs} {kind}: {time.monotonic() - started:.0f}s, "
-                                     f"load {os.getloadavg()[0]:.2f}\n")
+                    sys.stderr.write(
+                        f"run {run + 1}/{args.runs} {kind}: {time.monotonic() - started:.0f}s, "
+                        f"load {os.getloadavg()[0]:.2f}\n"
+                    )
                     runs[kind].append(json.loads(out.read_text()))
     finally:
         stripe.terminate()
@@ -245,21 +309,25 @@ def summarise(runs) -> dict:
             if not per_run:
                 continue
             queries = sorted({q for r in per_run for q in r["queries"]})
-            row[kind] = {"p50": statistics.median(pct(r["ms"], 0.5) for r in per_run),
-                         "p95": statistics.median(pct(r["ms"], 0.95) for r in per_run),
-                         "cpu_p50": statistics.median(pct(r.get("cpu_ms") or [float("nan")], 0.5) for r in per_run),
-                         "queries": f"{queries[0]}" if len(queries) == 1 else f"{queries[0]}–{queries[-1]}",
-                         "samples": sum(len(r["ms"]) for r in per_run)}
+            row[kind] = {
+                "p50": statistics.median(pct(r["ms"], 0.5) for r in per_run),
+                "p95": statistics.median(pct(r["ms"], 0.95) for r in per_run),
+                "cpu_p50": statistics.median(pct(r.get("cpu_ms") or [float("nan")], 0.5) for r in per_run),
+                "queries": f"{queries[0]}" if len(queries) == 1 else f"{queries[0]}–{queries[-1]}",
+                "samples": sum(len(r["ms"]) for r in per_run),
+            }
         if row:
             report["pages"][page] = row
     return report
 
 
 def render(report) -> str:
-    lines = [f"prescriptions in the database: {report['prescriptions']:,}",
-             "| page | rxshop p50 ms | rxshop p95 ms | rxshop CPU p50 ms | queries | stock oscar p50 ms "
-             "| stock CPU p50 ms | stock queries | ratio p50 |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"prescriptions in the database: {report['prescriptions']:,}",
+        "| page | rxshop p50 ms | rxshop p95 ms | rxshop CPU p50 ms | queries | stock oscar p50 ms "
+        "| stock CPU p50 ms | stock queries | ratio p50 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for page, row in report["pages"].items():
         rx, st = row.get("rxshop"), row.get("stock")
         cells = [page]

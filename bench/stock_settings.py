@@ -7,6 +7,7 @@ The schema is rxshop's: oscar's stock ``basket.Line`` and ``order.Line`` simply
 do not know the extra nullable ``prescription_id`` column, so stock oscar reads
 and writes the same tables. Never migrate with these settings.
 """
+
 from shop.settings import *  # noqa: F401,F403
 from shop.settings import INSTALLED_APPS, MIDDLEWARE, TEMPLATES
 
@@ -18,25 +19,48 @@ _FORKS = {
     "shop.apps.order.apps.OrderConfig": "oscar.apps.order.apps.OrderConfig",
     "shop.apps.dashboard.apps.DashboardConfig": "oscar.apps.dashboard.apps.DashboardConfig",
     "shop.apps.customer.apps.CustomerConfig": "oscar.apps.customer.apps.CustomerConfig",
-    "shop.apps.dashboard.partners.apps.PartnersDashboardConfig":
-        "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
+    "shop.apps.dashboard.partners.apps.PartnersDashboardConfig": "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
 }
 _RXSHOP_ONLY = {
-    "shop.storefront.apps.PharmacyConfig", "payments.apps.PaymentsConfig",
-    "compliance.apps.ComplianceConfig", "prescriptions.apps.PrescriptionsConfig",
-    "prescriptions.dispensing.apps.DispensingConfig", "prescriptions.review.apps.ReviewConfig",
-    "django_otp", "django_otp.plugins.otp_totp", "axes", "csp",
+    "shop.storefront.apps.PharmacyConfig",
+    "payments.apps.PaymentsConfig",
+    "compliance.apps.ComplianceConfig",
+    "prescriptions.apps.PrescriptionsConfig",
+    "prescriptions.dispensing.apps.DispensingConfig",
+    "prescriptions.review.apps.ReviewConfig",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
 }
 INSTALLED_APPS = [_FORKS.get(app, app) for app in INSTALLED_APPS if app not in _RXSHOP_ONLY]
-MIDDLEWARE = [m for m in MIDDLEWARE if m not in {
-    "django_otp.middleware.OTPMiddleware", "infra.staff.StaffSecondFactorMiddleware",
-    "axes.middleware.AxesMiddleware", "csp.middleware.CSPMiddleware"}]
+MIDDLEWARE = [
+    m
+    for m in MIDDLEWARE
+    if m
+    not in {
+        "django_otp.middleware.OTPMiddleware",
+        "infra.staff.StaffSecondFactorMiddleware",
+        "axes.middleware.AxesMiddleware",
+        "csp.middleware.CSPMiddleware",
+    }
+]
 AUTHENTICATION_BACKENDS = (
     "oscar.apps.customer.auth_backends.EmailBackend",
     "django.contrib.auth.backends.ModelBackend",
 )
-TEMPLATES = [{**TEMPLATES[0], "DIRS": [], "OPTIONS": {**TEMPLATES[0]["OPTIONS"], "context_processors": [
-    cp for cp in TEMPLATES[0]["OPTIONS"]["context_processors"] if not cp.startswith("shop.")]}}]
+TEMPLATES = [
+    {
+        **TEMPLATES[0],
+        "DIRS": [],
+        "OPTIONS": {
+            **TEMPLATES[0]["OPTIONS"],
+            "context_processors": [
+                cp for cp in TEMPLATES[0]["OPTIONS"]["context_processors"] if not cp.startswith("shop.")
+            ],
+        },
+    }
+]
 STATICFILES_DIRS = []
 ROOT_URLCONF = "bench.stock_urls"
 CELERY_BEAT_SCHEDULE = {}

@@ -1,4 +1,5 @@
 """URLs of stock django-oscar (bench/stock_settings.py)."""
+
 from django.apps import apps
 from django.urls import include, path
 

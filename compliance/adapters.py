@@ -8,14 +8,24 @@ map their own models without importing dataclasses one by one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any
 
 from django.utils import timezone
 
 from .core import (
-    AccountHolder, Authorisation, Certification, Drug, Facts, Licence, Patient, PharmacyFacts,
-    PrescriptionFacts, Prescriber, Stage,
+    AccountHolder,
+    Authorisation,
+    Certification,
+    Drug,
+    Facts,
+    Licence,
+    Patient,
+    PharmacyFacts,
+    Prescriber,
+    PrescriptionFacts,
+    Stage,
 )
 from .models import PharmacyLicence, ProgrammeCertification
 from .online import online_controlled_registered

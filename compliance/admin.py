@@ -32,8 +32,17 @@ class ComplianceEvaluationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("actor",)
     fields = (
-        "subject", "prescription_id", "stage", "moment", "passed", "actor", "created_at", "fingerprint",
-        "findings_table", "facts_pretty", "config_pretty",
+        "subject",
+        "prescription_id",
+        "stage",
+        "moment",
+        "passed",
+        "actor",
+        "created_at",
+        "fingerprint",
+        "findings_table",
+        "facts_pretty",
+        "config_pretty",
     )
     readonly_fields = fields
 

@@ -37,7 +37,8 @@ def load_demo_compliance(*, today: date | None = None) -> dict[str, int]:
     created = {"licences": 0, "certifications": 0}
     for state, kind, number in DEMO_LICENCES:
         _, was_created = PharmacyLicence.objects.get_or_create(
-            state=state, kind=kind,
+            state=state,
+            kind=kind,
             defaults={"number": number, "expires_on": today + timedelta(days=730)},
         )
         created["licences"] += was_created

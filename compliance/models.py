@@ -77,7 +77,8 @@ class ComplianceEvaluation(AppendOnlyModel):
 
     stage = models.CharField(max_length=20, choices=[(s.value, s.name.title()) for s in Stage])
     subject = models.CharField(
-        max_length=120, db_index=True,
+        max_length=120,
+        db_index=True,
         help_text="What was evaluated, e.g. prescription:42 or prescription:42:order:100023:line:7 (compliance.subjects).",
     )
     # The prescription the subject names, in a column of its own so that every evaluation
@@ -98,7 +99,6 @@ class ComplianceEvaluation(AppendOnlyModel):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-
     class Meta:
         ordering = ("-created_at", "-id")
         indexes = [
@@ -107,7 +107,9 @@ class ComplianceEvaluation(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.subject} {self.stage} {'passed' if self.passed else 'blocked'} at {self.moment:%Y-%m-%d %H:%M %Z}"
+        return (
+            f"{self.subject} {self.stage} {'passed' if self.passed else 'blocked'} at {self.moment:%Y-%m-%d %H:%M %Z}"
+        )
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -8,8 +8,9 @@ from .subjects import Subject, about_prescription
 
 def evaluations_for(subject: Subject | str):
     """Every evaluation of a subject, newest first, with the actor."""
-    return (ComplianceEvaluation.objects.filter(subject=str(subject)).select_related("actor")
-            .order_by("-created_at", "-id"))
+    return (
+        ComplianceEvaluation.objects.filter(subject=str(subject)).select_related("actor").order_by("-created_at", "-id")
+    )
 
 
 def latest_evaluation(subject: Subject | str, stage: str | None = None) -> ComplianceEvaluation | None:
@@ -22,5 +23,8 @@ def latest_evaluation(subject: Subject | str, stage: str | None = None) -> Compl
 def evaluations_about_prescription(prescription_id: int):
     """Every evaluation about a prescription, whatever the stage and order line
     (review, checkout, dispense), newest first, with the actor."""
-    return (ComplianceEvaluation.objects.filter(about_prescription(prescription_id)).select_related("actor")
-            .order_by("-created_at", "-id"))
+    return (
+        ComplianceEvaluation.objects.filter(about_prescription(prescription_id))
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )

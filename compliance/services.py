@@ -9,9 +9,10 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 
-from .core import Config, DEFAULT_CONFIG, Facts, evaluate, fingerprint, passes
+from .core import DEFAULT_CONFIG, Config, Facts, evaluate, fingerprint, passes
 from .core.context import local_date
-from .core.programmes import ipledge, programme as registered_programme
+from .core.programmes import ipledge
+from .core.programmes import programme as registered_programme
 from .core.serialise import findings_to_jsonable, to_jsonable
 from .models import ComplianceEvaluation
 from .subjects import Subject, parse

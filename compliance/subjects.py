@@ -30,6 +30,7 @@ stay in the database and stay readable here; the data migration
 ``prescriptions/migrations/0004_evaluation_prescription_backfill.py`` filled
 their ``prescription_id`` from the basket and order lines they name.
 """
+
 from __future__ import annotations
 
 import re

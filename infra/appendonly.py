@@ -3,6 +3,7 @@ RMA history, payment logs. A row can be created, never changed or deleted, by a 
 or in bulk; trying is a broken invariant (``AppendOnlyError``, a ``RuntimeError``), never a
 refusal to show anyone. The one deliberate deletion is the retention purge, which removes
 rows past their retention period with a raw delete (``prescriptions.retention``)."""
+
 from __future__ import annotations
 
 from django.db import models

@@ -10,6 +10,7 @@ the client's mistake, not ours, so they get the shop's 400 page. Anything else
 stays a server error (a real bug must be seen). ``ATOMIC_REQUESTS`` has already
 rolled the request's transaction back when this runs.
 """
+
 from __future__ import annotations
 
 import logging

@@ -10,6 +10,7 @@ trusted proxy the header is ignored: anyone can send it.
 Used by sign-in throttling (``AXES_CLIENT_IP_CALLABLE``), the rate limits
 (``infra.ratelimit``) and the audit logs of staff access to patient data.
 """
+
 from __future__ import annotations
 
 import ipaddress

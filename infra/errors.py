@@ -10,6 +10,7 @@ that does not change when the wording does. Each package has its own subclass tr
 error page. A broken invariant (a programming error) stays a ``RuntimeError``/``ValueError``
 and is never caught.
 """
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -51,6 +52,9 @@ class RxshopErrorMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, RxshopError):
             return None
-        return TemplateResponse(request, "pharmacy/refused.html",
-                                {"message": str(exception), "code": exception.code},
-                                status=exception.http_status)
+        return TemplateResponse(
+            request,
+            "pharmacy/refused.html",
+            {"message": str(exception), "code": exception.code},
+            status=exception.http_status,
+        )

@@ -5,6 +5,7 @@ already rewritten the record's message and traceback: it adds no field that coul
 patient data (no request body, no arguments, no extra attributes), only the time, level,
 logger, process and the redacted text.
 """
+
 from __future__ import annotations
 
 import datetime

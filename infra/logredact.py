@@ -14,6 +14,7 @@ hides every POST value and every local variable from Django's error reports
 (the DEBUG page, and e-mails to ADMINS when those are configured): a
 prescription upload form is full of patient data.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,18 +26,50 @@ REDACTED = "[redacted]"
 
 # Fields of Patient, Prescription, oscar's addresses and users that identify a patient.
 PATIENT_FIELDS = (
-    "first_name", "last_name", "full_name", "name", "date_of_birth", "dob", "birth_date", "email", "phone",
-    "phone_number", "address", "address_line1", "address_line2", "line1", "line2", "line3", "line4", "city",
-    "postcode", "zip", "prescriber_name", "prescriber_phone", "prescriber_email", "prescriber_address",
-    "directions", "answer", "message_from_customer", "original_name", "username", "password",
+    "first_name",
+    "last_name",
+    "full_name",
+    "name",
+    "date_of_birth",
+    "dob",
+    "birth_date",
+    "email",
+    "phone",
+    "phone_number",
+    "address",
+    "address_line1",
+    "address_line2",
+    "line1",
+    "line2",
+    "line3",
+    "line4",
+    "city",
+    "postcode",
+    "zip",
+    "prescriber_name",
+    "prescriber_phone",
+    "prescriber_email",
+    "prescriber_address",
+    "directions",
+    "answer",
+    "message_from_customer",
+    "original_name",
+    "username",
+    "password",
 )
 
 _PATTERNS = [
     # key=value and "key": "value" pairs of the fields above (reprs of dicts, forms, querysets)
-    re.compile(r"""(?P<key>\b(?:%s)\b['"]?\s*[:=]\s*)(?P<quote>['"]?)(?P<value>[^'",}\]\)&\n]*)(?P=quote)"""
-               % "|".join(PATIENT_FIELDS), re.IGNORECASE),
+    re.compile(
+        r"""(?P<key>\b(?:"""
+        + "|".join(PATIENT_FIELDS)
+        + r""")\b['"]?\s*[:=]\s*)(?P<quote>['"]?)(?P<value>[^'",}\]\)&\n]*)(?P=quote)""",
+        re.IGNORECASE,
+    ),
     re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"),  # e-mail addresses
-    re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,}|\bwhsec_[A-Za-z0-9]{8,}|\bpi_[A-Za-z0-9]+_secret_[A-Za-z0-9]+"),
+    re.compile(
+        r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,}|\bwhsec_[A-Za-z0-9]{8,}|\bpi_[A-Za-z0-9]+_secret_[A-Za-z0-9]+"
+    ),
     re.compile(r"\b\d{3}-\d{2}-\d{4}\b"),  # social security numbers
     re.compile(r"\b\d(?:[ -]?\d){12,18}\b"),  # card numbers
     re.compile(r"(?<![\w/.-])(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b"),  # US telephone numbers

@@ -9,13 +9,13 @@ answer to a signed-in user is personal, and so is every answer to anyone
 outside the public catalogue: only the catalogue's pages, shown to an
 anonymous visitor, stay cacheable.
 """
+
 from __future__ import annotations
 
 from django.utils.cache import patch_cache_control
 
 # Shown to an anonymous visitor, these carry nothing about anyone.
-PUBLIC_PREFIXES = ("/catalogue/", "/search/", "/offers/", "/pharmacy/contact/", "/pharmacy/policies/",
-                   "/static/")
+PUBLIC_PREFIXES = ("/catalogue/", "/search/", "/offers/", "/pharmacy/contact/", "/pharmacy/policies/", "/static/")
 PUBLIC_PATHS = ("/",)
 
 

@@ -1,4 +1,5 @@
 """Sending a customer notification exactly once."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

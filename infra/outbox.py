@@ -9,6 +9,7 @@ relay_outbox`` — sends it when the broker is back. A message may therefore be
 delivered more than once; every task it carries must be idempotent (they are:
 see ``infra.notifications.send_once``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -68,9 +69,7 @@ def relay(message_id: int) -> bool:
 def relay_pending(*, limit: int = 500) -> int:
     """Send messages still pending (oldest first); returns how many went."""
     sent = 0
-    ids = list(
-        OutboxMessage.objects.filter(sent_at__isnull=True).order_by("pk").values_list("pk", flat=True)[:limit]
-    )
+    ids = list(OutboxMessage.objects.filter(sent_at__isnull=True).order_by("pk").values_list("pk", flat=True)[:limit])
     for message_id in ids:
         if relay(message_id):
             sent += 1

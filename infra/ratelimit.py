@@ -9,6 +9,7 @@ machines the cache must be shared (``CACHE_URL=redis://…``), or each machine
 counts on its own. Over the limit the answer is 429 with a page that says how
 long to wait, and a ``Retry-After`` header.
 """
+
 from __future__ import annotations
 
 import math
@@ -87,10 +88,18 @@ def hit(bucket: str, key: str, rate: Rate, *, now: float | None = None) -> Verdi
 
 def too_many_requests(request, *, rate: Rate, retry_after: int, what: str):
     minutes = max(1, math.ceil(retry_after / 60))
-    response = render(request, "pharmacy/rate_limited.html", {
-        "what": what, "rate": rate, "minutes": minutes,
-        "page_title": "Please wait a little", "pharmacy": settings.RXSHOP_PHARMACY,
-    }, status=429)
+    response = render(
+        request,
+        "pharmacy/rate_limited.html",
+        {
+            "what": what,
+            "rate": rate,
+            "minutes": minutes,
+            "page_title": "Please wait a little",
+            "pharmacy": settings.RXSHOP_PHARMACY,
+        },
+        status=429,
+    )
     response["Retry-After"] = str(retry_after)
     return response
 

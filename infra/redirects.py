@@ -9,6 +9,7 @@ site, or to a scheme other than http(s), whose host or value came from the reque
 sent to the home page instead. Redirects the shop makes on its own (Stripe's 3-D Secure
 page) carry no host from the request and pass untouched.
 """
+
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
@@ -22,8 +23,7 @@ FALLBACK = "/"
 
 def is_safe_redirect(request, url: str) -> bool:
     """On this site, by a relative URL or our own host; https only when the request was."""
-    return url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure())
+    return url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
 
 
 def safe_redirect_target(request, candidate: str | None, default: str) -> str:

@@ -6,6 +6,7 @@ attempts against one account (oscar's e-mail backend signs in on the e-mail,
 trimmed and case-insensitively). The counter is keyed on the account instead:
 its id when an account matches, else the trimmed, case-folded text.
 """
+
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
@@ -28,8 +29,10 @@ def login_identity(request, credentials: dict | None = None) -> str:
     # axes also calls this after a success with the account's username (oscar's
     # registration makes it a hash, not the e-mail): match either.
     account = (
-        get_user_model()._default_manager
-        .filter(Q(email__iexact=stripped) | Q(username=stripped))
-        .order_by("pk").values_list("pk", flat=True).first()
+        get_user_model()
+        ._default_manager.filter(Q(email__iexact=stripped) | Q(username=stripped))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
     )
     return f"account:{account}" if account is not None else canonical_login(stripped)

@@ -4,6 +4,7 @@ Staff see patient data, so every page is closed to a staff account until it
 has passed a TOTP second factor in this session (django-otp). Customers are
 not affected.
 """
+
 from __future__ import annotations
 
 import time
@@ -15,9 +16,17 @@ from django.urls import reverse
 
 STAFF_GROUPS = ("Pharmacist", "Pharmacy technician", "Shop administrator")
 
-_EXEMPT_PREFIXES = ("/accounts/logout/", "/static/", "/i18n/", "/pharmacy/staff/verify/",
-                    "/pharmacy/contact/", "/pharmacy/policies/", "/stripe/webhook/",
-                    "/healthz", "/readyz")  # probes carry no session and show no data
+_EXEMPT_PREFIXES = (
+    "/accounts/logout/",
+    "/static/",
+    "/i18n/",
+    "/pharmacy/staff/verify/",
+    "/pharmacy/contact/",
+    "/pharmacy/policies/",
+    "/stripe/webhook/",
+    "/healthz",
+    "/readyz",
+)  # probes carry no session and show no data
 
 
 def is_staff_member(user) -> bool:
@@ -26,10 +35,7 @@ def is_staff_member(user) -> bool:
         return False
     cached = getattr(user, "_rx_is_staff_member", None)
     if cached is None:
-        cached = bool(
-            user.is_staff or user.is_superuser
-            or user.groups.filter(name__in=STAFF_GROUPS).exists()
-        )
+        cached = bool(user.is_staff or user.is_superuser or user.groups.filter(name__in=STAFF_GROUPS).exists())
         user._rx_is_staff_member = cached
     return cached
 

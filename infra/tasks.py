@@ -1,4 +1,5 @@
 """Background work of the infrastructure: the outbox relay."""
+
 from __future__ import annotations
 
 from celery import shared_task

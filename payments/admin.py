@@ -1,4 +1,5 @@
 """Read-only views of the payment records: they change only through services."""
+
 from django.contrib import admin
 
 from .models import PaymentAuthorisation, PaymentLogEntry, StripeEvent
@@ -28,8 +29,17 @@ class PaymentLogInline(admin.TabularInline):
 
 @admin.register(PaymentAuthorisation)
 class PaymentAuthorisationAdmin(ReadOnlyAdmin):
-    list_display = ("order_number", "attempt", "intent_id", "state", "amount_authorised", "amount_captured",
-                    "amount_refunded", "expires_at", "needs_review")
+    list_display = (
+        "order_number",
+        "attempt",
+        "intent_id",
+        "state",
+        "amount_authorised",
+        "amount_captured",
+        "amount_refunded",
+        "expires_at",
+        "needs_review",
+    )
     list_filter = ("state", "needs_review")
     search_fields = ("order_number", "intent_id")
     inlines = [PaymentLogInline]

@@ -5,6 +5,7 @@ labelled chooser instead and the server turns the chosen test card into a
 PaymentMethod. A raw card number is never sent anywhere else: with real Stripe
 the card is entered in Stripe.js and rxshop only ever sees a ``pm_…`` id.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -11,6 +11,7 @@ accept (``/work/shared/notes/LOCALSTRIPE.md``): the order number goes in
 the intent is created, and ``expand=["latest_charge"]`` is always asked for so
 both servers answer with the same shape.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal

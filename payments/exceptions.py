@@ -2,6 +2,7 @@
 
 One tree under ``PaymentProblem`` (an ``infra.errors.RxshopError``: a sentence and a stable code).
 """
+
 from infra.errors import RxshopError
 
 

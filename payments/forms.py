@@ -1,4 +1,5 @@
 """The card step of checkout: a test-card chooser (local test server) or Stripe.js's ``pm_…`` id."""
+
 from __future__ import annotations
 
 from django import forms
@@ -27,8 +28,10 @@ class StripeCardForm(forms.Form):
     payment_method_id = forms.RegexField(
         regex=r"^pm_[A-Za-z0-9_]{1,200}$",
         widget=forms.HiddenInput,
-        error_messages={"required": _("Enter your card details."),
-                        "invalid": _("Your card details could not be read; please enter them again.")},
+        error_messages={
+            "required": _("Enter your card details."),
+            "invalid": _("Your card details could not be read; please enter them again."),
+        },
     )
 
     def payment_method_choice(self) -> str:

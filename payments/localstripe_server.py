@@ -9,6 +9,7 @@ interfaces), waits until it answers, registers rxshop's webhook with
 command ends (Ctrl-C included). State is in memory: every demo starts with an
 empty Stripe. With ``STRIPE_API_BASE`` empty (real Stripe) it only runs the command.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,7 +60,9 @@ def start(base: str, *, workdir: Path) -> subprocess.Popen:
     )
     log = open(workdir / "localstripe.log", "ab")
     process = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-c", code],
+        stdout=log,
+        stderr=subprocess.STDOUT,
         env={**os.environ, "TMPDIR": str(workdir)},  # its pickle of the state goes here
         start_new_session=True,  # Ctrl-C reaches the web server; we stop localstripe ourselves
     )
@@ -111,8 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     process = start(base, workdir=Path(settings.VAR_DIR) / "localstripe")
     try:
         register_webhook(base, url=args.webhook_url, secret=settings.STRIPE_WEBHOOK_SECRET)
-        print(f"localstripe: {base} (test mode, no real card is charged); webhooks to {args.webhook_url}",
-              flush=True)
+        print(f"localstripe: {base} (test mode, no real card is charged); webhooks to {args.webhook_url}", flush=True)
         return run_command(command)
     finally:
         stop(process)

@@ -6,6 +6,7 @@ money; these models add what oscar has no place for: the PaymentIntent, its
 state, when the authorisation expires, who did what, and every Stripe event
 received.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -39,7 +40,10 @@ class PaymentAuthorisation(models.Model):
     LIVE_STATES = (State.PENDING, State.REQUIRES_ACTION, State.AUTHORISED, State.CAPTURED)
 
     order = models.ForeignKey(
-        "order.Order", null=True, blank=True, on_delete=models.PROTECT,
+        "order.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="payment_authorisations",
     )
     order_number = models.CharField(max_length=128, db_index=True)
@@ -123,7 +127,11 @@ class PaymentLogEntry(models.Model):
     to_state = models.CharField(max_length=20, blank=True)
     amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     reason = models.CharField(max_length=255, blank=True)
     stripe_reference = models.CharField(max_length=255, blank=True)
@@ -189,7 +197,11 @@ class Refund(models.Model):
     note = models.TextField(blank=True)
     made_outside_rxshop = models.BooleanField(default=False)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

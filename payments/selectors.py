@@ -1,4 +1,5 @@
 """Reads of the payment records, for payments and for the order-status door above it."""
+
 from __future__ import annotations
 
 from .models import PaymentAuthorisation
@@ -12,7 +13,8 @@ def authorisation_for(order, *, lock: bool = False) -> PaymentAuthorisation | No
     """
     queryset = (
         PaymentAuthorisation.objects.filter(order_id=order.pk)
-        .exclude(state=PaymentAuthorisation.State.FAILED).order_by("-attempt")
+        .exclude(state=PaymentAuthorisation.State.FAILED)
+        .order_by("-attempt")
     )
     if lock:
         queryset = queryset.select_for_update()

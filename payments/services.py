@@ -26,6 +26,7 @@ or a 5xx. A Stripe error never leaves a record saying money moved when it did
 not: after an error the PaymentIntent is read back, and only what Stripe shows
 as done is recorded.
 """
+
 from __future__ import annotations
 
 import logging
@@ -84,8 +85,14 @@ _TRANSIENT = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError)
 
 # --- Checkout: authorise ------------------------------------------------------------
 
+
 def authorise_payment(
-    *, order_number: str, amount: Decimal, currency: str, payment_method: str, actor: Actor,
+    *,
+    order_number: str,
+    amount: Decimal,
+    currency: str,
+    payment_method: str,
+    actor: Actor,
 ) -> PaymentAuthorisation:
     """Authorise ``amount`` on the card for ``order_number``, or return the authorisation it already has.
 
@@ -107,8 +114,11 @@ def authorise_payment(
     for _attempt in range(2):
         try:
             authorisation, problem = _authorise(
-                order_number=order_number, amount=amount, currency=currency,
-                payment_method=payment_method, actor=actor,
+                order_number=order_number,
+                amount=amount,
+                currency=currency,
+                payment_method=payment_method,
+                actor=actor,
             )
         except IntegrityError:
             # A concurrent request claimed this order number first; reuse its authorisation.
@@ -136,8 +146,11 @@ def _authorise(*, order_number, amount, currency, payment_method, actor):
 
     previous = PaymentAuthorisation.objects.filter(order_number=order_number).aggregate(n=Max("attempt"))["n"]
     authorisation = PaymentAuthorisation.objects.create(
-        order_number=order_number, attempt=(previous or 0) + 1, currency=currency.lower(),
-        amount_authorised=amount, state=State.PENDING,
+        order_number=order_number,
+        attempt=(previous or 0) + 1,
+        currency=currency.lower(),
+        amount_authorised=amount,
+        state=State.PENDING,
     )  # claims the order number (unique while live) before Stripe is called
     key = f"rxshop-order-{order_number}-attempt-{authorisation.attempt}"
     client = stripe_client()
@@ -158,24 +171,39 @@ def _authorise(*, order_number, amount, currency, payment_method, actor):
         authorisation.intent_id = intent.id
         authorisation.save(update_fields=["intent_id", "updated_at"])
         intent = client.v1.payment_intents.confirm(
-            intent.id, params={"expand": EXPAND}, options={"idempotency_key": f"{key}-confirm"},
+            intent.id,
+            params={"expand": EXPAND},
+            options={"idempotency_key": f"{key}-confirm"},
         )
     except stripe.CardError as exc:
         message = exc.user_message or "Your card was declined."
-        _set_state(authorisation, State.FAILED, action=Action.DECLINE, actor=actor, reason=message,
-                   failure_message=message)
+        _set_state(
+            authorisation, State.FAILED, action=Action.DECLINE, actor=actor, reason=message, failure_message=message
+        )
         return authorisation, CardDeclined(f"{message} No payment has been taken; please try another card.")
     except stripe.StripeError as exc:
         if not isinstance(exc, _TRANSIENT):  # Stripe refused this card or request
             logger.warning("Order %s: card refused: %s", order_number, exc)
-            _set_state(authorisation, State.FAILED, action=Action.DECLINE, actor=actor,
-                       reason=str(exc)[:255], failure_message="This card could not be used.")
+            _set_state(
+                authorisation,
+                State.FAILED,
+                action=Action.DECLINE,
+                actor=actor,
+                reason=str(exc)[:255],
+                failure_message="This card could not be used.",
+            )
             return authorisation, CardDeclined(
                 "This card could not be used. No payment has been taken; please try another card."
             )
         logger.warning("Order %s: authorisation failed: %s", order_number, exc)
-        _set_state(authorisation, State.FAILED, action=Action.DECLINE, actor=actor,
-                   reason=str(exc)[:255], failure_message="Card payment is unavailable.")
+        _set_state(
+            authorisation,
+            State.FAILED,
+            action=Action.DECLINE,
+            actor=actor,
+            reason=str(exc)[:255],
+            failure_message="Card payment is unavailable.",
+        )
         return authorisation, PaymentGatewayUnavailable(
             "We could not reach our card processor; no payment has been taken. Please try again in a moment."
         )
@@ -209,8 +237,12 @@ def _payment_method_id(payment_method: str) -> str:
     return payment_method
 
 
-def complete_authentication(*, order_number: str, actor: Actor, simulate_success: bool | None = None,
-                            ) -> PaymentAuthorisation:
+def complete_authentication(
+    *,
+    order_number: str,
+    actor: Actor,
+    simulate_success: bool | None = None,
+) -> PaymentAuthorisation:
     """After 3-D Secure: read the intent back and record the outcome.
 
     With the local test server the page has no bank to talk to, so the customer's
@@ -243,8 +275,10 @@ def _simulate_authentication(authorisation: PaymentAuthorisation, *, success: bo
     client = stripe_client()
     intent = client.v1.payment_intents.retrieve(authorisation.intent_id)
     client.raw_request(
-        "post", f"/v1/payment_intents/{authorisation.intent_id}/_authenticate",
-        client_secret=intent.client_secret, success="true" if success else "false",
+        "post",
+        f"/v1/payment_intents/{authorisation.intent_id}/_authenticate",
+        client_secret=intent.client_secret,
+        success="true" if success else "false",
     )
 
 
@@ -293,6 +327,7 @@ def attach_to_order(*, order) -> PaymentAuthorisation:
 
 # --- After the order: capture, void, refund ------------------------------------------
 
+
 def amount_for_lines(*, order, lines: Iterable) -> Decimal:
     """What to capture when only ``lines`` go out: their prices plus the order's shipping and surcharges.
 
@@ -308,8 +343,13 @@ def amount_for_lines(*, order, lines: Iterable) -> Decimal:
     return sum((line.line_price_incl_tax for line in lines), Decimal("0.00")) + order.shipping_incl_tax + surcharges
 
 
-def capture_payment(*, order, actor: Actor, amount: Decimal | None = None, lines: Iterable | None = None,
-                    ) -> PaymentAuthorisation:
+def capture_payment(
+    *,
+    order,
+    actor: Actor,
+    amount: Decimal | None = None,
+    lines: Iterable | None = None,
+) -> PaymentAuthorisation:
     """Take the money: all of the authorisation, or a part of it.
 
     - ``amount=None, lines=None``: the whole authorised amount.
@@ -330,7 +370,9 @@ def capture_payment(*, order, actor: Actor, amount: Decimal | None = None, lines
         order, authorisation = _lock(order)
         lines = list(lines) if lines is not None else None
         if amount is None:
-            amount = amount_for_lines(order=order, lines=lines) if lines is not None else authorisation.amount_authorised
+            amount = (
+                amount_for_lines(order=order, lines=lines) if lines is not None else authorisation.amount_authorised
+            )
         amount = Decimal(amount).quantize(Decimal("0.01"))
         _check_capture_allowed(order, authorisation, amount)
         problem = _capture(order, authorisation, amount, lines=lines, actor=actor)
@@ -390,12 +432,20 @@ def _capture(order, authorisation, amount, *, lines, actor):
                 )
             return PaymentNotAllowed(f"Stripe refused the capture for order {order.number}: {exc.user_message or exc}")
     if intent.status != "succeeded":
-        _log(authorisation, Action.CAPTURE_FAILED, actor=actor, amount=amount,
-             reason=f"Stripe answered {intent.status}")
+        _log(
+            authorisation, Action.CAPTURE_FAILED, actor=actor, amount=amount, reason=f"Stripe answered {intent.status}"
+        )
         return PaymentGatewayUnavailable(f"Stripe did not capture order {order.number} (status {intent.status}).")
     captured = _captured_amount(intent, authorisation, asked=amount)
-    _set_state(authorisation, State.CAPTURED, action=Action.CAPTURE, actor=actor, amount=captured,
-               amount_captured=captured, captured_at=timezone.now())
+    _set_state(
+        authorisation,
+        State.CAPTURED,
+        action=Action.CAPTURE,
+        actor=actor,
+        amount=captured,
+        amount_captured=captured,
+        captured_at=timezone.now(),
+    )
     if captured != amount:
         _flag(authorisation, f"Asked to capture {amount}, Stripe reports {captured}.")
     source = order.sources.select_for_update().get(reference=authorisation.intent_id)
@@ -458,9 +508,18 @@ def _after_void(order, authorisation, *, reason, actor) -> None:
     _payment_event(order, VOIDED, authorisation.amount_authorised, authorisation.intent_id, actor=actor)
 
 
-def refund_payment(*, order, amount: Decimal, reason: str, actor: Actor, lines: Iterable = (),
-                   line_quantities: Iterable[int] = (), shipping_amount: Decimal = Decimal("0.00"),
-                   reason_code: str = RefundReason.OTHER, note: str = "") -> PaymentAuthorisation:
+def refund_payment(
+    *,
+    order,
+    amount: Decimal,
+    reason: str,
+    actor: Actor,
+    lines: Iterable = (),
+    line_quantities: Iterable[int] = (),
+    shipping_amount: Decimal = Decimal("0.00"),
+    reason_code: str = RefundReason.OTHER,
+    note: str = "",
+) -> PaymentAuthorisation:
     """Give back part or all of what was captured.
 
     ``lines``/``line_quantities`` name what is given back (oscar's "Refunded"
@@ -502,8 +561,11 @@ def refund_payment(*, order, amount: Decimal, reason: str, actor: Actor, lines: 
         problem = None
         try:
             refund = client.v1.refunds.create(
-                params={"payment_intent": authorisation.intent_id, "amount": cents,
-                        "metadata": {"order_number": order.number}},
+                params={
+                    "payment_intent": authorisation.intent_id,
+                    "amount": cents,
+                    "metadata": {"order_number": order.number},
+                },
                 options={"idempotency_key": f"rxshop-{authorisation.intent_id}-refund-{refunds_so_far + 1}-{cents}"},
             )
         except stripe.StripeError as exc:
@@ -512,9 +574,20 @@ def refund_payment(*, order, amount: Decimal, reason: str, actor: Actor, lines: 
                 f"Stripe did not refund order {order.number}; nothing was refunded. ({exc.user_message or exc})"
             )
         else:
-            _record_refund(order, authorisation, amount=amount, refund_id=refund.id, status=refund.status or "",
-                           actor=actor, reason=reason, reason_code=reason_code, note=note, lines=lines,
-                           line_quantities=line_quantities, shipping_amount=shipping_amount)
+            _record_refund(
+                order,
+                authorisation,
+                amount=amount,
+                refund_id=refund.id,
+                status=refund.status or "",
+                actor=actor,
+                reason=reason,
+                reason_code=reason_code,
+                note=note,
+                lines=lines,
+                line_quantities=line_quantities,
+                shipping_amount=shipping_amount,
+            )
     if problem is not None:
         raise problem
     return authorisation
@@ -536,8 +609,12 @@ def refundable_shipping(order) -> Decimal:
 
 
 def _event_quantity(line, event_name: str) -> int:
-    return line.payment_event_quantities.filter(event__event_type__name=event_name).aggregate(
-        total=Sum("quantity"))["total"] or 0
+    return (
+        line.payment_event_quantities.filter(event__event_type__name=event_name).aggregate(total=Sum("quantity"))[
+            "total"
+        ]
+        or 0
+    )
 
 
 def _check_refund_items(order, authorisation, lines, line_quantities, shipping_amount) -> None:
@@ -558,22 +635,52 @@ def _check_refund_items(order, authorisation, lines, line_quantities, shipping_a
         )
 
 
-def _record_refund(order, authorisation, *, amount, refund_id, status, actor, reason, reason_code, note,
-                   lines=(), line_quantities=(), shipping_amount=Decimal("0.00"), outside=False) -> Refund:
+def _record_refund(
+    order,
+    authorisation,
+    *,
+    amount,
+    refund_id,
+    status,
+    actor,
+    reason,
+    reason_code,
+    note,
+    lines=(),
+    line_quantities=(),
+    shipping_amount=Decimal("0.00"),
+    outside=False,
+) -> Refund:
     authorisation.amount_refunded += amount
     authorisation.save(update_fields=["amount_refunded", "updated_at"])
-    _log(authorisation, Action.REFUND if not outside else Action.RECONCILE, actor=actor, amount=amount,
-         reason=reason[:255], stripe_reference=refund_id)
+    _log(
+        authorisation,
+        Action.REFUND if not outside else Action.RECONCILE,
+        actor=actor,
+        amount=amount,
+        reason=reason[:255],
+        stripe_reference=refund_id,
+    )
     record = Refund.objects.create(
-        authorisation=authorisation, stripe_refund_id=refund_id, amount=amount, shipping_amount=shipping_amount,
-        reason_code=reason_code, note=note, made_outside_rxshop=outside,
+        authorisation=authorisation,
+        stripe_refund_id=refund_id,
+        amount=amount,
+        shipping_amount=shipping_amount,
+        reason_code=reason_code,
+        note=note,
+        made_outside_rxshop=outside,
         actor=actor if getattr(actor, "pk", None) else None,
     )
     source = order.sources.select_for_update().get(reference=authorisation.intent_id)
     source.refund(amount, reference=refund_id, status=status)
     event_type, _ = PaymentEventType.objects.get_or_create(name=REFUNDED)
     event = OscarEventHandler(user=actor).handle_payment_event(
-        order, event_type, amount, lines=list(lines), line_quantities=list(line_quantities), reference=refund_id,
+        order,
+        event_type,
+        amount,
+        lines=list(lines),
+        line_quantities=list(line_quantities),
+        reference=refund_id,
     )
     del event  # oscar records it; rxshop's Refund row holds the reason
     outbox.enqueue("payments.tasks.send_refund_email", record.pk)
@@ -610,7 +717,8 @@ def abandoned_checkout_authorisations(*, now=None):
     """Card holds from checkouts that never became an order."""
     now = now or timezone.now()
     return PaymentAuthorisation.objects.filter(
-        order__isnull=True, state__in=(State.PENDING, State.REQUIRES_ACTION, State.AUTHORISED),
+        order__isnull=True,
+        state__in=(State.PENDING, State.REQUIRES_ACTION, State.AUTHORISED),
         created_at__lte=now - ABANDONED_AFTER,
     ).order_by("created_at")
 
@@ -622,7 +730,8 @@ def release_abandoned_authorisation(*, authorisation_id: int, now=None) -> bool:
     if authorisation is None:
         return False
     return cancel_unplaced_authorisation(
-        order_number=authorisation.order_number, actor=None,
+        order_number=authorisation.order_number,
+        actor=None,
         reason="The checkout was abandoned before the order was placed.",
     )
 
@@ -631,7 +740,9 @@ def authorisations_due_to_expire(*, now=None):
     """Uncaptured authorisations of placed orders that Stripe will soon cancel by itself."""
     now = now or timezone.now()
     return PaymentAuthorisation.objects.filter(
-        state=State.AUTHORISED, order__isnull=False, expires_at__lte=now + VOID_BEFORE_EXPIRY,
+        state=State.AUTHORISED,
+        order__isnull=False,
+        expires_at__lte=now + VOID_BEFORE_EXPIRY,
     ).order_by("expires_at")
 
 
@@ -645,16 +756,16 @@ def void_expiring_authorisation(*, authorisation_id: int, reason: str, now=None)
     Raises ``PaymentGatewayUnavailable`` when Stripe does not confirm (recorded).
     """
     now = now or timezone.now()
-    order_id = (
-        PaymentAuthorisation.objects.filter(pk=authorisation_id).values_list("order_id", flat=True).first()
-    )
+    order_id = PaymentAuthorisation.objects.filter(pk=authorisation_id).values_list("order_id", flat=True).first()
     if order_id is None:
         return None
     with transaction.atomic():
         order, authorisation = _lock(Order(pk=order_id))  # same lock order as capture: order, then payment
         due = (
-            authorisation.pk == authorisation_id and authorisation.state == State.AUTHORISED
-            and authorisation.expires_at is not None and authorisation.expires_at <= now + VOID_BEFORE_EXPIRY
+            authorisation.pk == authorisation_id
+            and authorisation.state == State.AUTHORISED
+            and authorisation.expires_at is not None
+            and authorisation.expires_at <= now + VOID_BEFORE_EXPIRY
         )
         if not due:
             return None
@@ -685,8 +796,11 @@ def send_authorisation_expired_email(*, order_id: int) -> bool:
 
 # --- Helpers -------------------------------------------------------------------------
 
+
 def _live_authorisation(order_number: str, *, lock: bool = True) -> PaymentAuthorisation | None:
-    queryset = PaymentAuthorisation.objects.filter(order_number=str(order_number), state__in=PaymentAuthorisation.LIVE_STATES)
+    queryset = PaymentAuthorisation.objects.filter(
+        order_number=str(order_number), state__in=PaymentAuthorisation.LIVE_STATES
+    )
     if lock:
         queryset = queryset.select_for_update()
     return queryset.first()
@@ -727,20 +841,39 @@ def _apply_intent(authorisation, intent, *, actor, action) -> None:
     if status == "requires_capture":
         if authorisation.state != State.AUTHORISED:
             authorisation.mark_authorised(at=timezone.now())
-            _set_state(authorisation, State.AUTHORISED, action=action, actor=actor,
-                       amount=authorisation.amount_authorised, stripe_reference=intent.id)
+            _set_state(
+                authorisation,
+                State.AUTHORISED,
+                action=action,
+                actor=actor,
+                amount=authorisation.amount_authorised,
+                stripe_reference=intent.id,
+            )
     elif status == "requires_action":
         if authorisation.state != State.REQUIRES_ACTION:
-            _set_state(authorisation, State.REQUIRES_ACTION, action=action, actor=actor, stripe_reference=intent.id,
-                       reason="The bank asks for 3-D Secure.")
+            _set_state(
+                authorisation,
+                State.REQUIRES_ACTION,
+                action=action,
+                actor=actor,
+                stripe_reference=intent.id,
+                reason="The bank asks for 3-D Secure.",
+            )
     elif status in ("requires_payment_method", "canceled"):
         error = intent.to_dict().get("last_payment_error") or {}
         message = error.get("message") or "Your card was declined."
         if error.get("code") == "payment_intent_authentication_failure":
             message = "3-D Secure authentication failed."
         new_state = State.FAILED if status == "requires_payment_method" else State.VOIDED
-        _set_state(authorisation, new_state, action=Action.DECLINE if new_state == State.FAILED else action,
-                   actor=actor, reason=message[:255], failure_message=message[:255], stripe_reference=intent.id)
+        _set_state(
+            authorisation,
+            new_state,
+            action=Action.DECLINE if new_state == State.FAILED else action,
+            actor=actor,
+            reason=message[:255],
+            failure_message=message[:255],
+            stripe_reference=intent.id,
+        )
     else:
         authorisation.save()
 
@@ -751,7 +884,8 @@ def _cancel_at_stripe(authorisation, *, reason: str, actor: Actor):
     try:
         if authorisation.intent_id:
             client.v1.payment_intents.cancel(
-                authorisation.intent_id, params={"expand": EXPAND},
+                authorisation.intent_id,
+                params={"expand": EXPAND},
                 options={"idempotency_key": f"rxshop-{authorisation.intent_id}-cancel"},
             )
     except stripe.StripeError as exc:
@@ -762,8 +896,16 @@ def _cancel_at_stripe(authorisation, *, reason: str, actor: Actor):
                 f"Stripe did not cancel the card authorisation for order {authorisation.order_number}; "
                 "nothing was changed. Try again in a few minutes."
             )
-    _set_state(authorisation, State.VOIDED, action=Action.VOID, actor=actor, reason=reason[:255],
-               amount=authorisation.amount_authorised, void_reason=reason[:255], voided_at=timezone.now())
+    _set_state(
+        authorisation,
+        State.VOIDED,
+        action=Action.VOID,
+        actor=actor,
+        reason=reason[:255],
+        amount=authorisation.amount_authorised,
+        void_reason=reason[:255],
+        voided_at=timezone.now(),
+    )
     return None
 
 
@@ -773,15 +915,28 @@ def _set_state(authorisation, state, *, action, actor, amount=None, reason="", s
     for name, value in fields.items():
         setattr(authorisation, name, value)
     authorisation.save()
-    _log(authorisation, action, actor=actor, amount=amount, reason=reason, stripe_reference=stripe_reference,
-         from_state=from_state, to_state=state)
+    _log(
+        authorisation,
+        action,
+        actor=actor,
+        amount=amount,
+        reason=reason,
+        stripe_reference=stripe_reference,
+        from_state=from_state,
+        to_state=state,
+    )
 
 
-def _log(authorisation, action, *, actor, amount=None, reason="", stripe_reference="", from_state=None,
-         to_state=None) -> PaymentLogEntry:
+def _log(
+    authorisation, action, *, actor, amount=None, reason="", stripe_reference="", from_state=None, to_state=None
+) -> PaymentLogEntry:
     return PaymentLogEntry.objects.create(
-        authorisation=authorisation, action=action, actor=actor if getattr(actor, "pk", None) else None,
-        amount=amount, reason=reason, stripe_reference=stripe_reference,
+        authorisation=authorisation,
+        action=action,
+        actor=actor if getattr(actor, "pk", None) else None,
+        amount=amount,
+        reason=reason,
+        stripe_reference=stripe_reference,
         from_state=authorisation.state if from_state is None else from_state,
         to_state=authorisation.state if to_state is None else to_state,
     )
@@ -804,6 +959,10 @@ def _payment_event(order, name: str, amount: Decimal, reference: str, *, actor, 
     event_type, _ = PaymentEventType.objects.get_or_create(name=name)
     lines = list(order.lines.all()) if lines is None else list(lines)
     return OscarEventHandler(user=actor).handle_payment_event(
-        order, event_type, amount, lines=lines, line_quantities=[line.quantity for line in lines],
+        order,
+        event_type,
+        amount,
+        lines=lines,
+        line_quantities=[line.quantity for line in lines],
         reference=reference,
     )

@@ -1,5 +1,6 @@
 """What payments tells the layers above it. Payments never sets an order's status;
 when it learns something about the money by itself, it says so here."""
+
 from django.dispatch import Signal
 
 # Stripe cancelled the card authorisation of a placed order without rxshop asking

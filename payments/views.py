@@ -1,4 +1,5 @@
 """Stripe's webhook: verify, store once, reconcile. No business rule lives here."""
+
 from __future__ import annotations
 
 import logging
@@ -27,7 +28,9 @@ def stripe_webhook(request):
         return HttpResponseBadRequest("Webhook not configured.")
     try:
         event = stripe.Webhook.construct_event(
-            request.body, request.headers.get("Stripe-Signature", ""), secret,
+            request.body,
+            request.headers.get("Stripe-Signature", ""),
+            secret,
             tolerance=SIGNATURE_TOLERANCE_SECONDS,
         ).to_dict()
     except stripe.SignatureVerificationError:

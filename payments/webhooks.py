@@ -12,6 +12,7 @@ Every event id is stored once, so a replay does nothing. Events may arrive late
 and out of order: one older than the last event applied to the same payment is
 stored as stale and not applied.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,7 +50,7 @@ def handle_event(event: dict) -> str:
     """
     try:
         event_id, event_type = str(event["id"]), str(event["type"])
-        created = dt.datetime.fromtimestamp(int(event["created"]), tz=dt.timezone.utc)
+        created = dt.datetime.fromtimestamp(int(event["created"]), tz=dt.UTC)
         obj = event["data"]["object"]
         if not isinstance(obj, dict):
             raise TypeError
@@ -74,8 +75,12 @@ def handle_event(event: dict) -> str:
         try:
             with transaction.atomic():
                 StripeEvent.objects.create(
-                    event_id=event_id, type=event_type, object_id=object_id,
-                    stripe_created=created, outcome=outcome, note=note[:255],
+                    event_id=event_id,
+                    type=event_type,
+                    object_id=object_id,
+                    stripe_created=created,
+                    outcome=outcome,
+                    note=note[:255],
                 )
         except IntegrityError:
             # The same event delivered twice at the same moment: the other one wins.
@@ -145,8 +150,14 @@ def _payment_failed(authorisation: PaymentAuthorisation, obj: dict) -> tuple[str
         error = obj.get("last_payment_error")
         message = str((error.get("message") if isinstance(error, dict) else "") or "The payment failed.")
         message = message.replace("\x00", "")[:255]
-        services._set_state(authorisation, State.FAILED, action=PaymentLogEntry.Action.RECONCILE, actor=None,
-                            reason=f"Stripe: {message}", failure_message=message)
+        services._set_state(
+            authorisation,
+            State.FAILED,
+            action=PaymentLogEntry.Action.RECONCILE,
+            actor=None,
+            reason=f"Stripe: {message}",
+            failure_message=message,
+        )
         return Outcome.APPLIED, "Attempt marked failed."
     return Outcome.FLAGGED, f"Stripe reports a failed payment; rxshop holds it as {authorisation.state}."
 
@@ -162,14 +173,22 @@ def _canceled(authorisation: PaymentAuthorisation, obj: dict) -> tuple[str, str]
     # longer be taken. Record the void, and announce it: the order is cancelled
     # above payments (prescriptions), through the order-status door.
     reason = "Stripe cancelled the card authorisation."
-    services._set_state(authorisation, State.VOIDED, action=PaymentLogEntry.Action.RECONCILE, actor=None,
-                        reason=reason, amount=authorisation.amount_authorised, void_reason=reason,
-                        voided_at=timezone.now())
+    services._set_state(
+        authorisation,
+        State.VOIDED,
+        action=PaymentLogEntry.Action.RECONCILE,
+        actor=None,
+        reason=reason,
+        amount=authorisation.amount_authorised,
+        void_reason=reason,
+        voided_at=timezone.now(),
+    )
     if authorisation.order_id is not None:
         order = Order.objects.select_for_update().get(pk=authorisation.order_id)
         services._after_void(order, authorisation, reason=reason, actor=None)
-        signals.authorisation_voided.send(sender=PaymentAuthorisation, order_id=order.pk,
-                                          authorisation_id=authorisation.pk, reason=reason)
+        signals.authorisation_voided.send(
+            sender=PaymentAuthorisation, order_id=order.pk, authorisation_id=authorisation.pk, reason=reason
+        )
     return Outcome.APPLIED, "Authorisation recorded as voided."
 
 
@@ -188,7 +207,10 @@ def _refunded(authorisation: PaymentAuthorisation, obj: dict) -> tuple[str, str]
     if refunded == authorisation.amount_refunded:
         return Outcome.CONSISTENT, f"{refunded} refunded, as recorded."
     if refunded < authorisation.amount_refunded:
-        return Outcome.STALE, f"Stripe shows {refunded} refunded; rxshop already recorded {authorisation.amount_refunded}."
+        return (
+            Outcome.STALE,
+            f"Stripe shows {refunded} refunded; rxshop already recorded {authorisation.amount_refunded}.",
+        )
     return Outcome.FLAGGED, (
         f"Stripe shows {refunded} refunded but rxshop recorded {authorisation.amount_refunded}: "
         "a refund made outside rxshop?"
@@ -219,9 +241,16 @@ def _record_outside_refunds(authorisation: PaymentAuthorisation, obj: dict) -> l
             continue  # does not fit: left for the total comparison to flag
         order = Order.objects.select_for_update().get(pk=authorisation.order_id)
         services._record_refund(
-            order, authorisation, amount=amount, refund_id=refund_id, status=str(item.get("status") or ""),
-            actor=None, reason="Refund made in the Stripe dashboard.", reason_code=RefundReason.OUTSIDE_RXSHOP,
-            note="Learnt from Stripe's charge.refunded event.", outside=True,
+            order,
+            authorisation,
+            amount=amount,
+            refund_id=refund_id,
+            status=str(item.get("status") or ""),
+            actor=None,
+            reason="Refund made in the Stripe dashboard.",
+            reason_code=RefundReason.OUTSIDE_RXSHOP,
+            note="Learnt from Stripe's charge.refunded event.",
+            outside=True,
         )
         known.add(refund_id)
         recorded.append(refund_id)

@@ -1,5 +1,6 @@
 """Read-only admin: prescriptions change only through the services (review
 workspace, customer pages); events and file accesses are append-only."""
+
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
@@ -42,14 +43,25 @@ class FileInline(ReadOnlyInline):
     def open_link(self, obj):
         if not obj.is_servable:
             return obj.get_scan_status_display()
-        return format_html('<a href="{}" target="_blank" rel="noopener">open</a>',
-                           reverse("prescriptions:file", kwargs={"public_id": obj.public_id}))
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">open</a>',
+            reverse("prescriptions:file", kwargs={"public_id": obj.public_id}),
+        )
 
 
 class EventInline(ReadOnlyInline):
     model = PrescriptionEvent
-    fields = ("created_at", "actor_name", "actor_role", "from_status", "to_status", "reason_code", "reason",
-              "message_to_customer", "message_from_customer")
+    fields = (
+        "created_at",
+        "actor_name",
+        "actor_role",
+        "from_status",
+        "to_status",
+        "reason_code",
+        "reason",
+        "message_to_customer",
+        "message_from_customer",
+    )
     readonly_fields = fields
 
 

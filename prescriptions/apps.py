@@ -18,7 +18,10 @@ class PrescriptionsConfig(AppConfig):
         checks.register(orders.check_status_pipelines)
         checks.register(check_virus_scanning, checks.Tags.security, deploy=True)
         # The footer's cached particulars follow the profile, however it is saved (the admin too).
-        post_save.connect(forget_pharmacy_details, sender="prescriptions.PharmacyProfile",
-                          dispatch_uid="prescriptions-forget-pharmacy-details")
+        post_save.connect(
+            forget_pharmacy_details,
+            sender="prescriptions.PharmacyProfile",
+            dispatch_uid="prescriptions-forget-pharmacy-details",
+        )
         # Payments announces a void it did not do itself (Stripe cancelled); the order follows here.
         authorisation_voided.connect(fulfilment.on_authorisation_voided, dispatch_uid="prescriptions-order-voided")

@@ -8,6 +8,7 @@ table is audited without touching its view. A customer's own pages are not in
 the table: a customer reading their own record is not a disclosure.
 File opens have their own log (``PrescriptionFileAccess``, prescriptions.views).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -76,12 +77,18 @@ AUDITED_PAGES: dict[str, Callable] = {
 
 
 @transaction.atomic
-def record_staff_view(*, user, page: str, path: str, subject: Subject, ip_address: str | None,
-                      user_agent: str) -> StaffDataView:
+def record_staff_view(
+    *, user, page: str, path: str, subject: Subject, ip_address: str | None, user_agent: str
+) -> StaffDataView:
     return StaffDataView.objects.create(
-        user=user, page=page, path=path[:500], prescription=subject.prescription,
-        order_number=subject.order_number, customer_id=subject.customer_id,
-        ip_address=ip_address, user_agent=user_agent[:255],
+        user=user,
+        page=page,
+        path=path[:500],
+        prescription=subject.prescription,
+        order_number=subject.order_number,
+        customer_id=subject.customer_id,
+        ip_address=ip_address,
+        user_agent=user_agent[:255],
     )
 
 
@@ -93,13 +100,22 @@ class StaffDataViewMiddleware:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         user = getattr(request, "user", None)
-        if (match is None or response.status_code != 200 or user is None or not user.is_authenticated
-                or match.view_name not in AUDITED_PAGES):
+        if (
+            match is None
+            or response.status_code != 200
+            or user is None
+            or not user.is_authenticated
+            or match.view_name not in AUDITED_PAGES
+        ):
             return response
         subject = AUDITED_PAGES[match.view_name](request, match.kwargs)
         if subject is not None:
             record_staff_view(
-                user=user, page=match.view_name, path=request.get_full_path(), subject=subject,
-                ip_address=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                user=user,
+                page=match.view_name,
+                path=request.get_full_path(),
+                subject=subject,
+                ip_address=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
         return response

@@ -18,6 +18,7 @@ Sources:
   SSCC-style / SmartPost) (FedEx tracking help, "What does a tracking number
   look like?").
 """
+
 from __future__ import annotations
 
 import re
@@ -86,7 +87,8 @@ def clean_tracking_number(carrier: Carrier | str, number: str) -> str:
     carrier = Carrier(carrier)
     if not is_valid_tracking_number(carrier, number):
         raise TrackingNumberInvalid(
-            f"“{number}” is not a {carrier.label} tracking number ({_FORMATS[carrier]}); check the label.")
+            f"“{number}” is not a {carrier.label} tracking number ({_FORMATS[carrier]}); check the label."
+        )
     return normalise(number)
 
 

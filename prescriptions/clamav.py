@@ -9,6 +9,7 @@ stream is longer than its ``StreamMaxLength``).
 Configured by ``CLAMD_SOCKET`` (a unix socket path) or ``CLAMD_HOST`` and
 ``CLAMD_PORT``; ``CLAMD_TIMEOUT`` seconds for each socket operation.
 """
+
 from __future__ import annotations
 
 import socket
@@ -70,7 +71,7 @@ def instream(chunks: Iterable[bytes]) -> ScanResult:
             sock.sendall(b"zINSTREAM\0")
             for chunk in chunks:
                 for start in range(0, len(chunk), CHUNK_SIZE):
-                    part = chunk[start:start + CHUNK_SIZE]
+                    part = chunk[start : start + CHUNK_SIZE]
                     sock.sendall(struct.pack("!I", len(part)) + part)
             sock.sendall(struct.pack("!I", 0))
         except (BrokenPipeError, ConnectionResetError):

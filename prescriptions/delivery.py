@@ -29,6 +29,7 @@ and ``promise_*`` at the bottom read the settings:
 - ``RXSHOP_DEFAULT_SHIPPING_METHOD``: the code used when an order or basket
   has none yet (oscar's default repository offers only "free-shipping").
 """
+
 from __future__ import annotations
 
 import datetime
@@ -41,6 +42,7 @@ from django.conf import settings
 from django.utils import timezone
 
 # --- Pure -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Transit:
@@ -113,8 +115,9 @@ def dispatch_day(moment: datetime.datetime, *, cutoff: datetime.time, tz: ZoneIn
     return next_business_day(day)
 
 
-def promise(moment: datetime.datetime, *, transit: Transit, cutoff: datetime.time, tz: ZoneInfo,
-            after_review: bool = False) -> Promise:
+def promise(
+    moment: datetime.datetime, *, transit: Transit, cutoff: datetime.time, tz: ZoneInfo, after_review: bool = False
+) -> Promise:
     """The promise for a parcel ready at ``moment`` (see the module docstring)."""
     leaves = dispatch_day(moment, cutoff=cutoff, tz=tz)
     order_by = None if after_review else datetime.datetime.combine(leaves, cutoff, tzinfo=tz)
@@ -165,8 +168,9 @@ def review_hours() -> int:
 
 def promise_for_parcel(*, method_code: str | None, ready_at: datetime.datetime | None = None) -> Promise:
     """A parcel ready now (the dispense step, the ship screen) or at ``ready_at``."""
-    return promise(ready_at or timezone.now(), transit=transit_for(method_code), cutoff=settings_cutoff(),
-                   tz=settings_tz())
+    return promise(
+        ready_at or timezone.now(), transit=transit_for(method_code), cutoff=settings_cutoff(), tz=settings_tz()
+    )
 
 
 def promise_for_purchase(*, needs_prescription: bool, method_code: str | None = None) -> Promise:
@@ -174,13 +178,19 @@ def promise_for_purchase(*, needs_prescription: bool, method_code: str | None = 
     ready once the review target is met (a pharmacist verifies and dispenses first)."""
     now = timezone.now()
     if needs_prescription:
-        return promise(now + datetime.timedelta(hours=review_hours()), transit=transit_for(method_code),
-                       cutoff=settings_cutoff(), tz=settings_tz(), after_review=True)
+        return promise(
+            now + datetime.timedelta(hours=review_hours()),
+            transit=transit_for(method_code),
+            cutoff=settings_cutoff(),
+            tz=settings_tz(),
+            after_review=True,
+        )
     return promise_for_parcel(method_code=method_code, ready_at=now)
 
 
-def promised_delivery_for_order(*, order, method_code: str | None = None,
-                                ready_at: datetime.datetime | None = None) -> datetime.date:
+def promised_delivery_for_order(
+    *, order, method_code: str | None = None, ready_at: datetime.datetime | None = None
+) -> datetime.date:
     """The date promised for ``order``'s parcel ready at ``ready_at`` (default now), by the
     order's shipping method unless ``method_code`` is given: what the rules are passed."""
     code = method_code or getattr(order, "shipping_code", "") or None

@@ -4,6 +4,7 @@ The catalogue keeps pharmacy data as oscar ``ProductAttribute`` values on two
 product classes ("Prescription medicine" and "Over-the-counter"). This module
 is the one place that knows the attribute codes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

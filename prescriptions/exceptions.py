@@ -5,6 +5,7 @@ Each error's ``str(exc)`` is a sentence for the customer or the pharmacy's staff
 them with ``infra.errors.show_error``. Broken invariants (``StatusChangeOutsideService``,
 ``AppendOnlyError`` in ``prescriptions.models``) are ``RuntimeError``s and never caught.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ class PrescriptionsError(RxshopError):
 
 
 # --- Prescriptions: upload, status, files, basket ----------------------------------------
+
 
 class PrescriptionError(PrescriptionsError):
     """A prescription action refused (the storefront and the workspace show it as it is)."""
@@ -64,6 +66,7 @@ class UploadRefused(PrescriptionsError):
 
 
 # --- The pharmacist's review -------------------------------------------------------------
+
 
 class ReviewError(PrescriptionsError):
     code = "review_refused"
@@ -113,8 +116,11 @@ class VerificationRefused(ReviewError):
         if blocks:
             parts.append(f"{len(blocks)} blocking finding(s) stand: " + " ".join(f.pharmacist_message for f in blocks))
         if missing_overrides:
-            parts.append("Give a reason for overriding each warning: "
-                         + ", ".join(sorted({f.rule_id for f in missing_overrides})) + ".")
+            parts.append(
+                "Give a reason for overriding each warning: "
+                + ", ".join(sorted({f.rule_id for f in missing_overrides}))
+                + "."
+            )
         super().__init__("Not verified. " + " ".join(parts))
 
 
@@ -125,6 +131,7 @@ class TrackingNumberInvalid(PrescriptionsError):
 
 
 # --- Dispensing and the order-status door ------------------------------------------------
+
 
 class DispenseRefused(PrescriptionsError):
     """The dispense cannot go ahead; ``str(exc)`` says why, for the pharmacist."""

@@ -18,6 +18,7 @@ a parameter of ``facts_for_prescription``, not a copy of it:
 - the moment ("now" at checkout, the dispense time at dispense),
 - the promised delivery date of the parcel (dispense, ship: ``prescriptions.delivery``).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -27,11 +28,21 @@ from django.utils import timezone
 
 from compliance.adapters import pharmacy_facts
 from compliance.core import (
-    AccountHolder, Authorisation, Drug, Facts, OtherPrescription, Patient as PatientFacts, PharmacyFacts,
-    Prescriber, PrescriptionFacts, Stage,
+    AccountHolder,
+    Authorisation,
+    Drug,
+    Facts,
+    OtherPrescription,
+    PharmacyFacts,
+    Prescriber,
+    PrescriptionFacts,
+    Stage,
 )
-from .drugs import drug_info
+from compliance.core import (
+    Patient as PatientFacts,
+)
 
+from .drugs import drug_info
 from .models import Patient, Prescription, PrescriptionStatus
 
 
@@ -62,7 +73,8 @@ def holder_date_of_birth(customer_id: int | None) -> datetime.date | None:
         return None
     return (
         Patient.objects.filter(account_id=customer_id, relationship=Patient.Relationship.SELF)
-        .values_list("date_of_birth", flat=True).first()
+        .values_list("date_of_birth", flat=True)
+        .first()
     )
 
 
@@ -95,10 +107,13 @@ def same_day_schedule_ii(prescription, transcription, drug: Drug) -> tuple[Other
     if drug.dea_schedule != 2 or transcription.date_written is None:
         return ()
     candidates = (
-        Prescription.objects.filter(patient_id=prescription.patient_id,
-                                    transcription__date_written=transcription.date_written)
-        .exclude(pk=prescription.pk).exclude(status=PrescriptionStatus.REJECTED)
-        .select_related("transcription", "product").order_by("pk")
+        Prescription.objects.filter(
+            patient_id=prescription.patient_id, transcription__date_written=transcription.date_written
+        )
+        .exclude(pk=prescription.pk)
+        .exclude(status=PrescriptionStatus.REJECTED)
+        .select_related("transcription", "product")
+        .order_by("pk")
     )
     npi = transcription.prescriber_npi.strip()
     if npi:
@@ -107,16 +122,24 @@ def same_day_schedule_ii(prescription, transcription, drug: Drug) -> tuple[Other
         candidates = candidates.filter(transcription__prescriber_name__iexact=transcription.prescriber_name.strip())
     return tuple(
         OtherPrescription(
-            reference=other.reference, date_written=other.transcription.date_written,
-            days_supply=other.transcription.days_supply, earliest_fill_date=other.transcription.earliest_fill_date,
+            reference=other.reference,
+            date_written=other.transcription.date_written,
+            days_supply=other.transcription.days_supply,
+            earliest_fill_date=other.transcription.earliest_fill_date,
         )
         for other in candidates
         if drug_info(other.product).dea_schedule == 2
     )
 
 
-def _authorisation(drug: Drug, transcription, entered: EnteredAuthorisation | None, *,
-                   obtained_by=None, obtained_at: datetime.datetime | None = None) -> Authorisation | None:
+def _authorisation(
+    drug: Drug,
+    transcription,
+    entered: EnteredAuthorisation | None,
+    *,
+    obtained_by=None,
+    obtained_at: datetime.datetime | None = None,
+) -> Authorisation | None:
     """The programme authorisation (RMA): the one the pharmacist entered at
     dispense (obtained by ``obtained_by`` at ``obtained_at``), else the one
     transcribed (no one recorded as having obtained it), else None."""
@@ -207,8 +230,7 @@ def facts_for_prescription(
             earliest_fill_date=t.earliest_fill_date,
             same_day_schedule_ii=same_day_schedule_ii(prescription, t, drug),
         ),
-        authorisation=_authorisation(drug, t, authorisation, obtained_by=authorisation_obtained_by,
-                                     obtained_at=moment),
+        authorisation=_authorisation(drug, t, authorisation, obtained_by=authorisation_obtained_by, obtained_at=moment),
         ship_to_state=ship_to_state or None,
         prescription_verified=prescription.status == PrescriptionStatus.VERIFIED,
         medication_guide_recorded=medication_guide_recorded,

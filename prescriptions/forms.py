@@ -3,6 +3,7 @@
 File safety is decided by ``uploads.inspect_upload``; the forms only collect
 its verdicts so each refused file gets its own message next to the field.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -20,7 +21,16 @@ from .uploads import Limits, UploadRefused, inspect_upload
 STATE_CHOICES = state_choices(blank="Select a state")
 
 ZIP_CODE = re.compile(r"^\d{5}(-\d{4})?$")
-PATIENT_FIELDS = ("relationship", "first_name", "last_name", "date_of_birth", "address_line1", "city", "state", "postcode")
+PATIENT_FIELDS = (
+    "relationship",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "address_line1",
+    "city",
+    "state",
+    "postcode",
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -31,9 +41,7 @@ class PrescriptionFilesField(forms.FileField):
     """One or more files; each is checked by ``inspect_upload``."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"})
-        )
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -81,16 +89,23 @@ class _FilesMixin:
 
 class PrescriptionUploadForm(_FilesMixin, forms.Form):
     patient = forms.ModelChoiceField(
-        queryset=Patient.objects.none(), to_field_name="public_id", required=False,
-        empty_label="Someone new (enter their details below)", label="Who is the prescription for?",
+        queryset=Patient.objects.none(),
+        to_field_name="public_id",
+        required=False,
+        empty_label="Someone new (enter their details below)",
+        label="Who is the prescription for?",
     )
     relationship = forms.ChoiceField(
-        choices=Patient.Relationship.choices, required=False, label="The patient is",
+        choices=Patient.Relationship.choices,
+        required=False,
+        label="The patient is",
     )
     first_name = forms.CharField(max_length=100, required=False, label="Patient's first name")
     last_name = forms.CharField(max_length=100, required=False, label="Patient's last name")
     date_of_birth = forms.DateField(
-        required=False, label="Patient's date of birth", widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
+        label="Patient's date of birth",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     address_line1 = forms.CharField(max_length=255, required=False, label="Patient's address")
     address_line2 = forms.CharField(max_length=255, required=False, label="Address (line 2)")
@@ -98,14 +113,23 @@ class PrescriptionUploadForm(_FilesMixin, forms.Form):
     state = forms.ChoiceField(choices=STATE_CHOICES, required=False)
     postcode = forms.CharField(max_length=10, required=False, label="ZIP code")
 
-    prescriber_name = forms.CharField(max_length=200, label="Prescriber's name",
-                                      help_text="The doctor or other prescriber who wrote the prescription.")
+    prescriber_name = forms.CharField(
+        max_length=200,
+        label="Prescriber's name",
+        help_text="The doctor or other prescriber who wrote the prescription.",
+    )
     prescriber_phone = forms.CharField(max_length=40, label="Prescriber's phone number")
     prescriber_email = forms.EmailField(required=False, label="Prescriber's e-mail (optional)")
-    prescriber_address = forms.CharField(max_length=255, required=False, label="Prescriber's practice address (optional)")
+    prescriber_address = forms.CharField(
+        max_length=255, required=False, label="Prescriber's practice address (optional)"
+    )
 
-    quantity = forms.IntegerField(min_value=1, max_value=10_000, label="Quantity prescribed",
-                                  help_text="Capsules or tablets per fill, as written on the prescription.")
+    quantity = forms.IntegerField(
+        min_value=1,
+        max_value=10_000,
+        label="Quantity prescribed",
+        help_text="Capsules or tablets per fill, as written on the prescription.",
+    )
     refills_authorized = forms.IntegerField(min_value=0, max_value=99, initial=0, label="Refills written on it")
 
     files = PrescriptionFilesField(
@@ -160,17 +184,24 @@ class PrescriptionUploadForm(_FilesMixin, forms.Form):
             return None
         data = self.cleaned_data
         return PatientDetails(
-            relationship=data["relationship"], first_name=data["first_name"], last_name=data["last_name"],
-            date_of_birth=data["date_of_birth"], address_line1=data["address_line1"],
-            address_line2=data.get("address_line2", ""), city=data["city"], state=data["state"],
+            relationship=data["relationship"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            address_line1=data["address_line1"],
+            address_line2=data.get("address_line2", ""),
+            city=data["city"],
+            state=data["state"],
             postcode=data["postcode"],
         )
 
     def prescriber_details(self) -> PrescriberDetails:
         data = self.cleaned_data
         return PrescriberDetails(
-            name=data["prescriber_name"], phone=data["prescriber_phone"],
-            email=data.get("prescriber_email", ""), address=data.get("prescriber_address", ""),
+            name=data["prescriber_name"],
+            phone=data["prescriber_phone"],
+            email=data.get("prescriber_email", ""),
+            address=data.get("prescriber_address", ""),
         )
 
 
@@ -185,8 +216,11 @@ class OwnDetailsForm(forms.Form):
 
     first_name = forms.CharField(max_length=100, label="First name")
     last_name = forms.CharField(max_length=100, label="Last name")
-    date_of_birth = forms.DateField(label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}),
-                                    help_text="You must be 18 or older to hold an account that orders medicines.")
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="You must be 18 or older to hold an account that orders medicines.",
+    )
     address_line1 = forms.CharField(max_length=255, label="Address")
     address_line2 = forms.CharField(max_length=255, required=False, label="Address (line 2)")
     city = forms.CharField(max_length=100)
@@ -199,9 +233,14 @@ class OwnDetailsForm(forms.Form):
     def patient_details(self) -> PatientDetails:
         data = self.cleaned_data
         return PatientDetails(
-            relationship=Patient.Relationship.SELF, first_name=data["first_name"], last_name=data["last_name"],
-            date_of_birth=data["date_of_birth"], address_line1=data["address_line1"],
-            address_line2=data.get("address_line2", ""), city=data["city"], state=data["state"],
+            relationship=Patient.Relationship.SELF,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            address_line1=data["address_line1"],
+            address_line2=data.get("address_line2", ""),
+            city=data["city"],
+            state=data["state"],
             postcode=data["postcode"],
         )
 
@@ -210,10 +249,14 @@ class AnswerForm(_FilesMixin, forms.Form):
     files_required = False
 
     answer = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, required=False, label="Your answer",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        required=False,
+        label="Your answer",
     )
     files = PrescriptionFilesField(
-        required=False, label="Add files (optional)",
+        required=False,
+        label="Add files (optional)",
         help_text="For example a clearer photo, or the missing page. PDF, JPEG or PNG, up to 10 MB each.",
     )
 
@@ -226,7 +269,10 @@ class AnswerForm(_FilesMixin, forms.Form):
 
 class AttachForm(forms.Form):
     prescription = forms.ModelChoiceField(
-        queryset=None, to_field_name="public_id", widget=forms.RadioSelect, empty_label=None,
+        queryset=None,
+        to_field_name="public_id",
+        widget=forms.RadioSelect,
+        empty_label=None,
         label="Prescription on file",
     )
 

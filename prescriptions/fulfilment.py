@@ -20,6 +20,7 @@ nor its customer told that it expired. Its Celery tasks (prescriptions/tasks.py)
 keep the ``shop.payments.tasks.*`` names that the beat schedule and pending
 outbox rows hold.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -61,6 +62,7 @@ EXPIRY_REASON = "The card authorisation was about to expire before the order cou
 
 
 # --- Ship -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Parcel:
@@ -162,38 +164,52 @@ def _parcel_contents(order, parcel: Parcel) -> dict:
             raise OrderStatusRefused(f"Line {line_id} is not part of order {order.number}.")
         if quantity < 1 or quantity > left.get(line_id, 0):
             raise OrderStatusRefused(
-                f"Line {line_id} ({lines[line_id].title}) has {left.get(line_id, 0)} left to ship, not {quantity}.")
+                f"Line {line_id} ({lines[line_id].title}) has {left.get(line_id, 0)} left to ship, not {quantity}."
+            )
     method = parcel.shipping_method or order.shipping_code or None
     promised = delivery.promise_for_parcel(method_code=method).delivery_on
     _check_programme_dates(order, line_ids=set(wanted), promised=promised)
-    return {"lines": {lines[pk]: qty for pk, qty in wanted.items()}, "tracking": tracking,
-            "shipped_on": shipped_on, "promised": promised, "method": method or ""}
+    return {
+        "lines": {lines[pk]: qty for pk, qty in wanted.items()},
+        "tracking": tracking,
+        "shipped_on": shipped_on,
+        "promised": promised,
+        "method": method or "",
+    }
 
 
 def _check_programme_dates(order, *, line_ids: set[int], promised: datetime.date) -> None:
     """iPLEDGE mail order (iPLEDGE REMS; RULES.md 1.5): the parcel must be promised to arrive by
     the RMA's "do not dispense after" date. Checked at dispense by the rules; checked again here
     because a parcel may leave days after the dispense."""
-    late = (ProgrammeAuthorisation.objects
-            .filter(order_line_id__in=line_ids, state=ProgrammeAuthorisation.State.DISPENSED,
-                    do_not_dispense_after__lt=promised)
-            .order_by("do_not_dispense_after").first())
+    late = (
+        ProgrammeAuthorisation.objects.filter(
+            order_line_id__in=line_ids, state=ProgrammeAuthorisation.State.DISPENSED, do_not_dispense_after__lt=promised
+        )
+        .order_by("do_not_dispense_after")
+        .first()
+    )
     if late is not None:
         raise OrderStatusRefused(
             f"This parcel is promised for {promised.isoformat()}, after RMA {late.number}'s do-not-dispense-after "
             f"date {late.do_not_dispense_after.isoformat()} (iPLEDGE mail order). Choose a faster shipping method "
-            "that arrives by then, or the patient needs a new RMA.")
+            "that arrives by then, or the patient needs a new RMA."
+        )
 
 
 def _record_parcel(order, *, parcel: Parcel, contents: dict, actor) -> Shipment:
     event_type, _ = ShippingEventType.objects.get_or_create(name=SHIPPED_EVENT)
     carrier = carriers.Carrier(parcel.carrier)
-    event = order.shipping_events.create(event_type=event_type,
-                                         notes=f"{carrier.label} {contents['tracking']}")
+    event = order.shipping_events.create(event_type=event_type, notes=f"{carrier.label} {contents['tracking']}")
     shipment = Shipment.objects.create(
-        order=order, carrier=carrier.value, tracking_number=contents["tracking"],
-        shipping_method=contents["method"], shipped_on=contents["shipped_on"],
-        promised_delivery_on=contents["promised"], shipped_by=actor, shipped_by_name=_name(actor)[:255],
+        order=order,
+        carrier=carrier.value,
+        tracking_number=contents["tracking"],
+        shipping_method=contents["method"],
+        shipped_on=contents["shipped_on"],
+        promised_delivery_on=contents["promised"],
+        shipped_by=actor,
+        shipped_by_name=_name(actor)[:255],
         shipping_event=event,
     )
     shipped = shipped_quantities(order)
@@ -202,8 +218,13 @@ def _record_parcel(order, *, parcel: Parcel, contents: dict, actor) -> Shipment:
         event.line_quantities.create(line=line, quantity=quantity)
         ShipmentLine.objects.create(shipment=shipment, order_line=line, quantity=quantity)
         if shipped.get(line.pk, 0) + quantity >= line.quantity:
-            orders.change_line_status(line=line, to=LineStatus.SHIPPED, actor=actor, via=R.SHIPPING,
-                                      note=f"{carrier.label} {contents['tracking']}")
+            orders.change_line_status(
+                line=line,
+                to=LineStatus.SHIPPED,
+                actor=actor,
+                via=R.SHIPPING,
+                note=f"{carrier.label} {contents['tracking']}",
+            )
     # Through the outbox: the e-mail exists exactly when the parcel is committed.
     outbox.enqueue("prescriptions.tasks.send_parcel_shipped_email", shipment.pk)
     return shipment
@@ -214,6 +235,7 @@ def _all_shipped(order) -> bool:
 
 
 # --- Cancel -----------------------------------------------------------------------------
+
 
 def cancel_order(*, order, reason: str, actor, via: Route):
     """Cancel the order: the card hold is voided first, then the order and its lines are
@@ -251,6 +273,7 @@ def cancel_order(*, order, reason: str, actor, via: Route):
 
 # --- The authorisation-expiry job ---------------------------------------------------------
 
+
 def expiring_authorisations(*, now=None):
     """What the expiry job voids: authorisations Stripe will soon cancel by itself that are
     still only authorised, of orders from which nothing was dispensed or shipped."""
@@ -275,8 +298,9 @@ def expire_authorisation(*, authorisation_id: int, now=None) -> bool:
         if order.status not in orders.WAITING_STATUSES:
             return False
         try:
-            voided = payments.void_expiring_authorisation(authorisation_id=authorisation_id, reason=EXPIRY_REASON,
-                                                          now=now)
+            voided = payments.void_expiring_authorisation(
+                authorisation_id=authorisation_id, reason=EXPIRY_REASON, now=now
+            )
         except PaymentGatewayUnavailable as exc:  # keep the failed attempt on record
             problem = exc
         if voided is not None:
@@ -289,6 +313,7 @@ def expire_authorisation(*, authorisation_id: int, now=None) -> bool:
 
 
 # --- Stripe cancelled an authorisation (payments' signal) -----------------------------------
+
 
 def on_authorisation_voided(sender, *, order_id: int, reason: str = "", **kwargs) -> None:
     """The order's card authorisation is void (Stripe cancelled it): the order cannot be paid
@@ -304,11 +329,14 @@ def on_authorisation_voided(sender, *, order_id: int, reason: str = "", **kwargs
         orders.change_order_status(order=order, to=S.CANCELLED, actor=None, via=R.PAYMENTS, note=reason)
     except OrderStatusRefused as exc:
         logger.warning("Order %s: card authorisation void, order not cancelled: %s", order.number, exc)
-        order.notes.create(note_type=OrderNote.SYSTEM, message=(
-            f"{reason} The order stays “{order.status}” ({exc}); its payment must be settled by hand."))
+        order.notes.create(
+            note_type=OrderNote.SYSTEM,
+            message=(f"{reason} The order stays “{order.status}” ({exc}); its payment must be settled by hand."),
+        )
 
 
 # --- Oscar's order dashboard ----------------------------------------------------------------
+
 
 def statuses_for_staff(order) -> list[OrderStatus]:
     """What oscar's order dashboard offers for ``order``: the changes ``change_status_as_staff`` would make."""
@@ -367,8 +395,16 @@ def _refresh(order, locked) -> None:
 REFUND_PERMISSION = "dispensing.dispense_order"
 
 
-def refund_order(*, order, actor, reason_code: str, note: str = "", whole: bool = False,
-                 line_quantities: dict[int, int] | None = None, shipping: bool = False):
+def refund_order(
+    *,
+    order,
+    actor,
+    reason_code: str,
+    note: str = "",
+    whole: bool = False,
+    line_quantities: dict[int, int] | None = None,
+    shipping: bool = False,
+):
     """Give money back for the whole order, chosen lines (with quantities) and/or the shipping.
 
     The amount is what those items were charged (a line's unit price, tax
@@ -395,8 +431,16 @@ def refund_order(*, order, actor, reason_code: str, note: str = "", whole: bool 
         lines = [all_lines[pk] for pk in wanted]
         quantities = [wanted[line.pk] for line in lines]
         shipping_amount = payments.refundable_shipping(locked) if shipping else Decimal("0.00")
-        amount = sum(((line.line_price_incl_tax / line.quantity * qty).quantize(Decimal("0.01"))
-                      for line, qty in zip(lines, quantities)), Decimal("0.00")) + shipping_amount
+        amount = (
+            sum(
+                (
+                    (line.line_price_incl_tax / line.quantity * qty).quantize(Decimal("0.01"))
+                    for line, qty in zip(lines, quantities, strict=False)
+                ),
+                Decimal("0.00"),
+            )
+            + shipping_amount
+        )
         if whole:
             # Whatever is left (surcharges, rounding) goes back with a whole-order refund.
             payment = authorisation_for(locked)
@@ -405,7 +449,14 @@ def refund_order(*, order, actor, reason_code: str, note: str = "", whole: bool 
             raise PaymentNotAllowed("Nothing to refund: choose lines, quantities or the shipping.")
         reason = labels[reason_code] + (f": {note}" if note else "")
         authorisation = payments.refund_payment(
-            order=locked, amount=amount, reason=reason[:255], actor=actor, lines=lines, line_quantities=quantities,
-            shipping_amount=shipping_amount, reason_code=reason_code, note=note,
+            order=locked,
+            amount=amount,
+            reason=reason[:255],
+            actor=actor,
+            lines=lines,
+            line_quantities=quantities,
+            shipping_amount=shipping_amount,
+            reason_code=reason_code,
+            note=note,
         )
         return authorisation.refunds.order_by("-pk").first()

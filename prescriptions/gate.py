@@ -16,6 +16,7 @@ whatever the browser sends and whatever changed in between (the basket, the
 address, the date). Before an address is chosen the ship-to rule has nothing to
 judge and is left for the later steps.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -26,8 +27,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance.core import Severity, Stage, evaluate
 from compliance import subjects
+from compliance.core import Severity, Stage, evaluate
 from compliance.core.facts import NON_RESIDENT
 from compliance.core.online_rules import ACCOUNT_HOLDER_AGE, SHIP_TO_LICENCE
 from compliance.core.states import state_name
@@ -39,19 +40,24 @@ from .selectors import coverage_for_basket
 
 # What to do next, by why a line is not covered.
 _NEXT_STEP = {
-    "no_prescription": _("Upload your prescription (or attach one already verified) from this basket line; "
-                         "you can pay once a pharmacist has verified it."),
+    "no_prescription": _(
+        "Upload your prescription (or attach one already verified) from this basket line; "
+        "you can pay once a pharmacist has verified it."
+    ),
     "awaiting_verification": _("Our pharmacists aim to verify it within 4 business hours; we will e-mail you."),
     "needs_answer": _("Answer the pharmacist's question in “My prescriptions”."),
     "not_usable": _("Ask your prescriber for a new prescription and upload it."),
     "mismatch": _("Change the quantity or product to match your prescription, or upload the right prescription."),
-    "in_open_order": _("That order will use the fill when our pharmacist dispenses it. To order more, upload a new "
-                       "prescription from your prescriber, or contact us to cancel that order first."),
+    "in_open_order": _(
+        "That order will use the fill when our pharmacist dispenses it. To order more, upload a new "
+        "prescription from your prescriber, or contact us to cancel that order first."
+    ),
 }
 _RULES_NEXT_STEP = _("Check the delivery address, or call our pharmacist, who can tell you what is needed.")
 _ABOUT_YOU_NEXT_STEP = _("Add your date of birth under “About you” in your account.")
-_SHIP_TO_NEXT_STEP = _("We can ship prescription medicines to: %(states)s. "
-                       "Choose or enter a delivery address in one of these states.")
+_SHIP_TO_NEXT_STEP = _(
+    "We can ship prescription medicines to: %(states)s. Choose or enter a delivery address in one of these states."
+)
 _SHIP_TO_NOWHERE = _("We cannot ship prescription medicines to any state at the moment; please call our pharmacist.")
 
 
@@ -62,7 +68,8 @@ def states_we_ship_to(facts, config) -> list[str]:
     judged, so the list told to the customer never disagrees with the refusal."""
     today = timezone.localtime(facts.moment).date()
     codes = {
-        licence.state for licence in facts.pharmacy.licences
+        licence.state
+        for licence in facts.pharmacy.licences
         if licence.expires_on >= today
         and not (licence.kind == NON_RESIDENT and licence.state in config.states_without_nonresident_licence)
     }
@@ -90,9 +97,14 @@ def _has_transcription(prescription) -> bool:
         return False
 
 
-def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
-                        moment: datetime.datetime | None = None,
-                        record_for_order: str | None = None) -> list[LineRefusal]:
+def refusals_for_basket(
+    basket,
+    *,
+    user=None,
+    ship_to_state: str | None = None,
+    moment: datetime.datetime | None = None,
+    record_for_order: str | None = None,
+) -> list[LineRefusal]:
     """Every prescription line that cannot be bought now, with a reason and a next step.
 
     ``record_for_order`` (the number of the order being placed) stores each
@@ -115,23 +127,37 @@ def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
             continue
         if not _has_transcription(cover.prescription):
             # Verified without a pharmacist's transcription cannot be checked: refuse, never guess.
-            refusals.append(LineRefusal(line.id, title, _("Our pharmacist has not finished recording this prescription."),
-                                        _NEXT_STEP["awaiting_verification"]))
+            refusals.append(
+                LineRefusal(
+                    line.id,
+                    title,
+                    _("Our pharmacist has not finished recording this prescription."),
+                    _NEXT_STEP["awaiting_verification"],
+                )
+            )
             continue
         if holder_dob is None:
             holder_dob = holder_date_of_birth(basket.owner_id)
-        facts = facts_for_prescription(stage=Stage.CHECKOUT, prescription=cover.prescription, product=line.product,
-                                       moment=moment, ship_to_state=ship_to_state, account_holder_dob=holder_dob)
+        facts = facts_for_prescription(
+            stage=Stage.CHECKOUT,
+            prescription=cover.prescription,
+            product=line.product,
+            moment=moment,
+            ship_to_state=ship_to_state,
+            account_holder_dob=holder_dob,
+        )
         config = compliance_config()
         if record_for_order:
-            subject = subjects.for_basket_line(prescription_id=cover.prescription.pk, order_number=record_for_order,
-                                               basket_line_id=line.id)
+            subject = subjects.for_basket_line(
+                prescription_id=cover.prescription.pk, order_number=record_for_order, basket_line_id=line.id
+            )
             evaluation = evaluate_and_record(facts=facts, subject=subject, actor=user)
             findings = evaluation.findings
         else:
             findings = evaluate(facts, config=config)
         blocks = [
-            f for f in findings
+            f
+            for f in findings
             if f.severity == Severity.BLOCK and not (ship_to_state is None and f.rule_id == SHIP_TO_LICENCE)
         ]
         if blocks:
@@ -142,12 +168,22 @@ def refusals_for_basket(basket, *, user=None, ship_to_state: str | None = None,
                 # the customer back to the address step (which the gate never refuses).
                 states = states_we_ship_to(facts, config)
                 next_step = _SHIP_TO_NEXT_STEP % {"states": ", ".join(states)} if states else _SHIP_TO_NOWHERE
-                refusals.append(LineRefusal(line.id, title, reason, next_step,
-                                            next_url=reverse("checkout:shipping-address"), ship_to=True))
+                refusals.append(
+                    LineRefusal(
+                        line.id, title, reason, next_step, next_url=reverse("checkout:shipping-address"), ship_to=True
+                    )
+                )
             elif holder_dob is None and rule_ids == {ACCOUNT_HOLDER_AGE}:
                 # Only the account holder's own date of birth is missing: say where it goes.
-                refusals.append(LineRefusal(line.id, title, reason, _ABOUT_YOU_NEXT_STEP,
-                                            next_url=reverse("customer:about-me") + "?next=" + reverse("basket:summary")))
+                refusals.append(
+                    LineRefusal(
+                        line.id,
+                        title,
+                        reason,
+                        _ABOUT_YOU_NEXT_STEP,
+                        next_url=reverse("customer:about-me") + "?next=" + reverse("basket:summary"),
+                    )
+                )
             else:
                 refusals.append(LineRefusal(line.id, title, reason, _RULES_NEXT_STEP))
     return refusals
@@ -168,5 +204,6 @@ def coverage_refusals_at_placing(basket, *, moment: datetime.datetime | None = N
     coverage = coverage_for_basket(basket, on=timezone.localtime(moment).date(), lock=True)
     return [
         LineRefusal(line_id, cover.product_title, cover.message, _NEXT_STEP.get(cover.state, ""))
-        for line_id, cover in coverage.items() if not cover.covered
+        for line_id, cover in coverage.items()
+        if not cover.covered
     ]

@@ -6,6 +6,7 @@ only code that changes ``status`` is ``prescriptions.services.transition_prescri
 change leaves one ``PrescriptionEvent``. Events and file-access records are
 append-only: they can be created, never changed or deleted (RULES.md 3.5).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -54,7 +55,9 @@ CUSTOMER_STATUS = {
     ),
     PrescriptionStatus.REJECTED: (
         _("Not accepted"),
-        _("We cannot dispense against this prescription. Read the pharmacist's reason; you can upload a new prescription."),
+        _(
+            "We cannot dispense against this prescription. Read the pharmacist's reason; you can upload a new prescription."
+        ),
     ),
     PrescriptionStatus.EXPIRED: (
         _("Expired"),
@@ -119,7 +122,9 @@ class Patient(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patients",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="patients",
         help_text=_("The account holder who manages this patient's prescriptions."),
     )
     relationship = models.CharField(max_length=20, choices=Relationship.choices, default=Relationship.SELF)
@@ -183,12 +188,16 @@ class Prescription(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prescriptions",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="prescriptions",
         help_text=_("The account that uploaded it and may use it."),
     )
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="prescriptions")
     product = models.ForeignKey(
-        "catalogue.Product", on_delete=models.PROTECT, related_name="prescriptions",
+        "catalogue.Product",
+        on_delete=models.PROTECT,
+        related_name="prescriptions",
         help_text=_("The medicine and strength as sold."),
     )
     drug_name = models.CharField(max_length=255)
@@ -198,7 +207,9 @@ class Prescription(models.Model):
     refills_authorized = models.PositiveSmallIntegerField(default=0)
     fills_used = models.PositiveSmallIntegerField(default=0)
     expires_on = models.DateField(
-        null=True, blank=True, help_text=_("Last day it may be filled; set when it is verified."),
+        null=True,
+        blank=True,
+        help_text=_("Last day it may be filled; set when it is verified."),
     )
 
     prescriber_name = models.CharField(max_length=200)
@@ -207,7 +218,10 @@ class Prescription(models.Model):
     prescriber_address = models.CharField(max_length=255, blank=True)
 
     status = models.CharField(
-        max_length=20, choices=PrescriptionStatus.choices, default=PrescriptionStatus.SUBMITTED, db_index=True,
+        max_length=20,
+        choices=PrescriptionStatus.choices,
+        default=PrescriptionStatus.SUBMITTED,
+        db_index=True,
     )
     status_changed_at = models.DateTimeField(default=timezone.now)
     # The latest message of the pharmacy to the customer (a rejection reason, a
@@ -279,7 +293,9 @@ class Prescription(models.Model):
     def is_open(self) -> bool:
         """Still on its way to a pharmacist's decision."""
         return self.status in {
-            PrescriptionStatus.SUBMITTED, PrescriptionStatus.IN_REVIEW, PrescriptionStatus.INFO_REQUESTED,
+            PrescriptionStatus.SUBMITTED,
+            PrescriptionStatus.IN_REVIEW,
+            PrescriptionStatus.INFO_REQUESTED,
         }
 
 
@@ -293,8 +309,12 @@ class PrescriptionEvent(AppendOnlyModel):
 
     prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="prescription_events", help_text=_("Empty for the system (scheduled jobs)."),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prescription_events",
+        help_text=_("Empty for the system (scheduled jobs)."),
     )
     actor_role = models.CharField(max_length=20, choices=ActorRole.choices)
     actor_name = models.CharField(max_length=255, blank=True, help_text=_("The actor's name at the time."))
@@ -341,7 +361,9 @@ class PrescriptionFile(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="files")
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prescription_files",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="prescription_files",
     )
     # The name in ``storages["private"]``: a random uuid, never the customer's
     # file name. Kept as text, not a FileField, so that nothing can ever ask the
@@ -385,7 +407,9 @@ class PrescriptionFileAccess(AppendOnlyModel):
     """A member of pharmacy staff opened a prescription file. Append-only (RULES.md 3.5)."""
 
     file = models.ForeignKey(PrescriptionFile, on_delete=models.PROTECT, related_name="accesses")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prescription_file_accesses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prescription_file_accesses"
+    )
     accessed_at = models.DateTimeField(default=timezone.now, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
@@ -409,8 +433,9 @@ class StaffDataView(AppendOnlyModel):
     viewed_at = models.DateTimeField(default=timezone.now, db_index=True)
     page = models.CharField(max_length=100)  # the URL name, e.g. "dashboard:order-detail"
     path = models.CharField(max_length=500)  # with its query: what was searched for
-    prescription = models.ForeignKey(Prescription, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="staff_views")
+    prescription = models.ForeignKey(
+        Prescription, null=True, blank=True, on_delete=models.PROTECT, related_name="staff_views"
+    )
     order_number = models.CharField(max_length=128, blank=True, db_index=True)
     # Whose data; kept as a plain id so that closing or purging an account is not blocked.
     customer_id = models.IntegerField(null=True, blank=True, db_index=True)
@@ -466,8 +491,9 @@ class Shipment(AppendOnlyModel):
     shipped_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     shipped_by_name = models.CharField(max_length=255)
     recorded_at = models.DateTimeField(default=timezone.now)
-    shipping_event = models.OneToOneField("order.ShippingEvent", null=True, blank=True, on_delete=models.PROTECT,
-                                          related_name="shipment")
+    shipping_event = models.OneToOneField(
+        "order.ShippingEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="shipment"
+    )
 
     class Meta:
         ordering = ("recorded_at", "id")

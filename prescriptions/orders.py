@@ -33,6 +33,7 @@ customer e-mail, since what to say depends on why the status moved.
 This module imports nothing that needs the app registry at import time, so
 model modules may use the status names.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -41,11 +42,12 @@ from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.db import transaction
-from .exceptions import LineStatusRefused, OrderStatusRefused, StatusRefused  # noqa: F401  (callers import them from here)
 
 from payments.models import PaymentAuthorisation
 from payments.selectors import authorisation_for
 from prescriptions.drugs import requires_prescription
+
+from .exceptions import LineStatusRefused, OrderStatusRefused, StatusRefused  # noqa: F401  (callers import them from here)
 
 PaymentState = PaymentAuthorisation.State
 
@@ -153,6 +155,7 @@ WAITING_STATUSES = (S.AWAITING_DISPENSE, S.AWAITING_SHIPMENT)
 
 # --- Checkout ------------------------------------------------------------------------
 
+
 def initial_order_status(basket) -> OrderStatus:
     """A basket with any prescription line waits for the pharmacist; otherwise for shipping."""
     if any(requires_prescription(line.product) for line in basket.all_lines()):
@@ -161,6 +164,7 @@ def initial_order_status(basket) -> OrderStatus:
 
 
 # --- Questions -----------------------------------------------------------------------
+
 
 def is_prescription_line(line) -> bool:
     return line.prescription_id is not None or (line.product is not None and requires_prescription(line.product))
@@ -185,13 +189,14 @@ def route_refusal(order, *, to, via: Route) -> str | None:
     routes = ORDER_TRANSITIONS.get(_known(current), {}).get(to)
     if routes is None:
         if to == S.SHIPPED and current == S.AWAITING_DISPENSE:
-            return (f"Order {number} has prescription items a pharmacist has not dispensed yet; "
-                    "it cannot ship.")
+            return f"Order {number} has prescription items a pharmacist has not dispensed yet; it cannot ship."
         return f"Order {number} is “{current}”; it cannot become “{to}”."
     if via not in routes:
         if to == S.DISPENSED:
-            return (f"Order {number} becomes “{to}” only when a pharmacist dispenses it on the dispense screen, "
-                    "where the rules are checked, the prescription's fill is used and the card is charged.")
+            return (
+                f"Order {number} becomes “{to}” only when a pharmacist dispenses it on the dispense screen, "
+                "where the rules are checked, the prescription's fill is used and the card is charged."
+            )
         if to == S.SHIPPED:
             return f"Order {number} becomes “{to}” only by shipping it, which takes the payment first."
         return f"Order {number} is “{current}”; {via.label} cannot make it “{to}”."
@@ -207,15 +212,21 @@ def money_refusal(order, *, to, payment: PaymentAuthorisation | None) -> str | N
         if payment is None:
             return f"Order {number} has no card payment; it cannot become “{to}”."
         if payment.state != PaymentState.CAPTURED:
-            return (f"Order {number} has not been paid for (the card payment is "
-                    f"{payment.get_state_display().lower()}); it cannot become “{to}” before the payment is taken.")
+            return (
+                f"Order {number} has not been paid for (the card payment is "
+                f"{payment.get_state_display().lower()}); it cannot become “{to}” before the payment is taken."
+            )
     if to == S.CANCELLED and payment is not None:
         if payment.state == PaymentState.CAPTURED and payment.refundable > 0:
-            return (f"Order {number} was paid ({payment.amount_captured} captured, {payment.amount_refunded} "
-                    f"refunded); refund the remaining {payment.refundable} before cancelling it.")
+            return (
+                f"Order {number} was paid ({payment.amount_captured} captured, {payment.amount_refunded} "
+                f"refunded); refund the remaining {payment.refundable} before cancelling it."
+            )
         if payment.state not in (PaymentState.CAPTURED, PaymentState.VOIDED):
-            return (f"The card authorisation of order {number} is still held; it must be voided before the "
-                    "order is cancelled.")
+            return (
+                f"The card authorisation of order {number} is still held; it must be voided before the "
+                "order is cancelled."
+            )
     return None
 
 
@@ -235,8 +246,10 @@ def line_refusal(line, *, order, to, via: Route) -> str | None:
         return f"{what} is “{current}”; it cannot become “{to}”."
     if via not in routes:
         if to == L.DISPENSED:
-            return (f"{what} becomes “{to}” only when a pharmacist dispenses the order on the dispense screen, "
-                    "where the rules are checked, the prescription's fill is used and the card is charged.")
+            return (
+                f"{what} becomes “{to}” only when a pharmacist dispenses the order on the dispense screen, "
+                "where the rules are checked, the prescription's fill is used and the card is charged."
+            )
         return f"{what} becomes “{to}” only with its order: change the order's status instead."
     if to == L.DISPENSED and not (order.status == S.AWAITING_DISPENSE and is_prescription_line(line)):
         return f"{what} is not a prescription item waiting to be dispensed."
@@ -249,6 +262,7 @@ def line_refusal(line, *, order, to, via: Route) -> str | None:
 
 
 # --- The door --------------------------------------------------------------------------
+
 
 def change_order_status(*, order, to, actor, via: Route, note: str = ""):
     """Move ``order`` to ``to`` by route ``via``, or raise ``OrderStatusRefused`` saying why.
@@ -304,8 +318,9 @@ def change_line_status(*, line, to, actor, via: Route, note: str = ""):
         before = locked.status
         with Order.status_door():
             _move_line(locked, to)
-        _note(order, actor=actor, text=f"Line {locked.pk} ({locked.title}) “{before}” → “{to}” ({via.label})",
-              note=note)
+        _note(
+            order, actor=actor, text=f"Line {locked.pk} ({locked.title}) “{before}” → “{to}” ({via.label})", note=note
+        )
     return _synced(line, locked)
 
 
@@ -346,6 +361,7 @@ def _known_line(status) -> LineStatus | None:
 
 # --- Settings must agree (a Django system check) ----------------------------------------
 
+
 def check_status_pipelines(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Oscar reads the pipelines from settings; they must say what this door's tables say."""
 
@@ -354,27 +370,38 @@ def check_status_pipelines(app_configs=None, **kwargs) -> list[checks.CheckMessa
 
     problems = []
     if not same(getattr(settings, "OSCAR_ORDER_STATUS_PIPELINE", None), ORDER_PIPELINE):
-        problems.append(checks.Error(
-            "OSCAR_ORDER_STATUS_PIPELINE differs from the order-status door's table.",
-            hint=f"Set it to {ORDER_PIPELINE!r} (prescriptions.orders.ORDER_TRANSITIONS).",
-            id="prescriptions.E001",
-        ))
+        problems.append(
+            checks.Error(
+                "OSCAR_ORDER_STATUS_PIPELINE differs from the order-status door's table.",
+                hint=f"Set it to {ORDER_PIPELINE!r} (prescriptions.orders.ORDER_TRANSITIONS).",
+                id="prescriptions.E001",
+            )
+        )
     if not same(getattr(settings, "OSCAR_LINE_STATUS_PIPELINE", None), LINE_PIPELINE):
-        problems.append(checks.Error(
-            "OSCAR_LINE_STATUS_PIPELINE differs from the order-status door's table.",
-            hint=f"Set it to {LINE_PIPELINE!r} (prescriptions.orders.LINE_TRANSITIONS).",
-            id="prescriptions.E002",
-        ))
+        problems.append(
+            checks.Error(
+                "OSCAR_LINE_STATUS_PIPELINE differs from the order-status door's table.",
+                hint=f"Set it to {LINE_PIPELINE!r} (prescriptions.orders.LINE_TRANSITIONS).",
+                id="prescriptions.E002",
+            )
+        )
     if getattr(settings, "OSCAR_INITIAL_LINE_STATUS", None) != INITIAL_LINE_STATUS:
-        problems.append(checks.Error(
-            f"OSCAR_INITIAL_LINE_STATUS must be “{INITIAL_LINE_STATUS}”.", id="prescriptions.E003"))
+        problems.append(
+            checks.Error(f"OSCAR_INITIAL_LINE_STATUS must be “{INITIAL_LINE_STATUS}”.", id="prescriptions.E003")
+        )
     if getattr(settings, "OSCAR_INITIAL_ORDER_STATUS", None) not in INITIAL_ORDER_STATUSES:
-        problems.append(checks.Error(
-            f"OSCAR_INITIAL_ORDER_STATUS must be one of {[str(s) for s in INITIAL_ORDER_STATUSES]}.",
-            id="prescriptions.E004"))
+        problems.append(
+            checks.Error(
+                f"OSCAR_INITIAL_ORDER_STATUS must be one of {[str(s) for s in INITIAL_ORDER_STATUSES]}.",
+                id="prescriptions.E004",
+            )
+        )
     if getattr(settings, "OSCAR_ORDER_STATUS_CASCADE", None):
         # Oscar's cascade would move lines behind the door's back (no stock allocation handled).
-        problems.append(checks.Error(
-            "OSCAR_ORDER_STATUS_CASCADE must be empty: the order-status door moves the lines.",
-            id="prescriptions.E005"))
+        problems.append(
+            checks.Error(
+                "OSCAR_ORDER_STATUS_CASCADE must be empty: the order-status door moves the lines.",
+                id="prescriptions.E005",
+            )
+        )
     return problems

@@ -8,6 +8,7 @@ CPU budget or memory limit (the kernel stops it) and never holds a web or Celery
 Verdicts: ``{"pages": n}``, ``{"problem": [text, code]}`` (JavaScript, actions,
 embedded files), ``{"error": "encrypted" | "too_complex" | "unreadable"}``.
 """
+
 from __future__ import annotations
 
 import io
@@ -145,6 +146,7 @@ def main(argv: list[str]) -> int:
     cpu_seconds, memory_bytes, max_objects, walk_seconds = int(argv[0]), int(argv[1]), int(argv[2]), float(argv[3])
     import pypdf.filters  # noqa: F401  -- loaded before the limits: they are for the file, not our code
     import pypdf.generic  # noqa: F401
+
     # Past the soft CPU limit the kernel sends SIGXCPU (default: terminate); the
     # address-space limit turns a memory blow-up into a MemoryError or a crash.
     # SIGKILL follows at the hard limit, one second later, if SIGXCPU is ignored.

@@ -5,6 +5,7 @@ setup_pharmacy`` (prescriptions/management), falling back to ``settings.RXSHOP_P
 field by field where there is no row (the demo) or the row leaves a field empty.
 ``record_pharmacy_profile()`` is the service that writes it.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -18,8 +19,7 @@ from .models import PharmacyProfile
 
 _CACHE_KEY = "rxshop:pharmacy-details"
 _CACHE_SECONDS = 600
-FIELDS = ("name", "address", "phone", "email", "pharmacist_in_charge", "npi", "dea_registration",
-          "pharmacist_hours")
+FIELDS = ("name", "address", "phone", "email", "pharmacist_in_charge", "npi", "dea_registration", "pharmacist_hours")
 
 
 def pharmacy_details() -> dict:
@@ -39,9 +39,18 @@ def forget_pharmacy_details(**_kwargs) -> None:
     cache.delete(_CACHE_KEY)
 
 
-def record_pharmacy_profile(*, actor, name: str, address: str, phone: str, email: str,
-                            pharmacist_in_charge: str, npi: str, dea_registration: str = "",
-                            pharmacist_hours: str = "") -> PharmacyProfile:
+def record_pharmacy_profile(
+    *,
+    actor,
+    name: str,
+    address: str,
+    phone: str,
+    email: str,
+    pharmacist_in_charge: str,
+    npi: str,
+    dea_registration: str = "",
+    pharmacist_hours: str = "",
+) -> PharmacyProfile:
     """Create or replace the pharmacy's profile. The NPI must pass its check digit (CMS NPI
     standard, 45 CFR 162.406) and a DEA registration, when given, its format and check digit
     (21 CFR 1301); a wrong number printed on every page would misstate who we are.
@@ -53,17 +62,31 @@ def record_pharmacy_profile(*, actor, name: str, address: str, phone: str, email
         errors["npi"] = f"NPI {npi!r} is not ten digits with a valid check digit."
     if dea_registration and not dea_number_check(dea_registration, controlled=True).valid:
         errors["dea_registration"] = f"DEA registration {dea_registration!r} is not valid (format or check digit)."
-    values = {"name": name.strip(), "address": address.strip(), "phone": phone.strip(), "email": email.strip(),
-              "pharmacist_in_charge": pharmacist_in_charge.strip()}
-    errors.update({field: f"The pharmacy's {field.replace('_', ' ')} is required."
-                   for field, value in values.items() if not value})
+    values = {
+        "name": name.strip(),
+        "address": address.strip(),
+        "phone": phone.strip(),
+        "email": email.strip(),
+        "pharmacist_in_charge": pharmacist_in_charge.strip(),
+    }
+    errors.update(
+        {
+            field: f"The pharmacy's {field.replace('_', ' ')} is required."
+            for field, value in values.items()
+            if not value
+        }
+    )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         profile, _ = PharmacyProfile.objects.update_or_create(
             pk=PharmacyProfile.SINGLETON_ID,
-            defaults={**values, "npi": npi, "dea_registration": dea_registration,
-                      "pharmacist_hours": pharmacist_hours.strip()},
+            defaults={
+                **values,
+                "npi": npi,
+                "dea_registration": dea_registration,
+                "pharmacist_hours": pharmacist_hours.strip(),
+            },
         )
         transaction.on_commit(forget_pharmacy_details)
     return profile

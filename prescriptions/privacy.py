@@ -18,6 +18,7 @@ not attached) and their history, and orders. It leaves out what is for the
 pharmacy's records only (internal reasons for decisions, transcriptions, rule
 evaluations, staff notes, who opened which file).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -69,26 +70,39 @@ def export_customer_data(*, customer) -> dict:
     addresses = UserAddress.objects.filter(user=customer).select_related("country").order_by("pk")
     patients = Patient.objects.filter(account=customer).order_by("pk")
     prescriptions = (
-        Prescription.objects.filter(customer=customer).select_related("patient", "product")
-        .prefetch_related("files", "events").order_by("created_at", "pk")
+        Prescription.objects.filter(customer=customer)
+        .select_related("patient", "product")
+        .prefetch_related("files", "events")
+        .order_by("created_at", "pk")
     )
     orders = (
-        Order.objects.filter(user=customer).select_related("shipping_address", "shipping_address__country")
-        .prefetch_related("lines", "status_changes").order_by("date_placed", "pk")
+        Order.objects.filter(user=customer)
+        .select_related("shipping_address", "shipping_address__country")
+        .prefetch_related("lines", "status_changes")
+        .order_by("date_placed", "pk")
     )
     return {
         "format": EXPORT_FORMAT,
         "exported_at": _when(timezone.now()),
         "pharmacy": pharmacy_details()["name"],
         "profile": {
-            "email": customer.email, "first_name": customer.first_name, "last_name": customer.last_name,
-            "date_joined": _when(customer.date_joined), "last_login": _when(customer.last_login),
+            "email": customer.email,
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "date_joined": _when(customer.date_joined),
+            "last_login": _when(customer.last_login),
         },
         "addresses": [_address(a) for a in addresses],
-        "patients": [{
-            "relationship": p.get_relationship_display(), "first_name": p.first_name, "last_name": p.last_name,
-            "date_of_birth": _when(p.date_of_birth), "address": p.address_text,
-        } for p in patients],
+        "patients": [
+            {
+                "relationship": p.get_relationship_display(),
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "date_of_birth": _when(p.date_of_birth),
+                "address": p.address_text,
+            }
+            for p in patients
+        ],
         "prescriptions": [_prescription(p) for p in prescriptions],
         "orders": [_order(o) for o in orders],
     }
@@ -96,9 +110,15 @@ def export_customer_data(*, customer) -> dict:
 
 def _address(address) -> dict:
     return {
-        "name": f"{address.first_name} {address.last_name}".strip(), "line1": address.line1, "line2": address.line2,
-        "line3": address.line3, "city": address.line4, "state": address.state, "postcode": address.postcode,
-        "country": address.country.printable_name if address.country_id else "", "phone": str(address.phone_number or ""),
+        "name": f"{address.first_name} {address.last_name}".strip(),
+        "line1": address.line1,
+        "line2": address.line2,
+        "line3": address.line3,
+        "city": address.line4,
+        "state": address.state,
+        "postcode": address.postcode,
+        "country": address.country.printable_name if address.country_id else "",
+        "phone": str(address.phone_number or ""),
     }
 
 
@@ -106,41 +126,72 @@ def _prescription(prescription: Prescription) -> dict:
     label, next_step = CUSTOMER_STATUS[PrescriptionStatus(prescription.status)]
     return {
         "reference": prescription.reference,
-        "medicine": prescription.drug_name, "strength": prescription.strength,
-        "dosage_form": prescription.dosage_form, "quantity": prescription.quantity,
-        "refills_authorized": prescription.refills_authorized, "fills_used": prescription.fills_used,
+        "medicine": prescription.drug_name,
+        "strength": prescription.strength,
+        "dosage_form": prescription.dosage_form,
+        "quantity": prescription.quantity,
+        "refills_authorized": prescription.refills_authorized,
+        "fills_used": prescription.fills_used,
         "expires_on": _when(prescription.expires_on),
         "patient": prescription.patient.full_name,
-        "prescriber": {"name": prescription.prescriber_name, "phone": prescription.prescriber_phone,
-                       "email": prescription.prescriber_email, "address": prescription.prescriber_address},
-        "status": str(label), "what_happens_next": str(next_step),
+        "prescriber": {
+            "name": prescription.prescriber_name,
+            "phone": prescription.prescriber_phone,
+            "email": prescription.prescriber_email,
+            "address": prescription.prescriber_address,
+        },
+        "status": str(label),
+        "what_happens_next": str(next_step),
         "message_from_the_pharmacy": prescription.message_to_customer,
         "uploaded_at": _when(prescription.created_at),
-        "files": [{
-            "name": f.original_name, "type": f.get_kind_display(), "bytes": f.size, "pages": f.page_count,
-            "uploaded_at": _when(f.uploaded_at), "virus_scan": f.get_scan_status_display(),
-        } for f in prescription.files.all()],
+        "files": [
+            {
+                "name": f.original_name,
+                "type": f.get_kind_display(),
+                "bytes": f.size,
+                "pages": f.page_count,
+                "uploaded_at": _when(f.uploaded_at),
+                "virus_scan": f.get_scan_status_display(),
+            }
+            for f in prescription.files.all()
+        ],
         # The history as the customer sees it: no internal reason, no staff names.
-        "history": [{
-            "at": _when(e.created_at), "from": e.get_from_status_display() if e.from_status else "",
-            "to": e.get_to_status_display(), "by": {"customer": "you", "pharmacy": "our pharmacy"}.get(
-                e.actor_role, "automatically"),
-            "message_from_the_pharmacy": e.message_to_customer, "your_message": e.message_from_customer,
-        } for e in prescription.events.all()],
+        "history": [
+            {
+                "at": _when(e.created_at),
+                "from": e.get_from_status_display() if e.from_status else "",
+                "to": e.get_to_status_display(),
+                "by": {"customer": "you", "pharmacy": "our pharmacy"}.get(e.actor_role, "automatically"),
+                "message_from_the_pharmacy": e.message_to_customer,
+                "your_message": e.message_from_customer,
+            }
+            for e in prescription.events.all()
+        ],
     }
 
 
 def _order(order) -> dict:
     shipping = order.shipping_address
     return {
-        "number": order.number, "placed_at": _when(order.date_placed), "status": order.status,
-        "currency": order.currency, "total": _money(order.total_incl_tax),
+        "number": order.number,
+        "placed_at": _when(order.date_placed),
+        "status": order.status,
+        "currency": order.currency,
+        "total": _money(order.total_incl_tax),
         "shipping": _money(order.shipping_incl_tax),
-        "lines": [{"product": line.title, "quantity": line.quantity, "price": _money(line.line_price_incl_tax),
-                   "status": line.status} for line in order.lines.all()],
+        "lines": [
+            {
+                "product": line.title,
+                "quantity": line.quantity,
+                "price": _money(line.line_price_incl_tax),
+                "status": line.status,
+            }
+            for line in order.lines.all()
+        ],
         "shipping_address": shipping.active_address_fields() if shipping else [],
-        "status_history": [{"at": _when(c.date_created), "from": c.old_status, "to": c.new_status}
-                           for c in order.status_changes.all()],
+        "status_history": [
+            {"at": _when(c.date_created), "from": c.old_status, "to": c.new_status} for c in order.status_changes.all()
+        ],
     }
 
 

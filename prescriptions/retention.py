@@ -20,6 +20,7 @@ place that removes them, with a raw ``DELETE`` per table.
 Run ``manage.py purge_past_retention`` (a dry run that only reports) and
 ``manage.py purge_past_retention --apply``.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -62,8 +63,10 @@ def retention_cutoff(now: datetime.datetime | None = None, *, years: int | None 
 def _activity_fields() -> dict[str, str]:
     """Annotation name -> lookup of every dated activity of a prescription."""
     fields = {
-        "last_event": "events__created_at", "last_upload": "files__uploaded_at",
-        "last_file_access": "files__accesses__accessed_at", "last_order": "order_lines__order__date_placed",
+        "last_event": "events__created_at",
+        "last_upload": "files__uploaded_at",
+        "last_file_access": "files__accesses__accessed_at",
+        "last_order": "order_lines__order__date_placed",
     }
     if apps.is_installed("prescriptions.dispensing"):
         fields["last_dispense"] = "dispenses__dispensed_at"
@@ -73,11 +76,9 @@ def _activity_fields() -> dict[str, str]:
 def prescriptions_past_retention(*, now: datetime.datetime | None = None):
     cutoff = retention_cutoff(now)
     activity = _activity_fields()
-    queryset = (
-        Prescription.objects.filter(status__in=CLOSED, created_at__lt=cutoff, status_changed_at__lt=cutoff,
-                                    updated_at__lt=cutoff)
-        .annotate(**{name: Max(lookup) for name, lookup in activity.items()})
-    )
+    queryset = Prescription.objects.filter(
+        status__in=CLOSED, created_at__lt=cutoff, status_changed_at__lt=cutoff, updated_at__lt=cutoff
+    ).annotate(**{name: Max(lookup) for name, lookup in activity.items()})
     for name in activity:
         queryset = queryset.filter(Q(**{f"{name}__lt": cutoff}) | Q(**{f"{name}__isnull": True}))
     return queryset.order_by("pk")
@@ -104,8 +105,12 @@ def purge_past_retention(*, now: datetime.datetime | None = None, dry_run: bool 
                 transaction.set_rollback(True)
     if not dry_run and report.prescriptions:
         _purge_orphans(report)
-        logger.info("retention purge: %s prescriptions past %s deleted (%s)", len(report.prescriptions),
-                    f"{report.cutoff:%Y-%m-%d}", ", ".join(report.prescriptions))
+        logger.info(
+            "retention purge: %s prescriptions past %s deleted (%s)",
+            len(report.prescriptions),
+            f"{report.cutoff:%Y-%m-%d}",
+            ", ".join(report.prescriptions),
+        )
     return report
 
 
@@ -137,8 +142,9 @@ def _delete_with_dependents(model, pks: list, report: PurgeReport, evaluations: 
         rows = related._base_manager.filter(**{f"{fk.name}__in": pks})
         if related._meta.app_label not in PHARMACY_APPS:
             if not fk.null:
-                raise ProtectedError(f"{related._meta.label} rows need {model._meta.label} rows being purged",
-                                     set(rows))
+                raise ProtectedError(
+                    f"{related._meta.label} rows need {model._meta.label} rows being purged", set(rows)
+                )
             count = rows.count()
             if count:
                 report.unlinked[related._meta.label] += count
@@ -157,7 +163,11 @@ def _delete_with_dependents(model, pks: list, report: PurgeReport, evaluations: 
 def _evaluations_referenced(model, pks) -> set[int]:
     found = set()
     for fk in model._meta.concrete_fields:
-        if fk.is_relation and fk.related_model is not None and fk.related_model._meta.label == "compliance.ComplianceEvaluation":
+        if (
+            fk.is_relation
+            and fk.related_model is not None
+            and fk.related_model._meta.label == "compliance.ComplianceEvaluation"
+        ):
             found.update(v for v in model._base_manager.filter(pk__in=pks).values_list(fk.attname, flat=True) if v)
     return found
 
@@ -169,8 +179,9 @@ def _evaluations_by_subject(prescription) -> set[int]:
     if not apps.is_installed("compliance"):
         return set()
     evaluation = apps.get_model("compliance", "ComplianceEvaluation")
-    return set(evaluation._base_manager.filter(subjects.about_prescription(prescription.pk))
-               .values_list("pk", flat=True))
+    return set(
+        evaluation._base_manager.filter(subjects.about_prescription(prescription.pk)).values_list("pk", flat=True)
+    )
 
 
 def _delete_evaluations(pks: set[int], report: PurgeReport) -> None:
@@ -180,8 +191,11 @@ def _delete_evaluations(pks: set[int], report: PurgeReport) -> None:
     # Still pointed at by a kept row (another prescription's decision, say)? Then it stays.
     still_used = set()
     for rel in _reverse_relations(evaluation):
-        still_used.update(rel.related_model._base_manager.filter(**{f"{rel.field.name}__in": pks})
-                          .values_list(rel.field.attname, flat=True))
+        still_used.update(
+            rel.related_model._base_manager.filter(**{f"{rel.field.name}__in": pks}).values_list(
+                rel.field.attname, flat=True
+            )
+        )
     doomed = list(pks - still_used)
     if doomed:
         queryset = evaluation._base_manager.filter(pk__in=doomed)

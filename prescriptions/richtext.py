@@ -7,6 +7,7 @@ customer's page, so the HTML is cut down to an allow-list when it is saved and
 again when it is shown (a value stored before this rule, or written with SQL,
 is still cleaned on the way out).
 """
+
 from __future__ import annotations
 
 import nh3
@@ -15,9 +16,28 @@ from .drugs import INFO_SECTIONS
 
 INFO_SECTION_CODES = frozenset(code for code, _title in INFO_SECTIONS)
 
-ALLOWED_TAGS = frozenset({
-    "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "dl", "dt", "dd", "b", "i", "strong", "em", "br", "a",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "p",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "b",
+        "i",
+        "strong",
+        "em",
+        "br",
+        "a",
+    }
+)
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
 # No javascript:, data: or relative links: a link leaves for a real site or an e-mail.
 ALLOWED_URL_SCHEMES = frozenset({"https", "mailto"})

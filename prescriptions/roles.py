@@ -10,6 +10,7 @@
 ``sync_roles()`` is idempotent and runs from the demo loader and from a data
 migration-free management command (``manage.py sync_roles``) in production.
 """
+
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
@@ -23,9 +24,9 @@ from django.db import transaction
 # nor the status door's pharmacy role (prescriptions.review_prescription). The
 # shop administrator gets no patient data. Customers have none of these.
 _WORKSPACE = (
-    "review.access_workspace",                  # queue, review screen, claim and release
-    "review.transcribe_prescription",           # step 1
-    "prescriptions.view_prescriptionfile",      # the protected file view (every open is logged)
+    "review.access_workspace",  # queue, review screen, claim and release
+    "review.transcribe_prescription",  # step 1
+    "prescriptions.view_prescriptionfile",  # the protected file view (every open is logged)
     # The ship screen: parcels of dispensed orders and OTC orders (captures an OTC card). Packing and
     # shipping is technicians' work in a mail-order pharmacy; no clinical decision is made there.
     "prescriptions.ship_order",
@@ -34,15 +35,17 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "Pharmacy technician": _WORKSPACE,
     "Pharmacist": (
         *_WORKSPACE,
-        "review.decide_prescription",           # step 2: verify, reject, ask the customer
-        "prescriptions.review_prescription",    # moves a prescription through transition_prescription
-        "review.view_audit_trail",              # the inspector view and its CSV export
-        "dispensing.dispense_order",            # dispense, capture the card, reverse RMAs
+        "review.decide_prescription",  # step 2: verify, reject, ask the customer
+        "prescriptions.review_prescription",  # moves a prescription through transition_prescription
+        "review.view_audit_trail",  # the inspector view and its CSV export
+        "dispensing.dispense_order",  # dispense, capture the card, reverse RMAs
     ),
     "Shop administrator": (
-        "compliance.view_pharmacylicence", "compliance.add_pharmacylicence",
+        "compliance.view_pharmacylicence",
+        "compliance.add_pharmacylicence",
         "compliance.change_pharmacylicence",
-        "compliance.view_programmecertification", "compliance.add_programmecertification",
+        "compliance.view_programmecertification",
+        "compliance.add_programmecertification",
         "compliance.change_programmecertification",
     ),
 }

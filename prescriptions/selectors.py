@@ -14,6 +14,7 @@ the second would be paid for and then refused at the dispense step. A
 cancelled order (or a line cancelled at dispense) gives its fill back; a
 dispensed line is counted once, in ``fills_used``.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -26,7 +27,8 @@ from django.utils import timezone
 from prescriptions.drugs import drug_info, requires_prescription
 from prescriptions.orders import LineStatus, OrderStatus
 
-from .models import Patient, Prescription, PrescriptionEvent, PrescriptionFile, PrescriptionStatus as S
+from .models import Patient, Prescription, PrescriptionEvent, PrescriptionFile
+from .models import PrescriptionStatus as S
 
 FILE_VIEW_PERMISSION = "prescriptions.view_prescriptionfile"
 IN_PROGRESS = (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED)
@@ -36,7 +38,7 @@ IN_PROGRESS = (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED)
 
 
 def prescriptions_for_customer(customer) -> QuerySet[Prescription]:
-    """"My prescriptions": the customer's prescriptions, newest first, with
+    """ "My prescriptions": the customer's prescriptions, newest first, with
     what the list shows (patient, product, file count) in a fixed number of queries."""
     return (
         Prescription.objects.filter(customer=customer)
@@ -70,13 +72,16 @@ def patients_for_account(customer) -> QuerySet[Patient]:
 
 
 def _usable_on(today: datetime.date) -> Q:
-    return Q(status=S.VERIFIED) & (Q(expires_on__isnull=True) | Q(expires_on__gte=today)) & Q(
-        fills_used__lte=F("refills_authorized")
+    return (
+        Q(status=S.VERIFIED)
+        & (Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        & Q(fills_used__lte=F("refills_authorized"))
     )
 
 
-def verified_prescriptions_for(customer, product, *, patient: Patient | None = None,
-                               on: datetime.date | None = None) -> QuerySet[Prescription]:
+def verified_prescriptions_for(
+    customer, product, *, patient: Patient | None = None, on: datetime.date | None = None
+) -> QuerySet[Prescription]:
     """The customer's verified prescriptions for ``product`` that can still be
     filled on ``on`` (today by default): not expired, with a fill left."""
     if customer is None or not customer.is_authenticated:
@@ -144,22 +149,31 @@ def _held_message(ref: str, fills_remaining: int, order_numbers: list[str]) -> s
     orders = sorted(set(order_numbers))
     if not orders:
         return f"Prescription {ref} has no fill left for this item: another item in this basket uses it."
-    which = (f"your order {orders[0]}" if len(orders) == 1
-             else "your orders " + ", ".join(orders[:-1]) + f" and {orders[-1]}")
+    which = (
+        f"your order {orders[0]}"
+        if len(orders) == 1
+        else "your orders " + ", ".join(orders[:-1]) + f" and {orders[-1]}"
+    )
     if fills_remaining == 1:
         return f"This prescription's remaining fill is already in {which} (prescription {ref})."
     return f"This prescription's {fills_remaining} remaining fills are already in {which} (prescription {ref})."
 
 
-def _coverage(line, prescription: Prescription | None, owner_id: int | None, today: datetime.date,
-              attachable_count: int = 0, held_by: list[str] | None = None,
-              held_in_basket: int = 0) -> LineCoverage:
+def _coverage(
+    line,
+    prescription: Prescription | None,
+    owner_id: int | None,
+    today: datetime.date,
+    attachable_count: int = 0,
+    held_by: list[str] | None = None,
+    held_in_basket: int = 0,
+) -> LineCoverage:
     """``held_by``: the numbers of the open orders holding a fill of the
     prescription (one per order line); ``held_in_basket``: earlier lines of the
     same basket covered by it."""
+
     def result(covered: bool, state: str, message: str) -> LineCoverage:
-        return LineCoverage(line.id, covered, state, message, prescription, attachable_count,
-                            line.product.get_title())
+        return LineCoverage(line.id, covered, state, message, prescription, attachable_count, line.product.get_title())
 
     if prescription is None or owner_id is None or prescription.customer_id != owner_id:
         prescription = None
@@ -171,9 +185,13 @@ def _coverage(line, prescription: Prescription | None, owner_id: int | None, tod
     if status in (S.SUBMITTED, S.IN_REVIEW):
         return result(False, "awaiting_verification", f"Prescription {ref} is waiting for our pharmacist to verify it.")
     if status == S.INFO_REQUESTED:
-        return result(False, "needs_answer", f"Our pharmacist has a question about prescription {ref}: please answer it.")
+        return result(
+            False, "needs_answer", f"Our pharmacist has a question about prescription {ref}: please answer it."
+        )
     if status != S.VERIFIED:
-        return result(False, "not_usable", f"Prescription {ref} is “{prescription.customer_status}” and cannot be used.")
+        return result(
+            False, "not_usable", f"Prescription {ref} is “{prescription.customer_status}” and cannot be used."
+        )
     if prescription.expires_on is not None and prescription.expires_on < today:
         return result(False, "not_usable", f"Prescription {ref} has expired.")
     if prescription.fills_remaining < 1:
@@ -184,7 +202,8 @@ def _coverage(line, prescription: Prescription | None, owner_id: int | None, tod
     units = _units(line)
     if units > prescription.quantity:
         return result(
-            False, "mismatch",
+            False,
+            "mismatch",
             f"Prescription {ref} covers {prescription.quantity} per fill; this line is for {units}. "
             "Reduce the quantity to what the prescription allows.",
         )
@@ -196,8 +215,9 @@ def coverage_for_line(line, *, on: datetime.date | None = None) -> LineCoverage:
     and one for the open orders holding its fills)."""
     prescription = line.prescription if line.prescription_id else None
     holds = open_order_holds([line.prescription_id]) if prescription is not None else {}
-    return _coverage(line, prescription, line.basket.owner_id, on or timezone.localdate(),
-                     held_by=holds.get(line.prescription_id))
+    return _coverage(
+        line, prescription, line.basket.owner_id, on or timezone.localdate(), held_by=holds.get(line.prescription_id)
+    )
 
 
 def covering_prescription_for_line(line, *, on: datetime.date | None = None) -> Prescription | None:
@@ -244,9 +264,15 @@ def coverage_for_basket(basket, *, on: datetime.date | None = None, lock: bool =
     coverage: dict[int, LineCoverage] = {}
     in_basket: dict[int, int] = {}  # earlier lines of this basket covered by each prescription
     for line in lines:
-        cover = _coverage(line, prescriptions.get(line.prescription_id), owner_id, today,
-                          counts.get(line.product_id, 0), held_by=holds.get(line.prescription_id),
-                          held_in_basket=in_basket.get(line.prescription_id, 0))
+        cover = _coverage(
+            line,
+            prescriptions.get(line.prescription_id),
+            owner_id,
+            today,
+            counts.get(line.product_id, 0),
+            held_by=holds.get(line.prescription_id),
+            held_in_basket=in_basket.get(line.prescription_id, 0),
+        )
         if cover.covered:
             in_basket[line.prescription_id] = in_basket.get(line.prescription_id, 0) + 1
         coverage[line.id] = cover

@@ -5,6 +5,7 @@ Django's ``FileSystemStorage`` falls back to ``MEDIA_URL`` when it has no
 would let a file leave by a path that skips the access check and the access log.
 Here ``url()`` refuses; files are only served by ``prescriptions:file``.
 """
+
 from __future__ import annotations
 
 from django.core.files.storage import FileSystemStorage
@@ -31,6 +32,7 @@ try:  # django-storages[s3] (boto3) is installed with rxshop; S3 is chosen by se
 except ImportError:  # pragma: no cover - without boto3 only the local storage is usable
     S3Storage = None
 else:
+
     class PrivateS3Storage(S3Storage):
         def url(self, name, parameters=None, expire=None, http_method=None):
             _refuse(name)

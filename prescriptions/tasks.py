@@ -1,5 +1,6 @@
 """Background work for prescriptions. Tasks take ids, load, call a service,
 and are safe to run twice (STYLE.md 6)."""
+
 from __future__ import annotations
 
 import logging
@@ -90,14 +91,17 @@ def send_parcel_shipped_email(shipment_id: int) -> bool:
 
     def send() -> None:
         context = {
-            "order": order, "shipment": shipment, "pharmacy": settings.RXSHOP_PHARMACY,
+            "order": order,
+            "shipment": shipment,
+            "pharmacy": settings.RXSHOP_PHARMACY,
             "items": sum(line.quantity for line in shipment.lines.all()),
             "order_url": _site_url(reverse("customer:order", kwargs={"order_number": order.number})),
         }
         send_mail(
             subject=f"Your order {order.number} is on its way",
             message=render_to_string("prescriptions/email/parcel_shipped.txt", context),
-            from_email=None, recipient_list=[order.email],
+            from_email=None,
+            recipient_list=[order.email],
         )
 
     return send_once(f"parcel-shipped:{shipment.pk}", send)
@@ -138,8 +142,9 @@ def scan_prescription_file(file_id: int) -> str:
     if prescription_file.scan_status != ScanStatus.PENDING:
         return prescription_file.scan_status
     if not clamav.scanner_configured():
-        services.record_scan_problem(prescription_file=prescription_file,
-                                     detail="waiting: no virus scanner configured any more")
+        services.record_scan_problem(
+            prescription_file=prescription_file, detail="waiting: no virus scanner configured any more"
+        )
         return prescription_file.scan_status
 
     if not prescription_file.stored_name or not private_storage().exists(prescription_file.stored_name):
@@ -158,8 +163,9 @@ def scan_prescription_file(file_id: int) -> str:
     try:
         result = clamav.instream(chunks())
     except clamav.ScannerError as error:
-        services.record_scan_problem(prescription_file=prescription_file,
-                                     detail=f"scanner error at {timezone.now():%Y-%m-%d %H:%M}: {error}")
+        services.record_scan_problem(
+            prescription_file=prescription_file, detail=f"scanner error at {timezone.now():%Y-%m-%d %H:%M}: {error}"
+        )
         logger.error("clamd gave no verdict for prescription file %s: %s", file_id, error)
         return ScanStatus.PENDING
     updated = services.record_scan_result(
@@ -187,6 +193,7 @@ def delete_orphan_files() -> int:
 # It decides about orders, so it lives here, above payments. The task names are the ones
 # these tasks had under shop/payments/: the beat schedule and pending outbox rows hold them.
 
+
 @shared_task(name="shop.payments.tasks.void_expiring_authorisations", acks_late=True)
 def void_expiring_authorisations() -> int:
     """Beat, hourly: queue a void for each authorisation Stripe would soon cancel by itself (of an
@@ -202,8 +209,11 @@ def void_expiring_authorisations() -> int:
 
 @shared_task(
     name="shop.payments.tasks.expire_authorisation",
-    acks_late=True, autoretry_for=(PaymentGatewayUnavailable,), retry_backoff=True,
-    retry_backoff_max=600, max_retries=5,
+    acks_late=True,
+    autoretry_for=(PaymentGatewayUnavailable,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
 )
 def expire_authorisation(authorisation_id: int) -> bool:
     """Void one expiring authorisation, cancel its order through the door, e-mail the customer once."""

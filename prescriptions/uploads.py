@@ -16,6 +16,7 @@ file name or the browser's Content-Type. Only PDF, JPEG and PNG are accepted:
 ``UploadRefused`` with a sentence the customer can act on. It never stores
 anything: storing is the service's job, and only for accepted files.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -135,14 +136,24 @@ def inspect_bytes(data: bytes, *, original_name: str, limits: Limits | None = No
     if kind == "pdf":
         pages = _check_pdf(data, name, limits)
         return AcceptedFile(
-            original_name=clean_original_name(original_name), kind="pdf", content_type=CONTENT_TYPES["pdf"],
-            data=data, sha256=digest, stored_sha256=digest, page_count=pages,
+            original_name=clean_original_name(original_name),
+            kind="pdf",
+            content_type=CONTENT_TYPES["pdf"],
+            data=data,
+            sha256=digest,
+            stored_sha256=digest,
+            page_count=pages,
         )
     stored, width, height = _reencode_image(data, kind, name, limits)
     return AcceptedFile(
-        original_name=clean_original_name(original_name), kind=kind, content_type=CONTENT_TYPES[kind],
-        data=stored, sha256=digest, stored_sha256=hashlib.sha256(stored).hexdigest(),
-        width=width, height=height,
+        original_name=clean_original_name(original_name),
+        kind=kind,
+        content_type=CONTENT_TYPES[kind],
+        data=stored,
+        sha256=digest,
+        stored_sha256=hashlib.sha256(stored).hexdigest(),
+        width=width,
+        height=height,
     )
 
 
@@ -180,7 +191,7 @@ def _refuse_known_dangerous_types(data: bytes, name: str) -> None:
     head = data[:1024]
     for bom in _BOMS:
         if head.startswith(bom):
-            head = head[len(bom):]
+            head = head[len(bom) :]
             break
     head = head.replace(b"\x00", b"").lstrip().lower()
     if head.startswith(b"<"):
@@ -263,21 +274,21 @@ def _readable_regions(data: bytes, kind: str) -> list[bytes]:
             if marker in (0xD9, 0xDA):
                 break
             (length,) = struct.unpack_from(">H", data, pos + 2)
-            regions.append(data[pos + 4:pos + 2 + length])
+            regions.append(data[pos + 4 : pos + 2 + length])
             pos += 2 + length
         else:
             regions.append(data[pos:])  # broken structure: look at the rest too
         eoi = data.rfind(b"\xff\xd9")
         if eoi != -1:
-            regions.append(data[eoi + 2:])
+            regions.append(data[eoi + 2 :])
         return regions
     if kind == "png":
         regions, pos = [], 8
         while pos + 8 <= len(data):
             (length,) = struct.unpack_from(">I", data, pos)
-            chunk_type = data[pos + 4:pos + 8]
+            chunk_type = data[pos + 4 : pos + 8]
             if chunk_type != b"IDAT":
-                regions.append(data[pos + 8:pos + 8 + length])
+                regions.append(data[pos + 8 : pos + 8 + length])
             pos += 12 + length
             if chunk_type == b"IEND":
                 break
@@ -292,10 +303,10 @@ _STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
 def _without_compressed_streams(data: bytes) -> bytes:
     parts, last = [], 0
     for match in _STREAM.finditer(data):
-        dictionary = data[max(0, match.start() - 2048):match.start()]
-        dictionary = dictionary[dictionary.rfind(b"obj") + 3:] if b"obj" in dictionary else dictionary
+        dictionary = data[max(0, match.start() - 2048) : match.start()]
+        dictionary = dictionary[dictionary.rfind(b"obj") + 3 :] if b"obj" in dictionary else dictionary
         if b"/Filter" in dictionary:
-            parts.append(data[last:match.start(1)])
+            parts.append(data[last : match.start(1)])
             last = match.end(1)
     parts.append(data[last:])
     return b"".join(parts)
@@ -311,7 +322,7 @@ def _contains_zip(data: bytes) -> bool:
             entries, cd_size, cd_offset = struct.unpack_from("<HII", data, pos + 10)
             if entries and cd_size:
                 starts = (pos - cd_size, cd_offset)
-                if any(0 <= s <= len(data) - 4 and data[s:s + 4] == b"PK\x01\x02" for s in starts):
+                if any(0 <= s <= len(data) - 4 and data[s : s + 4] == b"PK\x01\x02" for s in starts):
                     return True
         pos = data.rfind(b"PK\x05\x06", tail_start, pos)
     # A local file header or a central directory entry naming a plausible file.
@@ -320,7 +331,7 @@ def _contains_zip(data: bytes) -> bool:
         while start != -1:
             if start + name_offset <= len(data):
                 (name_len,) = struct.unpack_from("<H", data, start + length_offset)
-                file_name = data[start + name_offset:start + name_offset + name_len]
+                file_name = data[start + name_offset : start + name_offset + name_len]
                 if 0 < name_len <= 255 and len(file_name) == name_len and all(32 <= b < 127 for b in file_name):
                     return True
             start = data.find(signature, start + 1)
@@ -331,6 +342,8 @@ def _contains_zip(data: bytes) -> bool:
 
 _PDF_NAME = re.compile(rb"/([^\s/\[\]()<>{}%]+)")
 _PDF_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
 def _refuse_pdf(name: str, problem: tuple[str, str]) -> UploadRefused:
     text, code = problem
     return UploadRefused(
@@ -372,9 +385,19 @@ def _probe_pdf(data: bytes, name: str, limits: Limits) -> dict:
     wall = limits.max_pdf_seconds * 2 + 5
     try:
         completed = subprocess.run(
-            [sys.executable, "-I", str(_PROBE), str(cpu), str(limits.max_pdf_memory),
-             str(limits.max_pdf_objects), str(limits.max_pdf_seconds)],
-            input=data, capture_output=True, timeout=wall, check=False,
+            [
+                sys.executable,
+                "-I",
+                str(_PROBE),
+                str(cpu),
+                str(limits.max_pdf_memory),
+                str(limits.max_pdf_objects),
+                str(limits.max_pdf_seconds),
+            ],
+            input=data,
+            capture_output=True,
+            timeout=wall,
+            check=False,
         )
     except subprocess.TimeoutExpired:  # subprocess.run has killed the child
         logger.warning("PDF check of %s ran out of time (%.0f s) and was stopped", name, wall)
@@ -451,7 +474,11 @@ def _reencode_image(data: bytes, kind: str, name: str, limits: Limits) -> tuple[
                 # Decided from the header, before a single pixel is decompressed.
                 if width < 1 or height < 1:
                     raise unreadable
-                if width > limits.max_image_side or height > limits.max_image_side or width * height > limits.max_image_pixels:
+                if (
+                    width > limits.max_image_side
+                    or height > limits.max_image_side
+                    or width * height > limits.max_image_pixels
+                ):
                     raise bomb
                 probe.verify()
             with Image.open(io.BytesIO(data), formats=[pil_format]) as image:

@@ -4,12 +4,12 @@ Every page about a prescription answers 404 to anyone but its owner (and the
 file view also to pharmacy staff): no hint that an id exists. Ids in URLs are
 random UUIDs.
 """
+
 from __future__ import annotations
 
 from functools import wraps
 
 from csp.decorators import csp_replace
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,15 +17,15 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 from oscar.core.loading import get_model
 
 from compliance.online import sold_online
-from prescriptions.drugs import drug_info
 from infra.clientip import client_ip
 from infra.ratelimit import rate_limited
+from prescriptions.drugs import drug_info
 
 from . import selectors, services
 from .forms import AnswerForm, AttachForm, PrescriptionUploadForm
@@ -41,8 +41,9 @@ PAGE_SIZE = 20  # like oscar's order history; a page of 50 cost ~60 ms of templa
 
 # Outermost on every view that takes files: a customer over RXSHOP_UPLOAD_RATE_LIMIT is
 # answered 429 before a byte of the body is read (infra/ratelimit.py).
-limit_uploads = rate_limited("prescription-upload", setting="RXSHOP_UPLOAD_RATE_LIMIT",
-                             what="uploaded prescription files")
+limit_uploads = rate_limited(
+    "prescription-upload", setting="RXSHOP_UPLOAD_RATE_LIMIT", what="uploaded prescription files"
+)
 
 
 def accepts_prescription_uploads(view):
@@ -67,8 +68,10 @@ def accepts_prescription_uploads(view):
                 length = 0
             if length > limits.max_request_size:
                 return render(
-                    request, "prescriptions/upload_too_large.html",
-                    {"limits": limits, "page_title": "Upload too large"}, status=413,
+                    request,
+                    "prescriptions/upload_too_large.html",
+                    {"limits": limits, "page_title": "Upload too large"},
+                    status=413,
                 )
             handler = SizeLimitedUploadHandler(request, limits=limits)
             request.upload_handlers.insert(0, handler)
@@ -107,7 +110,11 @@ def _upload(request, *, product, line=None):
     if request.method == "POST":
         data, files, refused = _bound_data(request)
         form = PrescriptionUploadForm(
-            data, files, customer=customer, product=product, show_add_to_basket=from_product_page,
+            data,
+            files,
+            customer=customer,
+            product=product,
+            show_add_to_basket=from_product_page,
             refused_while_uploading=refused,
         )
         if form.is_valid():
@@ -137,7 +144,9 @@ def _upload(request, *, product, line=None):
                     return redirect("basket:summary")
                 if form.cleaned_data.get("add_to_basket"):
                     added = services.add_to_basket_with_prescription(
-                        basket=request.basket, prescription=prescription, customer=customer,
+                        basket=request.basket,
+                        prescription=prescription,
+                        customer=customer,
                     )
                     if added is not None:
                         messages.success(request, received + f" {product.get_title()} is in your basket.")
@@ -168,7 +177,9 @@ def upload_for_product(request, product_pk: int):
     if not info.requires_prescription:
         raise Http404
     if not sold_online(info.dea_schedule):
-        messages.error(request, "This is a controlled substance, which we cannot sell online; please use a local pharmacy.")
+        messages.error(
+            request, "This is a controlled substance, which we cannot sell online; please use a local pharmacy."
+        )
         return redirect(product.get_absolute_url())
     return _upload(request, product=product)
 
@@ -196,13 +207,19 @@ def attach_to_line(request, line_pk: int):
         except services.CannotAttach as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"Prescription {prescription.reference} is attached to {line.product.get_title()}.")
+            messages.success(
+                request, f"Prescription {prescription.reference} is attached to {line.product.get_title()}."
+            )
             return redirect("basket:summary")
     return render(
         request,
         "prescriptions/attach.html",
-        {"form": form, "line": line, "product": line.product,
-         "page_title": f"Use a prescription on file for {line.product.get_title()}"},
+        {
+            "form": form,
+            "line": line,
+            "product": line.product,
+            "page_title": f"Use a prescription on file for {line.product.get_title()}",
+        },
     )
 
 
@@ -216,9 +233,13 @@ def prescription_list(request):
     return render(
         request,
         "prescriptions/customer/prescription_list.html",
-        {"page_obj": page, "paginator": page.paginator, "prescriptions": page.object_list,
-         "page_title": "My prescriptions",
-         "active_tab": "prescriptions"},
+        {
+            "page_obj": page,
+            "paginator": page.paginator,
+            "prescriptions": page.object_list,
+            "page_title": "My prescriptions",
+            "active_tab": "prescriptions",
+        },
     )
 
 
@@ -227,9 +248,9 @@ def _detail_context(request, prescription, answer_form=None):
         "prescription": prescription,
         "files": list(prescription.files.all()),
         "events": list(prescription.events.all()),
-        "answer_form": answer_form if answer_form is not None else (
-            AnswerForm() if prescription.status == PrescriptionStatus.INFO_REQUESTED else None
-        ),
+        "answer_form": answer_form
+        if answer_form is not None
+        else (AnswerForm() if prescription.status == PrescriptionStatus.INFO_REQUESTED else None),
         "page_title": f"Prescription {prescription.reference}",
         "active_tab": "prescriptions",
     }
@@ -257,8 +278,10 @@ def answer_information_request(request, public_id):
     if form.is_valid():
         try:
             services.answer_information_request(
-                prescription=prescription, customer=request.user,
-                answer=form.cleaned_data.get("answer", ""), files=form.cleaned_data.get("files") or [],
+                prescription=prescription,
+                customer=request.user,
+                answer=form.cleaned_data.get("answer", ""),
+                files=form.cleaned_data.get("files") or [],
             )
         except services.DuplicateFile as duplicate:
             form.add_error("files", _duplicate_message(duplicate))
@@ -268,8 +291,10 @@ def answer_information_request(request, public_id):
             messages.success(request, "Thank you: your answer is with our pharmacist.")
             return redirect("prescriptions:detail", public_id=prescription.public_id)
     return render(
-        request, "prescriptions/customer/prescription_detail.html",
-        _detail_context(request, prescription, answer_form=form), status=200,
+        request,
+        "prescriptions/customer/prescription_detail.html",
+        _detail_context(request, prescription, answer_form=form),
+        status=200,
     )
 
 
@@ -300,11 +325,15 @@ def prescription_file(request, public_id):
         raise Http404 from None
     if as_staff:
         services.record_file_access(
-            prescription_file=prescription_file, user=request.user, ip_address=client_ip(request),
+            prescription_file=prescription_file,
+            user=request.user,
+            ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
     response = FileResponse(
-        handle, content_type=prescription_file.content_type, as_attachment=False,
+        handle,
+        content_type=prescription_file.content_type,
+        as_attachment=False,
         filename=prescription_file.download_name,
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -4,6 +4,7 @@ Configuration comes from Django settings with the ``CELERY_`` prefix. Without
 ``CELERY_BROKER_URL`` the demo runs tasks eagerly in-process; with it (Redis or
 RabbitMQ) tasks go to real workers: ``celery -A shop worker``.
 """
+
 import os
 
 from celery import Celery

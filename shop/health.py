@@ -5,6 +5,7 @@
 a short timeout: send it traffic only if so. The JSON says which check failed, never why in
 detail (no host names, keys or error texts: the endpoints are public).
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -44,8 +45,12 @@ def _stripe() -> None:
     import stripe
 
     base = {"base_addresses": {"api": settings.STRIPE_API_BASE.rstrip("/")}} if settings.STRIPE_API_BASE else {}
-    client = stripe.StripeClient(settings.STRIPE_SECRET_KEY, max_network_retries=0,
-                                 http_client=stripe.RequestsClient(timeout=CHECK_SECONDS), **base)
+    client = stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        max_network_retries=0,
+        http_client=stripe.RequestsClient(timeout=CHECK_SECONDS),
+        **base,
+    )
     # A small authenticated read: the key is accepted and the network path is open.
     client.v1.customers.list(params={"limit": 1})
 

@@ -11,6 +11,7 @@ and refuses to start without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``:
 ``STRIPE_*`` and ``RXSHOP_PRIVATE_STORAGE=s3`` with ``AWS_*`` for an
 S3-compatible bucket. No code change between the two.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -37,22 +38,16 @@ DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 
 _DEMO_SECRET = "demo-only-insecure-key-never-use-in-production-0123456789abcdef"
 SECRET_KEY = env.str("SECRET_KEY", default="" if PRODUCTION else _DEMO_SECRET)
-ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
-)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # A refused form gets the shop's 403 page (what to do next), not Django's technical one.
 CSRF_FAILURE_VIEW = "shop.storefront.errors.csrf_failure"
 
 if PRODUCTION:
     if len(SECRET_KEY) < 50 or SECRET_KEY == _DEMO_SECRET or len(set(SECRET_KEY)) < 5:
-        raise ImproperlyConfigured(
-            "Production needs a real SECRET_KEY (50+ random characters) in the environment."
-        )
+        raise ImproperlyConfigured("Production needs a real SECRET_KEY (50+ random characters) in the environment.")
     if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
-        raise ImproperlyConfigured(
-            "Production needs ALLOWED_HOSTS (comma-separated host names, no '*')."
-        )
+        raise ImproperlyConfigured("Production needs ALLOWED_HOSTS (comma-separated host names, no '*').")
 
 # --- Applications -----------------------------------------------------------
 
@@ -181,11 +176,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # readers and one writer proceed together; IMMEDIATE takes the write lock when a
     # transaction starts (not on its first write, where SQLite cannot wait and fails at
     # once with "database is locked"); the timeout is how long a writer waits for it.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    })
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
@@ -205,8 +202,7 @@ AUTHENTICATION_BACKENDS = (
 )
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -267,8 +263,11 @@ elif RXSHOP_PRIVATE_STORAGE == "local":
     _private_storage = {
         # A storage that gives no URL (url() refuses), so nothing links to a file directly.
         "BACKEND": "prescriptions.storage.PrivateFileSystemStorage",
-        "OPTIONS": {"location": str(PRIVATE_FILES_ROOT),
-                    "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+        "OPTIONS": {
+            "location": str(PRIVATE_FILES_ROOT),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     }
 else:
     raise ImproperlyConfigured("RXSHOP_PRIVATE_STORAGE must be 'local' or 's3'.")
@@ -279,16 +278,15 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG else "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
 
 # --- E-mail -------------------------------------------------------------------
 
-EMAIL_BACKEND = env.str(
-    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 _EMAIL_URL = env.str("EMAIL_URL", default="")
 if _EMAIL_URL:
@@ -318,9 +316,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # celery beat keeps its last-run times here (`celery -A shop beat` reads it; run exactly one beat).
-CELERY_BEAT_SCHEDULE_FILENAME = env.str(
-    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
-)
+CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 
 # --- Security -----------------------------------------------------------------
 
@@ -382,8 +378,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"redact_patient_data": {"()": "infra.logredact.RedactPatientData"}},
     "formatters": {"json": {"()": "infra.logjson.JsonFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_patient_data"],
-                             **({"formatter": "json"} if RXSHOP_LOG_FORMAT == "json" else {})}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_patient_data"],
+            **({"formatter": "json"} if RXSHOP_LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
@@ -415,7 +416,13 @@ OSCAR_ALLOW_ANON_CHECKOUT = False
 OSCAR_EAGER_ALERTS = False
 OSCAR_HOMEPAGE = "/catalogue/"
 OSCAR_REQUIRED_ADDRESS_FIELDS = (
-    "first_name", "last_name", "line1", "line4", "state", "postcode", "country",
+    "first_name",
+    "last_name",
+    "line1",
+    "line4",
+    "state",
+    "postcode",
+    "country",
 )
 # Money follows the medicine: the card is authorised at checkout and captured
 # when the pharmacist dispenses (prescription orders) or when we ship (OTC).
@@ -449,6 +456,7 @@ def _may_ship(user, url_name=None, url_args=None, url_kwargs=None) -> bool:
     """Nav visibility of the ship screen (pharmacists and technicians: prescriptions.roles)."""
     return user.has_perm("prescriptions.ship_order")
 
+
 # The pharmacy section (prescriptions.review); each entry shows only to users
 # with its permissions (oscar's default_access_fn reads the section's config).
 OSCAR_DASHBOARD_NAVIGATION += [
@@ -476,9 +484,7 @@ RXSHOP_PHARMACY = {
     "support_answer_time": "within 4 business hours",
 }
 # iPLEDGE modification approved 2026-02-09, effective 180 days later (RULES.md 1.11).
-IPLEDGE_MOD_2026_EFFECTIVE = datetime.date.fromisoformat(
-    env.str("IPLEDGE_MOD_2026_EFFECTIVE", default="2026-08-08")
-)
+IPLEDGE_MOD_2026_EFFECTIVE = datetime.date.fromisoformat(env.str("IPLEDGE_MOD_2026_EFFECTIVE", default="2026-08-08"))
 # Prescriptions, their files and every record about them are kept this many years after
 # their last activity (state pharmacy law; check your states'), then purged by
 # `manage.py purge_past_retention --apply` (prescriptions/retention.py). Closing an
@@ -539,13 +545,18 @@ CELERY_BEAT_SCHEDULE = {
 # sends whatever the broker could not take at the time.
 CELERY_BEAT_SCHEDULE["outbox-relay"] = {"task": "shop.pharmacy.tasks.relay_outbox", "schedule": 60}
 # iPLEDGE RMAs obtained but never dispensed are flagged for reversal (RULES.md 1.9).
-CELERY_BEAT_SCHEDULE["prescriptions-expire"] = {"task": "prescriptions.tasks.expire_prescriptions", "schedule": 24 * 3600}
+CELERY_BEAT_SCHEDULE["prescriptions-expire"] = {
+    "task": "prescriptions.tasks.expire_prescriptions",
+    "schedule": 24 * 3600,
+}
 # Files written by an upload whose transaction then rolled back (prescriptions.services).
 CELERY_BEAT_SCHEDULE["prescriptions-delete-orphan-files"] = {
-    "task": "prescriptions.tasks.delete_orphan_files", "schedule": 24 * 3600,
+    "task": "prescriptions.tasks.delete_orphan_files",
+    "schedule": 24 * 3600,
 }
 CELERY_BEAT_SCHEDULE["dispensing-flag-rmas"] = {
-    "task": "prescriptions.dispensing.tasks.flag_rmas_for_reversal", "schedule": 6 * 3600,
+    "task": "prescriptions.dispensing.tasks.flag_rmas_for_reversal",
+    "schedule": 6 * 3600,
 }
 
 # --- Pharmacist review workspace (issue 5, prescriptions/review) ----------------
@@ -577,7 +588,10 @@ if PRODUCTION:
     _missing = []
     if not STRIPE_SECRET_KEY.startswith(("sk_live_", "sk_test_")) or STRIPE_SECRET_KEY == "sk_test_localstripe":
         _missing.append("STRIPE_SECRET_KEY (a real Stripe secret key, sk_live_… or sk_test_…)")
-    if not STRIPE_PUBLISHABLE_KEY.startswith(("pk_live_", "pk_test_")) or STRIPE_PUBLISHABLE_KEY == "pk_test_localstripe":
+    if (
+        not STRIPE_PUBLISHABLE_KEY.startswith(("pk_live_", "pk_test_"))
+        or STRIPE_PUBLISHABLE_KEY == "pk_test_localstripe"
+    ):
         _missing.append("STRIPE_PUBLISHABLE_KEY (pk_live_… or pk_test_…)")
     if not STRIPE_WEBHOOK_SECRET.startswith("whsec_") or STRIPE_WEBHOOK_SECRET == "whsec_local":
         _missing.append("STRIPE_WEBHOOK_SECRET (whsec_…, from the webhook endpoint in Stripe's dashboard)")

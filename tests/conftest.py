@@ -5,6 +5,7 @@ marked ``redis``, which use the real broker from ``CELERY_BROKER_URL`` and a
 real worker. Outside CI those are skipped when no broker is configured; CI sets
 ``RXSHOP_REQUIRE_SERVICES=1`` so that a missing broker fails instead.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,6 @@ import pytest
 
 from shop.celery import app as celery_app
 from tests.factories import CustomerFactory, PharmacistFactory, staff_client
-
 
 RABBITMQ_URL = os.environ.get("RXSHOP_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
@@ -210,7 +210,9 @@ def localstripe_server(tmp_path_factory):
     # TMPDIR: localstripe pickles its state to the temp folder after every write;
     # keep that away from a demo server's file.
     process = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-c", code],
+        stdout=log,
+        stderr=subprocess.STDOUT,
         env={**os.environ, "TMPDIR": str(workdir)},
     )
     base = f"http://127.0.0.1:{port}"
@@ -223,7 +225,7 @@ def localstripe_server(tmp_path_factory):
         except (urllib.error.URLError, OSError):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(f"localstripe did not start; see {workdir / 'localstripe.log'}")
+                raise RuntimeError(f"localstripe did not start; see {workdir / 'localstripe.log'}") from None
             time.sleep(0.1)
         else:
             break

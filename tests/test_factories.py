@@ -1,6 +1,7 @@
 """The factories build what they say, the way production does: roles from ``sync_roles``,
 drug facts as oscar attributes, prescriptions moved only through the services. And the
 runtime packages never import them (nor factory_boy)."""
+
 from __future__ import annotations
 
 import ast
@@ -44,11 +45,14 @@ def permissions_of(user) -> set[str]:
     return {p for p in user.get_all_permissions() if not p.startswith("auth.")}
 
 
-@pytest.mark.parametrize(("factory", "role"), [
-    (PharmacistFactory, "Pharmacist"),
-    (TechnicianFactory, "Pharmacy technician"),
-    (ShopAdministratorFactory, "Shop administrator"),
-])
+@pytest.mark.parametrize(
+    ("factory", "role"),
+    [
+        (PharmacistFactory, "Pharmacist"),
+        (TechnicianFactory, "Pharmacy technician"),
+        (ShopAdministratorFactory, "Shop administrator"),
+    ],
+)
 def test_each_role_is_its_production_group(factory, role):
     user = factory()
     assert list(user.groups.values_list("name", flat=True)) == [role]
@@ -115,8 +119,9 @@ PATHS = {
 @pytest.mark.parametrize("stage", PATHS)
 def test_each_state_is_reached_through_the_services(stage):
     prescription = PrescriptionFactory(**{stage: True}) if stage != "submitted" else PrescriptionFactory()
-    moves = list(PrescriptionEvent.objects.filter(prescription=prescription).order_by("pk")
-                 .values_list("to_status", flat=True))
+    moves = list(
+        PrescriptionEvent.objects.filter(prescription=prescription).order_by("pk").values_list("to_status", flat=True)
+    )
     assert moves == PATHS[stage]
     assert prescription.status == PATHS[stage][-1]
     transcribed = Transcription.objects.filter(prescription=prescription, version__gt=0).exists()
@@ -131,9 +136,11 @@ def test_patients_and_orders():
     child = PatientFactory(account=parent, child=True)
     assert (child.relationship, child.first_name, child.last_name) == ("child", "Lucia", "Nguyen")
     assert PatientFactory(account=parent).full_name == "Carol Nguyen"
-    order = OrderFactory(user=parent, lines=[(IsotretinoinProductFactory(price=Decimal("50.00")), 1),
-                                             (OtcProductFactory(price=Decimal("12.50")), 2)],
-                         status=AWAITING_DISPENSE)
+    order = OrderFactory(
+        user=parent,
+        lines=[(IsotretinoinProductFactory(price=Decimal("50.00")), 1), (OtcProductFactory(price=Decimal("12.50")), 2)],
+        status=AWAITING_DISPENSE,
+    )
     assert order.status == AWAITING_DISPENSE and order.user == parent
     assert order.total_incl_tax == Decimal("75.00") and order.shipping_address.state == "NY"
 

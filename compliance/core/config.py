@@ -8,10 +8,10 @@ Django layer does so from settings).
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import Mapping
 
 from .states import unknown_states
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from .facts import ALL_STAGES, Facts, Stage
@@ -36,14 +37,14 @@ class Context:
 
     __slots__ = ("facts", "config", "stage", "today", "programme", "programme_version", "_dates", "_states")
 
-    def __init__(self, facts: Facts, config: "Config") -> None:
+    def __init__(self, facts: Facts, config: Config) -> None:
         self.facts = facts
         self.config = config
         self.stage = facts.stage
         self._dates: dict[str, date] = {}
         self.today = self.date_in(config.timezone)
-        self.programme: "Programme | None" = None
-        self.programme_version: "ProgrammeVersion | None" = None
+        self.programme: Programme | None = None
+        self.programme_version: ProgrammeVersion | None = None
         self._states: frozenset[str] | None = None
 
     @property

@@ -21,8 +21,20 @@ import re
 from decimal import Decimal, InvalidOperation
 
 _WORD_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "a": 1, "an": 1, "half": Decimal("0.5"), "one-half": Decimal("0.5"),
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "a": 1,
+    "an": 1,
+    "half": Decimal("0.5"),
+    "one-half": Decimal("0.5"),
 }
 _NUMBER = r"(?:\d+(?:\.\d+)?|\d+/\d+|one-half|one|two|three|four|five|six|seven|eight|nine|ten|half|an|a)"
 _UNIT = r"(?:tablets?|tabs?|capsules?|caps?|pills?|caplets?|softgels?|lozenges?)"
@@ -101,13 +113,13 @@ def daily_dose(directions: str) -> Decimal | None:
         per_day = Decimal(_HOURS_PER_DAY // hours)
     else:
         per_day = next(Decimal(v) for i, (_, v) in enumerate(_FREQUENCIES) if found.group(f"f{i}") is not None)
-    rest = text[: found.start()] + " " + text[found.end():]
+    rest = text[: found.start()] + " " + text[found.end() :]
     doses = list(_DOSE.finditer(rest))
     if len(doses) > 1:
         return None
     if doses:
         amount = _number(doses[0].group("n"))
-        rest = rest[: doses[0].start()] + " " + rest[doses[0].end():]
+        rest = rest[: doses[0].start()] + " " + rest[doses[0].end() :]
     else:
         amount = Decimal(1)
     if amount is None or amount <= 0 or _ANY_NUMBER.search(rest) or len(_UNIT_ALONE.findall(rest)) > 1:

@@ -45,7 +45,9 @@ _BY_STAGE = {stage: tuple(r for r in GENERAL_RULES if stage in r.stages) for sta
 
 def rules_for(stage: Stage, programme_version: registry.ProgrammeVersion | None = None) -> tuple:
     """The rules that run at ``stage`` (general, then the programme's)."""
-    extra = programme_version.rules_for(stage) if programme_version is not None and not programme_version.retired else ()
+    extra = (
+        programme_version.rules_for(stage) if programme_version is not None and not programme_version.retired else ()
+    )
     return _BY_STAGE[Stage(stage)] + extra
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 
 class Severity(enum.StrEnum):
@@ -42,7 +42,7 @@ class Finding:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Finding":
+    def from_dict(cls, data: dict) -> Finding:
         return cls(
             rule_id=data["rule_id"],
             severity=Severity(data["severity"]),

@@ -70,7 +70,8 @@ def npi_check(npi: str | None) -> tuple[Finding, ...]:
             why = "its check digit is wrong"
         return (
             Finding(
-                NPI_RULE, BLOCK,
+                NPI_RULE,
+                BLOCK,
                 f"Prescriber NPI {npi!r} is not valid: {why}. Confirm the NPI with the prescriber or NPPES.",
                 "We could not confirm your prescriber's details. Our pharmacist will contact your prescriber.",
                 NPI_SOURCE,
@@ -79,7 +80,8 @@ def npi_check(npi: str | None) -> tuple[Finding, ...]:
     if npi[0] not in "12":
         return (
             Finding(
-                NPI_RULE, WARN,
+                NPI_RULE,
+                WARN,
                 f"Prescriber NPI {npi} starts with {npi[0]}; issued NPIs start with 1 or 2. Look it up in NPPES.",
                 "Our pharmacist is checking your prescriber's details.",
                 NPI_SOURCE,
@@ -176,10 +178,12 @@ def dea_number_check(dea_number: str, last_name: str | None = None, *, controlle
     if match is None or (sep and not _SUFFIX_FORMAT.fullmatch(suffix)):
         found.append(
             Finding(
-                DEA_RULE, bad,
+                DEA_RULE,
+                bad,
                 f"DEA number {dea_number!r} is not two letters (or a letter and 9) followed by seven digits"
                 " with an optional -suffix. Confirm it with the prescriber.",
-                customer, DEA_SOURCE,
+                customer,
+                DEA_SOURCE,
             )
         )
         return DeaNumberCheck(dea_number, None, None, False, False, None, None, None, tuple(found))
@@ -188,10 +192,12 @@ def dea_number_check(dea_number: str, last_name: str | None = None, *, controlle
     if not check_ok:
         found.append(
             Finding(
-                DEA_RULE, bad,
+                DEA_RULE,
+                bad,
                 f"DEA number {base} fails the check digit (expected {dea_check_digit(digits[:6])},"
                 f" found {digits[6]}). Confirm it with the prescriber.",
-                customer, DEA_SOURCE,
+                customer,
+                DEA_SOURCE,
             )
         )
     kind = PRACTITIONER_TYPES.get(kind_letter)
@@ -199,7 +205,8 @@ def dea_number_check(dea_number: str, last_name: str | None = None, *, controlle
         other = NON_PRESCRIBER_TYPES.get(kind_letter)
         found.append(
             Finding(
-                DEA_RULE, WARN,
+                DEA_RULE,
+                WARN,
                 f"DEA number {base} has registrant type {kind_letter!r}"
                 + (f" ({other}), which does not prescribe." if other else ", which is not a known prescriber type.")
                 + " Check the registration.",
@@ -214,16 +221,15 @@ def dea_number_check(dea_number: str, last_name: str | None = None, *, controlle
         if not matches:
             found.append(
                 Finding(
-                    DEA_RULE, WARN,
+                    DEA_RULE,
+                    WARN,
                     f"DEA number {base} has {name_letter!r} as its second letter, but the prescriber's last name"
                     f" is {last_name!r}. Check the registrant (names change).",
                     "Our pharmacist is checking your prescriber's details.",
                     DEA_SOURCE,
                 )
             )
-    return DeaNumberCheck(
-        dea_number, base, suffix or None, True, check_ok, kind_letter, kind, matches, tuple(found)
-    )
+    return DeaNumberCheck(dea_number, base, suffix or None, True, check_ok, kind_letter, kind, matches, tuple(found))
 
 
 @rule(DEA_RULE, source=DEA_SOURCE)

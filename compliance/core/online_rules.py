@@ -4,10 +4,10 @@ programme must be one we know)."""
 
 from __future__ import annotations
 
-from .states import state_name
 from .context import NOTHING, Context, age_on, rule
 from .facts import NON_RESIDENT, Facts, Stage
 from .findings import Finding, Severity
+from .states import state_name
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
 
@@ -22,7 +22,8 @@ def prescription_drug_has_prescription(facts: Facts, ctx: Context) -> tuple[Find
         return NOTHING
     return (
         Finding(
-            PRESCRIPTION_REQUIRED, BLOCK,
+            PRESCRIPTION_REQUIRED,
+            BLOCK,
             f"{facts.drug.name} is prescription-only and no prescription is attached.",
             "This medicine needs a prescription. Upload your prescription and a pharmacist will verify it.",
             PRESCRIPTION_REQUIRED_SOURCE,
@@ -42,7 +43,8 @@ def prescription_verified_by_pharmacist(facts: Facts, ctx: Context) -> tuple[Fin
         return NOTHING
     return (
         Finding(
-            PHARMACIST_VERIFIED, BLOCK,
+            PHARMACIST_VERIFIED,
+            BLOCK,
             "The prescription has not been verified by a pharmacist.",
             "A pharmacist must verify your prescription before you can pay for this medicine.",
             PHARMACIST_VERIFIED_SOURCE,
@@ -73,7 +75,8 @@ def licensed_in_ship_to_state(facts: Facts, ctx: Context) -> tuple[Finding, ...]
             return NOTHING
         return (
             Finding(
-                SHIP_TO_LICENCE, BLOCK,
+                SHIP_TO_LICENCE,
+                BLOCK,
                 "No shipping state is known; the licence for the ship-to state cannot be checked.",
                 "Please enter a shipping address.",
                 SHIP_TO_LICENCE_SOURCE,
@@ -99,7 +102,8 @@ def licensed_in_ship_to_state(facts: Facts, ctx: Context) -> tuple[Finding, ...]
         why = f"there is no licence for {state}"
     return (
         Finding(
-            SHIP_TO_LICENCE, BLOCK,
+            SHIP_TO_LICENCE,
+            BLOCK,
             f"Cannot ship to {state}: {why}.",
             f"We are not able to ship prescription medicines to {state_name(state)} ({state}): "
             "we hold no pharmacy licence there. The states we ship to are listed at the bottom of every page.",
@@ -157,7 +161,8 @@ def controlled_substance_allowed_online(facts: Facts, ctx: Context) -> tuple[Fin
     if schedule not in (2, 3, 4, 5):
         return (
             Finding(
-                CONTROLLED_ONLINE, BLOCK,
+                CONTROLLED_ONLINE,
+                BLOCK,
                 f"{facts.drug.name} is listed as Schedule {_ROMAN.get(schedule, schedule)}: no accepted medical use"
                 " (21 USC 812(b)(1)); it cannot be dispensed.",
                 "This product cannot be supplied.",
@@ -166,7 +171,8 @@ def controlled_substance_allowed_online(facts: Facts, ctx: Context) -> tuple[Fin
         )
     return (
         Finding(
-            CONTROLLED_ONLINE, BLOCK,
+            CONTROLLED_ONLINE,
+            BLOCK,
             f"{facts.drug.name} is Schedule {_ROMAN[schedule]}; the pharmacy is not registered"
             " with DEA for online dispensing of controlled substances.",
             "We cannot supply controlled medicines online yet. Please use a local pharmacy for this prescription.",
@@ -192,7 +198,8 @@ def account_holder_is_adult(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
             return NOTHING
         return (
             Finding(
-                ACCOUNT_HOLDER_AGE, BLOCK,
+                ACCOUNT_HOLDER_AGE,
+                BLOCK,
                 "The account holder's date of birth is not recorded.",
                 "Please add your date of birth to your account.",
                 ACCOUNT_HOLDER_AGE_SOURCE,
@@ -203,7 +210,8 @@ def account_holder_is_adult(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
         return NOTHING
     return (
         Finding(
-            ACCOUNT_HOLDER_AGE, BLOCK,
+            ACCOUNT_HOLDER_AGE,
+            BLOCK,
             f"The account holder is {age}; accounts must belong to someone {minimum} or older.",
             f"You must be {minimum} or older to order. A parent or guardian can order for a patient under {minimum}.",
             ACCOUNT_HOLDER_AGE_SOURCE,
@@ -232,7 +240,8 @@ def patient_meets_product_minimum_age(facts: Facts, ctx: Context) -> tuple[Findi
         return NOTHING
     return (
         Finding(
-            PATIENT_MINIMUM_AGE, WARN,
+            PATIENT_MINIMUM_AGE,
+            WARN,
             f"The patient is {age}; {facts.drug.name} is labelled for age {minimum} and over."
             " Confirm with the prescriber and record the reason.",
             "Our pharmacist is reviewing this medicine for the patient's age.",
@@ -254,7 +263,8 @@ def programme_is_registered(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
         return NOTHING
     return (
         Finding(
-            PROGRAMME_KNOWN, BLOCK,
+            PROGRAMME_KNOWN,
+            BLOCK,
             f"{facts.drug.name} belongs to programme {code!r}, which has no rules configured here.",
             "This medicine is not available at the moment.",
             PROGRAMME_KNOWN_SOURCE,

@@ -10,10 +10,24 @@ from .config import C2, C34, DEFAULT_CONFIG, Config, schedule_class
 from .context import NOTHING, Context, number_text, rule
 from .directions import daily_dose
 from .facts import (
-    DATE_WRITTEN, DIRECTIONS, DOSAGE_FORM, DRUG_NAME, NEVER_COMPLETED_BY_PHARMACIST,
-    PATIENT_ADDRESS, PATIENT_DATE_OF_BIRTH, PATIENT_NAME, PRESCRIBER_ADDRESS,
-    PRESCRIBER_DEA_NUMBER, PRESCRIBER_NAME, PRESCRIBER_NPI, QUANTITY, REFILLS,
-    SIGNATURE, STRENGTH, Facts, Stage,
+    DATE_WRITTEN,
+    DIRECTIONS,
+    DOSAGE_FORM,
+    DRUG_NAME,
+    NEVER_COMPLETED_BY_PHARMACIST,
+    PATIENT_ADDRESS,
+    PATIENT_DATE_OF_BIRTH,
+    PATIENT_NAME,
+    PRESCRIBER_ADDRESS,
+    PRESCRIBER_DEA_NUMBER,
+    PRESCRIBER_NAME,
+    PRESCRIBER_NPI,
+    QUANTITY,
+    REFILLS,
+    SIGNATURE,
+    STRENGTH,
+    Facts,
+    Stage,
 )
 from .findings import Finding, Severity
 from .online_rules import is_controlled
@@ -118,14 +132,15 @@ def prescription_has_required_elements(facts: Facts, ctx: Context) -> tuple[Find
         fixable = missing - never
         parts = []
         if never:
-            parts.append(f"{_labels(never)} missing; this cannot be completed by the pharmacist, a new prescription is needed")
-        if fixable:
             parts.append(
-                f"{_labels(fixable)} missing; contact the prescriber, complete it and record a note"
+                f"{_labels(never)} missing; this cannot be completed by the pharmacist, a new prescription is needed"
             )
+        if fixable:
+            parts.append(f"{_labels(fixable)} missing; contact the prescriber, complete it and record a note")
         found.append(
             Finding(
-                REQUIRED_ELEMENTS, BLOCK,
+                REQUIRED_ELEMENTS,
+                BLOCK,
                 "Prescription incomplete: " + "; ".join(parts) + ".",
                 "Your prescription is missing some details. Our pharmacist will contact your prescriber"
                 + (" or ask you for a new prescription." if never else "."),
@@ -138,7 +153,8 @@ def prescription_has_required_elements(facts: Facts, ctx: Context) -> tuple[Find
         if forbidden:
             found.append(
                 Finding(
-                    REQUIRED_ELEMENTS, BLOCK,
+                    REQUIRED_ELEMENTS,
+                    BLOCK,
                     f"The {_labels(forbidden)} may not be completed by the pharmacist; a new prescription is needed.",
                     "We need a new prescription from your prescriber.",
                     REQUIRED_ELEMENTS_SOURCE,
@@ -147,7 +163,8 @@ def prescription_has_required_elements(facts: Facts, ctx: Context) -> tuple[Find
         if not rx.completion_note.strip():
             found.append(
                 Finding(
-                    REQUIRED_ELEMENTS, BLOCK,
+                    REQUIRED_ELEMENTS,
+                    BLOCK,
                     f"The {_labels(completed)} were completed by the pharmacist without a note of the call to the"
                     " prescriber. Record who confirmed what, and when.",
                     "Our pharmacist is confirming details with your prescriber.",
@@ -170,7 +187,8 @@ def controlled_erx_is_epcs(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
         return NOTHING
     return (
         Finding(
-            SIGNATURE_RULE, BLOCK,
+            SIGNATURE_RULE,
+            BLOCK,
             "Electronic prescription for a controlled substance was not signed through EPCS (21 CFR 1311).",
             "Your prescription for a controlled medicine must be sent by your prescriber through a certified"
             " electronic system. Please ask them to resend it.",
@@ -194,7 +212,8 @@ def date_of_issue_not_in_future(facts: Facts, ctx: Context) -> tuple[Finding, ..
         return NOTHING
     return (
         Finding(
-            DATE_OF_ISSUE, BLOCK,
+            DATE_OF_ISSUE,
+            BLOCK,
             f"Date of issue {rx.date_written.isoformat()} is after today ({ctx.today.isoformat()}):"
             " post-dated prescriptions cannot be filled.",
             "The date on your prescription is in the future. Our pharmacist will contact your prescriber.",
@@ -270,7 +289,8 @@ def prescription_not_expired(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
         return NOTHING
     return (
         Finding(
-            EXPIRY, BLOCK,
+            EXPIRY,
+            BLOCK,
             f"Prescription dated {rx.date_written.isoformat()} expired after {last[0].isoformat()}"
             f" (valid {last[1]}); today is {ctx.today.isoformat()}. A new prescription is needed.",
             "Your prescription has expired. Please ask your prescriber for a new one.",
@@ -296,7 +316,8 @@ def refills_within_limits(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
     if cls == C2 and rx.refills > 0:
         found.append(
             Finding(
-                REFILLS_RULE, BLOCK,
+                REFILLS_RULE,
+                BLOCK,
                 f"A Schedule II prescription cannot have refills; this one has {rx.refills}.",
                 "This medicine cannot be refilled; each supply needs a new prescription.",
                 REFILLS_SOURCE,
@@ -305,7 +326,8 @@ def refills_within_limits(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
     elif cls == C34 and rx.refills > ctx.config.c34_max_refills:
         found.append(
             Finding(
-                REFILLS_RULE, BLOCK,
+                REFILLS_RULE,
+                BLOCK,
                 f"A Schedule III/IV prescription may have at most {ctx.config.c34_max_refills} refills;"
                 f" this one has {rx.refills}.",
                 "Your prescription allows more refills than the law permits. Our pharmacist will contact your prescriber.",
@@ -315,7 +337,8 @@ def refills_within_limits(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
     if ctx.stage is not Stage.VERIFY and facts.fills_so_far >= 1 + max(rx.refills, 0):
         found.append(
             Finding(
-                REFILLS_RULE, BLOCK,
+                REFILLS_RULE,
+                BLOCK,
                 f"All fills are used: {facts.fills_so_far} dispensed of 1 + {rx.refills} refill(s).",
                 "There are no refills left on this prescription. Please ask your prescriber for a new one.",
                 REFILLS_SOURCE,
@@ -338,7 +361,8 @@ def not_before_earliest_fill_date(facts: Facts, ctx: Context) -> tuple[Finding, 
         return NOTHING
     return (
         Finding(
-            EARLIEST_FILL, BLOCK,
+            EARLIEST_FILL,
+            BLOCK,
             f"The prescriber wrote 'do not fill before {rx.earliest_fill_date.isoformat()}'; today is"
             f" {ctx.today.isoformat()}.",
             f"This prescription can be filled from {rx.earliest_fill_date.isoformat()}.",
@@ -373,37 +397,46 @@ def schedule_ii_same_day_total(facts: Facts, ctx: Context) -> tuple[Finding, ...
     if rx.days_supply is None:
         unknown.insert(0, "this prescription")
     if unknown:
-        found.append(Finding(
-            SCHEDULE_II_TOTAL, BLOCK,
-            f"{len(others) + 1} Schedule II prescriptions were issued on {issued} by this prescriber for this"
-            f" patient; the days' supply of {', '.join(unknown)} is not recorded, so the"
-            f" {SCHEDULE_II_MAX_TOTAL_DAYS}-day total cannot be checked.",
-            "Our pharmacist is confirming how long your supply should last.",
-            SCHEDULE_II_TOTAL_SOURCE,
-        ))
+        found.append(
+            Finding(
+                SCHEDULE_II_TOTAL,
+                BLOCK,
+                f"{len(others) + 1} Schedule II prescriptions were issued on {issued} by this prescriber for this"
+                f" patient; the days' supply of {', '.join(unknown)} is not recorded, so the"
+                f" {SCHEDULE_II_MAX_TOTAL_DAYS}-day total cannot be checked.",
+                "Our pharmacist is confirming how long your supply should last.",
+                SCHEDULE_II_TOTAL_SOURCE,
+            )
+        )
     else:
         total = rx.days_supply + sum(o.days_supply for o in others)
         if total > SCHEDULE_II_MAX_TOTAL_DAYS:
             listed = ", ".join(f"{o.reference} ({o.days_supply} days)" for o in others)
-            found.append(Finding(
-                SCHEDULE_II_TOTAL, BLOCK,
-                f"Schedule II prescriptions issued on {issued} by this prescriber total {total} days' supply"
-                f" (this one {rx.days_supply} days; {listed}); at most {SCHEDULE_II_MAX_TOTAL_DAYS} days are"
-                " allowed. Contact the prescriber.",
-                f"Together, the prescriptions written that day for this medicine supply more than"
-                f" {SCHEDULE_II_MAX_TOTAL_DAYS} days. Our pharmacist will contact your prescriber.",
-                SCHEDULE_II_TOTAL_SOURCE,
-            ))
+            found.append(
+                Finding(
+                    SCHEDULE_II_TOTAL,
+                    BLOCK,
+                    f"Schedule II prescriptions issued on {issued} by this prescriber total {total} days' supply"
+                    f" (this one {rx.days_supply} days; {listed}); at most {SCHEDULE_II_MAX_TOTAL_DAYS} days are"
+                    " allowed. Contact the prescriber.",
+                    f"Together, the prescriptions written that day for this medicine supply more than"
+                    f" {SCHEDULE_II_MAX_TOTAL_DAYS} days. Our pharmacist will contact your prescriber.",
+                    SCHEDULE_II_TOTAL_SOURCE,
+                )
+            )
     undated = [o.reference for o in others if o.earliest_fill_date is None]
     if rx.earliest_fill_date is None and undated:
-        found.append(Finding(
-            SCHEDULE_II_TOTAL, BLOCK,
-            f"This prescription and {', '.join(undated)} (Schedule II, issued on {issued}) give no earliest"
-            " fill date: only the first to be filled may go without one. Ask the prescriber for the"
-            " 'do not fill before' dates.",
-            "Our pharmacist is confirming with your prescriber when each prescription may be filled.",
-            SCHEDULE_II_TOTAL_SOURCE,
-        ))
+        found.append(
+            Finding(
+                SCHEDULE_II_TOTAL,
+                BLOCK,
+                f"This prescription and {', '.join(undated)} (Schedule II, issued on {issued}) give no earliest"
+                " fill date: only the first to be filled may go without one. Ask the prescriber for the"
+                " 'do not fill before' dates.",
+                "Our pharmacist is confirming with your prescriber when each prescription may be filled.",
+                SCHEDULE_II_TOTAL_SOURCE,
+            )
+        )
     return tuple(found)
 
 
@@ -427,7 +460,8 @@ def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, .
     if rx.days_supply is not None and rx.days_supply <= 0:
         return (
             Finding(
-                DAYS_SUPPLY, BLOCK,
+                DAYS_SUPPLY,
+                BLOCK,
                 f"Days' supply {rx.days_supply} is not a positive number of days; confirm it from the directions.",
                 "Our pharmacist is confirming how long your supply should last.",
                 DAYS_SUPPLY_SOURCE,
@@ -446,7 +480,8 @@ def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, .
     if rx.days_supply is None:
         return (
             Finding(
-                DAYS_SUPPLY, BLOCK,
+                DAYS_SUPPLY,
+                BLOCK,
                 f"Days' supply is not recorded; {cap[1]} caps controlled fills at {cap[0]} days.",
                 "Our pharmacist is confirming how long your supply should last.",
                 DAYS_SUPPLY_SOURCE,
@@ -455,7 +490,8 @@ def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, .
     if rx.days_supply > cap[0]:
         return (
             Finding(
-                DAYS_SUPPLY, BLOCK,
+                DAYS_SUPPLY,
+                BLOCK,
                 f"Days' supply {rx.days_supply} exceeds the {cap[1]} cap of {cap[0]} days for a controlled substance.",
                 f"This medicine can be supplied for at most {cap[0]} days at a time.",
                 DAYS_SUPPLY_SOURCE,
@@ -499,7 +535,8 @@ def quantity_matches_days_supply(facts: Facts, ctx: Context) -> tuple[Finding, .
         return NOTHING
     return (
         Finding(
-            QUANTITY_DAYS_SUPPLY, WARN,
+            QUANTITY_DAYS_SUPPLY,
+            WARN,
             f"Quantity {number_text(rx.quantity)} at {number_text(per_day.quantize(Decimal('0.01')))} unit(s) a"
             f" day (“{rx.directions.strip()}”) lasts {number_text(lasts.quantize(Decimal('0.1')))} days, not the"
             f" {rx.days_supply} days' supply recorded. Check the quantity, days' supply and directions with the"
@@ -527,7 +564,8 @@ def refill_not_too_soon(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
         return NOTHING
     return (
         Finding(
-            REFILL_TOO_SOON, WARN,
+            REFILL_TOO_SOON,
+            WARN,
             f"Refill {elapsed} day(s) after the last fill of {rx.last_fill_days_supply} days'"
             f" supply ({rx.last_fill_on.isoformat()}). Review before dispensing and record the reason.",
             "Our pharmacist is reviewing the timing of this refill.",
@@ -552,7 +590,8 @@ def medication_guide_supplied(facts: Facts, ctx: Context) -> tuple[Finding, ...]
         return NOTHING
     return (
         Finding(
-            MEDICATION_GUIDE, BLOCK,
+            MEDICATION_GUIDE,
+            BLOCK,
             f"The Medication Guide for {facts.drug.name} is not recorded as attached. Attach it before shipping.",
             "We include the Medication Guide with your medicine.",
             MEDICATION_GUIDE_SOURCE,

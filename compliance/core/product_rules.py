@@ -37,10 +37,22 @@ PRODUCT_DOSAGE_FORM = "product.dosage-form"
 SOURCE = "21 CFR 1306.05(a); 21 USC 353(b)(1): dispense the drug as prescribed"
 
 _UNITS = {
-    "µg": "mcg", "μg": "mcg", "ug": "mcg", "microgram": "mcg", "micrograms": "mcg",
-    "milligram": "mg", "milligrams": "mg", "gram": "g", "grams": "g", "gm": "g",
-    "millilitre": "ml", "milliliter": "ml", "millilitres": "ml", "milliliters": "ml",
-    "units": "unit", "iu": "unit",
+    "µg": "mcg",
+    "μg": "mcg",
+    "ug": "mcg",
+    "microgram": "mcg",
+    "micrograms": "mcg",
+    "milligram": "mg",
+    "milligrams": "mg",
+    "gram": "g",
+    "grams": "g",
+    "gm": "g",
+    "millilitre": "ml",
+    "milliliter": "ml",
+    "millilitres": "ml",
+    "milliliters": "ml",
+    "units": "unit",
+    "iu": "unit",
 }
 _STRENGTH_TOKEN = re.compile(r"\d+(?:\.\d*)?|\.\d+|[^\W\d_]+|%|/")
 
@@ -89,34 +101,47 @@ def product_match_findings(drug: Drug, prescription: PrescriptionFacts) -> tuple
     strength (BLOCK when different), the drug name and the dosage form (WARN
     when different). Empty on either side is not judged."""
     found: list[Finding] = []
-    if prescription.strength.strip() and drug.strength.strip() and (
-        strength_key(prescription.strength) != strength_key(drug.strength)
+    if (
+        prescription.strength.strip()
+        and drug.strength.strip()
+        and (strength_key(prescription.strength) != strength_key(drug.strength))
     ):
-        found.append(Finding(
-            PRODUCT_STRENGTH, BLOCK,
-            f"Written strength “{prescription.strength}” differs from the product ({drug.name}, {drug.strength})."
-            " Ask the customer to upload a prescription for the right strength, or reject.",
-            "Your prescription is for a different strength than the product in your order.",
-            SOURCE,
-        ))
+        found.append(
+            Finding(
+                PRODUCT_STRENGTH,
+                BLOCK,
+                f"Written strength “{prescription.strength}” differs from the product ({drug.name}, {drug.strength})."
+                " Ask the customer to upload a prescription for the right strength, or reject.",
+                "Your prescription is for a different strength than the product in your order.",
+                SOURCE,
+            )
+        )
     if prescription.drug_name.strip() and drug.name.strip() and not names_the_drug(prescription.drug_name, drug.name):
-        found.append(Finding(
-            PRODUCT_DRUG, WARN,
-            f"Written drug “{prescription.drug_name}” is not named as the product's active ingredient ({drug.name})."
-            " Confirm it is the same medicine (brand or generic name).",
-            "Our pharmacist is checking that your prescription is for this medicine.",
-            SOURCE,
-        ))
-    if prescription.dosage_form.strip() and drug.dosage_form.strip() and (
-        dosage_form_key(prescription.dosage_form) != dosage_form_key(drug.dosage_form)
+        found.append(
+            Finding(
+                PRODUCT_DRUG,
+                WARN,
+                f"Written drug “{prescription.drug_name}” is not named as the product's active ingredient ({drug.name})."
+                " Confirm it is the same medicine (brand or generic name).",
+                "Our pharmacist is checking that your prescription is for this medicine.",
+                SOURCE,
+            )
+        )
+    if (
+        prescription.dosage_form.strip()
+        and drug.dosage_form.strip()
+        and (dosage_form_key(prescription.dosage_form) != dosage_form_key(drug.dosage_form))
     ):
-        found.append(Finding(
-            PRODUCT_DOSAGE_FORM, WARN,
-            f"Written dosage form “{prescription.dosage_form}” differs from the product's ({drug.dosage_form})."
-            " Confirm it is the same form, or ask the prescriber before substituting.",
-            "Our pharmacist is checking that your prescription is for this form of the medicine.",
-            SOURCE,
-        ))
+        found.append(
+            Finding(
+                PRODUCT_DOSAGE_FORM,
+                WARN,
+                f"Written dosage form “{prescription.dosage_form}” differs from the product's ({drug.dosage_form})."
+                " Confirm it is the same form, or ask the prescriber before substituting.",
+                "Our pharmacist is checking that your prescription is for this form of the medicine.",
+                SOURCE,
+            )
+        )
     return tuple(found)
 
 

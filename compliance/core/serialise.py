@@ -16,13 +16,23 @@ import dataclasses
 import enum
 import hashlib
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from .facts import (
-    AccountHolder, Authorisation, Certification, Drug, Facts, Licence, OtherPrescription, Patient, PharmacyFacts,
-    PrescriptionFacts, Prescriber, Stage,
+    AccountHolder,
+    Authorisation,
+    Certification,
+    Drug,
+    Facts,
+    Licence,
+    OtherPrescription,
+    Patient,
+    PharmacyFacts,
+    Prescriber,
+    PrescriptionFacts,
+    Stage,
 )
 from .findings import Finding
 
@@ -35,7 +45,7 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not allowed in facts")
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -133,8 +143,7 @@ def facts_from_jsonable(data: dict) -> Facts:
                     "completed_by_pharmacist": frozenset,
                     "earliest_fill_date": _date,
                     "same_day_schedule_ii": lambda xs: tuple(
-                        _build(OtherPrescription, x, {"date_written": _date, "earliest_fill_date": _date})
-                        for x in xs
+                        _build(OtherPrescription, x, {"date_written": _date, "earliest_fill_date": _date}) for x in xs
                     ),
                     "last_fill_on": _date,
                 },

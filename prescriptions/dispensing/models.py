@@ -1,4 +1,5 @@
 """Programme authorisations (iPLEDGE RMAs) and dispense records."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -59,8 +60,16 @@ class ProgrammeAuthorisation(models.Model):
 
 
 # What the history keeps of an RMA at each change.
-RMA_FIELDS = ("number", "programme", "risk_category", "do_not_dispense_after", "quantity", "days_supply", "state",
-              "state_reason")
+RMA_FIELDS = (
+    "number",
+    "programme",
+    "risk_category",
+    "do_not_dispense_after",
+    "quantity",
+    "days_supply",
+    "state",
+    "state_reason",
+)
 
 
 class ProgrammeAuthorisationChange(AppendOnlyModel):
@@ -76,8 +85,9 @@ class ProgrammeAuthorisationChange(AppendOnlyModel):
     prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="rma_changes")
     version = models.PositiveIntegerField()
     changed_at = models.DateTimeField(default=timezone.now)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     changed_by_name = models.CharField(max_length=255)
     # The values after this change, and {field: {"old": …, "new": …}} for what moved.
     values = models.JSONField()
@@ -101,8 +111,9 @@ class Dispense(AppendOnlyModel):
     pharmacist_name = models.CharField(max_length=255)
     dispensed_at = models.DateTimeField(default=timezone.now)
     evaluation = models.ForeignKey("compliance.ComplianceEvaluation", on_delete=models.PROTECT, related_name="+")
-    authorisation = models.ForeignKey(ProgrammeAuthorisation, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="dispenses")
+    authorisation = models.ForeignKey(
+        ProgrammeAuthorisation, null=True, blank=True, on_delete=models.PROTECT, related_name="dispenses"
+    )
     medication_guide_included = models.BooleanField(default=False)
 
     class Meta:

@@ -1,4 +1,5 @@
 """Reads for the dispense screens."""
+
 from __future__ import annotations
 
 from django.db.models import Prefetch
@@ -26,22 +27,34 @@ def orders_awaiting_dispense():
 def order_for_dispense(*, number: str):
     return (
         Order.objects.select_related("user", "shipping_address")
-        .prefetch_related(Prefetch("lines", queryset=Line.objects.select_related(
-            "product", "prescription", "prescription__patient", "prescription__transcription").order_by("pk")))
-        .filter(number=number).first()
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=Line.objects.select_related(
+                    "product", "prescription", "prescription__patient", "prescription__transcription"
+                ).order_by("pk"),
+            )
+        )
+        .filter(number=number)
+        .first()
     )
 
 
 def rmas_to_reverse():
     return (
         ProgrammeAuthorisation.objects.filter(state=ProgrammeAuthorisation.State.REVERSAL_DUE)
-        .select_related("order_line__order", "prescription").order_by("state_changed_at", "pk")
+        .select_related("order_line__order", "prescription")
+        .order_by("state_changed_at", "pk")
     )
 
 
 def order_for_refund(*, number: str):
-    return Order.objects.select_related("user").prefetch_related(
-        Prefetch("lines", queryset=Line.objects.order_by("pk"))).filter(number=number).first()
+    return (
+        Order.objects.select_related("user")
+        .prefetch_related(Prefetch("lines", queryset=Line.objects.order_by("pk")))
+        .filter(number=number)
+        .first()
+    )
 
 
 def refunds_of(order):

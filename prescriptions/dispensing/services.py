@@ -18,6 +18,7 @@ cancel_order``) and the RMA flagged for reversal (RULES.md 1.5, 1.9). A
 pharmacist may instead choose to dispense the lines that pass and cancel the
 others: the capture is then partial.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -28,18 +29,17 @@ from django.db import transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from compliance import subjects
 from compliance.core import Finding, Severity, Stage
 from compliance.core.programmes.ipledge import rmas_due_for_reversal
-from compliance import subjects
 from compliance.services import evaluate_and_record
-from prescriptions.exceptions import DispenseRefused
-from prescriptions.facts import facts_for_prescription, holder_date_of_birth
 from infra import outbox
 from payments import services as payments
 from prescriptions import delivery, fulfilment
 from prescriptions import services as prescription_services
 from prescriptions.drugs import drug_info, requires_prescription
-from prescriptions.models import PrescriptionStatus
+from prescriptions.exceptions import DispenseRefused
+from prescriptions.facts import facts_for_prescription, holder_date_of_birth
 from prescriptions.orders import (
     LineStatus,
     OrderStatus,
@@ -103,8 +103,15 @@ def _name(user) -> str:
     return (user.get_full_name() or user.get_username())[:255]
 
 
-def _evaluate_lines(*, order, actor, authorisations: Mapping[int, AuthorisationInput], moment,
-                    medication_guide_included: bool, shipping_method: str | None = None) -> list[LineResult]:
+def _evaluate_lines(
+    *,
+    order,
+    actor,
+    authorisations: Mapping[int, AuthorisationInput],
+    moment,
+    medication_guide_included: bool,
+    shipping_method: str | None = None,
+) -> list[LineResult]:
     ship_to = (order.shipping_address.state if order.shipping_address else "") or None
     # The parcel is ready now: the date it is promised for goes to the rules (iPLEDGE mail order).
     promised = delivery.promised_delivery_for_order(order=order, method_code=shipping_method, ready_at=moment)
@@ -114,22 +121,34 @@ def _evaluate_lines(*, order, actor, authorisations: Mapping[int, AuthorisationI
         if not requires_prescription(line.product) or line.status == LineStatus.CANCELLED:
             continue
         if line.prescription_id is None:
-            raise DispenseRefused(f"Line {line.pk} ({line.title}) has no prescription attached; it cannot be dispensed.")
+            raise DispenseRefused(
+                f"Line {line.pk} ({line.title}) has no prescription attached; it cannot be dispensed."
+            )
         facts = facts_for_prescription(
-            stage=Stage.DISPENSE, prescription=line.prescription, product=line.product, moment=moment,
-            ship_to_state=ship_to, account_holder_dob=holder_dob, authorisation=authorisations.get(line.pk),
+            stage=Stage.DISPENSE,
+            prescription=line.prescription,
+            product=line.product,
+            moment=moment,
+            ship_to_state=ship_to,
+            account_holder_dob=holder_dob,
+            authorisation=authorisations.get(line.pk),
             authorisation_obtained_by=actor,  # the pharmacist dispensing obtained the RMA they entered
-            medication_guide_recorded=medication_guide_included, promised_delivery_on=promised,
+            medication_guide_recorded=medication_guide_included,
+            promised_delivery_on=promised,
         )
-        subject = subjects.for_order_line(prescription_id=line.prescription_id, order_number=order.number,
-                                          line_id=line.pk)
+        subject = subjects.for_order_line(
+            prescription_id=line.prescription_id, order_number=order.number, line_id=line.pk
+        )
         evaluation = evaluate_and_record(facts=facts, subject=subject, actor=actor)
         findings = evaluation.findings
-        results.append(LineResult(
-            line=line, evaluation=evaluation,
-            blocks=[f for f in findings if f.severity == Severity.BLOCK],
-            warnings=[f for f in findings if f.severity == Severity.WARN],
-        ))
+        results.append(
+            LineResult(
+                line=line,
+                evaluation=evaluation,
+                blocks=[f for f in findings if f.severity == Severity.BLOCK],
+                warnings=[f for f in findings if f.severity == Severity.WARN],
+            )
+        )
     return results
 
 
@@ -137,24 +156,39 @@ def _programme(line) -> str:
     return drug_info(line.product).programme
 
 
-def _record_authorisation(*, line, entered: AuthorisationInput | None, pharmacist, now,
-                          state: str, reason: str = "") -> ProgrammeAuthorisation | None:
+def _record_authorisation(
+    *, line, entered: AuthorisationInput | None, pharmacist, now, state: str, reason: str = ""
+) -> ProgrammeAuthorisation | None:
     """Keep the RMA the pharmacist entered, in ``state``: one row per line and number."""
     programme = _programme(line)
     if entered is None or not entered.number.strip() or not programme:
         return None
     values = {
-        "prescription": line.prescription, "programme": programme, "risk_category": entered.risk_category,
-        "do_not_dispense_after": entered.do_not_dispense_after, "quantity": entered.quantity,
-        "days_supply": entered.days_supply, "state": state, "state_changed_at": now, "state_reason": reason,
+        "prescription": line.prescription,
+        "programme": programme,
+        "risk_category": entered.risk_category,
+        "do_not_dispense_after": entered.do_not_dispense_after,
+        "quantity": entered.quantity,
+        "days_supply": entered.days_supply,
+        "state": state,
+        "state_changed_at": now,
+        "state_reason": reason,
     }
-    existing = ProgrammeAuthorisation.objects.select_for_update().filter(
-        order_line=line, number=entered.number.strip()).first()
+    existing = (
+        ProgrammeAuthorisation.objects.select_for_update()
+        .filter(order_line=line, number=entered.number.strip())
+        .first()
+    )
     if existing is None:
         created = ProgrammeAuthorisation.objects.create(
-            order_line=line, number=entered.number.strip(), obtained_at=now, obtained_by=pharmacist, **values)
-        record_rma_change(created, actor=pharmacist, at=now,
-                          reason="Entered on the dispense screen." + (f" {reason}" if reason else ""))
+            order_line=line, number=entered.number.strip(), obtained_at=now, obtained_by=pharmacist, **values
+        )
+        record_rma_change(
+            created,
+            actor=pharmacist,
+            at=now,
+            reason="Entered on the dispense screen." + (f" {reason}" if reason else ""),
+        )
         return created
     if existing.state == ProgrammeAuthorisation.State.REVERSED:
         raise DispenseRefused(f"RMA {existing.number} was reversed; obtain a new one from the programme.")
@@ -166,8 +200,11 @@ def _record_authorisation(*, line, entered: AuthorisationInput | None, pharmacis
 
 
 def _rma_values(rma) -> dict:
-    return {name: (value.isoformat() if hasattr(value, "isoformat") else value)
-            for name in RMA_FIELDS for value in [getattr(rma, name)]}
+    return {
+        name: (value.isoformat() if hasattr(value, "isoformat") else value)
+        for name in RMA_FIELDS
+        for value in [getattr(rma, name)]
+    }
 
 
 def record_rma_change(rma, *, actor, at, reason: str = "") -> ProgrammeAuthorisationChange | None:
@@ -176,22 +213,36 @@ def record_rma_change(rma, *, actor, at, reason: str = "") -> ProgrammeAuthorisa
     last = rma.changes.order_by("-version").first()
     values = _rma_values(rma)
     old = last.values if last is not None else {}
-    changes = {name: {"old": old.get(name), "new": value} for name, value in values.items()
-               if last is not None and old.get(name) != value}
+    changes = {
+        name: {"old": old.get(name), "new": value}
+        for name, value in values.items()
+        if last is not None and old.get(name) != value
+    }
     if last is not None and not changes:
         return None
     return ProgrammeAuthorisationChange.objects.create(
-        authorisation=rma, prescription_id=rma.prescription_id, version=(last.version + 1) if last else 1,
-        changed_at=at, changed_by=actor if getattr(actor, "pk", None) else None,
+        authorisation=rma,
+        prescription_id=rma.prescription_id,
+        version=(last.version + 1) if last else 1,
+        changed_at=at,
+        changed_by=actor if getattr(actor, "pk", None) else None,
         changed_by_name=(actor.get_full_name() or actor.get_username()) if getattr(actor, "pk", None) else "system",
-        values=values, changes=changes, reason=reason[:1000],
+        values=values,
+        changes=changes,
+        reason=reason[:1000],
     )
 
 
-def dispense_order(*, order, pharmacist, authorisations: Mapping[int, AuthorisationInput] | None = None,
-                   medication_guide_included: bool, cancel_blocked_lines: bool = False,
-                   shipping_method: str | None = None,
-                   now: datetime.datetime | None = None) -> DispenseOutcome:
+def dispense_order(
+    *,
+    order,
+    pharmacist,
+    authorisations: Mapping[int, AuthorisationInput] | None = None,
+    medication_guide_included: bool,
+    cancel_blocked_lines: bool = False,
+    shipping_method: str | None = None,
+    now: datetime.datetime | None = None,
+) -> DispenseOutcome:
     """Dispense an order that is waiting for the pharmacist. See the module docstring.
 
     ``authorisations`` maps order line ids to what the pharmacist obtained from
@@ -211,44 +262,69 @@ def dispense_order(*, order, pharmacist, authorisations: Mapping[int, Authorisat
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status != OrderStatus.AWAITING_DISPENSE:
             raise DispenseRefused(f"Order {order.number} is “{order.status}”, not waiting to be dispensed.")
-        results = _evaluate_lines(order=order, actor=pharmacist, authorisations=authorisations, moment=now,
-                                  medication_guide_included=medication_guide_included,
-                                  shipping_method=shipping_method)
+        results = _evaluate_lines(
+            order=order,
+            actor=pharmacist,
+            authorisations=authorisations,
+            moment=now,
+            medication_guide_included=medication_guide_included,
+            shipping_method=shipping_method,
+        )
         outcome = DispenseOutcome(order=order, lines=results)
         passing = [r for r in results if r.passed]
         blocked = outcome.blocked
         checked = {r.line.pk for r in results}
-        otc_going_out = [line for line in order.lines.all()
-                         if line.pk not in checked and line.status != LineStatus.CANCELLED]
+        otc_going_out = [
+            line for line in order.lines.all() if line.pk not in checked and line.status != LineStatus.CANCELLED
+        ]
         if blocked and (not cancel_blocked_lines or not (passing or otc_going_out)):
             if all(r.window_passed for r in blocked) and not passing:
-                _give_up(order=order, results=blocked, authorisations=authorisations, pharmacist=pharmacist,
-                         now=now)
+                _give_up(order=order, results=blocked, authorisations=authorisations, pharmacist=pharmacist, now=now)
                 outcome.voided = True
             else:
                 # Nothing dispensed; keep any RMA entered so an unused one is flagged for reversal.
                 for result in results:
-                    _record_authorisation(line=result.line, entered=authorisations.get(result.line.pk),
-                                          pharmacist=pharmacist, now=now, state=ProgrammeAuthorisation.State.ACTIVE)
+                    _record_authorisation(
+                        line=result.line,
+                        entered=authorisations.get(result.line.pk),
+                        pharmacist=pharmacist,
+                        now=now,
+                        state=ProgrammeAuthorisation.State.ACTIVE,
+                    )
             return outcome  # the evaluations are stored either way
         for result in blocked:  # the pharmacist chose to send the rest
             _cancel_line(order=order, result=result, authorisations=authorisations, pharmacist=pharmacist, now=now)
         for result in passing:
             line = result.line
-            rma = _record_authorisation(line=line, entered=authorisations.get(line.pk),
-                                        pharmacist=pharmacist, now=now, state=ProgrammeAuthorisation.State.DISPENSED)
+            rma = _record_authorisation(
+                line=line,
+                entered=authorisations.get(line.pk),
+                pharmacist=pharmacist,
+                now=now,
+                state=ProgrammeAuthorisation.State.DISPENSED,
+            )
             Dispense.objects.create(
-                order_line=line, prescription=line.prescription, pharmacist=pharmacist,
-                pharmacist_name=_name(pharmacist), dispensed_at=now, evaluation=result.evaluation,
-                authorisation=rma, medication_guide_included=medication_guide_included,
+                order_line=line,
+                prescription=line.prescription,
+                pharmacist=pharmacist,
+                pharmacist_name=_name(pharmacist),
+                dispensed_at=now,
+                evaluation=result.evaluation,
+                authorisation=rma,
+                medication_guide_included=medication_guide_included,
             )
             prescription_services.record_fill(prescription=line.prescription, actor=pharmacist)
             change_line_status(line=line, to=LineStatus.DISPENSED, actor=pharmacist, via=Route.DISPENSING)
         going_out = [line for line in order.lines.all() if line.status != LineStatus.CANCELLED]
         authorisation = payments.capture_payment(order=order, actor=pharmacist, lines=going_out)
         outcome.captured_amount = authorisation.amount_captured
-        change_order_status(order=order, to=OrderStatus.DISPENSED, actor=pharmacist, via=Route.DISPENSING,
-                            note=f"{len(passing)} prescription item(s) dispensed by {_name(pharmacist)}.")
+        change_order_status(
+            order=order,
+            to=OrderStatus.DISPENSED,
+            actor=pharmacist,
+            via=Route.DISPENSING,
+            note=f"{len(passing)} prescription item(s) dispensed by {_name(pharmacist)}.",
+        )
         outbox.enqueue("prescriptions.dispensing.tasks.send_order_dispensed_email", order.pk)
         outcome.dispensed = True
     return outcome
@@ -258,23 +334,34 @@ def _cancel_line(*, order, result: LineResult, authorisations, pharmacist, now) 
     line = result.line
     why = " ".join(f.pharmacist_message for f in result.blocks)
     _record_authorisation(
-        line=line, entered=authorisations.get(line.pk), pharmacist=pharmacist, now=now,
-        state=ProgrammeAuthorisation.State.REVERSAL_DUE, reason=f"Line cancelled at dispense: {why}",
+        line=line,
+        entered=authorisations.get(line.pk),
+        pharmacist=pharmacist,
+        now=now,
+        state=ProgrammeAuthorisation.State.REVERSAL_DUE,
+        reason=f"Line cancelled at dispense: {why}",
     )
-    change_line_status(line=line, to=LineStatus.CANCELLED, actor=pharmacist, via=Route.DISPENSING,
-                       note=f"Not dispensed: {why}")
+    change_line_status(
+        line=line, to=LineStatus.CANCELLED, actor=pharmacist, via=Route.DISPENSING, note=f"Not dispensed: {why}"
+    )
 
 
 def _give_up(*, order, results: list[LineResult], authorisations, pharmacist, now) -> None:
     """Nothing can ever be dispensed (the programme window passed): void, cancel, flag the RMAs."""
     reason = " ".join(dict.fromkeys(f.pharmacist_message for r in results for f in r.blocks))
     for result in results:
-        _record_authorisation(line=result.line, entered=authorisations.get(result.line.pk),
-                              pharmacist=pharmacist, now=now, state=ProgrammeAuthorisation.State.REVERSAL_DUE,
-                              reason=f"Not dispensed: {reason}")
+        _record_authorisation(
+            line=result.line,
+            entered=authorisations.get(result.line.pk),
+            pharmacist=pharmacist,
+            now=now,
+            state=ProgrammeAuthorisation.State.REVERSAL_DUE,
+            reason=f"Not dispensed: {reason}",
+        )
     # The card hold is released, then the order cancelled through the door; the customer hears why.
-    fulfilment.cancel_order(order=order, reason=f"Could not be dispensed: {reason}", actor=pharmacist,
-                            via=Route.DISPENSING)
+    fulfilment.cancel_order(
+        order=order, reason=f"Could not be dispensed: {reason}", actor=pharmacist, via=Route.DISPENSING
+    )
     for_customer = list(dict.fromkeys(f.customer_message for r in results for f in r.blocks))
     outbox.enqueue("prescriptions.dispensing.tasks.send_order_not_dispensed_email", order.pk, for_customer)
 
@@ -300,17 +387,23 @@ def flag_rmas_for_reversal(*, now: datetime.datetime | None = None) -> int:
     longer be used (window passed, order cancelled) are flagged for reversal."""
     now = now or timezone.now()
     active = list(
-        ProgrammeAuthorisation.objects.filter(state=ProgrammeAuthorisation.State.ACTIVE)
-        .select_related("order_line__order")
+        ProgrammeAuthorisation.objects.filter(state=ProgrammeAuthorisation.State.ACTIVE).select_related(
+            "order_line__order"
+        )
     )
     due = rmas_due_for_reversal(active, now)
     for rma in due:
         with transaction.atomic():
             moved = ProgrammeAuthorisation.objects.filter(pk=rma.pk, state=ProgrammeAuthorisation.State.ACTIVE).update(
-                state=ProgrammeAuthorisation.State.REVERSAL_DUE, state_changed_at=now,
+                state=ProgrammeAuthorisation.State.REVERSAL_DUE,
+                state_changed_at=now,
                 state_reason="Neither dispensed nor reversed, and no longer usable.",
             )
             if moved:
-                record_rma_change(ProgrammeAuthorisation.objects.get(pk=rma.pk), actor=None, at=now,
-                                  reason="Flagged for reversal by the daily check.")
+                record_rma_change(
+                    ProgrammeAuthorisation.objects.get(pk=rma.pk),
+                    actor=None,
+                    at=now,
+                    reason="Flagged for reversal by the daily check.",
+                )
     return len(due)

@@ -1,4 +1,5 @@
 """Customer e-mails of the dispense step (thin, idempotent, retried)."""
+
 from __future__ import annotations
 
 import smtplib
@@ -15,8 +16,12 @@ from prescriptions.pharmacy import pharmacy_details
 Order = get_model("order", "Order")
 
 
-@shared_task(acks_late=True, autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError, OSError),
-             retry_backoff=True, max_retries=10)
+@shared_task(
+    acks_late=True,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError, OSError),
+    retry_backoff=True,
+    max_retries=10,
+)
 def send_order_dispensed_email(order_id: int) -> bool:
     order = Order.objects.select_related("user").get(pk=order_id)
     if not order.user or not order.user.email:
@@ -24,20 +29,28 @@ def send_order_dispensed_email(order_id: int) -> bool:
 
     def send() -> None:
         lines = list(order.lines.all())
-        context = {"order": order, "pharmacy": pharmacy_details(),
-                   "sent": [line for line in lines if line.status != LineStatus.CANCELLED],
-                   "not_sent": [line for line in lines if line.status == LineStatus.CANCELLED]}
+        context = {
+            "order": order,
+            "pharmacy": pharmacy_details(),
+            "sent": [line for line in lines if line.status != LineStatus.CANCELLED],
+            "not_sent": [line for line in lines if line.status == LineStatus.CANCELLED],
+        }
         send_mail(
             subject=f"Your order {order.number} has been dispensed",
             message=render_to_string("dispensing/email/dispensed.txt", context),
-            from_email=None, recipient_list=[order.user.email],
+            from_email=None,
+            recipient_list=[order.user.email],
         )
 
     return send_once(f"order-dispensed:{order.pk}", send)
 
 
-@shared_task(acks_late=True, autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError, OSError),
-             retry_backoff=True, max_retries=10)
+@shared_task(
+    acks_late=True,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError, OSError),
+    retry_backoff=True,
+    max_retries=10,
+)
 def send_order_not_dispensed_email(order_id: int, reasons: list[str]) -> bool:
     """The order could never be dispensed (e.g. the iPLEDGE window passed) and was cancelled:
     tell the customer why, in the words meant for them, and that no money was taken."""
@@ -51,7 +64,8 @@ def send_order_not_dispensed_email(order_id: int, reasons: list[str]) -> bool:
         send_mail(
             subject=f"Your order {order.number} could not be dispensed and has been cancelled",
             message=render_to_string("dispensing/email/not_dispensed.txt", context),
-            from_email=None, recipient_list=[email],
+            from_email=None,
+            recipient_list=[email],
         )
 
     return send_once(f"order-not-dispensed:{order.pk}", send)

@@ -1,4 +1,5 @@
 """The dispense screens, in the pharmacy section of the dashboard."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -7,13 +8,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from infra.errors import show_error
-from prescriptions.review.views import workspace_view
 from payments import services as payments
 from payments.exceptions import PaymentNotAllowed, PaymentProblem
 from payments.selectors import authorisation_for
-from prescriptions import fulfilment
-from prescriptions import delivery
+from prescriptions import delivery, fulfilment
 from prescriptions.drugs import drug_info
+from prescriptions.review.views import workspace_view
 
 from . import selectors, services
 from .forms import DispenseForm, DispenseLineForm, RefundForm
@@ -26,9 +26,14 @@ DISPENSE = services.DISPENSE_PERMISSION
 @require_GET
 def dispense_queue(request):
     orders = list(selectors.orders_awaiting_dispense()[:100])
-    return render(request, "dispensing/queue.html", {
-        "orders": orders, "reversals": list(selectors.rmas_to_reverse()[:100]),
-    })
+    return render(
+        request,
+        "dispensing/queue.html",
+        {
+            "orders": orders,
+            "reversals": list(selectors.rmas_to_reverse()[:100]),
+        },
+    )
 
 
 def _rx_lines(order):
@@ -49,14 +54,18 @@ def dispense(request, number):
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for _, f in line_forms):
         authorisations = {
             line.pk: services.AuthorisationInput(
-                number=f.cleaned_data["rma_number"], do_not_dispense_after=f.cleaned_data["do_not_dispense_after"],
+                number=f.cleaned_data["rma_number"],
+                do_not_dispense_after=f.cleaned_data["do_not_dispense_after"],
                 risk_category=getattr(getattr(line.prescription, "transcription", None), "risk_category", "") or "",
             )
-            for line, f in line_forms if f.cleaned_data["rma_number"]
+            for line, f in line_forms
+            if f.cleaned_data["rma_number"]
         }
         try:
             outcome = services.dispense_order(
-                order=order, pharmacist=request.user, authorisations=authorisations,
+                order=order,
+                pharmacist=request.user,
+                authorisations=authorisations,
                 medication_guide_included=form.cleaned_data["medication_guide_included"],
                 cancel_blocked_lines=form.cleaned_data["cancel_blocked_lines"],
                 shipping_method=form.cleaned_data["shipping_method"] or None,
@@ -68,14 +77,25 @@ def dispense(request, number):
                 messages.success(request, f"Order {order.number} dispensed; ${outcome.captured_amount} captured.")
                 return redirect("dashboard:dispense-queue")
             if outcome.voided:
-                messages.warning(request, f"Order {order.number} cannot be dispensed: the authorisation was voided, "
-                                          "the order cancelled and the RMA flagged for reversal.")
+                messages.warning(
+                    request,
+                    f"Order {order.number} cannot be dispensed: the authorisation was voided, "
+                    "the order cancelled and the RMA flagged for reversal.",
+                )
                 return redirect("dashboard:dispense-queue")
             messages.error(request, "Not dispensed: a rule blocks it (see below). Nothing was charged.")
-    return render(request, "dispensing/dispense.html", {
-        "order": order, "line_forms": line_forms, "form": form, "outcome": outcome,
-        "promised_delivery": delivery.promised_delivery_for_order(order=order),
-    }, status=200)
+    return render(
+        request,
+        "dispensing/dispense.html",
+        {
+            "order": order,
+            "line_forms": line_forms,
+            "form": form,
+            "outcome": outcome,
+            "promised_delivery": delivery.promised_delivery_for_order(order=order),
+        },
+        status=200,
+    )
 
 
 @workspace_view(DISPENSE)
@@ -85,8 +105,9 @@ def mark_reversed(request, pk):
     if authorisation is None:
         raise Http404
     try:
-        services.mark_reversed(authorisation=authorisation, pharmacist=request.user,
-                               note=request.POST.get("note", "")[:500])
+        services.mark_reversed(
+            authorisation=authorisation, pharmacist=request.user, note=request.POST.get("note", "")[:500]
+        )
     except services.DispenseRefused as exc:
         show_error(request, exc)
     else:
@@ -112,17 +133,30 @@ def refund(request, number):
             if any(q < 0 for q in quantities.values()):
                 raise PaymentNotAllowed("Quantities are whole numbers.")
             done = fulfilment.refund_order(
-                order=order, actor=request.user, reason_code=form.cleaned_data["reason_code"],
-                note=form.cleaned_data["note"], whole=form.cleaned_data["whole"], line_quantities=quantities,
+                order=order,
+                actor=request.user,
+                reason_code=form.cleaned_data["reason_code"],
+                note=form.cleaned_data["note"],
+                whole=form.cleaned_data["whole"],
+                line_quantities=quantities,
                 shipping=form.cleaned_data["shipping"],
             )
         except PaymentProblem as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"${done.amount} refunded on order {order.number}; the customer is told by e-mail.")
+            messages.success(
+                request, f"${done.amount} refunded on order {order.number}; the customer is told by e-mail."
+            )
             return redirect("dashboard:dispense-refund", number=order.number)
-    return render(request, "dispensing/refund.html", {
-        "order": order, "form": form, "lines": lines, "payment": authorisation_for(order),
-        "shipping_left": payments.refundable_shipping(order),
-        "refunds": selectors.refunds_of(order),
-    })
+    return render(
+        request,
+        "dispensing/refund.html",
+        {
+            "order": order,
+            "form": form,
+            "lines": lines,
+            "payment": authorisation_for(order),
+            "shipping_left": payments.refundable_shipping(order),
+            "refunds": selectors.refunds_of(order),
+        },
+    )

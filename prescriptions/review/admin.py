@@ -1,5 +1,6 @@
 """Read-only admin: the workspace's records change only through its services,
 and the audit records never (their ``save``/``delete`` raise as well)."""
+
 from django.contrib import admin
 
 from prescriptions.admin import ReadOnlyAdmin
@@ -9,7 +10,16 @@ from .models import AuditExport, ReviewClaim, ReviewDecision, Transcription, Tra
 
 @admin.register(Transcription)
 class TranscriptionAdmin(ReadOnlyAdmin):
-    list_display = ("prescription", "version", "drug_name", "strength", "quantity", "refills", "updated_at", "updated_by")
+    list_display = (
+        "prescription",
+        "version",
+        "drug_name",
+        "strength",
+        "quantity",
+        "refills",
+        "updated_at",
+        "updated_by",
+    )
     list_select_related = ("prescription", "updated_by")
 
 
@@ -28,8 +38,15 @@ class ReviewClaimAdmin(ReadOnlyAdmin):
 
 @admin.register(ReviewDecision)
 class ReviewDecisionAdmin(ReadOnlyAdmin):
-    list_display = ("prescription", "outcome", "reason_code", "decided_by_name", "decided_at", "evaluation",
-                    "ip_address")
+    list_display = (
+        "prescription",
+        "outcome",
+        "reason_code",
+        "decided_by_name",
+        "decided_at",
+        "evaluation",
+        "ip_address",
+    )
     list_filter = ("outcome", "reason_code")
     list_select_related = ("prescription",)
 

@@ -6,6 +6,7 @@ drive the menu), and in every view by ``views.workspace_view`` (the permission
 again, plus a passed second factor). Clinical decisions are checked a third
 time in the services.
 """
+
 from __future__ import annotations
 
 from django.urls import path
@@ -45,8 +46,11 @@ class ReviewConfig(OscarDashboardConfig):
             path("prescriptions/<uuid:public_id>/checks/", views.evaluate, name="pharmacy-evaluate"),
             path("prescriptions/<uuid:public_id>/verify/", views.verify, name="pharmacy-verify"),
             path("prescriptions/<uuid:public_id>/reject/", views.reject, name="pharmacy-reject"),
-            path("prescriptions/<uuid:public_id>/request-information/", views.request_information,
-                 name="pharmacy-request-information"),
+            path(
+                "prescriptions/<uuid:public_id>/request-information/",
+                views.request_information,
+                name="pharmacy-request-information",
+            ),
             path("history/", views.inspector, name="pharmacy-inspector"),
             path("history/<uuid:public_id>/", views.history, name="pharmacy-history"),
             path("history/<uuid:public_id>/export.csv", views.history_csv, name="pharmacy-history-csv"),

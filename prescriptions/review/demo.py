@@ -8,6 +8,7 @@ The documents are drawn here: PNG images of a typed prescription.
 
 Idempotent: nothing is created when the demo customer already has prescriptions.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -23,16 +24,23 @@ from prescriptions.uploads import inspect_bytes
 
 from . import services
 
-DEMO_CUSTOMER = {"email": "carlos@example.com", "password": "carlos-demo-2026", "first_name": "Carlos",
-                 "last_name": "Diaz"}
+DEMO_CUSTOMER = {
+    "email": "carlos@example.com",
+    "password": "carlos-demo-2026",
+    "first_name": "Carlos",
+    "last_name": "Diaz",
+}
 PRESCRIBER = prescription_services.PrescriberDetails(
-    name="Jane Smith, MD", phone="+1 518 555 0147", email="office@hudsonderm.example",
+    name="Jane Smith, MD",
+    phone="+1 518 555 0147",
+    email="office@hudsonderm.example",
     address="1 Main St, Albany, NY 12207",
 )
 
 
-def _document(*, patient: Patient, drug: str, quantity: int, directions: str, written: datetime.date,
-              risk: str) -> bytes:
+def _document(
+    *, patient: Patient, drug: str, quantity: int, directions: str, written: datetime.date, risk: str
+) -> bytes:
     """A typed prescription as a PNG (Pillow's bundled font)."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -67,10 +75,13 @@ def _submit(customer, patient, upc, *, drug, quantity, directions, written, risk
     from oscar.core.loading import get_model
 
     product = get_model("catalogue", "Product").objects.get(upc=upc)
-    data = _document(patient=patient, drug=drug, quantity=quantity, directions=directions, written=written,
-                     risk=risk)
+    data = _document(patient=patient, drug=drug, quantity=quantity, directions=directions, written=written, risk=risk)
     return prescription_services.submit_prescription(
-        customer=customer, product=product, prescriber=PRESCRIBER, quantity=quantity, patient=patient,
+        customer=customer,
+        product=product,
+        prescriber=PRESCRIBER,
+        quantity=quantity,
+        patient=patient,
         files=[inspect_bytes(data, original_name=name)],
     )
 
@@ -91,23 +102,50 @@ def load_demo_review(*, today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     address = {"address_line1": "48 Lark Street", "city": "Albany", "state": "NY", "postcode": "12210"}
     carlos, _ = Patient.objects.get_or_create(
-        account=customer, relationship=Patient.Relationship.SELF,
+        account=customer,
+        relationship=Patient.Relationship.SELF,
         defaults={"first_name": "Carlos", "last_name": "Diaz", "date_of_birth": datetime.date(1999, 3, 14), **address},
     )
     sofia, _ = Patient.objects.get_or_create(
-        account=customer, first_name="Sofia", last_name="Diaz",
+        account=customer,
+        first_name="Sofia",
+        last_name="Diaz",
         defaults={"relationship": Patient.Relationship.CHILD, "date_of_birth": datetime.date(2009, 7, 2), **address},
     )
     sig = "Take one capsule by mouth once daily with food."
-    waiting_longest = _submit(customer, sofia, "RX-ISO-40", drug="Isotretinoin 40 mg capsules", quantity=30,
-                              directions=sig, written=today - datetime.timedelta(days=3), risk="can",
-                              name="sofia-isotretinoin.png")
-    transcribed = _submit(customer, carlos, "RX-ISO-20", drug="Isotretinoin 20 mg capsules", quantity=30,
-                          directions=sig, written=today - datetime.timedelta(days=2), risk="cannot",
-                          name="carlos-isotretinoin.png")
-    newest = _submit(customer, carlos, "RX-DOXY-100", drug="Doxycycline hyclate 100 mg capsules", quantity=28,
-                     directions="Take one capsule by mouth twice daily.", written=today - datetime.timedelta(days=1),
-                     risk="cannot", name="carlos-doxycycline.png")
+    waiting_longest = _submit(
+        customer,
+        sofia,
+        "RX-ISO-40",
+        drug="Isotretinoin 40 mg capsules",
+        quantity=30,
+        directions=sig,
+        written=today - datetime.timedelta(days=3),
+        risk="can",
+        name="sofia-isotretinoin.png",
+    )
+    transcribed = _submit(
+        customer,
+        carlos,
+        "RX-ISO-20",
+        drug="Isotretinoin 20 mg capsules",
+        quantity=30,
+        directions=sig,
+        written=today - datetime.timedelta(days=2),
+        risk="cannot",
+        name="carlos-isotretinoin.png",
+    )
+    newest = _submit(
+        customer,
+        carlos,
+        "RX-DOXY-100",
+        drug="Doxycycline hyclate 100 mg capsules",
+        quantity=28,
+        directions="Take one capsule by mouth twice daily.",
+        written=today - datetime.timedelta(days=1),
+        risk="cannot",
+        name="carlos-doxycycline.png",
+    )
     now = timezone.now()
     for prescription, hours in ((waiting_longest, 5), (transcribed, 3), (newest, 0.5)):
         Prescription.objects.filter(pk=prescription.pk).update(created_at=now - datetime.timedelta(hours=hours))
@@ -116,12 +154,23 @@ def load_demo_review(*, today: datetime.date | None = None) -> int:
     if technician is not None:
         services.claim_for_review(prescription=transcribed, reviewer=technician)
         services.save_transcription(
-            prescription=transcribed, user=technician, expected_version=0,
+            prescription=transcribed,
+            user=technician,
+            expected_version=0,
             data=services.TranscriptionData(
-                prescriber_name="Jane Smith, MD", prescriber_address="1 Main St, Albany, NY 12207",
-                prescriber_npi="1234567893", drug_name="Isotretinoin", strength="20 mg", dosage_form="capsule",
-                quantity=30, days_supply=30, directions=sig, refills=0,
-                date_written=today - datetime.timedelta(days=2), signature_present=True, risk_category="cannot",
+                prescriber_name="Jane Smith, MD",
+                prescriber_address="1 Main St, Albany, NY 12207",
+                prescriber_npi="1234567893",
+                drug_name="Isotretinoin",
+                strength="20 mg",
+                dosage_form="capsule",
+                quantity=30,
+                days_supply=30,
+                directions=sig,
+                refills=0,
+                date_written=today - datetime.timedelta(days=2),
+                signature_present=True,
+                risk_category="cannot",
             ),
         )
         services.release_claim(prescription=transcribed, reviewer=technician)

@@ -1,4 +1,5 @@
 """Forms of the workspace: they translate HTTP to service arguments, no rules here (STYLE.md 3)."""
+
 from __future__ import annotations
 
 from django import forms
@@ -11,28 +12,39 @@ from .services import TRANSCRIBED_FIELDS, TranscriptionData
 
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(required=False, choices=[
-        ("waiting", "Waiting for review"),
-        ("submitted", "New (not yet opened by a pharmacist)"),
-        ("in_review", "In review"),
-        ("info_requested", "Waiting for the customer's answer"),
-    ])
+    status = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("waiting", "Waiting for review"),
+            ("submitted", "New (not yet opened by a pharmacist)"),
+            ("in_review", "In review"),
+            ("info_requested", "Waiting for the customer's answer"),
+        ],
+    )
     programme = forms.ChoiceField(required=False)
-    claim = forms.ChoiceField(required=False, label="Claimed", choices=[
-        ("", "Anyone or no one"), ("mine", "Claimed by me"), ("unclaimed", "Unclaimed"),
-        ("others", "Claimed by someone else"),
-    ])
+    claim = forms.ChoiceField(
+        required=False,
+        label="Claimed",
+        choices=[
+            ("", "Anyone or no one"),
+            ("mine", "Claimed by me"),
+            ("unclaimed", "Unclaimed"),
+            ("others", "Claimed by someone else"),
+        ],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].choices = [("", "Any"), ("none", "No programme")] + [
-            (code, code.replace("_", " ").title() if code != "ipledge" else "iPLEDGE") for code in sorted(registered_codes())
+            (code, code.replace("_", " ").title() if code != "ipledge" else "iPLEDGE")
+            for code in sorted(registered_codes())
         ]
 
     def filters(self) -> QueueFilters:
         data = self.cleaned_data if self.is_valid() else {}
-        return QueueFilters(status=data.get("status") or "waiting", programme=data.get("programme") or "",
-                            claim=data.get("claim") or "")
+        return QueueFilters(
+            status=data.get("status") or "waiting", programme=data.get("programme") or "", claim=data.get("claim") or ""
+        )
 
 
 class DateInput(forms.DateInput):
@@ -46,10 +58,13 @@ class TranscriptionForm(forms.ModelForm):
     """Step 1: what the prescription says, field by field."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    risk_category = forms.ChoiceField(required=False, label="iPLEDGE risk category",
-                                      choices=[("", "—")] + list(RiskCategory.choices))
+    risk_category = forms.ChoiceField(
+        required=False, label="iPLEDGE risk category", choices=[("", "—")] + list(RiskCategory.choices)
+    )
     completed_elements = forms.MultipleChoiceField(
-        required=False, choices=COMPLETABLE_ELEMENTS, widget=forms.CheckboxSelectMultiple,
+        required=False,
+        choices=COMPLETABLE_ELEMENTS,
+        widget=forms.CheckboxSelectMultiple,
         label="Elements I completed after contacting the prescriber",
     )
 
@@ -74,7 +89,9 @@ class TranscriptionForm(forms.ModelForm):
         }
         help_texts = {
             "prescriber_dea_number": "Needed only for a controlled substance.",
-            "quantity": "", "completed_elements": "", "days_supply": "",
+            "quantity": "",
+            "completed_elements": "",
+            "days_supply": "",
             "earliest_fill_date": "Only when the prescriber wrote one (several Schedule II prescriptions).",
         }
 
@@ -87,7 +104,7 @@ class TranscriptionForm(forms.ModelForm):
         if not pharmacist:  # RULES.md 2.1: only a pharmacist completes a missing element
             del self.fields["completed_elements"]
             del self.fields["completion_note"]
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             if isinstance(field.widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.HiddenInput)):
                 continue
             field.widget.attrs.setdefault("class", "form-control")
@@ -98,9 +115,23 @@ class TranscriptionForm(forms.ModelForm):
             values["completed_elements"] = tuple(self.instance.completed_elements or ())
             values["completion_note"] = self.instance.completion_note
         values["completed_elements"] = tuple(values.get("completed_elements") or ())
-        values = {k: ("" if v is None and k not in {"quantity", "days_supply", "refills", "date_written",
-                                                     "earliest_fill_date", "do_not_dispense_after"} else v)
-                  for k, v in values.items()}
+        values = {
+            k: (
+                ""
+                if v is None
+                and k
+                not in {
+                    "quantity",
+                    "days_supply",
+                    "refills",
+                    "date_written",
+                    "earliest_fill_date",
+                    "do_not_dispense_after",
+                }
+                else v
+            )
+            for k, v in values.items()
+        }
         return TranscriptionData(**values)
 
 
@@ -108,34 +139,52 @@ class VerifyForm(forms.Form):
     """Verify; one override reason per WARN comes in as ``override__<rule id>``."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
-                           label="Note for the pharmacy's records (optional)")
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        label="Note for the pharmacy's records (optional)",
+    )
 
     def overrides(self) -> dict[str, str]:
-        return {key.removeprefix("override__"): value for key, value in self.data.items()
-                if key.startswith("override__")}
+        return {
+            key.removeprefix("override__"): value for key, value in self.data.items() if key.startswith("override__")
+        }
 
 
 class RejectForm(forms.Form):
-    reason_code = forms.ChoiceField(choices=[("", "Choose a reason")] + list(RejectionReason.choices), label="Reason",
-                                    widget=forms.Select(attrs={"class": "form-control"}))
+    reason_code = forms.ChoiceField(
+        choices=[("", "Choose a reason")] + list(RejectionReason.choices),
+        label="Reason",
+        widget=forms.Select(attrs={"class": "form-control"}),
+    )
     message_to_customer = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}), label="Message to the customer",
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        label="Message to the customer",
         help_text="The customer reads this. Say why, and what they can do (e.g. ask the prescriber for a new prescription).",
     )
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
-                           label="Note for the pharmacy's records")
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        label="Note for the pharmacy's records",
+    )
 
 
 class InformationRequestForm(forms.Form):
     question = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}), label="Question to the customer",
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        label="Question to the customer",
         help_text="The customer reads this and answers on their prescription page.",
     )
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
-                           label="Note for the pharmacy's records")
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        label="Note for the pharmacy's records",
+    )
 
 
 class InspectorSearchForm(forms.Form):
-    reference = forms.CharField(label="Prescription reference", max_length=64,
-                                widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "RX-1A2B3C4D"}))
+    reference = forms.CharField(
+        label="Prescription reference",
+        max_length=64,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "RX-1A2B3C4D"}),
+    )

@@ -16,6 +16,7 @@ decided (RULES.md 3.5).
 
 The staff file-open log is ``prescriptions.PrescriptionFileAccess``.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -92,7 +93,8 @@ class Transcription(models.Model):
     do_not_dispense_after = models.DateField("do not dispense after", null=True, blank=True)
 
     completed_elements = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="Elements the pharmacist completed after contacting the prescriber.",
     )
     completion_note = models.TextField(blank=True, help_text="Who confirmed what, and when.")
@@ -102,14 +104,22 @@ class Transcription(models.Model):
     version = models.PositiveIntegerField(default=0)
     # The compliance evaluation (Stage.VERIFY) of the latest facts.
     latest_evaluation = models.ForeignKey(
-        "compliance.ComplianceEvaluation", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "compliance.ComplianceEvaluation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     evaluated_version = models.PositiveIntegerField(null=True, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -178,8 +188,11 @@ class ReviewClaim(models.Model):
         ordering = ("claimed_at", "id")
         constraints = [
             # Two reviewers can never both hold a prescription, whatever the code does.
-            models.UniqueConstraint(fields=["prescription"], condition=Q(released_at__isnull=True),
-                                    name="review_one_open_claim_per_prescription"),
+            models.UniqueConstraint(
+                fields=["prescription"],
+                condition=Q(released_at__isnull=True),
+                name="review_one_open_claim_per_prescription",
+            ),
         ]
         indexes = [models.Index(fields=["reviewer", "released_at"], name="review_claim_reviewer")]
 
@@ -228,12 +241,17 @@ class ReviewDecision(AppendOnlyModel):
     message_to_customer = models.TextField(blank=True)
 
     evaluation = models.ForeignKey(
-        "compliance.ComplianceEvaluation", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "compliance.ComplianceEvaluation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The evaluation run at the moment of the decision (required to verify).",
     )
     evaluation_fingerprint = models.CharField(max_length=64, blank=True)
     warning_overrides = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text='[{"rule_id", "source", "message", "override_reason"}] for every WARN at verification.',
     )
     transcription_version = models.PositiveIntegerField(null=True, blank=True)

@@ -9,6 +9,7 @@ A clinical decision needs ``DECIDE`` granted through a group or to the user
 themself: a superuser does not get it for free (``is_licensed_pharmacist``),
 so the shop administrator's all-powerful account cannot verify a prescription.
 """
+
 from __future__ import annotations
 
 ACCESS_WORKSPACE = "review.access_workspace"
@@ -17,8 +18,8 @@ DECIDE = "review.decide_prescription"
 VIEW_AUDIT_TRAIL = "review.view_audit_trail"
 
 # The model permissions the workspace relies on in other apps.
-FILE_VIEW = "prescriptions.view_prescriptionfile"       # the protected file view
-TRANSITION = "prescriptions.review_prescription"        # prescriptions.services.actor_role
+FILE_VIEW = "prescriptions.view_prescriptionfile"  # the protected file view
+TRANSITION = "prescriptions.review_prescription"  # prescriptions.services.actor_role
 
 
 def _active(user) -> bool:
@@ -48,5 +49,7 @@ def is_licensed_pharmacist(user) -> bool:
 
     app_label, codename = DECIDE.split(".")
     return Permission.objects.filter(
-        Q(user=user) | Q(group__user=user), content_type__app_label=app_label, codename=codename,
+        Q(user=user) | Q(group__user=user),
+        content_type__app_label=app_label,
+        codename=codename,
     ).exists()

@@ -8,6 +8,7 @@ account holder, product and transcription by joins). Keyset pagination
 ``review_rx_queue`` (see migration 0002); the counts read only the index
 ``review_rx_queue_states`` (migration 0003).
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,8 +32,10 @@ from prescriptions.models import (
     PrescriptionEvent,
     PrescriptionFile,
     PrescriptionFileAccess,
-    PrescriptionStatus as S,
     StaffDataView,
+)
+from prescriptions.models import (
+    PrescriptionStatus as S,
 )
 
 from .models import AuditExport, ReviewClaim, ReviewDecision, TranscriptionChange
@@ -123,25 +126,29 @@ def queue_queryset(*, user, filters: QueueFilters, now: datetime.datetime) -> Qu
         queryset = queryset.filter(~Exists(claims))
     elif filters.claim == "others":
         queryset = queryset.filter(Exists(claims.exclude(reviewer=user)))
-    return (
-        queryset.select_related("patient", "customer", "product")
-        .annotate(
-            # The one column the row shows, not the whole transcription: and no
-            # RelatedObjectDoesNotExist for a row not yet transcribed.
-            transcription_version=F("transcription__version"),
-            claim_reviewer_id=Subquery(claims.values("reviewer_id")[:1]),
-            claim_reviewer_name=Subquery(claims.values("reviewer_name")[:1]),
-            claim_expires_at=Subquery(claims.values("expires_at")[:1]),
-            programme=Coalesce(
-                Subquery(_programme_values().filter(product_id=OuterRef("product_id")).values("value_text")[:1]),
-                Subquery(_programme_values().filter(product_id=OuterRef("product__parent_id")).values("value_text")[:1]),
-            ),
-        )
+    return queryset.select_related("patient", "customer", "product").annotate(
+        # The one column the row shows, not the whole transcription: and no
+        # RelatedObjectDoesNotExist for a row not yet transcribed.
+        transcription_version=F("transcription__version"),
+        claim_reviewer_id=Subquery(claims.values("reviewer_id")[:1]),
+        claim_reviewer_name=Subquery(claims.values("reviewer_name")[:1]),
+        claim_expires_at=Subquery(claims.values("expires_at")[:1]),
+        programme=Coalesce(
+            Subquery(_programme_values().filter(product_id=OuterRef("product_id")).values("value_text")[:1]),
+            Subquery(_programme_values().filter(product_id=OuterRef("product__parent_id")).values("value_text")[:1]),
+        ),
     )
 
 
-def review_queue(*, user, filters: QueueFilters, now: datetime.datetime | None = None,
-                 after: str | None = None, before: str | None = None, limit: int | None = None) -> QueuePage:
+def review_queue(
+    *,
+    user,
+    filters: QueueFilters,
+    now: datetime.datetime | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    limit: int | None = None,
+) -> QueuePage:
     """One page of the queue, oldest first, after/before a cursor (keyset
     pagination: the cost does not grow with the page number)."""
     now = now or timezone.now()
@@ -207,8 +214,9 @@ def prescription_for_review(*, public_id) -> Prescription | None:
     """A prescription with what the review screen shows, or None."""
     return (
         Prescription.objects.filter(public_id=public_id)
-        .select_related("patient", "customer", "product", "product__parent", "transcription",
-                        "transcription__latest_evaluation")
+        .select_related(
+            "patient", "customer", "product", "product__parent", "transcription", "transcription__latest_evaluation"
+        )
         .prefetch_related(Prefetch("files", queryset=PrescriptionFile.objects.order_by("uploaded_at", "id")))
         .first()
     )
@@ -232,11 +240,13 @@ def lines_covered(prescription) -> dict[str, list]:
     """The basket lines and order lines that point at this prescription."""
     return {
         "basket_lines": list(
-            BasketLine.objects.filter(prescription=prescription).select_related("basket", "product")
+            BasketLine.objects.filter(prescription=prescription)
+            .select_related("basket", "product")
             .order_by("-date_created")[:20]
         ),
         "order_lines": list(
-            OrderLine.objects.filter(prescription=prescription).select_related("order", "product")
+            OrderLine.objects.filter(prescription=prescription)
+            .select_related("order", "product")
             .order_by("-order__date_placed")[:20]
         ),
     }
@@ -260,8 +270,11 @@ def find_prescription(reference: str) -> Prescription | None:
 
 
 def recent_decisions(*, limit: int = 50) -> list[ReviewDecision]:
-    return list(ReviewDecision.objects.select_related("prescription", "prescription__patient")
-                .order_by("-decided_at", "-id")[:limit])
+    return list(
+        ReviewDecision.objects.select_related("prescription", "prescription__patient").order_by("-decided_at", "-id")[
+            :limit
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -307,9 +320,12 @@ def _value(value) -> str:
 
 
 _PAGE_LABELS = {
-    "dashboard:pharmacy-review": "the review screen", "dashboard:pharmacy-history": "this history",
-    "dashboard:pharmacy-history-csv": "this history (export)", "dashboard:order-detail": "order",
-    "dashboard:order-line-detail": "order line", "dashboard:order-shipping-address": "order shipping address",
+    "dashboard:pharmacy-review": "the review screen",
+    "dashboard:pharmacy-history": "this history",
+    "dashboard:pharmacy-history-csv": "this history (export)",
+    "dashboard:order-detail": "order",
+    "dashboard:order-line-detail": "order line",
+    "dashboard:order-shipping-address": "order shipping address",
     "dashboard:dispense-order": "the dispense screen",
 }
 
@@ -317,11 +333,15 @@ _PAGE_LABELS = {
 def _staff_views(prescription) -> list[HistoryEntry]:
     """Staff views of this prescription and of its orders (``prescriptions.audit``), one
     entry per person, day and page: the count, the times and the addresses."""
-    order_numbers = list(OrderLine.objects.filter(prescription=prescription)
-                         .values_list("order__number", flat=True).distinct())
-    views = (StaffDataView.objects.filter(Q(prescription=prescription) | Q(order_number__in=order_numbers))
-             .exclude(page__in=("dashboard:order-list", "dashboard:users-index"))
-             .select_related("user").order_by("viewed_at", "id"))
+    order_numbers = list(
+        OrderLine.objects.filter(prescription=prescription).values_list("order__number", flat=True).distinct()
+    )
+    views = (
+        StaffDataView.objects.filter(Q(prescription=prescription) | Q(order_number__in=order_numbers))
+        .exclude(page__in=("dashboard:order-list", "dashboard:users-index"))
+        .select_related("user")
+        .order_by("viewed_at", "id")
+    )
     groups: dict[tuple, list[StaffDataView]] = {}
     for view in views:
         day = timezone.localtime(view.viewed_at).date()
@@ -332,11 +352,16 @@ def _staff_views(prescription) -> list[HistoryEntry]:
         what = _PAGE_LABELS.get(page, page) + (f" {order_number}" if order_number else "")
         times = ", ".join(f"{timezone.localtime(r.viewed_at):%H:%M}" for r in rows)
         addresses = ", ".join(dict.fromkeys(r.ip_address or "—" for r in rows))
-        entries.append(HistoryEntry(
-            first.viewed_at, "staff-view", first.user.get_full_name() or first.user.get_username(),
-            f"Viewed {what}" + (f" ({len(rows)} times on {day:%Y-%m-%d})" if len(rows) > 1 else ""),
-            addresses, (("Times", times), ("Page", first.path)),
-        ))
+        entries.append(
+            HistoryEntry(
+                first.viewed_at,
+                "staff-view",
+                first.user.get_full_name() or first.user.get_username(),
+                f"Viewed {what}" + (f" ({len(rows)} times on {day:%Y-%m-%d})" if len(rows) > 1 else ""),
+                addresses,
+                (("Times", times), ("Page", first.path)),
+            )
+        )
     return entries
 
 
@@ -344,23 +369,41 @@ def _file_opens(prescription) -> list[HistoryEntry]:
     """File opens grouped per person, file and day: how many times, the first and the
     last; every open (time, address, browser) is in the entry's details."""
     groups: dict[tuple, list[PrescriptionFileAccess]] = {}
-    for access in (PrescriptionFileAccess.objects.filter(file__prescription=prescription)
-                   .select_related("user", "file").order_by("accessed_at", "id")):
+    for access in (
+        PrescriptionFileAccess.objects.filter(file__prescription=prescription)
+        .select_related("user", "file")
+        .order_by("accessed_at", "id")
+    ):
         day = timezone.localtime(access.accessed_at).date()
         groups.setdefault((access.user_id, access.file_id, day), []).append(access)
     entries = []
     for (_user, _file, day), rows in groups.items():
         first, last = rows[0], rows[-1]
         times = "once" if len(rows) == 1 else f"{len(rows)} times"
-        summary = (f"Opened {first.file.download_name} {times} on {day:%Y-%m-%d}"
-                   + (f" (first {timezone.localtime(first.accessed_at):%H:%M:%S}, "
-                      f"last {timezone.localtime(last.accessed_at):%H:%M:%S})" if len(rows) > 1 else ""))
-        details = tuple((f"Open {n}", f"{timezone.localtime(r.accessed_at):%H:%M:%S} from {r.ip_address or '—'} "
-                                      f"({r.user_agent or 'no user agent'})") for n, r in enumerate(rows, 1))
-        entries.append(HistoryEntry(
-            first.accessed_at, "file-open", first.user.get_full_name() or first.user.get_username(), summary,
-            ", ".join(dict.fromkeys(r.ip_address or "—" for r in rows)), details,
-        ))
+        summary = f"Opened {first.file.download_name} {times} on {day:%Y-%m-%d}" + (
+            f" (first {timezone.localtime(first.accessed_at):%H:%M:%S}, "
+            f"last {timezone.localtime(last.accessed_at):%H:%M:%S})"
+            if len(rows) > 1
+            else ""
+        )
+        details = tuple(
+            (
+                f"Open {n}",
+                f"{timezone.localtime(r.accessed_at):%H:%M:%S} from {r.ip_address or '—'} "
+                f"({r.user_agent or 'no user agent'})",
+            )
+            for n, r in enumerate(rows, 1)
+        )
+        entries.append(
+            HistoryEntry(
+                first.accessed_at,
+                "file-open",
+                first.user.get_full_name() or first.user.get_username(),
+                summary,
+                ", ".join(dict.fromkeys(r.ip_address or "—" for r in rows)),
+                details,
+            )
+        )
     return entries
 
 
@@ -374,8 +417,10 @@ def _rma_changes(prescription) -> list[HistoryEntry]:
             details = [(name.replace("_", " ").capitalize(), _value(value)) for name, value in values.items()]
         else:
             summary = f"RMA {values.get('number')} changed (version {change.version})"
-            details = [(name.replace("_", " ").capitalize(), f"{_value(diff.get('old'))} → {_value(diff.get('new'))}")
-                       for name, diff in sorted(change.changes.items())]
+            details = [
+                (name.replace("_", " ").capitalize(), f"{_value(diff.get('old'))} → {_value(diff.get('new'))}")
+                for name, diff in sorted(change.changes.items())
+            ]
         if change.reason:
             details.append(("Why", change.reason))
         entries.append(HistoryEntry(change.changed_at, "rma", change.changed_by_name, summary, "", tuple(details)))
@@ -385,25 +430,40 @@ def _rma_changes(prescription) -> list[HistoryEntry]:
 def _dispenses(prescription) -> list[HistoryEntry]:
     entries = []
     for dispense in prescription.dispenses.select_related("order_line__order", "authorisation").order_by(
-            "dispensed_at", "id"):
-        details = [("Order", dispense.order_line.order.number),
-                   ("Quantity", str(dispense.order_line.quantity)),
-                   ("Medication Guide included", "yes (confirmed by the pharmacist)"
-                    if dispense.medication_guide_included else "no"),
-                   ("Evaluation", f"#{dispense.evaluation_id}")]
+        "dispensed_at", "id"
+    ):
+        details = [
+            ("Order", dispense.order_line.order.number),
+            ("Quantity", str(dispense.order_line.quantity)),
+            (
+                "Medication Guide included",
+                "yes (confirmed by the pharmacist)" if dispense.medication_guide_included else "no",
+            ),
+            ("Evaluation", f"#{dispense.evaluation_id}"),
+        ]
         if dispense.authorisation is not None:
             details.append(("RMA", dispense.authorisation.number))
-        entries.append(HistoryEntry(
-            dispense.dispensed_at, "dispense", dispense.pharmacist_name,
-            f"Dispensed {dispense.order_line.quantity} × {dispense.order_line.title}", "", tuple(details)))
+        entries.append(
+            HistoryEntry(
+                dispense.dispensed_at,
+                "dispense",
+                dispense.pharmacist_name,
+                f"Dispensed {dispense.order_line.quantity} × {dispense.order_line.title}",
+                "",
+                tuple(details),
+            )
+        )
     return entries
 
 
 _PAYMENT_WORDS = {
-    PaymentLogEntry.Action.AUTHORISE: "Card authorised", PaymentLogEntry.Action.CAPTURE: "Captured",
-    PaymentLogEntry.Action.VOID: "Authorisation voided", PaymentLogEntry.Action.REFUND: "Refunded",
+    PaymentLogEntry.Action.AUTHORISE: "Card authorised",
+    PaymentLogEntry.Action.CAPTURE: "Captured",
+    PaymentLogEntry.Action.VOID: "Authorisation voided",
+    PaymentLogEntry.Action.REFUND: "Refunded",
     PaymentLogEntry.Action.RECONCILE: "Reconciled with Stripe",
-    PaymentLogEntry.Action.CAPTURE_FAILED: "Capture failed", PaymentLogEntry.Action.REFUND_FAILED: "Refund failed",
+    PaymentLogEntry.Action.CAPTURE_FAILED: "Capture failed",
+    PaymentLogEntry.Action.REFUND_FAILED: "Refund failed",
     PaymentLogEntry.Action.VOID_FAILED: "Void failed",
 }
 
@@ -414,9 +474,12 @@ def _money_and_shipments(prescription) -> list[HistoryEntry]:
     order_ids = list(OrderLine.objects.filter(prescription=prescription).values_list("order_id", flat=True).distinct())
     entries = []
     refunds = {r.stripe_refund_id: r for r in Refund.objects.filter(authorisation__order_id__in=order_ids)}
-    for entry in (PaymentLogEntry.objects.filter(authorisation__order_id__in=order_ids)
-                  .exclude(action__in=(PaymentLogEntry.Action.AUTHENTICATE, PaymentLogEntry.Action.DECLINE))
-                  .select_related("authorisation", "actor").order_by("created_at", "id")):
+    for entry in (
+        PaymentLogEntry.objects.filter(authorisation__order_id__in=order_ids)
+        .exclude(action__in=(PaymentLogEntry.Action.AUTHENTICATE, PaymentLogEntry.Action.DECLINE))
+        .select_related("authorisation", "actor")
+        .order_by("created_at", "id")
+    ):
         amount = f" ${entry.amount}" if entry.amount is not None else ""
         details = [("Order", entry.authorisation.order_number), ("From → to", f"{entry.from_state} → {entry.to_state}")]
         if entry.reason:
@@ -429,17 +492,34 @@ def _money_and_shipments(prescription) -> list[HistoryEntry]:
             if refund.shipping_amount:
                 details.append(("Of which shipping", f"${refund.shipping_amount}"))
         actor = (entry.actor.get_full_name() or entry.actor.get_username()) if entry.actor else "system"
-        entries.append(HistoryEntry(entry.created_at, "payment", actor,
-                                    f"{_PAYMENT_WORDS.get(entry.action, entry.get_action_display())}{amount}",
-                                    "", tuple(details)))
-    for event in (ShippingEvent.objects.filter(order_id__in=order_ids).select_related("event_type", "order")
-                  .order_by("date_created", "id")):
+        entries.append(
+            HistoryEntry(
+                entry.created_at,
+                "payment",
+                actor,
+                f"{_PAYMENT_WORDS.get(entry.action, entry.get_action_display())}{amount}",
+                "",
+                tuple(details),
+            )
+        )
+    for event in (
+        ShippingEvent.objects.filter(order_id__in=order_ids)
+        .select_related("event_type", "order")
+        .order_by("date_created", "id")
+    ):
         details = [("Order", event.order.number)]
         if event.notes:
             details.append(("Tracking / notes", event.notes))
-        entries.append(HistoryEntry(event.date_created, "shipment", "shipping",
-                                    f"{event.event_type.name}" + (f" — {event.notes}" if event.notes else ""),
-                                    "", tuple(details)))
+        entries.append(
+            HistoryEntry(
+                event.date_created,
+                "shipment",
+                "shipping",
+                f"{event.event_type.name}" + (f" — {event.notes}" if event.notes else ""),
+                "",
+                tuple(details),
+            )
+        )
     return entries
 
 
@@ -453,8 +533,11 @@ def prescription_history(prescription) -> list[HistoryEntry]:
     exports. A fixed number of queries, whatever the length of the history."""
     entries: list[HistoryEntry] = []
     for event in prescription.events.order_by("created_at", "id"):
-        details = [("From", event.get_from_status_display() or "—"), ("To", event.get_to_status_display()),
-                   ("Role", event.get_actor_role_display())]
+        details = [
+            ("From", event.get_from_status_display() or "—"),
+            ("To", event.get_to_status_display()),
+            ("Role", event.get_actor_role_display()),
+        ]
         if event.reason_code:
             details.append(("Reason code", event.reason_code))
         if event.reason:
@@ -463,38 +546,76 @@ def prescription_history(prescription) -> list[HistoryEntry]:
             details.append(("Message to customer", event.message_to_customer))
         if event.message_from_customer:
             details.append(("Message from customer", event.message_from_customer))
-        entries.append(HistoryEntry(
-            event.created_at, "status", event.actor_name,
-            f"{event.get_from_status_display() or 'New'} → {event.get_to_status_display()}", "", tuple(details),
-        ))
+        entries.append(
+            HistoryEntry(
+                event.created_at,
+                "status",
+                event.actor_name,
+                f"{event.get_from_status_display() or 'New'} → {event.get_to_status_display()}",
+                "",
+                tuple(details),
+            )
+        )
     for change in TranscriptionChange.objects.filter(prescription=prescription).order_by("changed_at", "id"):
-        details = tuple((name, f"{_value(diff.get('old'))} → {_value(diff.get('new'))}")
-                        for name, diff in sorted(change.changes.items()))
-        entries.append(HistoryEntry(
-            change.changed_at, "transcription", change.changed_by_name,
-            f"Version {change.version}: {len(change.changes)} field(s) changed", change.ip_address or "", details,
-        ))
+        details = tuple(
+            (name, f"{_value(diff.get('old'))} → {_value(diff.get('new'))}")
+            for name, diff in sorted(change.changes.items())
+        )
+        entries.append(
+            HistoryEntry(
+                change.changed_at,
+                "transcription",
+                change.changed_by_name,
+                f"Version {change.version}: {len(change.changes)} field(s) changed",
+                change.ip_address or "",
+                details,
+            )
+        )
     for claim in ReviewClaim.objects.filter(prescription=prescription).order_by("claimed_at", "id"):
-        entries.append(HistoryEntry(
-            claim.claimed_at, "claim", claim.reviewer_name, "Opened for review (claimed)", claim.ip_address or "",
-            (("Lapses at", timezone.localtime(claim.expires_at).isoformat(timespec="minutes")),),
-        ))
+        entries.append(
+            HistoryEntry(
+                claim.claimed_at,
+                "claim",
+                claim.reviewer_name,
+                "Opened for review (claimed)",
+                claim.ip_address or "",
+                (("Lapses at", timezone.localtime(claim.expires_at).isoformat(timespec="minutes")),),
+            )
+        )
         if claim.released_at is not None:
-            entries.append(HistoryEntry(
-                claim.released_at, "claim-ended", claim.reviewer_name, claim.get_release_reason_display(), "",
-            ))
+            entries.append(
+                HistoryEntry(
+                    claim.released_at,
+                    "claim-ended",
+                    claim.reviewer_name,
+                    claim.get_release_reason_display(),
+                    "",
+                )
+            )
     # At every stage (review, checkout, dispense): found by the prescription, not by spelling.
     for evaluation in evaluations_about_prescription(prescription.pk).order_by("created_at", "id"):
         actor = (evaluation.actor.get_full_name() or evaluation.actor.get_username()) if evaluation.actor else "system"
-        details = [("Evaluation", f"#{evaluation.pk}"), ("Stage", evaluation.stage), ("Subject", evaluation.subject),
-                   ("Fingerprint (SHA-256 of the facts)", evaluation.fingerprint)]
-        details += [(f"{f.severity.value.upper()} {f.rule_id}", f"{f.pharmacist_message} ({f.source})")
-                    for f in evaluation.findings]
-        entries.append(HistoryEntry(
-            evaluation.created_at, "evaluation", actor,
-            f"{evaluation.stage}: {'passed' if evaluation.passed else 'blocked'} "
-            f"({len(evaluation.blocks)} block, {len(evaluation.warnings)} warn)", "", tuple(details),
-        ))
+        details = [
+            ("Evaluation", f"#{evaluation.pk}"),
+            ("Stage", evaluation.stage),
+            ("Subject", evaluation.subject),
+            ("Fingerprint (SHA-256 of the facts)", evaluation.fingerprint),
+        ]
+        details += [
+            (f"{f.severity.value.upper()} {f.rule_id}", f"{f.pharmacist_message} ({f.source})")
+            for f in evaluation.findings
+        ]
+        entries.append(
+            HistoryEntry(
+                evaluation.created_at,
+                "evaluation",
+                actor,
+                f"{evaluation.stage}: {'passed' if evaluation.passed else 'blocked'} "
+                f"({len(evaluation.blocks)} block, {len(evaluation.warnings)} warn)",
+                "",
+                tuple(details),
+            )
+        )
     for decision in ReviewDecision.objects.filter(prescription=prescription).order_by("decided_at", "id"):
         details = [("Outcome", decision.get_outcome_display()), ("Reason code", decision.reason_code or "—")]
         if decision.evaluation_id:
@@ -506,22 +627,39 @@ def prescription_history(prescription) -> list[HistoryEntry]:
         for override in decision.warning_overrides:
             details.append((f"Override {override['rule_id']}", override["override_reason"]))
         if decision.outcome == "verified":
-            details.append(("Authorised", f"quantity {_value(decision.quantity_authorized)}, "
-                                          f"refills {_value(decision.refills_authorized)}, "
-                                          f"last fill {_value(decision.expires_on)}"))
-        entries.append(HistoryEntry(
-            decision.decided_at, "decision", decision.decided_by_name, decision.get_outcome_display(),
-            decision.ip_address or "", tuple(details),
-        ))
+            details.append(
+                (
+                    "Authorised",
+                    f"quantity {_value(decision.quantity_authorized)}, "
+                    f"refills {_value(decision.refills_authorized)}, "
+                    f"last fill {_value(decision.expires_on)}",
+                )
+            )
+        entries.append(
+            HistoryEntry(
+                decision.decided_at,
+                "decision",
+                decision.decided_by_name,
+                decision.get_outcome_display(),
+                decision.ip_address or "",
+                tuple(details),
+            )
+        )
     entries += _file_opens(prescription)
     entries += _rma_changes(prescription)
     entries += _dispenses(prescription)
     entries += _money_and_shipments(prescription)
     entries += _staff_views(prescription)
     for export in AuditExport.objects.filter(prescription=prescription).order_by("exported_at", "id"):
-        entries.append(HistoryEntry(
-            export.exported_at, "export", export.exported_by_name, f"Exported {export.row_count} rows",
-            export.ip_address or "", (("SHA-256", export.sha256),),
-        ))
+        entries.append(
+            HistoryEntry(
+                export.exported_at,
+                "export",
+                export.exported_by_name,
+                f"Exported {export.row_count} rows",
+                export.ip_address or "",
+                (("SHA-256", export.sha256),),
+            )
+        )
     entries.sort(key=lambda e: (e.at, _KIND_ORDER.get(e.kind, 99)))
     return entries

@@ -15,6 +15,7 @@ and writes its audit record. Status changes go through the one door,
     request_information     a question to the customer
     record_history_export   the inspector exported a prescription's history
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -26,10 +27,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.core import Finding, Severity, Stage
+from compliance import subjects
+from compliance.core import Severity, Stage
 from compliance.core.prescription_rules import last_day_to_fill
 from compliance.models import ComplianceEvaluation
-from compliance import subjects
+from compliance.services import compliance_config, evaluate_and_record
 from prescriptions.exceptions import (  # noqa: F401  (callers catch them as services.X)
     ClaimedByAnother,
     ClaimRequired,
@@ -38,9 +40,9 @@ from prescriptions.exceptions import (  # noqa: F401  (callers catch them as ser
     StaleForm,
     VerificationRefused,
 )
-from compliance.services import compliance_config, evaluate_and_record
 from prescriptions.facts import facts_for_prescription
-from prescriptions.models import Prescription, PrescriptionStatus as S
+from prescriptions.models import Prescription
+from prescriptions.models import PrescriptionStatus as S
 from prescriptions.services import transition_prescription
 
 from .models import (
@@ -60,10 +62,25 @@ TRANSCRIBABLE = frozenset({S.SUBMITTED, S.IN_REVIEW})
 REJECTABLE = frozenset({S.IN_REVIEW, S.INFO_REQUESTED})
 
 TRANSCRIBED_FIELDS = (
-    "prescriber_name", "prescriber_address", "prescriber_npi", "prescriber_dea_number",
-    "drug_name", "strength", "dosage_form", "quantity", "days_supply", "directions", "refills",
-    "date_written", "earliest_fill_date", "signature_present", "risk_category", "rma_number", "do_not_dispense_after",
-    "completed_elements", "completion_note",
+    "prescriber_name",
+    "prescriber_address",
+    "prescriber_npi",
+    "prescriber_dea_number",
+    "drug_name",
+    "strength",
+    "dosage_form",
+    "quantity",
+    "days_supply",
+    "directions",
+    "refills",
+    "date_written",
+    "earliest_fill_date",
+    "signature_present",
+    "risk_category",
+    "rma_number",
+    "do_not_dispense_after",
+    "completed_elements",
+    "completion_note",
 )
 # Only a pharmacist may record that they completed a missing element (RULES.md 2.1).
 PHARMACIST_ONLY_FIELDS = frozenset({"completed_elements", "completion_note"})
@@ -154,8 +171,10 @@ def _require_claim(locked: Prescription, user, now) -> ReviewClaim:
     """The user holds the active claim; it is renewed (the user is working on it)."""
     claim = _open_claim(locked.pk)
     if claim is None or not claim.is_active(now):
-        raise ClaimRequired(f"Open prescription {locked.reference} for review (claim it) first; "
-                            "a claim lapses after a while without activity.")
+        raise ClaimRequired(
+            f"Open prescription {locked.reference} for review (claim it) first; "
+            "a claim lapses after a while without activity."
+        )
     if claim.reviewer_id != user.pk:
         raise ClaimedByAnother(claim)
     claim.expires_at = now + _claim_length()
@@ -186,7 +205,9 @@ def claim_for_review(*, prescription: Prescription, reviewer, ip_address: str | 
     if locked.customer_id == reviewer.pk:
         raise NotPermitted("You cannot review your own prescription.")
     if locked.status not in CLAIMABLE:
-        raise ReviewError(f"Prescription {locked.reference} is “{locked.get_status_display()}”: there is nothing to review.")
+        raise ReviewError(
+            f"Prescription {locked.reference} is “{locked.get_status_display()}”: there is nothing to review."
+        )
     now = timezone.now()
     claim = _open_claim(locked.pk)
     if claim is not None and claim.is_active(now):
@@ -198,8 +219,12 @@ def claim_for_review(*, prescription: Prescription, reviewer, ip_address: str | 
         if claim is not None:  # lapsed: it ended when it expired
             _end_claim(claim, at=claim.expires_at, reason=ReviewClaim.Release.LAPSED)
         claim = ReviewClaim.objects.create(
-            prescription=locked, reviewer=reviewer, reviewer_name=_name(reviewer), claimed_at=now,
-            expires_at=now + _claim_length(), ip_address=ip_address,
+            prescription=locked,
+            reviewer=reviewer,
+            reviewer_name=_name(reviewer),
+            claimed_at=now,
+            expires_at=now + _claim_length(),
+            ip_address=ip_address,
         )
     if locked.status == S.SUBMITTED and is_licensed_pharmacist(reviewer):
         transition_prescription(prescription=locked, to_status=S.IN_REVIEW, actor=reviewer, reason_code="claimed")
@@ -231,7 +256,11 @@ def _record_evaluation(*, locked: Prescription, transcription: Transcription, ac
 
 @transaction.atomic
 def save_transcription(
-    *, prescription: Prescription, user, data: TranscriptionData, expected_version: int,
+    *,
+    prescription: Prescription,
+    user,
+    data: TranscriptionData,
+    expected_version: int,
     ip_address: str | None = None,
 ) -> Transcription:
     """Store what the document says (step 1) and run the rules on it.
@@ -244,13 +273,17 @@ def save_transcription(
         raise NotPermitted("You may not transcribe prescriptions.")
     locked = _lock(prescription)
     if locked.status not in TRANSCRIBABLE:
-        raise ReviewError(f"Prescription {locked.reference} is “{locked.get_status_display()}”: "
-                          "its transcription can no longer change.")
+        raise ReviewError(
+            f"Prescription {locked.reference} is “{locked.get_status_display()}”: "
+            "its transcription can no longer change."
+        )
     now = timezone.now()
     _require_claim(locked, user, now)
     transcription, _ = Transcription.objects.get_or_create(prescription=locked, defaults={"created_at": now})
     if transcription.version != expected_version:
-        raise StaleForm("Someone saved this transcription after you opened it: check the current values and save again.")
+        raise StaleForm(
+            "Someone saved this transcription after you opened it: check the current values and save again."
+        )
     new = data.cleaned()
     changes = {}
     for name in TRANSCRIBED_FIELDS:
@@ -269,8 +302,14 @@ def save_transcription(
         transcription.updated_by = user
         transcription.save()
         TranscriptionChange.objects.create(
-            transcription=transcription, prescription=locked, version=transcription.version, changes=changes,
-            changed_by=user, changed_by_name=_name(user), changed_at=now, ip_address=ip_address,
+            transcription=transcription,
+            prescription=locked,
+            version=transcription.version,
+            changes=changes,
+            changed_by=user,
+            changed_by_name=_name(user),
+            changed_at=now,
+            ip_address=ip_address,
         )
     if changes or not transcription.is_evaluated:
         _record_evaluation(locked=locked, transcription=transcription, actor=user, now=now)
@@ -301,8 +340,14 @@ def _snapshot(transcription: Transcription | None) -> dict:
 
 
 def verify_prescription(
-    *, prescription: Prescription, pharmacist, expected_version: int, warning_overrides: Mapping[str, str],
-    note: str = "", ip_address: str | None = None, user_agent: str = "",
+    *,
+    prescription: Prescription,
+    pharmacist,
+    expected_version: int,
+    warning_overrides: Mapping[str, str],
+    note: str = "",
+    ip_address: str | None = None,
+    user_agent: str = "",
 ) -> ReviewDecision:
     """The pharmacist verifies: the rules run again now, on exactly the
     transcription the pharmacist saw (``expected_version``), and the result is
@@ -317,7 +362,9 @@ def verify_prescription(
     with transaction.atomic():
         locked = _lock(prescription)
         if locked.status != S.IN_REVIEW:
-            raise ReviewError(f"Prescription {locked.reference} is “{locked.get_status_display()}”: it cannot be verified now.")
+            raise ReviewError(
+                f"Prescription {locked.reference} is “{locked.get_status_display()}”: it cannot be verified now."
+            )
         now = timezone.now()
         claim = _require_claim(locked, pharmacist, now)
         transcription = Transcription.objects.filter(prescription=locked).first()
@@ -346,24 +393,44 @@ def verify_prescription(
             locked.expires_on = expires_on
             locked.save(update_fields=["quantity", "refills_authorized", "expires_on", "updated_at"])
             overrides = [
-                {"rule_id": f.rule_id, "source": f.source, "message": f.pharmacist_message,
-                 "override_reason": reasons[f.rule_id]}
+                {
+                    "rule_id": f.rule_id,
+                    "source": f.source,
+                    "message": f.pharmacist_message,
+                    "override_reason": reasons[f.rule_id],
+                }
                 for f in warnings
             ]
-            summary = (f"Compliance evaluation #{evaluation.pk} (facts {evaluation.fingerprint[:12]}) has no blocking "
-                       f"finding; {len(overrides)} warning(s) overridden with reasons.")
+            summary = (
+                f"Compliance evaluation #{evaluation.pk} (facts {evaluation.fingerprint[:12]}) has no blocking "
+                f"finding; {len(overrides)} warning(s) overridden with reasons."
+            )
             event = transition_prescription(
-                prescription=locked, to_status=S.VERIFIED, actor=pharmacist, reason_code="verified",
+                prescription=locked,
+                to_status=S.VERIFIED,
+                actor=pharmacist,
+                reason_code="verified",
                 reason=f"{summary} {note.strip()}".strip(),
             )
             decision = ReviewDecision.objects.create(
-                prescription=locked, event=event, outcome=Outcome.VERIFIED, reason_code="verified",
-                note=note.strip(), evaluation=evaluation, evaluation_fingerprint=evaluation.fingerprint,
-                warning_overrides=overrides, transcription_version=transcription.version,
+                prescription=locked,
+                event=event,
+                outcome=Outcome.VERIFIED,
+                reason_code="verified",
+                note=note.strip(),
+                evaluation=evaluation,
+                evaluation_fingerprint=evaluation.fingerprint,
+                warning_overrides=overrides,
+                transcription_version=transcription.version,
                 transcription_snapshot={**_snapshot(transcription), "customer_entered": customer_entered},
-                quantity_authorized=transcription.quantity, refills_authorized=transcription.refills,
-                expires_on=expires_on, decided_by=pharmacist, decided_by_name=_name(pharmacist), decided_at=now,
-                ip_address=ip_address, user_agent=user_agent[:255],
+                quantity_authorized=transcription.quantity,
+                refills_authorized=transcription.refills,
+                expires_on=expires_on,
+                decided_by=pharmacist,
+                decided_by_name=_name(pharmacist),
+                decided_at=now,
+                ip_address=ip_address,
+                user_agent=user_agent[:255],
             )
             _end_claim(claim, at=now, reason=ReviewClaim.Release.DECIDED)
     if refused is not None:
@@ -374,13 +441,23 @@ def verify_prescription(
 
 
 def _decide(
-    *, prescription: Prescription, pharmacist, outcome: str, from_statuses, reason_code: str,
-    message_to_customer: str, note: str, ip_address: str | None, user_agent: str,
+    *,
+    prescription: Prescription,
+    pharmacist,
+    outcome: str,
+    from_statuses,
+    reason_code: str,
+    message_to_customer: str,
+    note: str,
+    ip_address: str | None,
+    user_agent: str,
 ) -> ReviewDecision:
     locked = _lock(prescription)
     if locked.status not in from_statuses:
-        raise ReviewError(f"Prescription {locked.reference} is “{locked.get_status_display()}”: "
-                          f"it cannot be marked “{Outcome(outcome).label}” now.")
+        raise ReviewError(
+            f"Prescription {locked.reference} is “{locked.get_status_display()}”: "
+            f"it cannot be marked “{Outcome(outcome).label}” now."
+        )
     now = timezone.now()
     claim = _require_claim(locked, pharmacist, now)
     if not message_to_customer.strip():
@@ -388,16 +465,29 @@ def _decide(
     transcription = Transcription.objects.filter(prescription=locked).select_related("latest_evaluation").first()
     evaluation = transcription.latest_evaluation if transcription is not None else None
     event = transition_prescription(
-        prescription=locked, to_status=outcome, actor=pharmacist, reason_code=reason_code, reason=note,
+        prescription=locked,
+        to_status=outcome,
+        actor=pharmacist,
+        reason_code=reason_code,
+        reason=note,
         message_to_customer=message_to_customer,
     )
     decision = ReviewDecision.objects.create(
-        prescription=locked, event=event, outcome=outcome, reason_code=reason_code, note=note.strip(),
-        message_to_customer=message_to_customer.strip(), evaluation=evaluation,
+        prescription=locked,
+        event=event,
+        outcome=outcome,
+        reason_code=reason_code,
+        note=note.strip(),
+        message_to_customer=message_to_customer.strip(),
+        evaluation=evaluation,
         evaluation_fingerprint=evaluation.fingerprint if evaluation is not None else "",
         transcription_version=transcription.version if transcription is not None else None,
-        transcription_snapshot=_snapshot(transcription), decided_by=pharmacist, decided_by_name=_name(pharmacist),
-        decided_at=now, ip_address=ip_address, user_agent=user_agent[:255],
+        transcription_snapshot=_snapshot(transcription),
+        decided_by=pharmacist,
+        decided_by_name=_name(pharmacist),
+        decided_at=now,
+        ip_address=ip_address,
+        user_agent=user_agent[:255],
     )
     _end_claim(claim, at=now, reason=ReviewClaim.Release.DECIDED)
     prescription.refresh_from_db()
@@ -406,8 +496,14 @@ def _decide(
 
 @transaction.atomic
 def reject_prescription(
-    *, prescription: Prescription, pharmacist, reason_code: str, message_to_customer: str, note: str = "",
-    ip_address: str | None = None, user_agent: str = "",
+    *,
+    prescription: Prescription,
+    pharmacist,
+    reason_code: str,
+    message_to_customer: str,
+    note: str = "",
+    ip_address: str | None = None,
+    user_agent: str = "",
 ) -> ReviewDecision:
     """The pharmacist rejects, with a coded reason (``RejectionReason``) and a
     message to the customer; "other" needs a note."""
@@ -417,23 +513,40 @@ def reject_prescription(
     if reason_code == RejectionReason.OTHER and not note.strip():
         raise ReviewError("Explain the reason in the note when you choose “Other”.")
     return _decide(
-        prescription=prescription, pharmacist=pharmacist, outcome=Outcome.REJECTED, from_statuses=REJECTABLE,
-        reason_code=reason_code, message_to_customer=message_to_customer, note=note,
-        ip_address=ip_address, user_agent=user_agent,
+        prescription=prescription,
+        pharmacist=pharmacist,
+        outcome=Outcome.REJECTED,
+        from_statuses=REJECTABLE,
+        reason_code=reason_code,
+        message_to_customer=message_to_customer,
+        note=note,
+        ip_address=ip_address,
+        user_agent=user_agent,
     )
 
 
 @transaction.atomic
 def request_information(
-    *, prescription: Prescription, pharmacist, question: str, note: str = "",
-    ip_address: str | None = None, user_agent: str = "",
+    *,
+    prescription: Prescription,
+    pharmacist,
+    question: str,
+    note: str = "",
+    ip_address: str | None = None,
+    user_agent: str = "",
 ) -> ReviewDecision:
     """The pharmacist asks the customer a question; the prescription waits for the answer."""
     _require_pharmacist(pharmacist, "ask about")
     return _decide(
-        prescription=prescription, pharmacist=pharmacist, outcome=Outcome.INFO_REQUESTED,
-        from_statuses=frozenset({S.IN_REVIEW}), reason_code="info_requested", message_to_customer=question,
-        note=note, ip_address=ip_address, user_agent=user_agent,
+        prescription=prescription,
+        pharmacist=pharmacist,
+        outcome=Outcome.INFO_REQUESTED,
+        from_statuses=frozenset({S.IN_REVIEW}),
+        reason_code="info_requested",
+        message_to_customer=question,
+        note=note,
+        ip_address=ip_address,
+        user_agent=user_agent,
     )
 
 
@@ -442,12 +555,21 @@ def request_information(
 
 @transaction.atomic
 def record_history_export(
-    *, prescription: Prescription, user, row_count: int, sha256: str, ip_address: str | None = None,
+    *,
+    prescription: Prescription,
+    user,
+    row_count: int,
+    sha256: str,
+    ip_address: str | None = None,
 ) -> AuditExport:
     """An export of a prescription's history left the system (append-only log)."""
     if not may_view_audit_trail(user):
         raise NotPermitted("You may not export the history of a prescription.")
     return AuditExport.objects.create(
-        prescription=prescription, exported_by=user, exported_by_name=_name(user), ip_address=ip_address,
-        row_count=row_count, sha256=sha256,
+        prescription=prescription,
+        exported_by=user,
+        exported_by_name=_name(user),
+        ip_address=ip_address,
+        row_count=row_count,
+        sha256=sha256,
     )

@@ -5,6 +5,7 @@ Every view is wrapped twice: by oscar's dashboard permission decorator (from
 permission again and the second factor (defence in depth: staff pass TOTP in
 ``StaffSecondFactorMiddleware`` already) and marks responses uncacheable.
 """
+
 from __future__ import annotations
 
 import csv
@@ -23,15 +24,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from infra.errors import show_error
 from compliance.core import Severity
+from infra.clientip import client_ip
+from infra.errors import show_error
+from infra.staff import has_second_factor
 from prescriptions.models import PrescriptionStatus as S
 from prescriptions.services import PrescriptionError
-from infra.clientip import client_ip
-from infra.staff import has_second_factor
 
 from . import permissions, selectors, services
-from .forms import InformationRequestForm, InspectorSearchForm, QueueFilterForm, RejectForm, TranscriptionForm, VerifyForm
+from .forms import (
+    InformationRequestForm,
+    InspectorSearchForm,
+    QueueFilterForm,
+    RejectForm,
+    TranscriptionForm,
+    VerifyForm,
+)
 
 
 def workspace_view(permission: str | None = None):
@@ -82,20 +90,30 @@ def queue(request):
     form = QueueFilterForm(request.GET or None)
     filters = form.filters()
     page = selectors.review_queue(
-        user=request.user, filters=filters, after=request.GET.get("after"), before=request.GET.get("before"),
+        user=request.user,
+        filters=filters,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
     )
-    base_query = {k: v for k, v in {"status": filters.status, "programme": filters.programme,
-                                     "claim": filters.claim}.items() if v}
-    return render(request, "review/queue.html", {
-        "form": form,
-        "filters": filters,
-        "page": page,
-        "counts": selectors.queue_counts(now=page.now),
-        "next_url": f"?{urlencode({**base_query, 'after': page.next_cursor})}" if page.next_cursor else "",
-        "previous_url": f"?{urlencode({**base_query, 'before': page.previous_cursor})}" if page.previous_cursor else "",
-        "first_url": f"?{urlencode(base_query)}",
-        "target_hours": selectors.target_hours(),
-    })
+    base_query = {
+        k: v for k, v in {"status": filters.status, "programme": filters.programme, "claim": filters.claim}.items() if v
+    }
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "counts": selectors.queue_counts(now=page.now),
+            "next_url": f"?{urlencode({**base_query, 'after': page.next_cursor})}" if page.next_cursor else "",
+            "previous_url": f"?{urlencode({**base_query, 'before': page.previous_cursor})}"
+            if page.previous_cursor
+            else "",
+            "first_url": f"?{urlencode(base_query)}",
+            "target_hours": selectors.target_hours(),
+        },
+    )
 
 
 # --- The review screen ------------------------------------------------------------------------
@@ -113,8 +131,9 @@ def _warnings_and_blocks(prescription, transcription):
     }
 
 
-def _render_review(request, prescription, *, transcription_form=None, reject_form=None, info_form=None,
-                   verify_form=None, status=200):
+def _render_review(
+    request, prescription, *, transcription_form=None, reject_form=None, info_form=None, verify_form=None, status=200
+):
     user = request.user
     now = timezone.now()
     claim = selectors.active_claim(prescription, now=now)
@@ -151,7 +170,8 @@ def _render_review(request, prescription, *, transcription_form=None, reject_for
         "lines": selectors.lines_covered(prescription),
         "may_view_history": permissions.may_view_audit_trail(user),
         "same_person_rule": not services.same_person_may_transcribe_and_verify(),
-        "transcribed_by_me": transcription is not None and prescription.transcription_changes.filter(changed_by=user).exists(),
+        "transcribed_by_me": transcription is not None
+        and prescription.transcription_changes.filter(changed_by=user).exists(),
     }
     return render(request, "review/review.html", context, status=status)
 
@@ -180,8 +200,13 @@ def _run(request, prescription, action, success: str | None = None, anchor: str 
 @require_POST
 def claim(request, public_id):
     prescription = _prescription_or_404(public_id)
-    _, refused = _run(request, prescription, lambda: services.claim_for_review(
-        prescription=prescription, reviewer=request.user, ip_address=client_ip(request)))
+    _, refused = _run(
+        request,
+        prescription,
+        lambda: services.claim_for_review(
+            prescription=prescription, reviewer=request.user, ip_address=client_ip(request)
+        ),
+    )
     return refused or redirect(_review_url(prescription))
 
 
@@ -199,16 +224,26 @@ def release(request, public_id):
 def transcribe(request, public_id):
     prescription = _prescription_or_404(public_id)
     transcription = getattr(prescription, "transcription", None)
-    form = TranscriptionForm(request.POST, instance=transcription,
-                             pharmacist=permissions.is_licensed_pharmacist(request.user))
+    form = TranscriptionForm(
+        request.POST, instance=transcription, pharmacist=permissions.is_licensed_pharmacist(request.user)
+    )
     if not form.is_valid():
         messages.error(request, "The transcription was not saved: correct the fields marked below.")
         prescription = _prescription_or_404(public_id)
         return _render_review(request, prescription, transcription_form=form, status=400)
-    _, refused = _run(request, prescription, lambda: services.save_transcription(
-        prescription=prescription, user=request.user, data=form.data_for_service(),
-        expected_version=form.cleaned_data["version"], ip_address=client_ip(request)),
-        success="Transcription saved and checked.", anchor="transcription")
+    _, refused = _run(
+        request,
+        prescription,
+        lambda: services.save_transcription(
+            prescription=prescription,
+            user=request.user,
+            data=form.data_for_service(),
+            expected_version=form.cleaned_data["version"],
+            ip_address=client_ip(request),
+        ),
+        success="Transcription saved and checked.",
+        anchor="transcription",
+    )
     return refused or redirect(_review_url(prescription, "checks"))
 
 
@@ -216,8 +251,12 @@ def transcribe(request, public_id):
 @require_POST
 def evaluate(request, public_id):
     prescription = _prescription_or_404(public_id)
-    _, refused = _run(request, prescription, lambda: services.evaluate_transcription(
-        prescription=prescription, user=request.user), success="Checks run again.")
+    _, refused = _run(
+        request,
+        prescription,
+        lambda: services.evaluate_transcription(prescription=prescription, user=request.user),
+        success="Checks run again.",
+    )
     return refused or redirect(_review_url(prescription, "checks"))
 
 
@@ -231,8 +270,12 @@ def verify(request, public_id):
         return redirect(_review_url(prescription, "decide"))
     try:
         services.verify_prescription(
-            prescription=prescription, pharmacist=request.user, expected_version=form.cleaned_data["version"],
-            warning_overrides=form.overrides(), note=form.cleaned_data["note"], **_client(request),
+            prescription=prescription,
+            pharmacist=request.user,
+            expected_version=form.cleaned_data["version"],
+            warning_overrides=form.overrides(),
+            note=form.cleaned_data["note"],
+            **_client(request),
         )
     except services.NotPermitted as error:
         raise PermissionDenied(error.message) from None
@@ -255,11 +298,20 @@ def reject(request, public_id):
     if not form.is_valid():
         messages.error(request, "Not rejected: choose a reason and write the message to the customer.")
         return _render_review(request, prescription, reject_form=form, status=400)
-    _, refused = _run(request, prescription, lambda: services.reject_prescription(
-        prescription=prescription, pharmacist=request.user, reason_code=form.cleaned_data["reason_code"],
-        message_to_customer=form.cleaned_data["message_to_customer"], note=form.cleaned_data["note"],
-        **_client(request)), success=f"Prescription {prescription.reference} rejected. The customer has been told.",
-        anchor="decide")
+    _, refused = _run(
+        request,
+        prescription,
+        lambda: services.reject_prescription(
+            prescription=prescription,
+            pharmacist=request.user,
+            reason_code=form.cleaned_data["reason_code"],
+            message_to_customer=form.cleaned_data["message_to_customer"],
+            note=form.cleaned_data["note"],
+            **_client(request),
+        ),
+        success=f"Prescription {prescription.reference} rejected. The customer has been told.",
+        anchor="decide",
+    )
     return refused or redirect("dashboard:pharmacy-queue")
 
 
@@ -271,10 +323,19 @@ def request_information(request, public_id):
     if not form.is_valid():
         messages.error(request, "Not sent: write the question to the customer.")
         return _render_review(request, prescription, info_form=form, status=400)
-    _, refused = _run(request, prescription, lambda: services.request_information(
-        prescription=prescription, pharmacist=request.user, question=form.cleaned_data["question"],
-        note=form.cleaned_data["note"], **_client(request)),
-        success=f"Question sent to the customer about prescription {prescription.reference}.", anchor="decide")
+    _, refused = _run(
+        request,
+        prescription,
+        lambda: services.request_information(
+            prescription=prescription,
+            pharmacist=request.user,
+            question=form.cleaned_data["question"],
+            note=form.cleaned_data["note"],
+            **_client(request),
+        ),
+        success=f"Question sent to the customer about prescription {prescription.reference}.",
+        anchor="decide",
+    )
     return refused or redirect("dashboard:pharmacy-queue")
 
 
@@ -297,9 +358,14 @@ def inspector(request):
 @require_GET
 def history(request, public_id):
     prescription = _prescription_or_404(public_id)
-    return render(request, "review/history.html", {
-        "prescription": prescription, "entries": selectors.prescription_history(prescription),
-    })
+    return render(
+        request,
+        "review/history.html",
+        {
+            "prescription": prescription,
+            "entries": selectors.prescription_history(prescription),
+        },
+    )
 
 
 CSV_COLUMNS = ("time_utc", "prescription", "kind", "actor", "ip_address", "summary", "details")
@@ -321,13 +387,28 @@ def history_csv(request, public_id):
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
-        writer.writerow([_cell(value) for value in (
-            entry.at.astimezone(datetime.timezone.utc).isoformat(), prescription.reference, entry.kind_label,
-            entry.actor, entry.ip_address, entry.summary, "; ".join(f"{label}: {value}" for label, value in entry.details),
-        )])
+        writer.writerow(
+            [
+                _cell(value)
+                for value in (
+                    entry.at.astimezone(datetime.UTC).isoformat(),
+                    prescription.reference,
+                    entry.kind_label,
+                    entry.actor,
+                    entry.ip_address,
+                    entry.summary,
+                    "; ".join(f"{label}: {value}" for label, value in entry.details),
+                )
+            ]
+        )
     body = buffer.getvalue().encode("utf-8")
-    services.record_history_export(prescription=prescription, user=request.user, row_count=len(entries),
-                                   sha256=hashlib.sha256(body).hexdigest(), ip_address=client_ip(request))
+    services.record_history_export(
+        prescription=prescription,
+        user=request.user,
+        row_count=len(entries),
+        sha256=hashlib.sha256(body).hexdigest(),
+        ip_address=client_ip(request),
+    )
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="{prescription.reference}-history-{stamp}.csv"'

@@ -23,6 +23,7 @@ Callers import from here (``from prescriptions import services``;
 Dependencies between the modules run one way: exceptions, notifications ←
 status ← basket, expiry, files; files ← orphans; basket, files, status ← submission.
 """
+
 from __future__ import annotations
 
 from .basket import (
@@ -55,11 +56,33 @@ from .submission import (
 )
 
 __all__ = [
-    "CUSTOMER", "MESSAGE_REQUIRED", "ORPHAN_GRACE", "PHARMACY", "REVIEW_PERMISSION", "SYSTEM", "TRANSITIONS",
-    "CannotAttach", "DuplicateFile", "PatientDetails", "PrescriberDetails", "PrescriptionError", "Role",
-    "TransitionNotAllowed", "User",
-    "actor_role", "add_to_basket_with_prescription", "answer_information_request",
-    "attach_prescription_to_basket_line", "delete_orphan_files", "expire_prescriptions", "record_file_access",
-    "record_fill", "record_own_details", "record_scan_problem", "record_scan_result",
-    "save_blocked_prescription_lines_for_later", "submit_prescription", "transition_prescription",
+    "CUSTOMER",
+    "MESSAGE_REQUIRED",
+    "ORPHAN_GRACE",
+    "PHARMACY",
+    "REVIEW_PERMISSION",
+    "SYSTEM",
+    "TRANSITIONS",
+    "CannotAttach",
+    "DuplicateFile",
+    "PatientDetails",
+    "PrescriberDetails",
+    "PrescriptionError",
+    "Role",
+    "TransitionNotAllowed",
+    "User",
+    "actor_role",
+    "add_to_basket_with_prescription",
+    "answer_information_request",
+    "attach_prescription_to_basket_line",
+    "delete_orphan_files",
+    "expire_prescriptions",
+    "record_file_access",
+    "record_fill",
+    "record_own_details",
+    "record_scan_problem",
+    "record_scan_result",
+    "save_blocked_prescription_lines_for_later",
+    "submit_prescription",
+    "transition_prescription",
 ]

@@ -1,12 +1,14 @@
 """The basket's prescription lines: which prescription covers a line, buying
 right after an upload, and saving the lines that cannot be bought now for later."""
+
 from __future__ import annotations
 
 from django.db import transaction
 from oscar.core.loading import get_model
 
 from ..gate import refusals_for_basket
-from ..models import Prescription, PrescriptionStatus as S
+from ..models import Prescription
+from ..models import PrescriptionStatus as S
 from ..selectors import coverage_for_line
 from .exceptions import CannotAttach
 from .status import User

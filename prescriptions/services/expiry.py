@@ -1,5 +1,6 @@
 """How a verified prescription comes to an end: its last fill uses it up, or
 its last fill date passes and it expires."""
+
 from __future__ import annotations
 
 import datetime
@@ -7,7 +8,8 @@ import datetime
 from django.db import transaction
 from django.db.models import F
 
-from ..models import Prescription, PrescriptionStatus as S
+from ..models import Prescription
+from ..models import PrescriptionStatus as S
 from .exceptions import TransitionNotAllowed
 from .status import PHARMACY, SYSTEM, User, actor_role, transition_prescription
 
@@ -26,7 +28,10 @@ def record_fill(*, prescription: Prescription, actor: User | None) -> Prescripti
     locked.refresh_from_db(fields=["fills_used"])
     if locked.fills_remaining == 0:
         transition_prescription(
-            prescription=locked, to_status=S.USED_UP, actor=actor, reason_code="all_fills_used",
+            prescription=locked,
+            to_status=S.USED_UP,
+            actor=actor,
+            reason_code="all_fills_used",
         )
     prescription.refresh_from_db()
     return prescription
@@ -43,7 +48,10 @@ def expire_prescriptions(*, today: datetime.date) -> int:
         prescription = Prescription.objects.get(pk=pk)
         try:
             transition_prescription(
-                prescription=prescription, to_status=S.EXPIRED, actor=None, reason_code="expired",
+                prescription=prescription,
+                to_status=S.EXPIRED,
+                actor=None,
+                reason_code="expired",
                 reason=f"Last fill date {prescription.expires_on:%Y-%m-%d} has passed.",
             )
             count += 1

@@ -1,5 +1,6 @@
 """A prescription's files: storing the customer's uploads, the virus scan's
 verdict, and the log of who on the staff opened which file."""
+
 from __future__ import annotations
 
 import logging
@@ -73,9 +74,11 @@ def store_files(*, prescription: Prescription, files: Sequence[AcceptedFile]) ->
     except IntegrityError:
         delete_stored(stored_names)
         # Uploaded twice at the same moment: the other upload won.
-        existing = PrescriptionFile.objects.filter(
-            customer_id=prescription.customer_id, sha256__in=list(seen)
-        ).select_related("prescription").first()
+        existing = (
+            PrescriptionFile.objects.filter(customer_id=prescription.customer_id, sha256__in=list(seen))
+            .select_related("prescription")
+            .first()
+        )
         if existing is not None:
             raise DuplicateFile(existing) from None
         raise
@@ -145,5 +148,8 @@ def record_file_access(
 ) -> PrescriptionFileAccess:
     """A member of pharmacy staff opened a prescription file (append-only log)."""
     return PrescriptionFileAccess.objects.create(
-        file=prescription_file, user=user, ip_address=ip_address, user_agent=user_agent[:255],
+        file=prescription_file,
+        user=user,
+        ip_address=ip_address,
+        user_agent=user_agent[:255],
     )

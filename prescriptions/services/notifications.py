@@ -5,6 +5,7 @@ still sent if the broker was down at that moment. The tasks themselves live
 in ``prescriptions.tasks``; naming them here keeps services and tasks from
 importing each other.
 """
+
 from __future__ import annotations
 
 from infra.outbox import enqueue

@@ -1,4 +1,5 @@
 """Stored files that no prescription file record names, and their sweep."""
+
 from __future__ import annotations
 
 import datetime

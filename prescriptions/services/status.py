@@ -7,6 +7,7 @@ wrappers around it. ``create_submitted_prescription`` is the door's entrance:
 a new prescription starts "submitted", with its first event. This is the only
 module that opens the model's status guard (``_open_status_door``).
 """
+
 from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -16,9 +17,11 @@ from django.utils import timezone
 from ..models import (
     Prescription,
     PrescriptionEvent,
-    PrescriptionStatus as S,
     ScanStatus,
     _open_status_door,
+)
+from ..models import (
+    PrescriptionStatus as S,
 )
 from .exceptions import TransitionNotAllowed
 from .notifications import email_customer_on_commit
@@ -30,12 +33,12 @@ CUSTOMER, PHARMACY, SYSTEM = Role.CUSTOMER, Role.PHARMACY, Role.SYSTEM
 
 # (from, to) -> who may make that move. Anything not listed is refused.
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
-    (S.SUBMITTED, S.IN_REVIEW): frozenset({PHARMACY}),        # a pharmacist claims it
-    (S.IN_REVIEW, S.SUBMITTED): frozenset({PHARMACY}),        # released back to the queue
+    (S.SUBMITTED, S.IN_REVIEW): frozenset({PHARMACY}),  # a pharmacist claims it
+    (S.IN_REVIEW, S.SUBMITTED): frozenset({PHARMACY}),  # released back to the queue
     (S.IN_REVIEW, S.VERIFIED): frozenset({PHARMACY}),
     (S.IN_REVIEW, S.REJECTED): frozenset({PHARMACY}),
     (S.IN_REVIEW, S.INFO_REQUESTED): frozenset({PHARMACY}),
-    (S.INFO_REQUESTED, S.SUBMITTED): frozenset({CUSTOMER}),   # the customer answered
+    (S.INFO_REQUESTED, S.SUBMITTED): frozenset({CUSTOMER}),  # the customer answered
     (S.INFO_REQUESTED, S.REJECTED): frozenset({PHARMACY, SYSTEM}),  # e.g. no answer in time
     (S.VERIFIED, S.EXPIRED): frozenset({PHARMACY, SYSTEM}),
     (S.VERIFIED, S.USED_UP): frozenset({PHARMACY, SYSTEM}),

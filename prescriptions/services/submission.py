@@ -1,5 +1,6 @@
 """What the customer sends the pharmacy: a prescription upload (with the
 patient and prescriber), their own details, and answers to the pharmacist."""
+
 from __future__ import annotations
 
 import datetime
@@ -12,7 +13,8 @@ from oscar.core.loading import get_model
 from compliance.online import sold_online
 from prescriptions.drugs import drug_info
 
-from ..models import Patient, Prescription, PrescriptionEvent, PrescriptionStatus as S
+from ..models import Patient, Prescription, PrescriptionEvent
+from ..models import PrescriptionStatus as S
 from ..uploads import AcceptedFile
 from .basket import BasketLine, attach_prescription_to_basket_line
 from .exceptions import PrescriptionError, TransitionNotAllowed
@@ -113,10 +115,15 @@ def record_own_details(*, customer: User, details: PatientDetails) -> Patient:
     try:
         with transaction.atomic():  # one_self_patient_per_account settles a race between two tabs
             return Patient.objects.create(
-                account=customer, relationship=Patient.Relationship.SELF,
-                first_name=details.first_name.strip(), last_name=details.last_name.strip(),
-                date_of_birth=details.date_of_birth, address_line1=details.address_line1.strip(),
-                address_line2=details.address_line2.strip(), city=details.city.strip(), state=details.state,
+                account=customer,
+                relationship=Patient.Relationship.SELF,
+                first_name=details.first_name.strip(),
+                last_name=details.last_name.strip(),
+                date_of_birth=details.date_of_birth,
+                address_line1=details.address_line1.strip(),
+                address_line2=details.address_line2.strip(),
+                city=details.city.strip(),
+                state=details.state,
                 postcode=details.postcode.strip(),
             )
     except IntegrityError:
@@ -138,9 +145,10 @@ def _patient_for(*, customer: User, patient: Patient | None, details: PatientDet
     ).first()
     if same_person is not None:
         return same_person
-    if details.relationship == Patient.Relationship.SELF and Patient.objects.filter(
-        account=customer, relationship=Patient.Relationship.SELF
-    ).exists():
+    if (
+        details.relationship == Patient.Relationship.SELF
+        and Patient.objects.filter(account=customer, relationship=Patient.Relationship.SELF).exists()
+    ):
         raise PrescriptionError("Your own details are already on file: choose yourself from the list of patients.")
     return Patient.objects.create(
         account=customer,

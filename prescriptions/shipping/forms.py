@@ -18,14 +18,15 @@ class ParcelForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["shipped_on"].initial = timezone.localdate()
         self.fields["shipping_method"].choices = shipping_method_choices(
-            blank=f"The order's method ({order_method or 'default'})")
+            blank=f"The order's method ({order_method or 'default'})"
+        )
         self.line_fields = []
         for line, left in lines_left:
             name = f"line-{line.pk}"
-            self.fields[name] = forms.IntegerField(label=f"{line.title}", min_value=0, max_value=line.quantity,
-                                                   initial=left, required=False)
+            self.fields[name] = forms.IntegerField(
+                label=f"{line.title}", min_value=0, max_value=line.quantity, initial=left, required=False
+            )
             self.line_fields.append((line, left, name))
 
     def quantities(self) -> dict[int, int]:
-        return {line.pk: self.cleaned_data[name] for line, _, name in self.line_fields
-                if self.cleaned_data.get(name)}
+        return {line.pk: self.cleaned_data[name] for line, _, name in self.line_fields if self.cleaned_data.get(name)}

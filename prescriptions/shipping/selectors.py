@@ -1,4 +1,5 @@
 """Reads for the ship screen."""
+
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -30,7 +31,10 @@ def orders_ready_to_ship():
 def order_for_shipping(*, number: str):
     return (
         Order.objects.select_related("user", "shipping_address")
-        .prefetch_related(Prefetch("lines", queryset=Line.objects.select_related("product").order_by("pk")),
-                          Prefetch("shipments", queryset=Shipment.objects.prefetch_related("lines")))
-        .filter(number=number).first()
+        .prefetch_related(
+            Prefetch("lines", queryset=Line.objects.select_related("product").order_by("pk")),
+            Prefetch("shipments", queryset=Shipment.objects.prefetch_related("lines")),
+        )
+        .filter(number=number)
+        .first()
     )

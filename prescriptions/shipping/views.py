@@ -1,4 +1,5 @@
 """The ship screen (pharmacy section of the dashboard). Thin: the service decides."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -41,8 +42,10 @@ def ship(request, number):
             messages.error(request, "Say how many of each item are in this parcel.")
         else:
             parcel = fulfilment.Parcel(
-                carrier=form.cleaned_data["carrier"], tracking_number=form.cleaned_data["tracking_number"],
-                shipped_on=form.cleaned_data["shipped_on"], lines=quantities,
+                carrier=form.cleaned_data["carrier"],
+                tracking_number=form.cleaned_data["tracking_number"],
+                shipped_on=form.cleaned_data["shipped_on"],
+                lines=quantities,
                 shipping_method=form.cleaned_data["shipping_method"],
             )
             try:

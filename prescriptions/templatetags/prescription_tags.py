@@ -1,5 +1,6 @@
 """Template tags for the product page and the basket (presentation only: the
 answers come from ``prescriptions.selectors``)."""
+
 from django import template
 
 from prescriptions.drugs import drug_info

@@ -7,6 +7,7 @@ account opens from the link in that e-mail (``activate``). They are mounted at
 oscar's own paths (``shop/urls.py``), so ``customer:login`` and
 ``customer:register`` lead to them.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -79,6 +80,3 @@ def activate(request, uidb64: str, token: str):
     user_registered.send_robust(sender=activate, request=request, user=user)
     messages.success(request, "Thank you: your account is open.")
     return redirect(settings.LOGIN_REDIRECT_URL)
-
-
-

@@ -10,6 +10,7 @@ Here each receiver runs in its own savepoint: a collision rolls back only the co
 which runs once more (the row now exists, so the UPDATE finds it). Counting is never
 worth failing a customer's request for: a second collision is logged and dropped.
 """
+
 from __future__ import annotations
 
 import functools
@@ -31,8 +32,7 @@ def savepointed(receiver):
                     return receiver(*args, **kwargs)
             except DatabaseError:
                 if attempt == 2:
-                    logger.warning("Analytics not counted (%s): concurrent updates collided twice",
-                                   receiver.__name__)
+                    logger.warning("Analytics not counted (%s): concurrent updates collided twice", receiver.__name__)
         return None
 
     return counted
@@ -46,8 +46,12 @@ def install() -> None:
     from oscar.apps.order.signals import order_placed
     from oscar.apps.search.signals import user_search
 
-    signals = {"receive_product_view": product_viewed, "receive_product_search": user_search,
-               "receive_basket_addition": basket_addition, "receive_order_placed": order_placed}
+    signals = {
+        "receive_product_view": product_viewed,
+        "receive_product_search": user_search,
+        "receive_basket_addition": basket_addition,
+        "receive_order_placed": order_placed,
+    }
     for name in RECEIVERS:
         original = getattr(oscar_receivers, name)
         signal = signals[name]

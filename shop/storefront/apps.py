@@ -15,5 +15,8 @@ class StorefrontConfig(AppConfig):
         analytics.install()
 
         for signal in (post_save, post_delete):
-            signal.connect(forget_active_licences, sender="compliance.PharmacyLicence",
-                           dispatch_uid=f"forget-active-licences-{signal is post_save}")
+            signal.connect(
+                forget_active_licences,
+                sender="compliance.PharmacyLicence",
+                dispatch_uid=f"forget-active-licences-{signal is post_save}",
+            )

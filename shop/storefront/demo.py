@@ -4,6 +4,7 @@ Idempotent: every object is looked up by a natural key and only created or
 brought back to its demo values, and passwords are set only when an account is
 created, so running it twice changes nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,9 +15,10 @@ from django.db import transaction
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.core.loading import get_model
 
+from prescriptions.drugs import ATTRIBUTES, INFO_SECTIONS, MEDICATION_GUIDE_ATTR
+
 from . import demo_catalogue
 from .search import SEARCH_TERMS_ATTR
-from prescriptions.drugs import ATTRIBUTES, INFO_SECTIONS, MEDICATION_GUIDE_ATTR
 
 Country = get_model("address", "Country")
 Partner = get_model("partner", "Partner")
@@ -45,13 +47,35 @@ class DemoAccount:
 DEMO_ACCOUNTS = (
     DemoAccount("customer", "alice@example.com", "alice-demo-2026", "Alice", "Moreno"),
     DemoAccount("second customer", "bob@example.com", "bob-demo-2026", "Bob", "Okafor"),
-    DemoAccount("pharmacist", "pharmacist@example.com", "pharmacist-demo-2026", "Priya", "Raman",
-                group="Pharmacist", totp_key="3132333435363738393031323334353637383930"),
-    DemoAccount("pharmacy technician", "technician@example.com", "technician-demo-2026", "Tom", "Becker",
-                group="Pharmacy technician", totp_key="3132333435363738393031323334353637383931"),
-    DemoAccount("shop administrator", "admin@example.com", "admin-demo-2026", "Ada", "Lindqvist",
-                group="Shop administrator", is_staff=True, is_superuser=True,
-                totp_key="3132333435363738393031323334353637383932"),
+    DemoAccount(
+        "pharmacist",
+        "pharmacist@example.com",
+        "pharmacist-demo-2026",
+        "Priya",
+        "Raman",
+        group="Pharmacist",
+        totp_key="3132333435363738393031323334353637383930",
+    ),
+    DemoAccount(
+        "pharmacy technician",
+        "technician@example.com",
+        "technician-demo-2026",
+        "Tom",
+        "Becker",
+        group="Pharmacy technician",
+        totp_key="3132333435363738393031323334353637383931",
+    ),
+    DemoAccount(
+        "shop administrator",
+        "admin@example.com",
+        "admin-demo-2026",
+        "Ada",
+        "Lindqvist",
+        group="Shop administrator",
+        is_staff=True,
+        is_superuser=True,
+        totp_key="3132333435363738393031323334353637383932",
+    ),
 )
 
 
@@ -60,9 +84,14 @@ def load_demo() -> None:
     Site.objects.update_or_create(pk=1, defaults={"domain": "127.0.0.1:8000", "name": "rxshop Pharmacy"})
     Country.objects.update_or_create(
         iso_3166_1_a2="US",
-        defaults={"iso_3166_1_a3": "USA", "iso_3166_1_numeric": "840",
-                  "printable_name": "United States", "name": "United States of America",
-                  "display_order": 1, "is_shipping_country": True},
+        defaults={
+            "iso_3166_1_a3": "USA",
+            "iso_3166_1_numeric": "840",
+            "printable_name": "United States",
+            "name": "United States of America",
+            "display_order": 1,
+            "is_shipping_country": True,
+        },
     )
     partner, _ = Partner.objects.get_or_create(code="rxshop-pharmacy", defaults={"name": "rxshop Pharmacy"})
     classes = {
@@ -72,8 +101,12 @@ def load_demo() -> None:
     for upc, title, class_slug, category, price, stock, attributes, info in demo_catalogue.PRODUCTS:
         product, _ = Product.objects.update_or_create(
             upc=upc,
-            defaults={"title": title, "product_class": classes[class_slug], "structure": Product.STANDALONE,
-                      "is_public": True},
+            defaults={
+                "title": title,
+                "product_class": classes[class_slug],
+                "structure": Product.STANDALONE,
+                "is_public": True,
+            },
         )
         values = {**attributes, **info}
         if attributes.get("requires_prescription"):
@@ -84,7 +117,8 @@ def load_demo() -> None:
         leaf = create_from_breadcrumbs(category)
         ProductCategory.objects.get_or_create(product=product, category=leaf)
         StockRecord.objects.update_or_create(
-            partner=partner, partner_sku=upc,
+            partner=partner,
+            partner_sku=upc,
             defaults={"product": product, "price": price, "price_currency": "USD", "num_in_stock": stock},
         )
     _load_accounts()
@@ -116,9 +150,13 @@ def _load_accounts() -> None:
     for account in DEMO_ACCOUNTS:
         user, created = User.objects.get_or_create(
             username=account.email,
-            defaults={"email": account.email, "first_name": account.first_name,
-                      "last_name": account.last_name, "is_staff": account.is_staff,
-                      "is_superuser": account.is_superuser},
+            defaults={
+                "email": account.email,
+                "first_name": account.first_name,
+                "last_name": account.last_name,
+                "is_staff": account.is_staff,
+                "is_superuser": account.is_superuser,
+            },
         )
         if created:
             user.set_password(account.password)
@@ -127,7 +165,8 @@ def _load_accounts() -> None:
             user.groups.add(groups[account.group])
         if account.totp_key:
             TOTPDevice.objects.get_or_create(
-                user=user, name="Demo authenticator",
+                user=user,
+                name="Demo authenticator",
                 defaults={"key": account.totp_key, "confirmed": True},
             )
 

@@ -5,6 +5,7 @@ The drug information is written for patients from the FDA labelling and the
 Medication Guides; it is general information, not medical advice. NDCs here are
 demo values in the 5-4-2 format, not real product codes.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -163,11 +164,15 @@ TRAMADOL_INFO = {
 # What patients type for each drug (the ``search_terms`` attribute): US brand names the
 # same medicine is or was sold under, and the conditions it treats. Searched, never shown:
 # the product is listed under its generic name, and we do not sell these brands as such.
-ISOTRETINOIN_SEARCH_TERMS = ("Accutane, Absorica, Absorica LD, Amnesteem, Claravis, Myorisan, Zenatane, "
-                             "Sotret, isotretinoine, 13-cis-retinoic acid, acne, severe acne, cystic acne, "
-                             "nodular acne")
-DOXYCYCLINE_SEARCH_TERMS = ("Vibramycin, Vibra-Tabs, Doryx, Acticlate, Targadox, Monodox, doxy, "
-                            "antibiotic, acne, rosacea, Lyme disease, malaria prevention")
+ISOTRETINOIN_SEARCH_TERMS = (
+    "Accutane, Absorica, Absorica LD, Amnesteem, Claravis, Myorisan, Zenatane, "
+    "Sotret, isotretinoine, 13-cis-retinoic acid, acne, severe acne, cystic acne, "
+    "nodular acne"
+)
+DOXYCYCLINE_SEARCH_TERMS = (
+    "Vibramycin, Vibra-Tabs, Doryx, Acticlate, Targadox, Monodox, doxy, "
+    "antibiotic, acne, rosacea, Lyme disease, malaria prevention"
+)
 TRAMADOL_SEARCH_TERMS = "Ultram, ConZip, pain, pain relief, opioid"
 
 RX = "prescription-medicine"
@@ -184,65 +189,129 @@ PRODUCTS = [
             Decimal(price),
             200,
             {
-                "requires_prescription": True, "programme": "ipledge",
-                "active_ingredient": "Isotretinoin", "strength": f"{mg} mg",
-                "dosage_form": "Capsule", "pack_size": 30, "ndc": f"99999-01{mg:02d}-30",
-                "minimum_age": 12, "search_terms": ISOTRETINOIN_SEARCH_TERMS,
+                "requires_prescription": True,
+                "programme": "ipledge",
+                "active_ingredient": "Isotretinoin",
+                "strength": f"{mg} mg",
+                "dosage_form": "Capsule",
+                "pack_size": 30,
+                "ndc": f"99999-01{mg:02d}-30",
+                "minimum_age": 12,
+                "search_terms": ISOTRETINOIN_SEARCH_TERMS,
             },
             ISOTRETINOIN_INFO,
         )
         for mg, price in ((10, "129.00"), (20, "149.00"), (30, "169.00"), (40, "189.00"))
     ],
     (
-        "RX-DOXY-100", "Doxycycline hyclate 100 mg capsules (28)", RX,
-        "Prescription medicines > Antibiotics", Decimal("24.00"), 300,
-        {"requires_prescription": True, "active_ingredient": "Doxycycline hyclate",
-         "strength": "100 mg", "dosage_form": "Capsule", "pack_size": 28, "ndc": "99999-0200-28",
-         "search_terms": DOXYCYCLINE_SEARCH_TERMS},
+        "RX-DOXY-100",
+        "Doxycycline hyclate 100 mg capsules (28)",
+        RX,
+        "Prescription medicines > Antibiotics",
+        Decimal("24.00"),
+        300,
+        {
+            "requires_prescription": True,
+            "active_ingredient": "Doxycycline hyclate",
+            "strength": "100 mg",
+            "dosage_form": "Capsule",
+            "pack_size": 28,
+            "ndc": "99999-0200-28",
+            "search_terms": DOXYCYCLINE_SEARCH_TERMS,
+        },
         DOXYCYCLINE_INFO,
     ),
     (
-        "RX-TRAM-50", "Tramadol hydrochloride 50 mg tablets (30)", RX,
-        "Prescription medicines > Pain relief", Decimal("18.00"), 100,
-        {"requires_prescription": True, "dea_schedule": 4,
-         "active_ingredient": "Tramadol hydrochloride", "strength": "50 mg",
-         "dosage_form": "Tablet", "pack_size": 30, "ndc": "99999-0300-30", "minimum_age": 18,
-         "search_terms": TRAMADOL_SEARCH_TERMS},
+        "RX-TRAM-50",
+        "Tramadol hydrochloride 50 mg tablets (30)",
+        RX,
+        "Prescription medicines > Pain relief",
+        Decimal("18.00"),
+        100,
+        {
+            "requires_prescription": True,
+            "dea_schedule": 4,
+            "active_ingredient": "Tramadol hydrochloride",
+            "strength": "50 mg",
+            "dosage_form": "Tablet",
+            "pack_size": 30,
+            "ndc": "99999-0300-30",
+            "minimum_age": 18,
+            "search_terms": TRAMADOL_SEARCH_TERMS,
+        },
         TRAMADOL_INFO,
     ),
     (
-        "OTC-LIPBALM", "Lip balm SPF 15, fragrance-free (4.5 g)", OTC, "Skin care",
-        Decimal("4.99"), 500,
-        {"requires_prescription": False, "active_ingredient": "Petrolatum 30%; octinoxate, zinc oxide (sunscreen)",
-         "dosage_form": "Lip balm", "pack_size": 1},
-        {"uses": "<p>Soothes and protects dry, cracked lips, including the dryness caused by "
-                 "isotretinoin; SPF 15 helps prevent sunburn of the lips.</p>",
-         "recommendations": "<p>Apply often, and again after eating or drinking.</p>"},
+        "OTC-LIPBALM",
+        "Lip balm SPF 15, fragrance-free (4.5 g)",
+        OTC,
+        "Skin care",
+        Decimal("4.99"),
+        500,
+        {
+            "requires_prescription": False,
+            "active_ingredient": "Petrolatum 30%; octinoxate, zinc oxide (sunscreen)",
+            "dosage_form": "Lip balm",
+            "pack_size": 1,
+        },
+        {
+            "uses": "<p>Soothes and protects dry, cracked lips, including the dryness caused by "
+            "isotretinoin; SPF 15 helps prevent sunburn of the lips.</p>",
+            "recommendations": "<p>Apply often, and again after eating or drinking.</p>",
+        },
     ),
     (
-        "OTC-SPF50", "Broad-spectrum sunscreen SPF 50, face and body (100 ml)", OTC, "Skin care",
-        Decimal("14.50"), 500,
-        {"requires_prescription": False, "active_ingredient": "Zinc oxide 12%, octisalate 5%",
-         "dosage_form": "Lotion", "pack_size": 1},
-        {"uses": "<p>Helps prevent sunburn; with other sun protection measures, decreases the risk of "
-                 "skin cancer and early skin ageing caused by the sun. Recommended with "
-                 "isotretinoin and doxycycline, which make skin burn more easily.</p>",
-         "recommendations": "<p>Apply generously 15 minutes before sun exposure; reapply at least "
-                            "every 2 hours and after swimming or sweating.</p>"},
+        "OTC-SPF50",
+        "Broad-spectrum sunscreen SPF 50, face and body (100 ml)",
+        OTC,
+        "Skin care",
+        Decimal("14.50"),
+        500,
+        {
+            "requires_prescription": False,
+            "active_ingredient": "Zinc oxide 12%, octisalate 5%",
+            "dosage_form": "Lotion",
+            "pack_size": 1,
+        },
+        {
+            "uses": "<p>Helps prevent sunburn; with other sun protection measures, decreases the risk of "
+            "skin cancer and early skin ageing caused by the sun. Recommended with "
+            "isotretinoin and doxycycline, which make skin burn more easily.</p>",
+            "recommendations": "<p>Apply generously 15 minutes before sun exposure; reapply at least "
+            "every 2 hours and after swimming or sweating.</p>",
+        },
     ),
     (
-        "OTC-MOIST", "Fragrance-free daily moisturiser (200 ml)", OTC, "Skin care",
-        Decimal("11.99"), 500,
-        {"requires_prescription": False, "active_ingredient": "Glycerin, ceramides, dimethicone",
-         "dosage_form": "Cream", "pack_size": 1},
+        "OTC-MOIST",
+        "Fragrance-free daily moisturiser (200 ml)",
+        OTC,
+        "Skin care",
+        Decimal("11.99"),
+        500,
+        {
+            "requires_prescription": False,
+            "active_ingredient": "Glycerin, ceramides, dimethicone",
+            "dosage_form": "Cream",
+            "pack_size": 1,
+        },
         {"uses": "<p>Restores moisture to dry, sensitive skin; non-comedogenic, so it does not clog pores.</p>"},
     ),
     (
-        "OTC-CLEANSER", "Gentle hydrating cleanser (236 ml)", OTC, "Skin care",
-        Decimal("9.99"), 500,
-        {"requires_prescription": False, "active_ingredient": "Glycerin, ceramides",
-         "dosage_form": "Cleanser", "pack_size": 1},
-        {"uses": "<p>A soap-free cleanser that removes dirt and oil without stripping the skin; "
-                 "suitable during isotretinoin treatment.</p>"},
+        "OTC-CLEANSER",
+        "Gentle hydrating cleanser (236 ml)",
+        OTC,
+        "Skin care",
+        Decimal("9.99"),
+        500,
+        {
+            "requires_prescription": False,
+            "active_ingredient": "Glycerin, ceramides",
+            "dosage_form": "Cleanser",
+            "pack_size": 1,
+        },
+        {
+            "uses": "<p>A soap-free cleanser that removes dirt and oil without stripping the skin; "
+            "suitable during isotretinoin treatment.</p>"
+        },
     ),
 ]

@@ -10,6 +10,7 @@ static template with a minimal context and no request, so no context processor
 (basket, categories, licences) touches the database — it must show when the
 database is the thing that failed.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -47,9 +48,11 @@ def csrf_failure(request, reason=""):
 
 def server_error(request=None):
     template = loader.get_template("pharmacy/errors/500.html")
-    body = template.render({
-        "pharmacy": settings.RXSHOP_PHARMACY,
-        "catalogue_url": reverse("catalogue:index"),
-        "contact_url": reverse("pharmacy:contact"),
-    })
+    body = template.render(
+        {
+            "pharmacy": settings.RXSHOP_PHARMACY,
+            "catalogue_url": reverse("catalogue:index"),
+            "contact_url": reverse("pharmacy:contact"),
+        }
+    )
     return HttpResponseServerError(body)

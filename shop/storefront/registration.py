@@ -10,6 +10,7 @@ one gets "someone tried to register with your address". Both paths do the same
 costly work (one password hash, one queued e-mail, sent by a worker), so the
 answer's timing does not tell either.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -55,9 +56,13 @@ def register_customer(*, email: str, password: str) -> None:
 def activation_path(user) -> str:
     """The path of ``user``'s activation link. The token changes once the account is
     signed in (Django's token covers last_login), so a link works once."""
-    return reverse("pharmacy:activate-account", kwargs={
-        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user),
-    })
+    return reverse(
+        "pharmacy:activate-account",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
 
 
 def user_for_activation(*, uidb64: str, token: str):

@@ -18,6 +18,7 @@ This backend matches, case-insensitively, every word of the query against the
 title, the description, the UPC, the active ingredient and the search terms, and
 returns browsable products only (the catalogue's own rule, as oscar's index).
 """
+
 from __future__ import annotations
 
 from functools import reduce
@@ -40,15 +41,23 @@ SEARCHED_ATTRIBUTES = ("search_terms", "active_ingredient")
 
 def _attribute_contains(code: str, word: str) -> Q:
     ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
-    return Q(pk__in=ProductAttributeValue.objects.filter(attribute__code=code, value_text__icontains=word)
-             .values("product_id"))
+    return Q(
+        pk__in=ProductAttributeValue.objects.filter(attribute__code=code, value_text__icontains=word).values(
+            "product_id"
+        )
+    )
 
 
 def product_matches(word: str) -> Q:
-    return reduce(or_, (
-        Q(title__icontains=word), Q(description__icontains=word), Q(upc__iexact=word),
-        *(_attribute_contains(code, word) for code in SEARCHED_ATTRIBUTES),
-    ))
+    return reduce(
+        or_,
+        (
+            Q(title__icontains=word),
+            Q(description__icontains=word),
+            Q(upc__iexact=word),
+            *(_attribute_contains(code, word) for code in SEARCHED_ATTRIBUTES),
+        ),
+    )
 
 
 def search_products(query: str):

@@ -1,4 +1,5 @@
 """Reads that serve the pharmacy's public pages."""
+
 from __future__ import annotations
 
 import datetime
@@ -9,7 +10,6 @@ from django.utils import timezone
 from payments.models import PaymentLogEntry, Refund
 from payments.selectors import authorisation_for
 from prescriptions.orders import OrderStatus, Route, has_prescription_lines, route_refusal
-
 
 LICENCES_CACHE_SECONDS = 600
 
@@ -61,9 +61,16 @@ def order_timeline(order) -> list[TimelineStep]:
     oscar's own payment vocabulary, and no medicine is named."""
     payment = authorisation_for(order)
     has_rx = has_prescription_lines(order)
-    steps = [TimelineStep(order.date_placed, (
-        f"Order placed — your card was authorised for ${order.total_incl_tax}, not charged."
-        if payment is not None else "Order placed."))]
+    steps = [
+        TimelineStep(
+            order.date_placed,
+            (
+                f"Order placed — your card was authorised for ${order.total_incl_tax}, not charged."
+                if payment is not None
+                else "Order placed."
+            ),
+        )
+    ]
     events: list[tuple] = []
     changes = {change.new_status: change.date_created for change in order.status_changes.order_by("date_created")}
     if payment is not None:
@@ -71,7 +78,9 @@ def order_timeline(order) -> list[TimelineStep]:
             text = f"Dispensed — charged ${entry.amount}." if has_rx else f"Charged ${entry.amount}."
             events.append((entry.created_at, text))
         for refund in Refund.objects.filter(authorisation=payment).order_by("created_at"):
-            events.append((refund.created_at, f"Refunded ${refund.amount} ({refund.get_reason_code_display().lower()})."))
+            events.append(
+                (refund.created_at, f"Refunded ${refund.amount} ({refund.get_reason_code_display().lower()}).")
+            )
     elif OrderStatus.DISPENSED in changes:
         events.append((changes[OrderStatus.DISPENSED], "Dispensed by our pharmacist."))
     if OrderStatus.SHIPPED in changes:
@@ -80,8 +89,12 @@ def order_timeline(order) -> list[TimelineStep]:
         events.append((changes[OrderStatus.COMPLETE], "Delivered."))
     if OrderStatus.CANCELLED in changes:
         charged = payment is not None and payment.amount_captured > 0
-        events.append((changes[OrderStatus.CANCELLED],
-                       "Cancelled." if charged else "Cancelled — no money was taken; the hold on your card is released."))
+        events.append(
+            (
+                changes[OrderStatus.CANCELLED],
+                "Cancelled." if charged else "Cancelled — no money was taken; the hold on your card is released.",
+            )
+        )
     events.sort(key=lambda event: event[0])
     steps += [TimelineStep(when, text) for when, text in events]
     if order.status == OrderStatus.AWAITING_DISPENSE:
@@ -101,5 +114,7 @@ def _tracking(order) -> str:
 
 def customer_may_cancel(order) -> bool:
     """The cancel button shows only where the order-status door lets the customer cancel."""
-    return order.status != OrderStatus.CANCELLED and route_refusal(order, to=OrderStatus.CANCELLED,
-                                                                  via=Route.CUSTOMER) is None
+    return (
+        order.status != OrderStatus.CANCELLED
+        and route_refusal(order, to=OrderStatus.CANCELLED, via=Route.CUSTOMER) is None
+    )

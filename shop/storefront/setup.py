@@ -4,6 +4,7 @@ Each step is idempotent: run again, it changes only what differs. The command
 (shop/storefront/management/commands/setup_pharmacy.py) asks the questions; these
 functions do the writing.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -103,5 +104,6 @@ def record_licence(*, spec: str) -> PharmacyLicence:
     licence = PharmacyLicence(state=state.upper(), kind=kind, number=number, expires_on=expires_on)
     licence.full_clean(validate_unique=False, validate_constraints=False)
     licence, _ = PharmacyLicence.objects.update_or_create(
-        state=licence.state, kind=kind, number=number, defaults={"expires_on": expires_on})
+        state=licence.state, kind=kind, number=number, defaults={"expires_on": expires_on}
+    )
     return licence

@@ -1,4 +1,5 @@
 """Background work of the storefront. Tasks take ids, load, and call a service."""
+
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,10 @@ RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
 @shared_task(
     name="shop.pharmacy.tasks.send_order_placed_email",  # the name pending outbox rows hold
-    acks_late=True, autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600,
+    acks_late=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=True,
+    retry_backoff_max=600,
     max_retries=10,
 )
 def send_order_placed_email(order_id: int) -> bool:
@@ -63,8 +67,14 @@ def _mail(user, subject: str, body: str) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
-@shared_task(name="shop.storefront.tasks.send_account_activation_email", acks_late=True,
-             autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+@shared_task(
+    name="shop.storefront.tasks.send_account_activation_email",
+    acks_late=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=10,
+)
 def send_account_activation_email(user_id: int, nonce: str) -> bool:
     """The link that opens a new account; sent once per registration."""
     from django.contrib.auth import get_user_model
@@ -74,16 +84,25 @@ def send_account_activation_email(user_id: int, nonce: str) -> bool:
     user = get_user_model()._default_manager.get(pk=user_id)
 
     def send() -> None:
-        _mail(user, "Activate your rxshop Pharmacy account",
-              "Thank you for registering with rxshop Pharmacy.\n\n"
-              f"Open this link to activate your account:\n{_site_url(activation_path(user))}\n\n"
-              "If you did not register, ignore this e-mail: no account is opened without the link.\n")
+        _mail(
+            user,
+            "Activate your rxshop Pharmacy account",
+            "Thank you for registering with rxshop Pharmacy.\n\n"
+            f"Open this link to activate your account:\n{_site_url(activation_path(user))}\n\n"
+            "If you did not register, ignore this e-mail: no account is opened without the link.\n",
+        )
 
     return send_once(f"account-activation:{user.pk}:{nonce}", send)
 
 
-@shared_task(name="shop.storefront.tasks.send_registration_attempt_email", acks_late=True,
-             autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+@shared_task(
+    name="shop.storefront.tasks.send_registration_attempt_email",
+    acks_late=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=10,
+)
 def send_registration_attempt_email(user_id: int, nonce: str) -> bool:
     """Tell an account's owner that someone tried to register with their address (the
     registration page itself says nothing). An account never activated gets its link again."""
@@ -94,18 +113,27 @@ def send_registration_attempt_email(user_id: int, nonce: str) -> bool:
         return send_account_activation_email(user_id, nonce)
 
     def send() -> None:
-        _mail(user, "Someone tried to register with your e-mail address",
-              "Someone tried to register a new rxshop Pharmacy account with your e-mail address, "
-              "which already has an account with us.\n\n"
-              f"If it was you, sign in: {_site_url(reverse('customer:login'))}\n"
-              f"Forgotten your password? Reset it: {_site_url(reverse('password-reset'))}\n\n"
-              "If it was not you, you need do nothing: your account has not changed.\n")
+        _mail(
+            user,
+            "Someone tried to register with your e-mail address",
+            "Someone tried to register a new rxshop Pharmacy account with your e-mail address, "
+            "which already has an account with us.\n\n"
+            f"If it was you, sign in: {_site_url(reverse('customer:login'))}\n"
+            f"Forgotten your password? Reset it: {_site_url(reverse('password-reset'))}\n\n"
+            "If it was not you, you need do nothing: your account has not changed.\n",
+        )
 
     return send_once(f"registration-attempt:{user.pk}:{nonce}", send)
 
 
-@shared_task(name="shop.storefront.tasks.send_password_reset_email", acks_late=True,
-             autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+@shared_task(
+    name="shop.storefront.tasks.send_password_reset_email",
+    acks_late=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=10,
+)
 def send_password_reset_email(email: str, nonce: str) -> int:
     """Oscar's reset e-mail to each active account of ``email`` (none if it has none); once per request."""
     from oscar.apps.customer.forms import PasswordResetForm
@@ -114,6 +142,7 @@ def send_password_reset_email(email: str, nonce: str) -> int:
     CustomerDispatcher = get_class("customer.utils", "CustomerDispatcher")
     sent = 0
     for user in PasswordResetForm().get_users(email):
+
         def send(user=user) -> None:
             context = {"user": user, "site": Site.objects.get_current(), "reset_url": get_password_reset_url(user)}
             CustomerDispatcher().send_password_reset_email_for_user(user, context)

@@ -7,6 +7,7 @@ imports nothing but the standard library. This test runs those contracts from py
 check: no import cycle between any two modules of the project, including imports
 hidden inside functions (a lazy import hides a cycle, it does not remove it).
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -81,10 +82,7 @@ def test_no_import_cycles_between_modules_of_the_project():
     # ``pkg`` → ``pkg.mod`` (re-export) and ``pkg.mod`` → ``pkg.other`` resolve through the
     # package. Only imports of a package __init__ *from inside that package* are ignored.
     for module, imported in graph.items():
-        graph[module] = {
-            other for other in imported
-            if not (module.startswith(other + ".") and other in graph)
-        }
+        graph[module] = {other for other in imported if not (module.startswith(other + ".") and other in graph)}
     cycles = _strongly_connected(graph)
     assert not cycles, "Import cycles (break each one; a lazy import does not count as broken):\n" + "\n".join(
         " ↔ ".join(cycle) for cycle in cycles
@@ -93,7 +91,8 @@ def test_no_import_cycles_between_modules_of_the_project():
 
 def test_import_contracts_hold():
     command = "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"
-    result = subprocess.run([sys.executable, "-c", command, "--no-cache"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", command, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "BROKEN" not in result.stdout and "KEPT" in result.stdout

@@ -5,6 +5,7 @@ the generator at a thousandth of full scale into a throw-away PostgreSQL
 database and check the shop it makes is consistent (histories, decisions,
 payments, sequences), as the full-scale run's would be.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,8 +58,14 @@ def test_generates_a_consistent_shop_at_a_thousandth_of_full_scale(bench_databas
 
     env = {**os.environ, "DATABASE_URL": bench_database, "DJANGO_SETTINGS_MODULE": "shop.settings"}
     env.pop("CELERY_BROKER_URL", None)
-    result = subprocess.run([sys.executable, "manage.py", "generate_bench_data", "--scale", "tiny"], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "generate_bench_data", "--scale", "tiny"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "done in" in result.stderr and "rows in" in result.stderr  # the progress report
 
@@ -69,43 +76,79 @@ def test_generates_a_consistent_shop_at_a_thousandth_of_full_scale(bench_databas
         assert one("SELECT count(*) FROM order_order WHERE number LIKE '9%%'") == 100
 
         # Every state, and the heavy customer's 60 prescriptions.
-        states = dict(conn.execute(
-            "SELECT p.status, count(*) FROM prescriptions_prescription p JOIN auth_user u ON u.id = p.customer_id "
-            "WHERE u.email LIKE '%%@bench.example' GROUP BY p.status"))
+        states = dict(
+            conn.execute(
+                "SELECT p.status, count(*) FROM prescriptions_prescription p JOIN auth_user u ON u.id = p.customer_id "
+                "WHERE u.email LIKE '%%@bench.example' GROUP BY p.status"
+            )
+        )
         assert sum(states.values()) == 200
         # The mix of bench/generate.py's STATE_MIX, even at this scale (the 60 of the heavy customer cycle).
         assert states["verified"] in range(60, 80) and states["used_up"] in range(45, 60)
         assert states["expired"] in range(30, 45) and states["rejected"] in range(15, 30)
         assert all(states[s] >= 1 for s in ("submitted", "in_review", "info_requested"))
-        assert one("SELECT count(*) FROM prescriptions_prescription p JOIN auth_user u ON u.id = p.customer_id "
-                   "WHERE u.email = 'heavy@bench.example'") == 60
+        assert (
+            one(
+                "SELECT count(*) FROM prescriptions_prescription p JOIN auth_user u ON u.id = p.customer_id "
+                "WHERE u.email = 'heavy@bench.example'"
+            )
+            == 60
+        )
 
         # Histories end at each prescription's status; every decided one has its decision.
-        assert one("""
+        assert (
+            one("""
             SELECT count(*) FROM prescriptions_prescription p
             WHERE p.status <> (SELECT e.to_status FROM prescriptions_prescriptionevent e
                                WHERE e.prescription_id = p.id ORDER BY e.created_at DESC, e.id DESC LIMIT 1)
-        """) == 0
-        assert one("""
+        """)
+            == 0
+        )
+        assert (
+            one("""
             SELECT count(*) FROM prescriptions_prescription p
             WHERE p.status IN ('verified', 'rejected', 'info_requested', 'expired', 'used_up')
               AND NOT EXISTS (SELECT 1 FROM review_reviewdecision d WHERE d.prescription_id = p.id)
-        """) == 0
-        assert one("SELECT count(*) FROM prescriptions_prescription p WHERE NOT EXISTS "
-                   "(SELECT 1 FROM prescriptions_prescriptionfile f WHERE f.prescription_id = p.id)") == 0
+        """)
+            == 0
+        )
+        assert (
+            one(
+                "SELECT count(*) FROM prescriptions_prescription p WHERE NOT EXISTS "
+                "(SELECT 1 FROM prescriptions_prescriptionfile f WHERE f.prescription_id = p.id)"
+            )
+            == 0
+        )
 
         # Every order is paid for as the shop would record it; Rx lines point at usable prescriptions.
-        assert one("SELECT count(*) FROM order_order o WHERE NOT EXISTS "
-                   "(SELECT 1 FROM payments_paymentauthorisation a WHERE a.order_id = o.id)") == 0
-        assert one("SELECT count(*) FROM order_order o WHERE NOT EXISTS "
-                   "(SELECT 1 FROM payment_source s WHERE s.order_id = o.id)") == 0
-        assert one("SELECT count(*) FROM order_line l JOIN prescriptions_prescription p ON p.id = l.prescription_id "
-                   "WHERE p.status NOT IN ('verified', 'used_up')") == 0
+        assert (
+            one(
+                "SELECT count(*) FROM order_order o WHERE NOT EXISTS "
+                "(SELECT 1 FROM payments_paymentauthorisation a WHERE a.order_id = o.id)"
+            )
+            == 0
+        )
+        assert (
+            one(
+                "SELECT count(*) FROM order_order o WHERE NOT EXISTS "
+                "(SELECT 1 FROM payment_source s WHERE s.order_id = o.id)"
+            )
+            == 0
+        )
+        assert (
+            one(
+                "SELECT count(*) FROM order_line l JOIN prescriptions_prescription p ON p.id = l.prescription_id "
+                "WHERE p.status NOT IN ('verified', 'used_up')"
+            )
+            == 0
+        )
 
         # A million audit rows at full scale, a thousand here.
-        audit = one("SELECT (SELECT count(*) FROM prescriptions_prescriptionevent) "
-                    "+ (SELECT count(*) FROM compliance_complianceevaluation) "
-                    "+ (SELECT count(*) FROM prescriptions_prescriptionfileaccess)")
+        audit = one(
+            "SELECT (SELECT count(*) FROM prescriptions_prescriptionevent) "
+            "+ (SELECT count(*) FROM compliance_complianceevaluation) "
+            "+ (SELECT count(*) FROM prescriptions_prescriptionfileaccess)"
+        )
         assert audit >= 1000
 
         # The sequences follow the copied ids: the shop can go on creating rows.

@@ -4,12 +4,21 @@ field at a time by the tests."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from compliance.core import (
-    AccountHolder, Authorisation, Certification, Drug, Facts, Licence, Patient, PharmacyFacts,
-    PrescriptionFacts, Prescriber, Stage,
+    AccountHolder,
+    Authorisation,
+    Certification,
+    Drug,
+    Facts,
+    Licence,
+    Patient,
+    PharmacyFacts,
+    Prescriber,
+    PrescriptionFacts,
+    Stage,
 )
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -21,7 +30,7 @@ def et(year, month, day, hour=12, minute=0) -> datetime:
 
 
 def utc(year, month, day, hour=12, minute=0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 LICENSED_STATES = ("NY", "NJ", "PA", "CA", "TX", "FL")
@@ -30,16 +39,25 @@ LICENSED_STATES = ("NY", "NJ", "PA", "CA", "TX", "FL")
 def pharmacy(**changes) -> PharmacyFacts:
     base = PharmacyFacts(
         licences=tuple(
-            Licence(state=s, kind="resident" if s == "NY" else "non_resident", number=f"{s}-0001", expires_on=date(2027, 12, 31))
+            Licence(
+                state=s,
+                kind="resident" if s == "NY" else "non_resident",
+                number=f"{s}-0001",
+                expires_on=date(2027, 12, 31),
+            )
             for s in LICENSED_STATES
         ),
         certifications=(
             Certification(
-                programme="ipledge", activated_on=date(2025, 9, 1), reactivation_due=date(2026, 12, 31),
+                programme="ipledge",
+                activated_on=date(2025, 9, 1),
+                reactivation_due=date(2026, 12, 31),
                 responsible_pharmacist="Dana Whitfield, PharmD",
             ),
             Certification(
-                programme="lenalidomide", activated_on=date(2025, 9, 1), reactivation_due=date(2026, 12, 31),
+                programme="lenalidomide",
+                activated_on=date(2025, 9, 1),
+                reactivation_due=date(2026, 12, 31),
                 responsible_pharmacist="Dana Whitfield, PharmD",
             ),
         ),
@@ -49,14 +67,22 @@ def pharmacy(**changes) -> PharmacyFacts:
 
 
 ISOTRETINOIN = Drug(
-    name="Isotretinoin", strength="20 mg", dosage_form="capsule", requires_prescription=True,
-    programme="ipledge", minimum_age=12, medication_guide_required=True,
+    name="Isotretinoin",
+    strength="20 mg",
+    dosage_form="capsule",
+    requires_prescription=True,
+    programme="ipledge",
+    minimum_age=12,
+    medication_guide_required=True,
 )
 DOXYCYCLINE = Drug(name="Doxycycline hyclate", strength="100 mg", dosage_form="capsule")
 OXYCODONE = Drug(name="Oxycodone", strength="5 mg", dosage_form="tablet", dea_schedule=2)
 ALPRAZOLAM = Drug(name="Alprazolam", strength="0.5 mg", dosage_form="tablet", dea_schedule=4)
 LENALIDOMIDE = Drug(
-    name="Lenalidomide", strength="10 mg", dosage_form="capsule", programme="lenalidomide",
+    name="Lenalidomide",
+    strength="10 mg",
+    dosage_form="capsule",
+    programme="lenalidomide",
     medication_guide_required=True,
 )
 CLOZAPINE = Drug(name="Clozapine", strength="100 mg", dosage_form="tablet", programme="clozapine")
@@ -72,20 +98,35 @@ def isotretinoin_dispense(**changes) -> Facts:
         drug=ISOTRETINOIN,
         pharmacy=pharmacy(),
         patient=Patient(
-            full_name="Alex Rivera", date_of_birth=date(2004, 5, 17), address_line="12 Elm St, Albany, NY 12207",
+            full_name="Alex Rivera",
+            date_of_birth=date(2004, 5, 17),
+            address_line="12 Elm St, Albany, NY 12207",
             state="NY",
         ),
         account_holder=AccountHolder(date_of_birth=date(2004, 5, 17)),
         prescriber=Prescriber(name="Jane Smith, MD", address="1 Main St, Albany, NY 12207", npi="1234567893"),
         prescription=PrescriptionFacts(
-            drug_name="Isotretinoin", strength="20 mg", dosage_form="capsule", quantity=30, days_supply=30,
-            directions="Take 1 capsule by mouth daily with food", refills=0, date_written=date(2026, 3, 2),
-            signed=True, electronic=True, risk_category="can",
+            drug_name="Isotretinoin",
+            strength="20 mg",
+            dosage_form="capsule",
+            quantity=30,
+            days_supply=30,
+            directions="Take 1 capsule by mouth daily with food",
+            refills=0,
+            date_written=date(2026, 3, 2),
+            signed=True,
+            electronic=True,
+            risk_category="can",
         ),
         authorisation=Authorisation(
-            programme="ipledge", number="RMA0012345", risk_category="can",
-            do_not_dispense_after=date(2026, 3, 8), quantity=30, days_supply=30,
-            obtained_at=et(2026, 3, 5, 9, 30), obtained_by="Dana Whitfield, PharmD",
+            programme="ipledge",
+            number="RMA0012345",
+            risk_category="can",
+            do_not_dispense_after=date(2026, 3, 8),
+            quantity=30,
+            days_supply=30,
+            obtained_at=et(2026, 3, 5, 9, 30),
+            obtained_by="Dana Whitfield, PharmD",
         ),
         ship_to_state="NY",
         prescription_verified=True,
@@ -124,9 +165,13 @@ def doxycycline_dispense(**changes) -> Facts:
     facts = isotretinoin_dispense(drug=DOXYCYCLINE, authorisation=None, medication_guide_recorded=False)
     facts = change(
         facts,
-        prescription__drug_name="Doxycycline hyclate", prescription__strength="100 mg",
-        prescription__quantity=20, prescription__days_supply=10, prescription__refills=2,
-        prescription__directions="Take 1 capsule by mouth twice daily", prescription__risk_category=None,
+        prescription__drug_name="Doxycycline hyclate",
+        prescription__strength="100 mg",
+        prescription__quantity=20,
+        prescription__days_supply=10,
+        prescription__refills=2,
+        prescription__directions="Take 1 capsule by mouth twice daily",
+        prescription__risk_category=None,
     )
     return dataclasses.replace(facts, **changes)
 
@@ -137,7 +182,10 @@ def controlled_dispense(drug=OXYCODONE, **changes) -> Facts:
     facts = change(
         facts,
         prescriber__dea_number="MS2468139",
-        prescription__drug_name=drug.name, prescription__strength=drug.strength,
-        prescription__dosage_form=drug.dosage_form, prescription__refills=0, prescription__epcs=True,
+        prescription__drug_name=drug.name,
+        prescription__strength=drug.strength,
+        prescription__dosage_form=drug.dosage_form,
+        prescription__refills=0,
+        prescription__epcs=True,
     )
     return dataclasses.replace(facts, **changes)

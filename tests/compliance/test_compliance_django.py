@@ -5,11 +5,9 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import date, datetime, timedelta
 
 import pytest
-
-from infra.appendonly import AppendOnlyError
 from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
@@ -20,6 +18,7 @@ from compliance.core import Severity, Stage, evaluate, facts_from_jsonable, fing
 from compliance.demo import load_demo_compliance
 from compliance.models import ComplianceEvaluation, PharmacyLicence, ProgrammeCertification
 from compliance.services import compliance_config, evaluate_and_record
+from infra.appendonly import AppendOnlyError
 from tests.factories import PharmacistFactory
 
 from .builders import change, doxycycline_dispense, et, isotretinoin_dispense
@@ -47,7 +46,9 @@ def test_evaluate_and_record_stores_what_was_checked(pharmacist):
     assert row.moment == facts.moment
     assert row.fingerprint == fingerprint(facts)
     assert row.config["programme"] == {
-        "code": "ipledge", "version": "iPLEDGE REMS (risk categories of 13 Dec 2021)", "retired": False,
+        "code": "ipledge",
+        "version": "iPLEDGE REMS (risk categories of 13 Dec 2021)",
+        "retired": False,
     }
     assert row.created_at is not None
 
@@ -74,11 +75,20 @@ def test_an_anonymous_actor_is_recorded_as_the_system():
     assert row.actor is None
 
 
-@pytest.mark.parametrize("subject", [
-    "", "42", "prescription", "prescription: 42", "x" * 130 + ":1", "prescription:1:" + "9" * 120,
-    "order:100023:line:3",  # the old checkout spelling: it does not name the prescription
-    "order:100023:line:3:dispense", None,
-])
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "",
+        "42",
+        "prescription",
+        "prescription: 42",
+        "x" * 130 + ":1",
+        "prescription:1:" + "9" * 120,
+        "order:100023:line:3",  # the old checkout spelling: it does not name the prescription
+        "order:100023:line:3:dispense",
+        None,
+    ],
+)
 def test_the_subject_must_name_what_was_checked(subject):
     with pytest.raises(ValueError):
         evaluate_and_record(facts=isotretinoin_dispense(), subject=subject)
@@ -87,8 +97,10 @@ def test_the_subject_must_name_what_was_checked(subject):
 def _cannot_without_date():
     return change(
         isotretinoin_dispense(moment=et(2026, 9, 1), promised_delivery_on=None),
-        prescription__risk_category="cannot", authorisation__risk_category="cannot",
-        authorisation__do_not_dispense_after=None, prescription__date_written=date(2026, 8, 25),
+        prescription__risk_category="cannot",
+        authorisation__risk_category="cannot",
+        authorisation__do_not_dispense_after=None,
+        prescription__date_written=date(2026, 8, 25),
     )
 
 
@@ -151,11 +163,13 @@ def test_pharmacy_facts_come_from_the_licence_and_certification_tables(settings)
     PharmacyLicence.objects.create(state="NY", kind="resident", number="NY-1", expires_on=date(2027, 12, 31))
     PharmacyLicence.objects.create(state="OH", kind="non_resident", number="OH-1", expires_on=date(2026, 3, 4))
     ProgrammeCertification.objects.create(
-        programme="ipledge", activated_on=date(2025, 9, 1), reactivation_due=date(2026, 9, 1),
+        programme="ipledge",
+        activated_on=date(2025, 9, 1),
+        reactivation_due=date(2026, 9, 1),
         responsible_pharmacist="Dana Whitfield, PharmD",
     )
     facts = pharmacy_facts(date(2026, 3, 5))
-    assert [lic.state for lic in facts.licences] == ["NY"]           # Ohio expired the day before
+    assert [lic.state for lic in facts.licences] == ["NY"]  # Ohio expired the day before
     assert facts.licences[0].kind == "resident"
     assert [c.programme for c in facts.certifications] == ["ipledge"]
     assert facts.online_controlled_registered is True
@@ -187,7 +201,12 @@ def test_build_facts_turns_plain_values_into_facts():
 
 def test_build_facts_refuses_a_naive_moment():
     with pytest.raises(ValueError):
-        build_facts(stage="verify", drug={"name": "x"}, moment=datetime(2026, 3, 5, 12, 0), pharmacy=doxycycline_dispense().pharmacy)
+        build_facts(
+            stage="verify",
+            drug={"name": "x"},
+            moment=datetime(2026, 3, 5, 12, 0),  # noqa: DTZ001  (naive on purpose: it must be refused)
+            pharmacy=doxycycline_dispense().pharmacy,
+        )
 
 
 # -------------------------------------------------------------- demo data
@@ -212,12 +231,20 @@ def test_the_demo_pharmacy_ships_to_six_states_and_not_to_massachusetts():
     reference = isotretinoin_dispense(stage=Stage.CHECKOUT, authorisation=None)
     for state, passed in (("NY", True), ("FL", True), ("MA", False)):
         facts = build_facts(
-            stage=Stage.CHECKOUT, moment=reference.moment, drug=reference.drug, patient=reference.patient,
-            account_holder=reference.account_holder, prescriber=reference.prescriber,
-            prescription=reference.prescription, ship_to_state=state, prescription_verified=True,
+            stage=Stage.CHECKOUT,
+            moment=reference.moment,
+            drug=reference.drug,
+            patient=reference.patient,
+            account_holder=reference.account_holder,
+            prescriber=reference.prescriber,
+            prescription=reference.prescription,
+            ship_to_state=state,
+            prescription_verified=True,
         )
-        row = evaluate_and_record(facts=facts, subject=subjects.for_basket_line(
-            prescription_id=1, order_number=f"1-{state}", basket_line_id=1))
+        row = evaluate_and_record(
+            facts=facts,
+            subject=subjects.for_basket_line(prescription_id=1, order_number=f"1-{state}", basket_line_id=1),
+        )
         assert row.passed is passed, state
 
 

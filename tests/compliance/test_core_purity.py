@@ -47,13 +47,16 @@ def test_the_core_imports_and_evaluates_with_no_site_packages_and_loads_nothing_
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")}
     result = subprocess.run(
         [sys.executable, "-S", "-c", _SCRIPT.format(root=str(ROOT))],
-        cwd="/", env=env, capture_output=True, text=True,
+        cwd="/",
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("modules")
-    assert int(result.stdout.split()[0]) == 1 + sum(1 for path in CORE.rglob("*.py") if path.name != "__init__.py") + sum(
-        1 for path in CORE.rglob("__init__.py") if path.parent != CORE
-    )
+    assert int(result.stdout.split()[0]) == 1 + sum(
+        1 for path in CORE.rglob("*.py") if path.name != "__init__.py"
+    ) + sum(1 for path in CORE.rglob("__init__.py") if path.parent != CORE)
 
 
 def test_no_module_of_the_core_mentions_django_or_reads_the_clock():
@@ -151,6 +154,7 @@ def test_the_cycle_finder_sees_an_import_under_type_checking_and_inside_a_functi
         "def f():\n    from compliance.core import facts\n"
     )
     assert _imports("compliance.core.programmes.registry", source, modules) == {
-        "compliance.core.context", "compliance.core.facts",
+        "compliance.core.context",
+        "compliance.core.facts",
     }
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

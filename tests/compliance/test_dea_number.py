@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from compliance.core import Severity, Stage, dea_number_check, evaluate
 from compliance.core.identifiers import PRACTITIONER_TYPES, dea_check_digit, last_name_of
@@ -16,11 +17,11 @@ BLOCK, WARN = Severity.BLOCK, Severity.WARN
 @pytest.mark.parametrize(
     "dea, last_name",
     [
-        ("AP5836727", "Patel"),      # 15 + 2x16 = 47 -> 7
-        ("BJ1234563", "Jones"),      # 9 + 24 = 33 -> 3
-        ("MS2468139", "Smith"),      # 9 + 30 = 39 -> 9
-        ("F91234563-001AB", None),   # business name, institutional suffix
-        (" bj1234563 ", "jones"),    # spaces and case are forgiven
+        ("AP5836727", "Patel"),  # 15 + 2x16 = 47 -> 7
+        ("BJ1234563", "Jones"),  # 9 + 24 = 33 -> 3
+        ("MS2468139", "Smith"),  # 9 + 30 = 39 -> 9
+        ("F91234563-001AB", None),  # business name, institutional suffix
+        (" bj1234563 ", "jones"),  # spaces and case are forgiven
     ],
 )
 def test_the_dea_numbers_given_as_valid_in_the_rules_pass(dea, last_name):
@@ -37,13 +38,13 @@ def test_the_suffix_is_stripped_before_checking():
 @pytest.mark.parametrize(
     "dea, problem",
     [
-        ("AB4523767", "check digit"),   # 13 + 28 = 41 -> 1
+        ("AB4523767", "check digit"),  # 13 + 28 = 41 -> 1
         ("AB4523763", "check digit"),
-        ("FF1234567", "check digit"),   # NIST fixture: 33 -> 3, not 7
-        ("A1234563", "seven digits"),   # too short
+        ("FF1234567", "check digit"),  # NIST fixture: 33 -> 3, not 7
+        ("A1234563", "seven digits"),  # too short
         ("AB12345678", "seven digits"),
         ("A11234563", "seven digits"),  # second character a digit other than 9
-        ("BJ1234563-", "seven digits"), # empty suffix
+        ("BJ1234563-", "seven digits"),  # empty suffix
         ("BJ1234563-0 1", "seven digits"),
     ],
 )
@@ -91,7 +92,9 @@ def test_the_last_name_is_read_from_the_prescribers_name(name, last):
 
 def _controlled_dispense(**prescriber):
     facts = isotretinoin_dispense(
-        drug=OXYCODONE, authorisation=None, pharmacy=pharmacy(online_controlled_registered=True),
+        drug=OXYCODONE,
+        authorisation=None,
+        pharmacy=pharmacy(online_controlled_registered=True),
     )
     return change(facts, prescription__epcs=True, **{f"prescriber__{k}": v for k, v in prescriber.items()})
 
@@ -133,6 +136,6 @@ def test_every_single_digit_change_fails_except_the_one_the_dea_sum_cannot_see(k
     same last digit, so changing the 2nd, 4th or 6th digit by 5 goes unseen.
     Every other single-digit change is caught."""
     digits = six + str(dea_check_digit(six))
-    changed = digits[:position] + str((int(digits[position]) + delta) % 10) + digits[position + 1:]
+    changed = digits[:position] + str((int(digits[position]) + delta) % 10) + digits[position + 1 :]
     invisible = position in (1, 3, 5) and delta == 5
     assert dea_number_check(f"{kind}{letter}{changed}").check_digit_ok is invisible

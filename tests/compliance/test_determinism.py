@@ -13,12 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from compliance.core import evaluate, fingerprint
 from compliance.core.serialise import canonical_json
 
-from .builders import change, controlled_dispense, doxycycline_dispense, isotretinoin_dispense
+from .builders import change, doxycycline_dispense, isotretinoin_dispense
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,7 +62,13 @@ json.dump(out, sys.stdout, sort_keys=True)
 def _run(seed: str) -> list:
     env = {**os.environ, "PYTHONHASHSEED": seed}
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "-c", SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -76,15 +83,16 @@ def test_findings_and_fingerprints_do_not_depend_on_the_hash_seed():
 
 
 def test_a_tie_between_states_names_the_first_in_alphabetical_order():
-    facts = change(doxycycline_dispense(), ship_to_state="PA", patient__state="NJ",
-                   prescription__date_written=date(2024, 1, 2))
+    facts = change(
+        doxycycline_dispense(), ship_to_state="PA", patient__state="NJ", prescription__date_written=date(2024, 1, 2)
+    )
     (finding,) = [f for f in evaluate(facts) if f.rule_id == "rx.expiry"]
     assert "(NJ)" in finding.pharmacist_message
 
 
 # ------------------------------------------------------ numbers by value
 
-_BASE = st.decimals(min_value=-10**6, max_value=10**6, allow_nan=False, allow_infinity=False, places=3)
+_BASE = st.decimals(min_value=-(10**6), max_value=10**6, allow_nan=False, allow_infinity=False, places=3)
 
 
 @given(_BASE, st.integers(0, 6))

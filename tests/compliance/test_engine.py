@@ -8,18 +8,44 @@ from datetime import date, datetime
 import pytest
 
 from compliance.core import (
-    Finding, Severity, Stage, blocks, evaluate, get_programme, passes, rules_for, warnings,
+    Finding,
+    Severity,
+    Stage,
+    blocks,
+    evaluate,
+    get_programme,
+    passes,
+    rules_for,
+    warnings,
 )
 
 from .builders import change, isotretinoin_dispense
 
 EVERY_STAGE = {
-    "online.prescription-required", "programme.registered", "online.controlled-substance",
-    "online.ship-to-licence", "online.account-holder-age", "rx.required-elements", "rx.signature", "rx.npi",
-    "rx.dea-number", "rx.date-of-issue", "rx.expiry", "rx.refills", "rx.days-supply",
-    "online.patient-minimum-age", "product.strength", "rx.schedule-ii-90-days",
-    "ipledge.pharmacy-activated", "ipledge.rma", "ipledge.rma-matches", "ipledge.risk-category",
-    "ipledge.dispense-window", "ipledge.supply-cap", "ipledge.no-refills", "ipledge.minimum-age",
+    "online.prescription-required",
+    "programme.registered",
+    "online.controlled-substance",
+    "online.ship-to-licence",
+    "online.account-holder-age",
+    "rx.required-elements",
+    "rx.signature",
+    "rx.npi",
+    "rx.dea-number",
+    "rx.date-of-issue",
+    "rx.expiry",
+    "rx.refills",
+    "rx.days-supply",
+    "online.patient-minimum-age",
+    "product.strength",
+    "rx.schedule-ii-90-days",
+    "ipledge.pharmacy-activated",
+    "ipledge.rma",
+    "ipledge.rma-matches",
+    "ipledge.risk-category",
+    "ipledge.dispense-window",
+    "ipledge.supply-cap",
+    "ipledge.no-refills",
+    "ipledge.minimum-age",
 }
 
 
@@ -31,8 +57,14 @@ EVERY_STAGE = {
         (
             Stage.DISPENSE,
             {
-                "online.pharmacist-verified", "rx.earliest-fill-date", "rx.refill-too-soon", "rx.medication-guide",
-                "ipledge.blister-pack", "ipledge.medication-guide", "rx.quantity-days-supply", "ipledge.rma-obtained",
+                "online.pharmacist-verified",
+                "rx.earliest-fill-date",
+                "rx.refill-too-soon",
+                "rx.medication-guide",
+                "ipledge.blister-pack",
+                "ipledge.medication-guide",
+                "rx.quantity-days-supply",
+                "ipledge.rma-obtained",
             },
         ),
     ],
@@ -43,8 +75,13 @@ def test_which_rules_run_at_which_stage(stage, only_here):
 
 
 def test_an_isotretinoin_prescription_verifies_without_an_rma_and_dispenses_only_with_one():
-    verify = isotretinoin_dispense(stage=Stage.VERIFY, authorisation=None, medication_guide_recorded=False,
-                                   prescription_verified=False, promised_delivery_on=None)
+    verify = isotretinoin_dispense(
+        stage=Stage.VERIFY,
+        authorisation=None,
+        medication_guide_recorded=False,
+        prescription_verified=False,
+        promised_delivery_on=None,
+    )
     assert evaluate(verify) == ()
     checkout = dataclasses.replace(verify, stage=Stage.CHECKOUT, prescription_verified=True)
     assert evaluate(checkout) == ()
@@ -54,7 +91,7 @@ def test_an_isotretinoin_prescription_verifies_without_an_rma_and_dispenses_only
 
 def test_a_naive_moment_is_refused():
     with pytest.raises(ValueError):
-        isotretinoin_dispense(moment=datetime(2026, 3, 5, 12, 0))
+        isotretinoin_dispense(moment=datetime(2026, 3, 5, 12, 0))  # noqa: DTZ001  (naive on purpose)
 
 
 def test_a_stage_may_be_given_by_value():

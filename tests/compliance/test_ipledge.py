@@ -31,8 +31,8 @@ def test_a_complete_isotretinoin_dispense_passes_every_rule():
 @pytest.mark.parametrize(
     "moment, window_day, allowed",
     [
-        (et(2026, 3, 2, 9, 0), 1, True),    # specimen collected: Day 1
-        (et(2026, 3, 8, 12, 0), 7, True),   # specimen + 6: the last day
+        (et(2026, 3, 2, 9, 0), 1, True),  # specimen collected: Day 1
+        (et(2026, 3, 8, 12, 0), 7, True),  # specimen + 6: the last day
         (et(2026, 3, 9, 12, 0), 8, False),
     ],
 )
@@ -54,11 +54,11 @@ def test_isotretinoin_cannot_be_dispensed_on_day_8():
 @pytest.mark.parametrize(
     "moment, allowed",
     [
-        (et(2026, 3, 8, 23, 59), True),   # 11:59 pm ET on the last day
-        (et(2026, 3, 9, 0, 0), False),    # midnight ET: the window has closed
-        (utc(2026, 3, 9, 3, 30), True),   # 03:30Z is 23:30 EDT on 03-08 in New York
+        (et(2026, 3, 8, 23, 59), True),  # 11:59 pm ET on the last day
+        (et(2026, 3, 9, 0, 0), False),  # midnight ET: the window has closed
+        (utc(2026, 3, 9, 3, 30), True),  # 03:30Z is 23:30 EDT on 03-08 in New York
         (utc(2026, 3, 9, 3, 59), True),
-        (utc(2026, 3, 9, 4, 0), False),   # 04:00Z is 00:00 EDT on 03-09
+        (utc(2026, 3, 9, 4, 0), False),  # 04:00Z is 00:00 EDT on 03-09
     ],
 )
 def test_the_window_closes_at_midnight_eastern_time(moment, allowed):
@@ -72,9 +72,9 @@ def test_the_window_closes_at_midnight_eastern_time(moment, allowed):
         (date(2026, 3, 8), utc(2026, 3, 9, 3, 59), True),
         (date(2026, 3, 8), utc(2026, 3, 9, 4, 0), False),
         # DST ends 2026-11-01 02:00 ET: a window opened in EDT ends in EST (UTC-5).
-        (date(2026, 11, 1), utc(2026, 11, 2, 4, 30), True),   # 23:30 EST on 11-01 (would be 00:30 in EDT)
+        (date(2026, 11, 1), utc(2026, 11, 2, 4, 30), True),  # 23:30 EST on 11-01 (would be 00:30 in EDT)
         (date(2026, 11, 1), utc(2026, 11, 2, 4, 59), True),
-        (date(2026, 11, 1), utc(2026, 11, 2, 5, 0), False),   # 00:00 EST on 11-02
+        (date(2026, 11, 1), utc(2026, 11, 2, 5, 0), False),  # 00:00 EST on 11-02
     ],
 )
 def test_a_window_crossing_a_daylight_saving_change_closes_at_local_midnight(dnd, moment, allowed):
@@ -115,9 +115,9 @@ def test_an_rma_without_a_do_not_dispense_after_date_blocks_dispensing():
 @pytest.mark.parametrize(
     "delivery, expected",
     [
-        (date(2026, 3, 8), None),      # promised on the last day
-        (date(2026, 3, 9), BLOCK),     # promised the day after
-        (None, WARN),                  # unknown at dispense: pharmacist decides
+        (date(2026, 3, 8), None),  # promised on the last day
+        (date(2026, 3, 9), BLOCK),  # promised the day after
+        (None, WARN),  # unknown at dispense: pharmacist decides
     ],
 )
 def test_mail_order_ships_only_if_promised_delivery_is_on_or_before_the_rma_date(delivery, expected):
@@ -180,8 +180,8 @@ def test_an_rma_without_quantities_is_not_blocked_before_dispense():
         ("cannot", "cannot", False),
         (None, "cannot", False),
         ("can", None, False),
-        ("can", "cannot", True),     # prescriber and RMA disagree
-        ("maybe", "can", True),      # not a category since 13 Dec 2021
+        ("can", "cannot", True),  # prescriber and RMA disagree
+        ("maybe", "can", True),  # not a category since 13 Dec 2021
         (None, "female of reproductive potential", True),
     ],
 )
@@ -228,7 +228,12 @@ def test_a_quantity_that_breaks_a_blister_is_a_warning(quantity, warned):
 
 @pytest.mark.parametrize(
     "stage, recorded, blocked",
-    [(Stage.DISPENSE, False, True), (Stage.DISPENSE, True, False), (Stage.VERIFY, False, False), (Stage.CHECKOUT, False, False)],
+    [
+        (Stage.DISPENSE, False, True),
+        (Stage.DISPENSE, True, False),
+        (Stage.VERIFY, False, False),
+        (Stage.CHECKOUT, False, False),
+    ],
 )
 def test_the_medication_guide_is_required_at_dispense(stage, recorded, blocked):
     facts = isotretinoin_dispense(stage=stage, medication_guide_recorded=recorded)
@@ -256,7 +261,9 @@ def test_a_patient_under_12_is_a_warning(born, warned):
 
 def _cert(**changes):
     base = Certification(
-        programme="ipledge", activated_on=date(2025, 9, 1), reactivation_due=date(2026, 9, 1),
+        programme="ipledge",
+        activated_on=date(2025, 9, 1),
+        reactivation_due=date(2026, 9, 1),
         responsible_pharmacist="Dana Whitfield, PharmD",
     )
     return dataclasses.replace(base, **changes)
@@ -266,10 +273,10 @@ def _cert(**changes):
     "certification, moment, expected",
     [
         (_cert(), et(2026, 3, 5), None),
-        (_cert(), et(2026, 8, 1), None),                   # 31 days before due
-        (_cert(), et(2026, 8, 2), WARN),                   # 30 days before due
-        (_cert(), et(2026, 9, 1, 23, 59), WARN),           # due date: still activated
-        (_cert(), et(2026, 9, 2, 0, 0), BLOCK),            # past reactivation
+        (_cert(), et(2026, 8, 1), None),  # 31 days before due
+        (_cert(), et(2026, 8, 2), WARN),  # 30 days before due
+        (_cert(), et(2026, 9, 1, 23, 59), WARN),  # due date: still activated
+        (_cert(), et(2026, 9, 2, 0, 0), BLOCK),  # past reactivation
         (_cert(activated_on=date(2026, 3, 6)), et(2026, 3, 5), BLOCK),  # not yet activated
         (_cert(responsible_pharmacist=""), et(2026, 3, 5), BLOCK),
         (None, et(2026, 3, 5), BLOCK),
@@ -311,8 +318,8 @@ def _cannot_rma_without_date(moment):
 @pytest.mark.parametrize(
     "moment, blocked",
     [
-        (et(2026, 8, 7, 23, 59), True),   # current REMS: "cannot" still has a 30-day window
-        (et(2026, 8, 8, 0, 0), False),    # modification in force: no window
+        (et(2026, 8, 7, 23, 59), True),  # current REMS: "cannot" still has a 30-day window
+        (et(2026, 8, 8, 0, 0), False),  # modification in force: no window
     ],
 )
 def test_the_cannot_get_pregnant_window_ends_with_the_2026_modification(moment, blocked):
@@ -323,8 +330,8 @@ def test_the_cannot_get_pregnant_window_ends_with_the_2026_modification(moment, 
 @pytest.mark.parametrize(
     "effective, moment, severities",
     [
-        (date(2026, 8, 8), et(2026, 8, 7, 23, 59), [BLOCK]),   # the day before: the date is required
-        (date(2026, 8, 8), et(2026, 8, 8, 0, 0), [WARN]),      # the effective date: no window, but look
+        (date(2026, 8, 8), et(2026, 8, 7, 23, 59), [BLOCK]),  # the day before: the date is required
+        (date(2026, 8, 8), et(2026, 8, 8, 0, 0), [WARN]),  # the effective date: no window, but look
         (date(2026, 11, 15), et(2026, 11, 14, 12, 0), [BLOCK]),  # IPLEDGE_MOD_2026_EFFECTIVE moved
         (date(2026, 11, 15), et(2026, 11, 15, 12, 0), [WARN]),
     ],
@@ -341,21 +348,21 @@ def test_cannot_get_pregnant_without_a_date_is_never_silent(effective, moment, s
 
 
 def test_the_can_get_pregnant_window_stays_after_the_2026_modification():
-    facts = change(_cannot_rma_without_date(et(2026, 9, 1)), authorisation__risk_category="can", prescription__risk_category="can")
+    facts = change(
+        _cannot_rma_without_date(et(2026, 9, 1)), authorisation__risk_category="can", prescription__risk_category="can"
+    )
     assert [f.severity for f in findings_of(facts, WINDOW)] == [BLOCK]
 
 
 def test_a_date_given_by_iPLEDGE_after_the_modification_is_still_enforced():
-    facts = change(
-        _cannot_rma_without_date(et(2026, 9, 20)), authorisation__do_not_dispense_after=date(2026, 9, 19)
-    )
+    facts = change(_cannot_rma_without_date(et(2026, 9, 20)), authorisation__do_not_dispense_after=date(2026, 9, 19))
     assert [f.severity for f in findings_of(facts, WINDOW)] == [BLOCK]
 
 
 @pytest.mark.parametrize(
     "on, label",
     [
-        (date(2026, 2, 9), ipledge.CURRENT.label),   # approved, not yet effective
+        (date(2026, 2, 9), ipledge.CURRENT.label),  # approved, not yet effective
         (date(2026, 8, 7), ipledge.CURRENT.label),
         (date(2026, 8, 8), ipledge.MOD_2026_VERSION.label),
     ],
@@ -387,8 +394,8 @@ def test_the_version_date_is_a_new_york_date():
     "category, opened, expected",
     [
         ("can", date(2026, 3, 2), date(2026, 3, 8)),
-        ("cannot", date(2026, 3, 2), date(2026, 3, 31)),   # visit + 29
-        ("cannot", date(2026, 8, 8), None),                # no window after the modification
+        ("cannot", date(2026, 3, 2), date(2026, 3, 31)),  # visit + 29
+        ("cannot", date(2026, 8, 8), None),  # no window after the modification
         ("can", date(2026, 8, 8), date(2026, 8, 14)),
     ],
 )
@@ -404,10 +411,10 @@ def test_estimated_last_day_rejects_an_unknown_category():
 @pytest.mark.parametrize(
     "first, on, expected",
     [
-        (True, date(2026, 3, 10), date(2026, 3, 21)),    # 19 days after the 03-02 test
+        (True, date(2026, 3, 10), date(2026, 3, 21)),  # 19 days after the 03-02 test
         (True, date(2026, 3, 25), date(2026, 3, 25)),
-        (False, date(2026, 3, 10), date(2026, 3, 10)),   # a later window: a new test at once
-        (True, date(2026, 8, 8), date(2026, 8, 8)),      # lockout removed by the modification
+        (False, date(2026, 3, 10), date(2026, 3, 10)),  # a later window: a new test at once
+        (True, date(2026, 8, 8), date(2026, 8, 8)),  # lockout removed by the modification
     ],
 )
 def test_the_19_day_lockout_after_a_missed_first_window(first, on, expected):
@@ -420,12 +427,12 @@ def test_the_19_day_lockout_after_a_missed_first_window(first, on, expected):
 def test_rmas_not_dispensed_are_flagged_for_reversal_after_their_date():
     R = ipledge.RmaRecord
     records = [
-        R(number="A", do_not_dispense_after=date(2026, 3, 8)),                                  # window missed
-        R(number="B", do_not_dispense_after=date(2026, 3, 9)),                                  # still open
-        R(number="C", do_not_dispense_after=date(2026, 3, 1), dispensed_on=date(2026, 3, 1)),   # dispensed
-        R(number="D", do_not_dispense_after=date(2026, 3, 1), reversed_on=date(2026, 3, 2)),    # reversed
-        R(number="E", do_not_dispense_after=date(2026, 3, 20), cancelled=True),                 # order cancelled
-        R(number="F", do_not_dispense_after=None),                                              # no window
+        R(number="A", do_not_dispense_after=date(2026, 3, 8)),  # window missed
+        R(number="B", do_not_dispense_after=date(2026, 3, 9)),  # still open
+        R(number="C", do_not_dispense_after=date(2026, 3, 1), dispensed_on=date(2026, 3, 1)),  # dispensed
+        R(number="D", do_not_dispense_after=date(2026, 3, 1), reversed_on=date(2026, 3, 2)),  # reversed
+        R(number="E", do_not_dispense_after=date(2026, 3, 20), cancelled=True),  # order cancelled
+        R(number="F", do_not_dispense_after=None),  # no window
         R(number="G", do_not_dispense_after=None, cancelled=True),
     ]
     assert [r.number for r in ipledge.rmas_due_for_reversal(records, date(2026, 3, 9))] == ["A", "E", "G"]

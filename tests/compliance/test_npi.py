@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from compliance.core import Severity, npi_check, npi_is_valid
 from compliance.core.identifiers import luhn_is_valid, npi_check_digit
@@ -19,7 +20,7 @@ def test_the_npis_given_as_valid_in_the_rules_pass(npi):
     "npi, why",
     [
         ("1234567890", "check digit"),
-        ("3030000003", "check digit"),   # NIST test fixture, fails Luhn
+        ("3030000003", "check digit"),  # NIST test fixture, fails Luhn
         ("123456789", "9 digits"),
         ("12345678930", "11 digits"),
         ("12345678a3", "digits only"),
@@ -61,7 +62,7 @@ def test_every_generated_npi_with_its_check_digit_passes(base):
 @given(nine_digits, st.integers(0, 9), st.integers(1, 9))
 def test_every_single_digit_change_of_a_valid_npi_fails(base, position, delta):
     npi = base + str(npi_check_digit(base))
-    changed = npi[:position] + str((int(npi[position]) + delta) % 10) + npi[position + 1:]
+    changed = npi[:position] + str((int(npi[position]) + delta) % 10) + npi[position + 1 :]
     assert not npi_is_valid(changed)
 
 

@@ -11,8 +11,16 @@ from compliance.core import Drug, Licence, Severity, Stage, evaluate, passes
 from compliance.core.online_rules import is_controlled, sold_online
 
 from .builders import (
-    ALPRAZOLAM, LIP_BALM, OXYCODONE, change, controlled_dispense, doxycycline_dispense, et,
-    isotretinoin_dispense, pharmacy, rule_ids,
+    ALPRAZOLAM,
+    LIP_BALM,
+    OXYCODONE,
+    change,
+    controlled_dispense,
+    doxycycline_dispense,
+    et,
+    isotretinoin_dispense,
+    pharmacy,
+    rule_ids,
 )
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
@@ -35,7 +43,7 @@ def test_a_prescription_drug_without_a_prescription_is_blocked_at_every_stage(st
 @pytest.mark.parametrize(
     "stage, verified, blocked",
     [
-        (Stage.VERIFY, False, False),    # being verified now
+        (Stage.VERIFY, False, False),  # being verified now
         (Stage.CHECKOUT, False, True),
         (Stage.CHECKOUT, True, False),
         (Stage.DISPENSE, False, True),
@@ -144,13 +152,20 @@ def test_schedule_i_is_blocked_even_when_the_pharmacy_is_registered_for_online_c
 @pytest.mark.parametrize(
     "schedule, registered, sold",
     [
-        (None, False, True), (None, True, True),
-        (1, False, False), (1, True, False),       # no accepted medical use: never, registered or not
-        (2, False, False), (2, True, True),
-        (3, False, False), (3, True, True),
-        (4, False, False), (4, True, True),
-        (5, False, False), (5, True, True),
-        (0, True, False), (6, True, False),       # unreadable catalogue data: fail closed
+        (None, False, True),
+        (None, True, True),
+        (1, False, False),
+        (1, True, False),  # no accepted medical use: never, registered or not
+        (2, False, False),
+        (2, True, True),
+        (3, False, False),
+        (3, True, True),
+        (4, False, False),
+        (4, True, True),
+        (5, False, False),
+        (5, True, True),
+        (0, True, False),
+        (6, True, False),  # unreadable catalogue data: fail closed
     ],
 )
 def test_sold_online_is_the_one_answer_for_every_schedule(schedule, registered, sold):
@@ -170,18 +185,22 @@ def test_a_schedule_outside_1_to_5_is_refused():
     "born, blocked",
     [
         (date(2008, 3, 5), False),  # 18 today
-        (date(2008, 3, 6), True),   # 18 tomorrow
+        (date(2008, 3, 6), True),  # 18 tomorrow
     ],
 )
 def test_the_account_holder_must_be_18(born, blocked):
-    facts = change(doxycycline_dispense(stage=Stage.CHECKOUT, moment=et(2026, 3, 5)), account_holder__date_of_birth=born)
+    facts = change(
+        doxycycline_dispense(stage=Stage.CHECKOUT, moment=et(2026, 3, 5)), account_holder__date_of_birth=born
+    )
     assert bool(only(facts, "online.account-holder-age")) is blocked
 
 
 def test_a_leap_day_birthday_turns_18_on_1_march_in_a_common_year():
     def at(day):
-        return change(doxycycline_dispense(moment=et(2026, 3, day) if day else et(2026, 2, 28)),
-                      account_holder__date_of_birth=date(2008, 2, 29))
+        return change(
+            doxycycline_dispense(moment=et(2026, 3, day) if day else et(2026, 2, 28)),
+            account_holder__date_of_birth=date(2008, 2, 29),
+        )
 
     assert only(at(None), "online.account-holder-age")
     assert not only(at(1), "online.account-holder-age")

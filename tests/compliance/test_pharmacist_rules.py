@@ -9,7 +9,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from compliance.core import OtherPrescription, Severity, Stage, evaluate, passes
 from compliance.core.directions import daily_dose
@@ -39,7 +40,14 @@ def severities(facts, rule_id):
         ("two capsules daily", 2),
         ("once a day", 1),
         ("Take one tablet three times a day", 3),
-        ("bid", 2), ("BID", 2), ("b.i.d.", 2), ("tid", 3), ("qid", 4), ("qd", 1), ("q8h", 3), ("q 6 h", 4),
+        ("bid", 2),
+        ("BID", 2),
+        ("b.i.d.", 2),
+        ("tid", 3),
+        ("qid", 4),
+        ("qd", 1),
+        ("q8h", 3),
+        ("q 6 h", 4),
         ("1 tab PO q12h", 2),
         ("Take 1/2 tablet by mouth twice daily", 1),
         ("take ½ tab at bedtime", Decimal("0.5")),
@@ -60,10 +68,23 @@ def test_once_a_week_is_a_seventh_of_a_dose_a_day():
 @pytest.mark.parametrize(
     "sig",
     [
-        "", "   ", "as directed", "take 1 tablet as needed for pain", "1 tab q4h prn", "take 1-2 tablets daily",
-        "every 4 to 6 hours", "take 1 tablet in the morning and 1 at night", "1 tab daily then 2 tabs daily",
-        "10 ml twice daily", "take 20 mg daily", "apply twice daily", "inhale 2 puffs qid", "take 1 tablet q5h",
-        "take 1 tablet daily at bedtime", "1 tablet or 2 tablets daily", "take 1 tablet 3 times daily, max 6",
+        "",
+        "   ",
+        "as directed",
+        "take 1 tablet as needed for pain",
+        "1 tab q4h prn",
+        "take 1-2 tablets daily",
+        "every 4 to 6 hours",
+        "take 1 tablet in the morning and 1 at night",
+        "1 tab daily then 2 tabs daily",
+        "10 ml twice daily",
+        "take 20 mg daily",
+        "apply twice daily",
+        "inhale 2 puffs qid",
+        "take 1 tablet q5h",
+        "take 1 tablet daily at bedtime",
+        "1 tablet or 2 tablets daily",
+        "take 1 tablet 3 times daily, max 6",
         "qd bid",
     ],
 )
@@ -78,14 +99,29 @@ def test_the_reader_never_fails_and_never_reads_a_dose_of_zero_or_less(text):
 
 
 _WORDS = {1: "one", 2: "two", 3: "three", 4: "four"}
-_FREQS = {"daily": 1, "once a day": 1, "twice daily": 2, "bid": 2, "tid": 3, "qid": 4, "every 12 hours": 2,
-          "q8h": 3, "every 6 hours": 4, "three times a day": 3, "every other day": Decimal("0.5")}
+_FREQS = {
+    "daily": 1,
+    "once a day": 1,
+    "twice daily": 2,
+    "bid": 2,
+    "tid": 3,
+    "qid": 4,
+    "every 12 hours": 2,
+    "q8h": 3,
+    "every 6 hours": 4,
+    "three times a day": 3,
+    "every other day": Decimal("0.5"),
+}
 
 
 @given(
-    st.integers(1, 4), st.booleans(), st.sampled_from(["tablet", "tablets", "capsule", "capsules", "tab", "cap"]),
-    st.sampled_from(sorted(_FREQS)), st.sampled_from(["", "Take ", "take ", "TAKE "]),
-    st.sampled_from(["", " by mouth", " PO", " orally"]), st.sampled_from(["", " with food", " with water"]),
+    st.integers(1, 4),
+    st.booleans(),
+    st.sampled_from(["tablet", "tablets", "capsule", "capsules", "tab", "cap"]),
+    st.sampled_from(sorted(_FREQS)),
+    st.sampled_from(["", "Take ", "take ", "TAKE "]),
+    st.sampled_from(["", " by mouth", " PO", " orally"]),
+    st.sampled_from(["", " with food", " with water"]),
 )
 def test_a_generated_plain_sig_is_read_exactly(n, as_word, unit, frequency, verb, route, extra):
     sig = f"{verb}{_WORDS[n] if as_word else n} {unit}{route} {frequency}{extra}"
@@ -97,22 +133,27 @@ def test_a_generated_plain_sig_is_read_exactly(n, as_word, unit, frequency, verb
 
 
 def _fill(quantity, days, sig="Take 1 capsule by mouth twice daily", stage=Stage.DISPENSE, form="capsule"):
-    return change(doxycycline_dispense(stage=stage), prescription__quantity=quantity, prescription__days_supply=days,
-                  prescription__directions=sig, prescription__dosage_form=form)
+    return change(
+        doxycycline_dispense(stage=stage),
+        prescription__quantity=quantity,
+        prescription__days_supply=days,
+        prescription__directions=sig,
+        prescription__dosage_form=form,
+    )
 
 
 @pytest.mark.parametrize(
     "quantity, days, warned",
     [
-        (60, 30, False),   # 60 / 2 a day = 30 days
-        (66, 30, False),   # 33 days: 3 days off, 10 % of 30: the edge, allowed
-        (67, 30, True),    # 33.5 days
-        (54, 30, False),   # 27 days, the edge below
+        (60, 30, False),  # 60 / 2 a day = 30 days
+        (66, 30, False),  # 33 days: 3 days off, 10 % of 30: the edge, allowed
+        (67, 30, True),  # 33.5 days
+        (54, 30, False),  # 27 days, the edge below
         (53, 30, True),
-        (12, 5, False),    # 6 days: 10 % of 5 is less than a day, so one day is allowed
-        (13, 5, True),     # 6.5 days
-        (8, 5, False),     # 4 days
-        (7, 5, True),      # 3.5 days
+        (12, 5, False),  # 6 days: 10 % of 5 is less than a day, so one day is allowed
+        (13, 5, True),  # 6.5 days
+        (8, 5, False),  # 4 days
+        (7, 5, True),  # 3.5 days
     ],
 )
 def test_quantity_must_last_the_days_supply_within_ten_percent_or_a_day(quantity, days, warned):
@@ -132,7 +173,7 @@ def test_quantity_and_days_supply_are_checked_by_the_pharmacist(stage, asked):
 @pytest.mark.parametrize(
     "changes",
     [
-        {"sig": "take 1-2 capsules as needed"},        # unparseable: the pharmacist reads it
+        {"sig": "take 1-2 capsules as needed"},  # unparseable: the pharmacist reads it
         {"sig": "apply twice daily", "form": "cream"},
         {"sig": "Take 1 capsule twice daily", "form": "oral solution"},
     ],
@@ -158,21 +199,25 @@ def _c2(days=30, earliest=None, others=(), moment=None):
     if moment is not None:
         facts = change(facts, moment=moment)
     return change(
-        facts, prescription__days_supply=days, prescription__quantity=days * 2, prescription__earliest_fill_date=earliest,
+        facts,
+        prescription__days_supply=days,
+        prescription__quantity=days * 2,
+        prescription__earliest_fill_date=earliest,
         prescription__same_day_schedule_ii=tuple(others),
     )
 
 
 def _other(reference, days, earliest):
-    return OtherPrescription(reference=reference, date_written=date(2026, 3, 2), days_supply=days,
-                             earliest_fill_date=earliest)
+    return OtherPrescription(
+        reference=reference, date_written=date(2026, 3, 2), days_supply=days, earliest_fill_date=earliest
+    )
 
 
 @pytest.mark.parametrize(
     "days, other_days, blocked",
     [
-        (30, (30, 30), False),   # 90 days in all: allowed
-        (30, (30, 31), True),    # 91
+        (30, (30, 30), False),  # 90 days in all: allowed
+        (30, (30, 31), True),  # 91
         (31, (30, 30), True),
         (45, (45,), False),
         (46, (45,), True),
@@ -211,8 +256,11 @@ def test_the_90_day_rule_is_for_schedule_ii_only():
 def test_a_schedule_ii_is_not_dispensed_before_its_earliest_fill_date(today, blocked):
     from .builders import et
 
-    facts = _c2(earliest=date(2026, 4, 4), others=[_other("RX-1", 30, None)],
-                moment=et(today.year, today.month, today.day, 10, 0))
+    facts = _c2(
+        earliest=date(2026, 4, 4),
+        others=[_other("RX-1", 30, None)],
+        moment=et(today.year, today.month, today.day, 10, 0),
+    )
     facts = change(facts, prescription__date_written=date(2026, 3, 2))
     got = severities(facts, "rx.earliest-fill-date")
     assert got == ([BLOCK] if blocked else [])

@@ -11,7 +11,15 @@ from compliance.core import Drug, Licence, PharmacyFacts, Severity, Stage, evalu
 from compliance.core.facts import NEVER_COMPLETED_BY_PHARMACIST, PRESCRIPTION_ELEMENTS
 
 from .builders import (
-    ALPRAZOLAM, OXYCODONE, change, controlled_dispense, doxycycline_dispense, et, pharmacy, rule_ids, utc,
+    ALPRAZOLAM,
+    OXYCODONE,
+    change,
+    controlled_dispense,
+    doxycycline_dispense,
+    et,
+    pharmacy,
+    rule_ids,
+    utc,
 )
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
@@ -71,8 +79,8 @@ def test_a_missing_patient_is_three_missing_elements():
     [
         ({"strength"}, "Called Dr Smith 2026-03-05 10:12, confirmed 100 mg", False),
         ({"patient_address", "directions"}, "Called the office, confirmed", False),
-        ({"strength"}, "", True),                          # no record of the call
-        ({"drug_name"}, "Called Dr Smith", True),          # never completed by the pharmacist
+        ({"strength"}, "", True),  # no record of the call
+        ({"drug_name"}, "Called Dr Smith", True),  # never completed by the pharmacist
         ({"patient_name"}, "Called Dr Smith", True),
         ({"signature"}, "Called Dr Smith", True),
     ],
@@ -81,7 +89,8 @@ def test_a_pharmacist_may_complete_an_element_after_calling_the_prescriber_but_n
     completed, note, blocked
 ):
     facts = change(
-        doxycycline_dispense(), prescription__completed_by_pharmacist=frozenset(completed),
+        doxycycline_dispense(),
+        prescription__completed_by_pharmacist=frozenset(completed),
         prescription__completion_note=note,
     )
     assert bool(only(facts, "rx.required-elements")) is blocked
@@ -97,8 +106,8 @@ def test_only_known_elements_can_be_marked_as_completed():
     [
         (OXYCODONE, True, False, True),
         (OXYCODONE, True, True, False),
-        (OXYCODONE, False, False, False),   # paper, wet signature
-        (None, True, False, False),         # not controlled
+        (OXYCODONE, False, False, False),  # paper, wet signature
+        (None, True, False, False),  # not controlled
     ],
 )
 def test_an_electronic_prescription_for_a_controlled_drug_must_be_epcs(drug, electronic, epcs, blocked):
@@ -115,7 +124,7 @@ def test_an_electronic_prescription_for_a_controlled_drug_must_be_epcs(drug, ele
     [
         (date(2026, 3, 5), et(2026, 3, 5, 0, 1), False),
         (date(2026, 3, 6), et(2026, 3, 5, 23, 59), True),
-        (date(2026, 3, 6), utc(2026, 3, 6, 3, 0), True),   # 22:00 ET on 03-05
+        (date(2026, 3, 6), utc(2026, 3, 6, 3, 0), True),  # 22:00 ET on 03-05
         (date(2026, 3, 6), utc(2026, 3, 6, 5, 0), False),  # 00:00 ET on 03-06
     ],
 )
@@ -130,7 +139,12 @@ def test_a_post_dated_prescription_is_blocked(written, moment, blocked):
 def _pharmacy_in(*states, resident=None):
     return PharmacyFacts(
         licences=tuple(
-            Licence(state=s, kind="resident" if s == resident else "non_resident", number=f"{s}-1", expires_on=date(2030, 1, 1))
+            Licence(
+                state=s,
+                kind="resident" if s == resident else "non_resident",
+                number=f"{s}-1",
+                expires_on=date(2030, 1, 1),
+            )
             for s in states
         )
     )
@@ -138,9 +152,13 @@ def _pharmacy_in(*states, resident=None):
 
 def _in_state(facts, state, resident=None):
     return change(
-        facts, ship_to_state=state, patient__state=state,
-        pharmacy=dataclasses.replace(_pharmacy_in(state, resident=resident),
-                                     online_controlled_registered=facts.pharmacy.online_controlled_registered),
+        facts,
+        ship_to_state=state,
+        patient__state=state,
+        pharmacy=dataclasses.replace(
+            _pharmacy_in(state, resident=resident),
+            online_controlled_registered=facts.pharmacy.online_controlled_registered,
+        ),
     )
 
 
@@ -150,13 +168,25 @@ def _in_state(facts, state, resident=None):
         ("non-controlled, default 365 days", doxycycline_dispense, date(2026, 1, 10), date(2027, 1, 10)),
         ("non-controlled over 29 Feb", doxycycline_dispense, date(2027, 3, 1), date(2028, 2, 29)),
         ("C-II, 6 months where the state is silent", controlled_dispense, date(2026, 1, 31), date(2026, 7, 31)),
-        ("C-IV, 6 calendar months", lambda **k: controlled_dispense(ALPRAZOLAM, **k), date(2026, 8, 31), date(2027, 2, 28)),
-        ("C-V, default 365 days",
-         lambda **k: controlled_dispense(Drug(name="Pregabalin", strength="75 mg", dosage_form="capsule", dea_schedule=5), **k),
-         date(2026, 1, 10), date(2027, 1, 10)),
+        (
+            "C-IV, 6 calendar months",
+            lambda **k: controlled_dispense(ALPRAZOLAM, **k),
+            date(2026, 8, 31),
+            date(2027, 2, 28),
+        ),
+        (
+            "C-V, default 365 days",
+            lambda **k: controlled_dispense(
+                Drug(name="Pregabalin", strength="75 mg", dosage_form="capsule", dea_schedule=5), **k
+            ),
+            date(2026, 1, 10),
+            date(2027, 1, 10),
+        ),
     ],
 )
-def test_a_prescription_can_be_filled_on_its_last_valid_day_and_not_the_day_after(name, facts_for, written, last_valid_day):
+def test_a_prescription_can_be_filled_on_its_last_valid_day_and_not_the_day_after(
+    name, facts_for, written, last_valid_day
+):
     def at(day):
         facts = facts_for(moment=et(day.year, day.month, day.day, 12))
         return change(facts, prescription__date_written=written, prescription__refills=0)
@@ -169,9 +199,9 @@ def test_a_prescription_can_be_filled_on_its_last_valid_day_and_not_the_day_afte
 @pytest.mark.parametrize(
     "state, written, on, blocked",
     [
-        ("HI", date(2026, 3, 1), et(2026, 3, 8), False),   # C-II in Hawaii: 7 days
+        ("HI", date(2026, 3, 1), et(2026, 3, 8), False),  # C-II in Hawaii: 7 days
         ("HI", date(2026, 3, 1), et(2026, 3, 9), True),
-        ("VA", date(2026, 3, 1), et(2026, 9, 1), False),   # Virginia: 6 months
+        ("VA", date(2026, 3, 1), et(2026, 9, 1), False),  # Virginia: 6 months
         ("VA", date(2026, 3, 1), et(2026, 9, 2), True),
     ],
 )
@@ -190,9 +220,13 @@ def test_a_state_with_no_expiry_for_non_controlled_prescriptions():
 
 def test_the_strictest_applicable_state_wins():
     # Shipping to NC from a New York pharmacy: New York's default year applies.
-    facts = change(doxycycline_dispense(moment=et(2027, 3, 5)), ship_to_state="NC", patient__state="NC",
-                   prescription__date_written=date(2026, 1, 1),
-                   pharmacy=pharmacy(licences=_pharmacy_in("NC").licences + pharmacy().licences))
+    facts = change(
+        doxycycline_dispense(moment=et(2027, 3, 5)),
+        ship_to_state="NC",
+        patient__state="NC",
+        prescription__date_written=date(2026, 1, 1),
+        pharmacy=pharmacy(licences=_pharmacy_in("NC").licences + pharmacy().licences),
+    )
     assert only(facts, "rx.expiry")
 
 
@@ -222,10 +256,10 @@ def test_schedule_ii_has_no_refills_and_schedule_iii_iv_at_most_five(drug, refil
 @pytest.mark.parametrize(
     "stage, fills_so_far, blocked",
     [
-        (Stage.DISPENSE, 2, False),   # refills 2: the third fill
-        (Stage.DISPENSE, 3, True),    # all three fills used
+        (Stage.DISPENSE, 2, False),  # refills 2: the third fill
+        (Stage.DISPENSE, 3, True),  # all three fills used
         (Stage.CHECKOUT, 3, True),
-        (Stage.VERIFY, 3, False),     # verification does not count fills
+        (Stage.VERIFY, 3, False),  # verification does not count fills
     ],
 )
 def test_a_prescription_whose_refills_are_used_up_cannot_be_filled(stage, fills_so_far, blocked):
@@ -238,7 +272,7 @@ def test_a_prescription_whose_refills_are_used_up_cannot_be_filled(stage, fills_
     [
         (Stage.DISPENSE, et(2026, 3, 5, 23, 59), True),
         (Stage.DISPENSE, et(2026, 3, 6, 0, 0), False),
-        (Stage.CHECKOUT, et(2026, 3, 5), False),   # payment may be authorised; the fill waits
+        (Stage.CHECKOUT, et(2026, 3, 5), False),  # payment may be authorised; the fill waits
     ],
 )
 def test_a_schedule_ii_is_not_dispensed_before_its_earliest_fill_date(stage, moment, blocked):
@@ -253,9 +287,9 @@ def test_a_schedule_ii_is_not_dispensed_before_its_earliest_fill_date(stage, mom
     "facts_for, days, blocked",
     [
         (controlled_dispense, 30, False),
-        (controlled_dispense, 31, True),   # New York caps controlled fills at 30 days
+        (controlled_dispense, 31, True),  # New York caps controlled fills at 30 days
         (controlled_dispense, None, True),
-        (doxycycline_dispense, 90, False), # no state cap for a drug that is not controlled
+        (doxycycline_dispense, 90, False),  # no state cap for a drug that is not controlled
         (doxycycline_dispense, 0, True),
     ],
 )
@@ -272,14 +306,15 @@ def test_a_controlled_fill_outside_any_capped_state_is_not_capped():
 @pytest.mark.parametrize(
     "moment, warned",
     [
-        (et(2026, 3, 8), True),    # 7 days into a 10-day supply: under 75 %
-        (et(2026, 3, 9), False),   # 8 days: at or over 75 %
+        (et(2026, 3, 8), True),  # 7 days into a 10-day supply: under 75 %
+        (et(2026, 3, 9), False),  # 8 days: at or over 75 %
     ],
 )
 def test_a_refill_too_soon_is_a_warning(moment, warned):
     facts = change(
         doxycycline_dispense(moment=moment, fills_so_far=1),
-        prescription__last_fill_on=date(2026, 3, 1), prescription__last_fill_days_supply=10,
+        prescription__last_fill_on=date(2026, 3, 1),
+        prescription__last_fill_days_supply=10,
     )
     found = only(facts, "rx.refill-too-soon")
     assert [f.severity for f in found] == ([WARN] if warned else [])

@@ -6,7 +6,12 @@ import pytest
 
 from compliance.core import Drug, PrescriptionFacts, Severity, Stage, evaluate
 from compliance.core.product_rules import (
-    PRODUCT_DOSAGE_FORM, PRODUCT_DRUG, PRODUCT_STRENGTH, dosage_form_key, names_the_drug, product_match_findings,
+    PRODUCT_DOSAGE_FORM,
+    PRODUCT_DRUG,
+    PRODUCT_STRENGTH,
+    dosage_form_key,
+    names_the_drug,
+    product_match_findings,
     strength_key,
 )
 
@@ -83,7 +88,8 @@ def test_a_different_strength_blocks_at_every_stage(stage):
 
 @pytest.mark.parametrize("stage, asked", [(Stage.VERIFY, True), (Stage.CHECKOUT, False), (Stage.DISPENSE, False)])
 def test_the_name_and_form_are_confirmed_once_at_verification(stage, asked):
-    facts = change(isotretinoin_dispense(stage=stage), prescription__drug_name="Absorica",
-                   prescription__dosage_form="tablet")
+    facts = change(
+        isotretinoin_dispense(stage=stage), prescription__drug_name="Absorica", prescription__dosage_form="tablet"
+    )
     found = ids(evaluate(facts))
     assert (PRODUCT_DRUG in found) is asked and (PRODUCT_DOSAGE_FORM in found) is asked

@@ -10,8 +10,19 @@ from datetime import date
 import pytest
 
 from compliance.core import (
-    Authorisation, Drug, Finding, Programme, ProgrammeVersion, Severity, Stage, evaluate, get_programme, passes,
-    register, registered_codes, unregister,
+    Authorisation,
+    Drug,
+    Finding,
+    Programme,
+    ProgrammeVersion,
+    Severity,
+    Stage,
+    evaluate,
+    get_programme,
+    passes,
+    register,
+    registered_codes,
+    unregister,
 )
 from compliance.core.context import NOTHING
 
@@ -76,7 +87,9 @@ def demo_programme():
             code="demo-rems",
             name="Demo REMS",
             versions=(
-                ProgrammeVersion(code="demo-rems", label="v1", effective_from=date(2026, 1, 1), rules=(_NoDispenseOnSundays(),)),
+                ProgrammeVersion(
+                    code="demo-rems", label="v1", effective_from=date(2026, 1, 1), rules=(_NoDispenseOnSundays(),)
+                ),
                 ProgrammeVersion(code="demo-rems", label="v2", effective_from=date(2026, 6, 1), retired=True),
             ),
         )
@@ -88,9 +101,9 @@ def demo_programme():
 @pytest.mark.parametrize(
     "moment, blocked",
     [
-        (et(2026, 3, 8), True),    # a Sunday while v1 is in force
-        (et(2026, 3, 9), False),   # Monday
-        (et(2026, 6, 7), False),   # a Sunday after the programme retired
+        (et(2026, 3, 8), True),  # a Sunday while v1 is in force
+        (et(2026, 3, 9), False),  # Monday
+        (et(2026, 6, 7), False),  # a Sunday after the programme retired
     ],
 )
 def test_a_new_programme_plugs_in_with_its_own_rules_and_dates(demo_programme, moment, blocked):
@@ -103,7 +116,9 @@ def test_a_new_programme_plugs_in_with_its_own_rules_and_dates(demo_programme, m
 def test_a_programme_before_its_first_version_adds_no_rules(demo_programme):
     assert get_programme("demo-rems", date(2025, 12, 31)) is None
     drug = dataclasses.replace(doxycycline_dispense().drug, programme="demo-rems")
-    facts = change(doxycycline_dispense(drug=drug, moment=et(2025, 12, 28)), prescription__date_written=date(2025, 12, 1))
+    facts = change(
+        doxycycline_dispense(drug=drug, moment=et(2025, 12, 28)), prescription__date_written=date(2025, 12, 1)
+    )
     assert passes(evaluate(facts))
 
 
@@ -130,12 +145,18 @@ def lenalidomide_dispense(**changes):
         drug=LENALIDOMIDE,
         medication_guide_recorded=True,
         authorisation=Authorisation(
-            programme="lenalidomide", number="LEN-000123", risk_category="Adult female not of reproductive potential",
+            programme="lenalidomide",
+            number="LEN-000123",
+            risk_category="Adult female not of reproductive potential",
         ),
     )
     facts = change(
-        facts, prescription__drug_name="Lenalidomide", prescription__strength="10 mg", prescription__quantity=28,
-        prescription__days_supply=28, prescription__refills=0,
+        facts,
+        prescription__drug_name="Lenalidomide",
+        prescription__strength="10 mg",
+        prescription__quantity=28,
+        prescription__days_supply=28,
+        prescription__refills=0,
         prescription__directions="Take 1 capsule by mouth daily",
     )
     return dataclasses.replace(facts, **changes)
@@ -189,16 +210,21 @@ def test_lenalidomide_does_not_require_what_it_does_not_know():
 
 def clozapine_dispense(moment):
     facts = doxycycline_dispense(drug=CLOZAPINE, moment=moment)
-    return change(facts, prescription__drug_name="Clozapine", prescription__strength="100 mg",
-                  prescription__dosage_form="tablet", prescription__date_written=moment.date())
+    return change(
+        facts,
+        prescription__drug_name="Clozapine",
+        prescription__strength="100 mg",
+        prescription__dosage_form="tablet",
+        prescription__date_written=moment.date(),
+    )
 
 
 @pytest.mark.parametrize(
     "moment, blocked",
     [
-        (et(2025, 2, 23), True),    # REMS enforced: certification and RDA
-        (et(2025, 2, 24), False),   # FDA enforcement discretion
-        (et(2025, 6, 13), False),   # eliminated
+        (et(2025, 2, 23), True),  # REMS enforced: certification and RDA
+        (et(2025, 2, 24), False),  # FDA enforcement discretion
+        (et(2025, 6, 13), False),  # eliminated
         (et(2026, 3, 5), False),
     ],
 )
@@ -219,8 +245,12 @@ def test_the_retired_clozapine_rems_no_longer_blocks(moment, blocked):
 def test_while_enforced_clozapine_needed_a_certified_pharmacy_and_an_rda(certified, rda, expected):
     from compliance.core import Certification
 
-    cert = Certification(programme="clozapine", activated_on=date(2020, 1, 1), reactivation_due=None,
-                         responsible_pharmacist="Dana Whitfield, PharmD")
+    cert = Certification(
+        programme="clozapine",
+        activated_on=date(2020, 1, 1),
+        reactivation_due=None,
+        responsible_pharmacist="Dana Whitfield, PharmD",
+    )
     facts = dataclasses.replace(
         clozapine_dispense(et(2025, 2, 20)),
         pharmacy=pharmacy(certifications=(cert,) if certified else ()),
@@ -242,7 +272,8 @@ def test_mycophenolate_needs_only_the_medication_guide(recorded, blocked):
     drug = Drug(name="Mycophenolate mofetil", strength="500 mg", dosage_form="tablet", programme="mycophenolate")
     facts = change(
         doxycycline_dispense(drug=drug, medication_guide_recorded=recorded, pharmacy=pharmacy(certifications=())),
-        prescription__drug_name="Mycophenolate mofetil", prescription__strength="500 mg",
+        prescription__drug_name="Mycophenolate mofetil",
+        prescription__strength="500 mg",
         prescription__dosage_form="tablet",
     )
     assert (not passes(evaluate(facts))) is blocked
@@ -264,7 +295,9 @@ def _all_rules():
 
 INTERNAL = re.compile(r"RULES|STYLE|\.md\b|\.py\b|\bour\b|compliance/|/work/", re.IGNORECASE)
 # The regulation or programme document a source names.
-CITATION = re.compile(r"CFR|USC|REMS|prescribing information|NCPDP|NABP|practice acts|terms of service|Public Health Law")
+CITATION = re.compile(
+    r"CFR|USC|REMS|prescribing information|NCPDP|NABP|practice acts|terms of service|Public Health Law"
+)
 
 
 @pytest.mark.parametrize("rule", _all_rules(), ids=lambda r: r.rule_id)

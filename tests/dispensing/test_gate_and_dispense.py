@@ -1,5 +1,6 @@
 """The whole chain against a real localstripe: verified prescription → checkout →
 authorised → dispensed → captured; and every way it must stop instead."""
+
 from __future__ import annotations
 
 import datetime
@@ -12,12 +13,12 @@ from oscar.core.loading import get_model
 
 from compliance import subjects
 from compliance.models import ComplianceEvaluation
+from payments.models import PaymentAuthorisation
 from prescriptions.dispensing import services as dispensing
 from prescriptions.dispensing.models import Dispense, ProgrammeAuthorisation
 from prescriptions.models import PrescriptionStatus
 from prescriptions.orders import LineStatus, OrderStatus
 from prescriptions.review import services as review
-from payments.models import PaymentAuthorisation
 from tests.factories import add_to_basket, checkout_to_preview, place_order
 from tests.prescriptions.conftest import submit
 from tests.review.conftest import good_transcription, transcribe
@@ -26,6 +27,7 @@ Order = get_model("order", "Order")
 Line = get_model("basket", "Line")
 
 pytestmark = pytest.mark.django_db
+
 
 def verified_basket_line(client, customer, technician, pharmacist, *, upc="RX-ISO-20", **transcription):
     """The customer puts the drug in the basket and uploads the prescription from
@@ -39,8 +41,9 @@ def verified_basket_line(client, customer, technician, pharmacist, *, upc="RX-IS
     version = prescription.transcription.version
     evaluation = review.evaluate_transcription(prescription=prescription, user=pharmacist)
     overrides = {f.rule_id: "Checked with the prescriber by phone." for f in evaluation.warnings}
-    review.verify_prescription(prescription=prescription, pharmacist=pharmacist, expected_version=version,
-                               warning_overrides=overrides)
+    review.verify_prescription(
+        prescription=prescription, pharmacist=pharmacist, expected_version=version, warning_overrides=overrides
+    )
     prescription.refresh_from_db()
     assert prescription.status == PrescriptionStatus.VERIFIED
     return prescription
@@ -57,7 +60,10 @@ def place_rx_order(alice_client, alice, technician, pharmacist, *, state="NY", w
 
 def rma(days_left: int = 14, number: str = "RMA-0042-7781") -> dispensing.AuthorisationInput:
     return dispensing.AuthorisationInput(
-        number=number, risk_category="cannot", quantity=30, days_supply=30,
+        number=number,
+        risk_category="cannot",
+        quantity=30,
+        days_supply=30,
         do_not_dispense_after=timezone.localdate() + datetime.timedelta(days=days_left),
     )
 
@@ -74,7 +80,8 @@ def test_unverified_prescription_line_is_refused_with_what_to_do_next(alice_clie
 
 
 def test_verified_prescription_goes_through_checkout_and_is_authorised_not_captured(
-        alice_client, alice, technician, pharmacist, localstripe, django_capture_on_commit_callbacks):
+    alice_client, alice, technician, pharmacist, localstripe, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         prescription, response = place_rx_order(alice_client, alice, technician, pharmacist)
     assert response.status_code == 302 and response["Location"] == "/checkout/thank-you/"
@@ -91,13 +98,23 @@ def test_verified_prescription_goes_through_checkout_and_is_authorised_not_captu
     assert (subject.order_number, subject.line_kind) == (order.number, subjects.BASKET_LINE)
 
 
-def test_ship_to_state_without_a_licence_is_refused_at_checkout(alice_client, alice, technician, pharmacist, localstripe):
+def test_ship_to_state_without_a_licence_is_refused_at_checkout(
+    alice_client, alice, technician, pharmacist, localstripe
+):
     verified_basket_line(alice_client, alice, technician, pharmacist)
     alice_client.get("/checkout/")
-    alice_client.post("/checkout/shipping-address/", {
-        "first_name": "Alice", "last_name": "Moreno", "line1": "1 Beacon St", "line4": "Boston",
-        "state": "MA", "postcode": "02108", "phone_number": "+16175550100",
-    })
+    alice_client.post(
+        "/checkout/shipping-address/",
+        {
+            "first_name": "Alice",
+            "last_name": "Moreno",
+            "line1": "1 Beacon St",
+            "line4": "Boston",
+            "state": "MA",
+            "postcode": "02108",
+            "phone_number": "+16175550100",
+        },
+    )
     response = alice_client.get("/checkout/shipping-method/")
     assert response.status_code == 302 and response["Location"] == "/checkout/shipping-address/"
     messages = " ".join(str(m) for m in response.wsgi_request._messages)
@@ -106,14 +123,29 @@ def test_ship_to_state_without_a_licence_is_refused_at_checkout(alice_client, al
     assert Order.objects.count() == 0
 
 
-MA_ADDRESS = {"first_name": "Alice", "last_name": "Moreno", "line1": "1 Beacon St", "line4": "Boston",
-              "state": "MA", "postcode": "02108", "phone_number": "+16175550100"}
-NY_ADDRESS = {"first_name": "Alice", "last_name": "Moreno", "line1": "22 Jay Street", "line4": "Brooklyn",
-              "state": "NY", "postcode": "11201", "phone_number": "+12125550100"}
+MA_ADDRESS = {
+    "first_name": "Alice",
+    "last_name": "Moreno",
+    "line1": "1 Beacon St",
+    "line4": "Boston",
+    "state": "MA",
+    "postcode": "02108",
+    "phone_number": "+16175550100",
+}
+NY_ADDRESS = {
+    "first_name": "Alice",
+    "last_name": "Moreno",
+    "line1": "22 Jay Street",
+    "line4": "Brooklyn",
+    "state": "NY",
+    "postcode": "11201",
+    "phone_number": "+12125550100",
+}
 
 
 def test_after_an_unlicensed_state_the_customer_can_choose_another_address_and_order(
-        alice_client, alice, technician, pharmacist, localstripe):
+    alice_client, alice, technician, pharmacist, localstripe
+):
     verified_basket_line(alice_client, alice, technician, pharmacist)
     alice_client.get("/checkout/")
     alice_client.post("/checkout/shipping-address/", MA_ADDRESS)
@@ -122,8 +154,10 @@ def test_after_an_unlicensed_state_the_customer_can_choose_another_address_and_o
     messages = " ".join(str(m) for m in refused.wsgi_request._messages)
     assert "Massachusetts" in messages
     # The states we can ship to, from the pharmacy's licences in force.
-    assert "We can ship prescription medicines to: California, Florida, New Jersey, New York, Pennsylvania, Texas." \
+    assert (
+        "We can ship prescription medicines to: California, Florida, New Jersey, New York, Pennsylvania, Texas."
         in messages
+    )
     # The way back is open: the checkout start and the address step are not refused.
     start = alice_client.get("/checkout/")
     assert start.status_code == 302 and start["Location"] == "/checkout/shipping-address/"
@@ -150,18 +184,19 @@ def test_an_expired_licence_is_not_offered_as_a_state_we_ship_to(alice_client, a
     alice_client.get("/checkout/")
     alice_client.post("/checkout/shipping-address/", MA_ADDRESS)
     messages = " ".join(str(m) for m in alice_client.get("/checkout/shipping-method/").wsgi_request._messages)
-    assert "We can ship prescription medicines to: California, Florida, New Jersey, New York, Pennsylvania." \
-        in messages
+    assert "We can ship prescription medicines to: California, Florida, New Jersey, New York, Pennsylvania." in messages
 
 
-def test_dispense_captures_and_uses_the_fill(alice_client, alice, technician, pharmacist, localstripe,
-                                            django_capture_on_commit_callbacks):
+def test_dispense_captures_and_uses_the_fill(
+    alice_client, alice, technician, pharmacist, localstripe, django_capture_on_commit_callbacks
+):
     prescription, _ = place_rx_order(alice_client, alice, technician, pharmacist)
     order = Order.objects.get()
     rx_line = order.lines.get(product__upc="RX-ISO-20")
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = dispensing.dispense_order(order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()},
-                                            medication_guide_included=True)
+        outcome = dispensing.dispense_order(
+            order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()}, medication_guide_included=True
+        )
     assert outcome.dispensed, [f.pharmacist_message for r in outcome.lines for f in r.blocks]
     order.refresh_from_db()
     assert order.status == OrderStatus.DISPENSED
@@ -176,12 +211,14 @@ def test_dispense_captures_and_uses_the_fill(alice_client, alice, technician, ph
 
 
 def test_dispense_without_the_medication_guide_is_blocked_and_nothing_moves(
-        alice_client, alice, technician, pharmacist, localstripe):
+    alice_client, alice, technician, pharmacist, localstripe
+):
     place_rx_order(alice_client, alice, technician, pharmacist)
     order = Order.objects.get()
     rx_line = order.lines.get(product__upc="RX-ISO-20")
-    outcome = dispensing.dispense_order(order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()},
-                                        medication_guide_included=False)
+    outcome = dispensing.dispense_order(
+        order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()}, medication_guide_included=False
+    )
     assert not outcome.dispensed and not outcome.voided
     assert any("Medication Guide" in f.pharmacist_message for f in outcome.blocked[0].blocks)
     order.refresh_from_db()
@@ -200,14 +237,18 @@ def test_dispense_without_an_rma_is_blocked(alice_client, alice, technician, pha
 
 
 def test_ipledge_window_passed_voids_the_authorisation_and_flags_the_rma(
-        alice_client, alice, technician, pharmacist, localstripe, django_capture_on_commit_callbacks):
+    alice_client, alice, technician, pharmacist, localstripe, django_capture_on_commit_callbacks
+):
     place_rx_order(alice_client, alice, technician, pharmacist)
     order = Order.objects.get()
     rx_line = order.lines.get(product__upc="RX-ISO-20")
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = dispensing.dispense_order(order=order, pharmacist=pharmacist,
-                                            authorisations={rx_line.pk: rma(days_left=-1)},
-                                            medication_guide_included=True)
+        outcome = dispensing.dispense_order(
+            order=order,
+            pharmacist=pharmacist,
+            authorisations={rx_line.pk: rma(days_left=-1)},
+            medication_guide_included=True,
+        )
     assert outcome.voided and not outcome.dispensed
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
@@ -229,8 +270,9 @@ def test_partial_dispense_captures_only_what_goes_out(alice_client, alice, techn
     order = Order.objects.get()
     rx_line = order.lines.get(product__upc="RX-ISO-20")
     otc_line = order.lines.get(product__upc="OTC-LIPBALM")
-    outcome = dispensing.dispense_order(order=order, pharmacist=pharmacist, medication_guide_included=True,
-                                        cancel_blocked_lines=True)  # no RMA: the isotretinoin cannot go
+    outcome = dispensing.dispense_order(
+        order=order, pharmacist=pharmacist, medication_guide_included=True, cancel_blocked_lines=True
+    )  # no RMA: the isotretinoin cannot go
     assert outcome.dispensed
     rx_line.refresh_from_db()
     assert rx_line.status == LineStatus.CANCELLED
@@ -251,8 +293,12 @@ def test_unused_rma_is_flagged_for_reversal_after_its_window(alice_client, alice
     place_rx_order(alice_client, alice, technician, pharmacist)
     order = Order.objects.get()
     rx_line = order.lines.get(product__upc="RX-ISO-20")
-    dispensing.dispense_order(order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma(days_left=1)},
-                              medication_guide_included=False)  # blocked: RMA kept as obtained
+    dispensing.dispense_order(
+        order=order,
+        pharmacist=pharmacist,
+        authorisations={rx_line.pk: rma(days_left=1)},
+        medication_guide_included=False,
+    )  # blocked: RMA kept as obtained
     assert dispensing.flag_rmas_for_reversal(now=timezone.now()) == 0
     assert dispensing.flag_rmas_for_reversal(now=timezone.now() + datetime.timedelta(days=3)) == 1
     authorisation = ProgrammeAuthorisation.objects.get(order_line=rx_line)
@@ -268,10 +314,12 @@ def test_a_verified_prescription_without_a_transcription_is_refused_not_a_crash(
     add_to_basket(alice_client, "RX-ISO-20")
     line = Line.objects.get(basket__owner=alice)
     prescription = submit(alice, "RX-ISO-20", basket_line=line)
-    prescription_services.transition_prescription(prescription=prescription, to_status=PrescriptionStatus.IN_REVIEW,
-                                                  actor=pharmacist)
-    prescription_services.transition_prescription(prescription=prescription, to_status=PrescriptionStatus.VERIFIED,
-                                                  actor=pharmacist, reason_code="valid")
+    prescription_services.transition_prescription(
+        prescription=prescription, to_status=PrescriptionStatus.IN_REVIEW, actor=pharmacist
+    )
+    prescription_services.transition_prescription(
+        prescription=prescription, to_status=PrescriptionStatus.VERIFIED, actor=pharmacist, reason_code="valid"
+    )
     response = alice_client.get("/basket/")
     assert response.status_code == 200
     assert "has not finished recording this prescription" in response.content.decode()
@@ -279,7 +327,8 @@ def test_a_verified_prescription_without_a_transcription_is_refused_not_a_crash(
 
 
 def test_dispense_is_blocked_when_the_product_no_longer_has_the_strength_written(
-        alice_client, alice, technician, pharmacist, localstripe):
+    alice_client, alice, technician, pharmacist, localstripe
+):
     """The product going out is checked against the prescription at dispense
     too: a catalogue entry changed after verification does not slip through."""
     from tests.factories import product
@@ -290,8 +339,9 @@ def test_dispense_is_blocked_when_the_product_no_longer_has_the_strength_written
     changed = product("RX-ISO-20")
     changed.attr.strength = "40 mg"
     changed.save()
-    outcome = dispensing.dispense_order(order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()},
-                                        medication_guide_included=True)
+    outcome = dispensing.dispense_order(
+        order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()}, medication_guide_included=True
+    )
     assert not outcome.dispensed
     assert [f.rule_id for f in outcome.blocked[0].blocks] == ["product.strength"]
     assert PaymentAuthorisation.objects.get(order=order).amount_captured == 0

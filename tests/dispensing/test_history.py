@@ -1,6 +1,7 @@
 """The inspector's complete history of a prescription that was dispensed, shipped and
 partly refunded: rule evaluations at each stage, the RMA and its changes, the Medication
 Guide, the money, the shipment, and file opens grouped per person and day."""
+
 from __future__ import annotations
 
 import csv
@@ -31,15 +32,25 @@ def dispensed_and_refunded(alice_client, alice, technician, pharmacist, localstr
     order = Order.objects.get()
     rx_line = order.lines.get(product__upc="RX-ISO-20")
     # First without the Medication Guide: blocked, the RMA is kept as entered (window of 3 days).
-    blocked = dispensing.dispense_order(order=order, pharmacist=pharmacist,
-                                        authorisations={rx_line.pk: rma(days_left=3)}, medication_guide_included=False)
+    blocked = dispensing.dispense_order(
+        order=order,
+        pharmacist=pharmacist,
+        authorisations={rx_line.pk: rma(days_left=3)},
+        medication_guide_included=False,
+    )
     assert not blocked.dispensed
-    outcome = dispensing.dispense_order(order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()},
-                                        medication_guide_included=True)
+    outcome = dispensing.dispense_order(
+        order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()}, medication_guide_included=True
+    )
     assert outcome.dispensed
     balm = order.lines.exclude(pk=rx_line.pk).get()
-    fulfilment.refund_order(order=order, actor=pharmacist, reason_code=RefundReason.DAMAGED_IN_TRANSIT,
-                            line_quantities={balm.pk: 1}, note="Tube split.")
+    fulfilment.refund_order(
+        order=order,
+        actor=pharmacist,
+        reason_code=RefundReason.DAMAGED_IN_TRANSIT,
+        line_quantities={balm.pk: 1},
+        note="Tube split.",
+    )
     fulfilment.ship_order(order=order, actor=pharmacist)
     shipped, _ = ShippingEventType.objects.get_or_create(name="Shipped")
     order.shipping_events.create(event_type=shipped, notes="Tracking 1Z999AA10123456784")
@@ -59,8 +70,7 @@ def test_the_rma_is_kept_as_entered_and_every_change_is_a_new_row(dispensed_and_
         first.save()
 
 
-def test_history_of_a_dispensed_and_partly_refunded_prescription_lists_each_kind(dispensed_and_refunded,
-                                                                                 pharmacist):
+def test_history_of_a_dispensed_and_partly_refunded_prescription_lists_each_kind(dispensed_and_refunded, pharmacist):
     prescription, order = dispensed_and_refunded
     client = staff_client(pharmacist)
     file_url = f"/prescriptions/files/{prescription.files.get().public_id}/"
@@ -91,7 +101,13 @@ def test_history_of_a_dispensed_and_partly_refunded_prescription_lists_each_kind
     csv_response = client.get(reverse("dashboard:pharmacy-history-csv", kwargs={"public_id": prescription.public_id}))
     rows = list(csv.DictReader(io.StringIO(csv_response.content.decode())))
     kinds = {row["kind"] for row in rows}
-    assert {"Compliance evaluation", "RMA (programme authorisation)", "Dispensed", "Payment", "Shipment",
-            "File opened"} <= kinds
+    assert {
+        "Compliance evaluation",
+        "RMA (programme authorisation)",
+        "Dispensed",
+        "Payment",
+        "Shipment",
+        "File opened",
+    } <= kinds
     assert any(row["summary"] == f"Refunded ${refunded}" and "Damaged in transit" in row["details"] for row in rows)
     assert any(row["kind"] == "File opened" and "3 times" in row["summary"] for row in rows)

@@ -1,6 +1,7 @@
 """iPLEDGE mail order (iPLEDGE REMS; RULES.md 1.5, 6.7): the parcel must be promised to arrive by
 the RMA's "do not dispense after" date. The dispense step passes the promised delivery date
 (prescriptions.delivery) to the rules; the clock is moved with time_machine."""
+
 from __future__ import annotations
 
 import datetime
@@ -35,10 +36,12 @@ def dispense_with_dnd(alice_client, alice, technician, pharmacist, dnd, **kwargs
         place_rx_order(alice_client, alice, technician, pharmacist, with_otc=False)
         order = Order.objects.get()
         line = order.lines.get()
-        rma = dispensing.AuthorisationInput(number="RMA-0042-7781", risk_category="cannot", quantity=30,
-                                            days_supply=30, do_not_dispense_after=dnd)
-        outcome = dispensing.dispense_order(order=order, pharmacist=pharmacist, authorisations={line.pk: rma},
-                                            medication_guide_included=True, **kwargs)
+        rma = dispensing.AuthorisationInput(
+            number="RMA-0042-7781", risk_category="cannot", quantity=30, days_supply=30, do_not_dispense_after=dnd
+        )
+        outcome = dispensing.dispense_order(
+            order=order, pharmacist=pharmacist, authorisations={line.pk: rma}, medication_guide_included=True, **kwargs
+        )
     order.refresh_from_db()
     return outcome, order
 
@@ -48,7 +51,8 @@ def delivery_blocks(outcome):
 
 
 def test_a_parcel_promised_after_the_rma_date_is_blocked_with_what_the_pharmacist_can_do(
-        alice_client, alice, technician, pharmacist, localstripe):
+    alice_client, alice, technician, pharmacist, localstripe
+):
     outcome, order = dispense_with_dnd(alice_client, alice, technician, pharmacist, datetime.date(2026, 12, 8))
     assert not outcome.dispensed and order.status == OrderStatus.AWAITING_DISPENSE
     (block,) = delivery_blocks(outcome)
@@ -64,9 +68,11 @@ def test_a_parcel_promised_on_the_rma_date_is_dispensed(alice_client, alice, tec
     assert not [f for r in outcome.lines for f in r.warnings if "No promised delivery" in f.pharmacist_message]
 
 
-def test_a_faster_method_chosen_at_dispense_meets_the_rma_date(alice_client, alice, technician, pharmacist,
-                                                                localstripe):
-    outcome, order = dispense_with_dnd(alice_client, alice, technician, pharmacist, datetime.date(2026, 12, 4),
-                                       shipping_method="express")
+def test_a_faster_method_chosen_at_dispense_meets_the_rma_date(
+    alice_client, alice, technician, pharmacist, localstripe
+):
+    outcome, order = dispense_with_dnd(
+        alice_client, alice, technician, pharmacist, datetime.date(2026, 12, 4), shipping_method="express"
+    )
     assert outcome.dispensed, [f.pharmacist_message for r in outcome.lines for f in r.blocks]
     assert order.status == OrderStatus.DISPENSED

@@ -1,5 +1,6 @@
 """A child product (one strength of a drug) goes through the whole chain: verified
 prescription for that strength → checkout → authorised → dispensed."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,15 @@ Order = get_model("order", "Order")
 
 pytestmark = pytest.mark.django_db
 
-DOXY_50 = dict(drug_name="Doxycycline hyclate", strength="50 mg", dosage_form="capsule", risk_category="",
-               quantity=28, days_supply=28, directions="Take one capsule by mouth twice daily.")
+DOXY_50 = dict(
+    drug_name="Doxycycline hyclate",
+    strength="50 mg",
+    dosage_form="capsule",
+    risk_category="",
+    quantity=28,
+    days_supply=28,
+    directions="Take one capsule by mouth twice daily.",
+)
 
 
 def test_child_strength_is_checked_out_and_dispensed(alice_client, alice, technician, pharmacist, localstripe):
@@ -33,9 +41,11 @@ def test_child_strength_is_checked_out_and_dispensed(alice_client, alice, techni
     assert outcome.dispensed, [f.pharmacist_message for r in outcome.lines for f in r.blocks]
 
 
-def test_prescription_for_the_other_strength_cannot_be_verified_for_the_child(alice_client, alice, technician,
-                                                                              pharmacist):
+def test_prescription_for_the_other_strength_cannot_be_verified_for_the_child(
+    alice_client, alice, technician, pharmacist
+):
     _parent, low, _high = doxycycline_in_two_strengths()
     with pytest.raises(VerificationRefused, match="50 mg"):
-        verified_basket_line(alice_client, alice, technician, pharmacist, upc=low.upc,
-                             **{**DOXY_50, "strength": "100 mg"})
+        verified_basket_line(
+            alice_client, alice, technician, pharmacist, upc=low.upc, **{**DOXY_50, "strength": "100 mg"}
+        )

@@ -1,4 +1,5 @@
 """The dispense screens: only pharmacists, with a second factor; the UI drives the service."""
+
 from __future__ import annotations
 
 import datetime
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_pharmacist_dispenses_from_the_screen_and_the_card_is_captured(
-        alice_client, alice, technician, pharmacist, localstripe):
+    alice_client, alice, technician, pharmacist, localstripe
+):
     place_rx_order(alice_client, alice, technician, pharmacist)
     order = Order.objects.get()
     rx_line = order.lines.get(product__upc="RX-ISO-20")
@@ -27,10 +29,14 @@ def test_pharmacist_dispenses_from_the_screen_and_the_card_is_captured(
     page = client.get(f"/dashboard/pharmacy/dispense/order/{order.number}/")
     assert page.status_code == 200 and "RMA number" in page.content.decode()
     dnd = (timezone.localdate() + datetime.timedelta(days=14)).isoformat()
-    response = client.post(f"/dashboard/pharmacy/dispense/order/{order.number}/", {
-        f"line-{rx_line.pk}-rma_number": "RMA-9917-0003", f"line-{rx_line.pk}-do_not_dispense_after": dnd,
-        "medication_guide_included": "on",
-    })
+    response = client.post(
+        f"/dashboard/pharmacy/dispense/order/{order.number}/",
+        {
+            f"line-{rx_line.pk}-rma_number": "RMA-9917-0003",
+            f"line-{rx_line.pk}-do_not_dispense_after": dnd,
+            "medication_guide_included": "on",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     order.refresh_from_db()
     assert order.status == OrderStatus.DISPENSED
@@ -48,8 +54,9 @@ def test_blocked_dispense_says_why_and_charges_nothing(alice_client, alice, tech
     assert PaymentAuthorisation.objects.get(order=order).amount_captured == 0
 
 
-def test_technician_and_customers_cannot_open_the_dispense_screens(alice_client, alice, technician, pharmacist,
-                                                                    localstripe):
+def test_technician_and_customers_cannot_open_the_dispense_screens(
+    alice_client, alice, technician, pharmacist, localstripe
+):
     place_rx_order(alice_client, alice, technician, pharmacist)
     order = Order.objects.get()
     url = f"/dashboard/pharmacy/dispense/order/{order.number}/"

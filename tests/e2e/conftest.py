@@ -14,6 +14,7 @@ the visible part for the README. With ``RXSHOP_UPDATE_SCREENSHOTS=1`` (``make
 screenshots``) those are copied, small, to ``docs/screenshots/<name>.png`` at
 the end of a session in which every journey passed.
 """
+
 from __future__ import annotations
 
 import json
@@ -86,8 +87,15 @@ class Stack:
     worker_log: Path | None = None
 
     def manage(self, *args: str, input: str | None = None, env: dict | None = None) -> str:
-        result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**self.env, **(env or {})},
-                                capture_output=True, text=True, timeout=300, input=input)
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            input=input,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
@@ -120,8 +128,10 @@ class Stack:
         """Whether the Celery worker's log shows ``task_name`` succeeding (False without a worker)."""
         if self.worker_log is None or not self.worker_log.exists():
             return False
-        return any(task_name in line and "succeeded" in line
-                   for line in self.worker_log.read_text(errors="replace").splitlines())
+        return any(
+            task_name in line and "succeeded" in line
+            for line in self.worker_log.read_text(errors="replace").splitlines()
+        )
 
 
 @pytest.fixture(scope="session")
@@ -164,8 +174,7 @@ def stack(tmp_path_factory):
         env["CELERY_BROKER_URL"] = broker.rsplit("/", 1)[0] + "/14"  # its own Redis db
         # ... and its own keys in it: another suite on this machine may use db 14 right now.
         env["RXSHOP_E2E_REDIS_PREFIX"] = f"rxshop-e2e-{uuid.uuid4().hex[:12]}:"
-    stack = Stack(base_url=f"http://127.0.0.1:{web_port}", env=env, mail_dir=mail_dir,
-                  stripe_base=stripe_base)
+    stack = Stack(base_url=f"http://127.0.0.1:{web_port}", env=env, mail_dir=mail_dir, stripe_base=stripe_base)
     stack.manage("migrate", "--noinput")
     # The demo's data (published passwords): production refuses to load it, so it is loaded into the
     # same database under the demo settings; the shop then runs as in production.
@@ -173,30 +182,64 @@ def stack(tmp_path_factory):
     stack.manage("collectstatic", "--noinput")
 
     def start(cmd):
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=open(tmp / f"{len(stack.processes)}.log", "w"),
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=open(tmp / f"{len(stack.processes)}.log", "w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         stack.processes.append(proc)
         return proc
 
-    start([sys.executable, "-c",
-           "from aiohttp import web; from localstripe.server import app; "
-           f"web.run_app(app, host='127.0.0.1', port={stripe_port}, print=None)"])
+    start(
+        [
+            sys.executable,
+            "-c",
+            "from aiohttp import web; from localstripe.server import app; "
+            f"web.run_app(app, host='127.0.0.1', port={stripe_port}, print=None)",
+        ]
+    )
     wait_for(f"{stripe_base}/v1/customers")
     media = tmp / "var" / "media"
     media.mkdir(parents=True, exist_ok=True)
     start([sys.executable, "-m", "http.server", str(media_port), "--bind", "127.0.0.1", "--directory", str(media)])
     if broker:
-        subprocess.run([sys.executable, "-m", "celery", "-A", "shop", "purge", "-f"], cwd=ROOT, env=env,
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [sys.executable, "-m", "celery", "-A", "shop", "purge", "-f"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
         stack.worker_log = tmp / f"{len(stack.processes)}.log"
         start([sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=solo", "--loglevel=INFO"])
-    start([sys.executable, "-m", "gunicorn", "shop.wsgi", "--bind", f"127.0.0.1:{web_port}",
-           "--workers", "2", "--timeout", "60", "--access-logfile", "-"])
+    start(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "shop.wsgi",
+            "--bind",
+            f"127.0.0.1:{web_port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "60",
+            "--access-logfile",
+            "-",
+        ]
+    )
     wait_for(f"{stack.base_url}/catalogue/")
     # Webhooks from localstripe reach the shop like Stripe's would.
-    urllib.request.urlopen(urllib.request.Request(
-        f"{stripe_base}/_config/webhooks/rxshop",
-        data=f"url={stack.base_url}/stripe/webhook/&secret=whsec_e2e".encode(), method="POST"))
+    urllib.request.urlopen(
+        urllib.request.Request(
+            f"{stripe_base}/_config/webhooks/rxshop",
+            data=f"url={stack.base_url}/stripe/webhook/&secret=whsec_e2e".encode(),
+            method="POST",
+        )
+    )
     yield stack
     for proc in reversed(stack.processes):
         try:
@@ -215,8 +258,15 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
     }
 
 
@@ -294,8 +344,14 @@ def _no_content_security_policy_violations(request):
         return
     page = request.getfixturevalue("page")
     refused: list[str] = []
-    page.on("console", lambda message: refused.append(f"{page.url}: {message.text}")
-            if any(marker in message.text for marker in CSP_CONSOLE) else None)
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(f"{page.url}: {message.text}")
+            if any(marker in message.text for marker in CSP_CONSOLE)
+            else None
+        ),
+    )
     yield
     assert not refused, "the browser refused content under the Content-Security-Policy:\n" + "\n".join(refused)
 
@@ -311,7 +367,8 @@ def assert_accessible(page, label: str) -> None:
     report.mkdir(parents=True, exist_ok=True)
     (report / f"{label}.json").write_text(json.dumps(result["violations"], indent=2))
     assert not bad, f"{label}: " + "; ".join(
-        f"{v['id']} ({v['impact']}): {v['help']} × {len(v['nodes'])} e.g. {v['nodes'][0]['target']}" for v in bad)
+        f"{v['id']} ({v['impact']}): {v['help']} × {len(v['nodes'])} e.g. {v['nodes'][0]['target']}" for v in bad
+    )
 
 
 # --- Staff second factor: one code per 30-second step ---------------------------------
@@ -374,8 +431,7 @@ def save_doc_picture(source: Path, target: Path, *, width: int = 1280, max_bytes
         image = original.convert("RGB")
     for colours, scale in ((256, 1.0), (128, 1.0), (128, 0.8), (64, 0.7)):
         w = min(width, round(image.width * scale))
-        resized = image if w == image.width else image.resize((w, round(image.height * w / image.width)),
-                                                              Image.LANCZOS)
+        resized = image if w == image.width else image.resize((w, round(image.height * w / image.width)), Image.LANCZOS)
         resized.quantize(colors=colours, method=Image.Quantize.MEDIANCUT).save(target, optimize=True)
         if target.stat().st_size <= max_bytes:
             break

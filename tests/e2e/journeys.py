@@ -5,6 +5,7 @@ that each reads as the story it tells. Every step works through the pages a
 person would use, finds things by their visible label or role, and waits for
 what the person would see before going on.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -58,8 +59,18 @@ class Customer:
 
 
 ALICE = Customer("alice@example.com", "alice-demo-2026", "Alice", "Moreno")
-BOB = Customer("bob@example.com", "bob-demo-2026", "Bob", "Okafor", date_of_birth="1987-09-30",
-               address="40 Newark Avenue", city="Jersey City", state="NJ", postcode="07302", phone="+12015550123")
+BOB = Customer(
+    "bob@example.com",
+    "bob-demo-2026",
+    "Bob",
+    "Okafor",
+    date_of_birth="1987-09-30",
+    address="40 Newark Avenue",
+    city="Jersey City",
+    state="NJ",
+    postcode="07302",
+    phone="+12015550123",
+)
 
 
 @dataclass(frozen=True)
@@ -108,8 +119,13 @@ def prescription_pdf(*lines: str) -> bytes:
     return bytes(out)
 
 
-def written_prescription(customer: Customer, prescriber: Prescriber = DR_LEE, *, drug: str = "Isotretinoin 20 mg",
-                         written: datetime.date | None = None) -> dict:
+def written_prescription(
+    customer: Customer,
+    prescriber: Prescriber = DR_LEE,
+    *,
+    drug: str = "Isotretinoin 20 mg",
+    written: datetime.date | None = None,
+) -> dict:
     """The upload for ``set_input_files``: what the prescriber wrote, as a PDF.
     Each is unique (a file already sent is refused as a duplicate)."""
     written = written or shop_today() - datetime.timedelta(days=2)
@@ -188,8 +204,7 @@ def basket_notice(page: Page, title: str):
     return page.locator(".rx-basket-notice li").filter(has_text=title)
 
 
-def upload_from_basket(page: Page, title: str, customer: Customer, prescriber: Prescriber = DR_LEE,
-                       shots=None) -> str:
+def upload_from_basket(page: Page, title: str, customer: Customer, prescriber: Prescriber = DR_LEE, shots=None) -> str:
     """From the basket line, upload the prescription with the patient's and
     prescriber's details; returns its reference (RX-…)."""
     basket_notice(page, title).get_by_role("link", name="Upload a prescription").click()
@@ -231,7 +246,7 @@ def prescription_card(page: Page, reference: str):
 
 
 def expect_prescription_status(page: Page, base_url: str, reference: str, status: str) -> None:
-    """"My prescriptions" shows ``reference`` with the customer's wording of its status."""
+    """ "My prescriptions" shows ``reference`` with the customer's wording of its status."""
     my_prescriptions(page, base_url)
     expect(prescription_card(page, reference).locator(".badge")).to_have_text(status)
 
@@ -253,8 +268,15 @@ def proceed_to_checkout(page: Page, base_url: str) -> None:
     page.wait_for_load_state()
 
 
-def fill_shipping_address(page: Page, customer: Customer, *, state: str | None = None, city: str | None = None,
-                          line1: str | None = None, postcode: str | None = None) -> None:
+def fill_shipping_address(
+    page: Page,
+    customer: Customer,
+    *,
+    state: str | None = None,
+    city: str | None = None,
+    line1: str | None = None,
+    postcode: str | None = None,
+) -> None:
     expect(page).to_have_url(re.compile(r"/checkout/shipping-address/"))
     page.get_by_label("First name").fill(customer.first_name)
     page.get_by_label("Last name").fill(customer.last_name)
@@ -350,17 +372,27 @@ def open_from_queue(page: Page, base_url: str, reference: str) -> None:
     row = page.get_by_role("row").filter(has_text=reference)
     expect(row).to_have_count(1)
     open_button = row.get_by_role("button", name=re.compile(r"^Open")).or_(
-        row.get_by_role("link", name=re.compile(r"^Continue")))
+        row.get_by_role("link", name=re.compile(r"^Continue"))
+    )
     with page.expect_navigation():
         open_button.click()
     expect(page.get_by_role("heading", level=1, name=re.compile(rf"Prescription {reference}"))).to_be_visible()
     expect(page.get_by_text("You are working on this prescription")).to_be_visible()
 
 
-def transcribe(page: Page, *, prescriber: Prescriber = DR_LEE, drug: str = "Isotretinoin", strength: str = "20 mg",
-               quantity: int = 30, days_supply: int = 30, refills: int = 0,
-               written: datetime.date | None = None, risk_category: str = "cannot",
-               directions: str = "Take one capsule by mouth once daily with food.") -> None:
+def transcribe(
+    page: Page,
+    *,
+    prescriber: Prescriber = DR_LEE,
+    drug: str = "Isotretinoin",
+    strength: str = "20 mg",
+    quantity: int = 30,
+    days_supply: int = 30,
+    refills: int = 0,
+    written: datetime.date | None = None,
+    risk_category: str = "cannot",
+    directions: str = "Take one capsule by mouth once daily with food.",
+) -> None:
     """Step 1: types what the prescription says into the transcription form (not saved yet)."""
     written = written or shop_today() - datetime.timedelta(days=2)
     form = page.locator("#transcription")
@@ -425,8 +457,10 @@ def scroll_to(locator) -> None:
 def findings(page: Page) -> dict[str, list[str]]:
     """The rule findings the review screen shows: {"BLOCK": [...], "WARN": [...]}."""
     checks = page.locator("#checks")
-    return {severity: [item.inner_text() for item in checks.locator("li.alert").filter(has_text=severity).all()]
-            for severity in ("BLOCK", "WARN")}
+    return {
+        severity: [item.inner_text() for item in checks.locator("li.alert").filter(has_text=severity).all()]
+        for severity in ("BLOCK", "WARN")
+    }
 
 
 def verify(page: Page, reference: str, reason: str = "Confirmed with the prescriber's office by phone.") -> None:
@@ -468,18 +502,22 @@ def press_dispense(page: Page) -> None:
 
 def payment_intent(stack, intent_id: str) -> dict:
     """The PaymentIntent as the (local) Stripe server has it."""
-    request = urllib.request.Request(f"{stack.stripe_base}/v1/payment_intents/{intent_id}",
-                                     headers={"Authorization": f"Bearer {stack.env['STRIPE_SECRET_KEY']}"})
+    request = urllib.request.Request(
+        f"{stack.stripe_base}/v1/payment_intents/{intent_id}",
+        headers={"Authorization": f"Bearer {stack.env['STRIPE_SECRET_KEY']}"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
 
 
 def payment_record(stack, number: str) -> dict:
     """rxshop's record of the order's card payment (read from the server's database)."""
-    return json.loads(stack.shell(
-        "import json\n"
-        "from payments.models import PaymentAuthorisation as P\n"
-        f"p = P.objects.filter(order_number={number!r}).latest('attempt')\n"
-        "print(json.dumps({'state': p.state, 'authorised': str(p.amount_authorised),"
-        " 'captured': str(p.amount_captured), 'intent': p.intent_id}))"
-    ).splitlines()[-1])
+    return json.loads(
+        stack.shell(
+            "import json\n"
+            "from payments.models import PaymentAuthorisation as P\n"
+            f"p = P.objects.filter(order_number={number!r}).latest('attempt')\n"
+            "print(json.dumps({'state': p.state, 'authorised': str(p.amount_authorised),"
+            " 'captured': str(p.amount_captured), 'intent': p.intent_id}))"
+        ).splitlines()[-1]
+    )

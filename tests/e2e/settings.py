@@ -8,6 +8,7 @@ without a prefix each run's worker would take the others' tasks and run them
 against the wrong database (and ``celery purge`` at start-up would empty the
 others' queue). Nothing else changes: the stack is the production configuration.
 """
+
 import os
 
 from shop.settings import *  # noqa: F401,F403

@@ -2,6 +2,7 @@
 A's prescription page or file gets "not found" (not even a hint it exists); a
 visitor is sent to sign in; a customer opening staff pages is refused or sent
 to sign in, and never sees patient data."""
+
 from __future__ import annotations
 
 import re
@@ -13,14 +14,29 @@ from tests.e2e import journeys as j
 
 pytestmark = pytest.mark.e2e
 
-ANA = j.Customer("ana.silva@example.com", "ana-e2e-2026", "Ana", "Silva", date_of_birth="1990-08-08",
-                 address="77 Ocean Parkway", city="Brooklyn", state="NY", postcode="11218", phone="+17185550133")
+ANA = j.Customer(
+    "ana.silva@example.com",
+    "ana-e2e-2026",
+    "Ana",
+    "Silva",
+    date_of_birth="1990-08-08",
+    address="77 Ocean Parkway",
+    city="Brooklyn",
+    state="NY",
+    postcode="11218",
+    phone="+17185550133",
+)
 
 
 def refused(response, page) -> bool:
     """403/404, or a redirect to a sign-in or second-factor page."""
-    return response.status in (403, 404) or bool(re.search(r"/(accounts|dashboard)/login/|/pharmacy/staff/verify/|"
-                                                           r"/admin/login/", page.url))
+    return response.status in (403, 404) or bool(
+        re.search(
+            r"/(accounts|dashboard)/login/|/pharmacy/staff/verify/|"
+            r"/admin/login/",
+            page.url,
+        )
+    )
 
 
 def test_customer_cannot_see_anothers_prescription_nor_staff_pages(stack, page, new_page, shots):
@@ -58,17 +74,22 @@ def test_customer_cannot_see_anothers_prescription_nor_staff_pages(stack, page, 
         shows_nothing_of_a(bob)
     shots(bob, "other-customers-prescription-not-found")
     csrf = next(c["value"] for c in bob.context.cookies() if c["name"] == "csrftoken")
-    answered = bob.request.post(answer_url, form={"answer": "Let me in", "csrfmiddlewaretoken": csrf},
-                                max_redirects=0)
+    answered = bob.request.post(answer_url, form={"answer": "Let me in", "csrfmiddlewaretoken": csrf}, max_redirects=0)
     assert answered.status == 404, answered.status
     j.my_prescriptions(bob, base)
     shows_nothing_of_a(bob)
 
     # A customer trying staff pages: the queue, A's review screen and file view as staff, dispensing, admin.
     review_url = f"{base}/dashboard/pharmacy/prescriptions/{prescription_url.rstrip('/').rsplit('/', 1)[1]}/"
-    for url in (f"{base}/dashboard/", f"{base}/dashboard/pharmacy/", review_url,
-                f"{base}/dashboard/pharmacy/history/", f"{base}{j.DISPENSE_QUEUE}", f"{base}/dashboard/orders/",
-                f"{base}/admin/"):
+    for url in (
+        f"{base}/dashboard/",
+        f"{base}/dashboard/pharmacy/",
+        review_url,
+        f"{base}/dashboard/pharmacy/history/",
+        f"{base}{j.DISPENSE_QUEUE}",
+        f"{base}/dashboard/orders/",
+        f"{base}/admin/",
+    ):
         response = bob.goto(url)
         assert refused(response, bob), (url, response.status, bob.url)
         shows_nothing_of_a(bob)

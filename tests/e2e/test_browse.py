@@ -1,4 +1,5 @@
 """A visitor browses the shop in a real browser; pages pass the accessibility check."""
+
 from __future__ import annotations
 
 import re

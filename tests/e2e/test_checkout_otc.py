@@ -1,6 +1,7 @@
 """A customer buys over-the-counter items only and pays with a test Visa card:
 the order confirmation shows, the card is authorised (not charged) and the
 confirmation e-mail arrives, sent by the Celery worker."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,6 @@ from playwright.sync_api import expect
 
 from prescriptions.orders import OrderStatus
 from tests.e2e import journeys as j
-from tests.e2e.conftest import assert_accessible
 
 pytestmark = pytest.mark.e2e
 

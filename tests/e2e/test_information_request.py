@@ -1,6 +1,7 @@
 """The pharmacist needs more before deciding: she asks the customer, the
 customer answers on the prescription's page (with another page of the
 prescription), and the pharmacist then verifies it."""
+
 from __future__ import annotations
 
 import re
@@ -13,10 +14,22 @@ from tests.e2e.conftest import assert_accessible
 
 pytestmark = pytest.mark.e2e
 
-MAYA = j.Customer("maya.chen@example.com", "maya-e2e-2026", "Maya", "Chen", date_of_birth="2001-02-17",
-                  address="85 Court Street", city="Brooklyn", state="NY", postcode="11201", phone="+17185550161")
-QUESTION = ("Is this your first course of isotretinoin? Please also upload the page of the prescription "
-            "with your prescriber's signature.")
+MAYA = j.Customer(
+    "maya.chen@example.com",
+    "maya-e2e-2026",
+    "Maya",
+    "Chen",
+    date_of_birth="2001-02-17",
+    address="85 Court Street",
+    city="Brooklyn",
+    state="NY",
+    postcode="11201",
+    phone="+17185550161",
+)
+QUESTION = (
+    "Is this your first course of isotretinoin? Please also upload the page of the prescription "
+    "with your prescriber's signature."
+)
 ANSWER = "Yes, it is my first course. The signed page is attached."
 
 
@@ -42,9 +55,10 @@ def test_pharmacist_asks_customer_answers_then_verified(stack, page, new_page, s
     expect(pharmacist.get_by_text(f"Question sent to the customer about prescription {reference}.")).to_be_visible()
 
     # The customer is told by e-mail, in the basket and in "My prescriptions".
-    email = stack.wait_for_email(MAYA.email, f"Your prescription {reference}: Our pharmacist has a question",
-                                 seconds=60)
-    assert f"/prescriptions/" in email.get_body(preferencelist=("plain",)).get_content()
+    email = stack.wait_for_email(
+        MAYA.email, f"Your prescription {reference}: Our pharmacist has a question", seconds=60
+    )
+    assert "/prescriptions/" in email.get_body(preferencelist=("plain",)).get_content()
     j.go_to_basket(page, base)
     expect(j.basket_notice(page, j.ISOTRETINOIN_20).get_by_role("link", name="Answer the pharmacist")).to_be_visible()
     j.expect_prescription_status(page, base, reference, "Our pharmacist has a question")
@@ -58,8 +72,7 @@ def test_pharmacist_asks_customer_answers_then_verified(stack, page, new_page, s
 
     answer = page.locator("#answer")
     answer.get_by_label("Your answer").fill(ANSWER)
-    answer.get_by_label("Add files (optional)").set_input_files(
-        files=[j.written_prescription(MAYA)])
+    answer.get_by_label("Add files (optional)").set_input_files(files=[j.written_prescription(MAYA)])
     shots(page, "customer-answers")
     with page.expect_navigation():
         answer.get_by_role("button", name="Send my answer").click()

@@ -2,6 +2,7 @@
 dispense after" date is already over, so dispensing is refused, the card
 authorisation is voided (the customer is never charged), the order is
 cancelled and the RMA is put on the list to reverse."""
+
 from __future__ import annotations
 
 import datetime
@@ -14,8 +15,18 @@ from tests.e2e import journeys as j
 
 pytestmark = pytest.mark.e2e
 
-NORA = j.Customer("nora.quinn@example.com", "nora-e2e-2026", "Nora", "Quinn", date_of_birth="1993-11-21",
-                  address="410 West 57th Street", city="New York", state="NY", postcode="10019", phone="+12125550178")
+NORA = j.Customer(
+    "nora.quinn@example.com",
+    "nora-e2e-2026",
+    "Nora",
+    "Quinn",
+    date_of_birth="1993-11-21",
+    address="410 West 57th Street",
+    city="New York",
+    state="NY",
+    postcode="10019",
+    phone="+12125550178",
+)
 RMA = "RMA-0099-3141"
 
 
@@ -46,10 +57,17 @@ def test_ipledge_window_passed_at_dispense_voids_the_payment_and_cancels(stack, 
     j.enter_dispense(pharmacist, rma=RMA, do_not_dispense_after=j.shop_today() - datetime.timedelta(days=1))
     shots(pharmacist, "dispense-window-passed")
     j.press_dispense(pharmacist)
-    expect(pharmacist.get_by_text(f"Order {number} cannot be dispensed: the authorisation was voided, "
-                                  "the order cancelled and the RMA flagged for reversal.")).to_be_visible()
-    expect(pharmacist.get_by_role("row").filter(has_text=number).filter(
-        has=pharmacist.get_by_role("link", name="Dispense"))).to_have_count(0)
+    expect(
+        pharmacist.get_by_text(
+            f"Order {number} cannot be dispensed: the authorisation was voided, "
+            "the order cancelled and the RMA flagged for reversal."
+        )
+    ).to_be_visible()
+    expect(
+        pharmacist.get_by_role("row")
+        .filter(has_text=number)
+        .filter(has=pharmacist.get_by_role("link", name="Dispense"))
+    ).to_have_count(0)
     expect(pharmacist.get_by_role("row").filter(has_text=RMA)).to_contain_text(number)  # to reverse in iPLEDGE
     shots(pharmacist, "voided-rma-to-reverse")
 

@@ -4,6 +4,7 @@ it; a technician transcribes it; a pharmacist sees the rule findings and
 verifies it; the customer pays (the card is authorised); the pharmacist enters
 the iPLEDGE RMA, confirms the Medication Guide and dispenses; the card is
 captured. The customer sees every status on the way."""
+
 from __future__ import annotations
 
 import datetime
@@ -48,7 +49,8 @@ def test_isotretinoin_from_prescription_upload_to_dispense(stack, page, new_page
 
     reference = j.upload_from_basket(page, j.ISOTRETINOIN_20, alice, shots=shots)
     expect(j.basket_notice(page, j.ISOTRETINOIN_20)).to_contain_text(
-        f"Prescription {reference} is waiting for our pharmacist to verify it.")
+        f"Prescription {reference} is waiting for our pharmacist to verify it."
+    )
     shots(page, "basket-waiting-for-pharmacist")
     stack.wait_for_email(alice.email, f"Your prescription {reference}: Waiting for a pharmacist")
 
@@ -73,7 +75,9 @@ def test_isotretinoin_from_prescription_upload_to_dispense(stack, page, new_page
     j.save_transcription(technician)
     shots(technician, "transcription-checked")
     j.release(technician, reference)
-    j.expect_prescription_status(page, base, reference, "Waiting for a pharmacist")  # a technician's claim is not a review
+    j.expect_prescription_status(
+        page, base, reference, "Waiting for a pharmacist"
+    )  # a technician's claim is not a review
 
     # --- The pharmacist sees the findings and verifies (step 2) ---------------------------------
     pharmacist = new_page()
@@ -130,8 +134,9 @@ def test_isotretinoin_from_prescription_upload_to_dispense(stack, page, new_page
     # --- The pharmacist dispenses; the card is captured --------------------------------------
     j.open_for_dispense(pharmacist, base, number)
     expect(pharmacist.get_by_role("row").filter(has_text=j.ISOTRETINOIN_20)).to_contain_text(f"{reference} — Verified")
-    j.enter_dispense(pharmacist, rma="RMA-0042-7781",
-                     do_not_dispense_after=j.shop_today() + datetime.timedelta(days=14))
+    j.enter_dispense(
+        pharmacist, rma="RMA-0042-7781", do_not_dispense_after=j.shop_today() + datetime.timedelta(days=14)
+    )
     shots(pharmacist, "dispense", doc="dispense")
     j.press_dispense(pharmacist)
     expect(pharmacist.get_by_text(f"Order {number} dispensed; $153.99 captured.")).to_be_visible()

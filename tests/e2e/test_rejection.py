@@ -1,6 +1,7 @@
 """The pharmacist rejects the prescription: the customer sees the reason, the
 isotretinoin can never be ordered on it, and the card is never touched for it
 (the lip balm alone can still be bought)."""
+
 from __future__ import annotations
 
 import re
@@ -12,10 +13,22 @@ from tests.e2e import journeys as j
 
 pytestmark = pytest.mark.e2e
 
-LEO = j.Customer("leo.park@example.com", "leo-e2e-2026", "Leo", "Park", date_of_birth="1995-06-03",
-                 address="12 Grove Street", city="Hoboken", state="NJ", postcode="07030", phone="+12015550187")
-REASON = ("The prescription you uploaded is for isotretinoin 10 mg, not 20 mg. "
-          "Please ask your prescriber for a prescription for the strength you need and upload it.")
+LEO = j.Customer(
+    "leo.park@example.com",
+    "leo-e2e-2026",
+    "Leo",
+    "Park",
+    date_of_birth="1995-06-03",
+    address="12 Grove Street",
+    city="Hoboken",
+    state="NJ",
+    postcode="07030",
+    phone="+12015550187",
+)
+REASON = (
+    "The prescription you uploaded is for isotretinoin 10 mg, not 20 mg. "
+    "Please ask your prescriber for a prescription for the strength you need and upload it."
+)
 
 
 def test_rejected_prescription_shows_the_reason_and_is_never_charged(stack, page, new_page, shots):
@@ -31,7 +44,9 @@ def test_rejected_prescription_shows_the_reason_and_is_never_charged(stack, page
     j.open_from_queue(pharmacist, base, reference)
     decide = pharmacist.locator("#decide")
     # (the dashboard's select2 widget sits over the <select>; the choice goes through the <select>)
-    decide.locator("select[name=reason_code]").select_option(label="Prescription is for a different medicine or strength")
+    decide.locator("select[name=reason_code]").select_option(
+        label="Prescription is for a different medicine or strength"
+    )
     decide.get_by_label("Message to the customer").fill(REASON)
     shots(pharmacist, "pharmacist-rejects")
     with pharmacist.expect_navigation():
@@ -61,8 +76,9 @@ def test_rejected_prescription_shows_the_reason_and_is_never_charged(stack, page
         expect(page).to_have_url(re.compile(r"/basket/$"))
     # "Place order" sent by hand (the preview's form, posted directly) is refused too.
     csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
-    response = page.request.post(f"{base}/checkout/preview/", max_redirects=0,
-                                 form={"action": "place_order", "csrfmiddlewaretoken": csrf})
+    response = page.request.post(
+        f"{base}/checkout/preview/", max_redirects=0, form={"action": "place_order", "csrfmiddlewaretoken": csrf}
+    )
     assert response.status == 302 and response.headers["location"].endswith("/basket/"), response.status
 
     # The lip balm alone goes through; the isotretinoin stays in the basket, saved for later.

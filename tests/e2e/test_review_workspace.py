@@ -1,6 +1,7 @@
 """The demo pharmacist signs in (password, then the authenticator code), works
 from the review queue and verifies a prescription; both pages pass axe-core.
 Its screenshots become README pictures with `make screenshots`."""
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,7 @@
 with a verified prescription, checkout refuses the prescription item with a
 message that names the state and the states it ships to, no order can be placed
 there, and the address step stays open so a licensed address lets the customer go on."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,18 @@ from tests.e2e import journeys as j
 
 pytestmark = pytest.mark.e2e
 
-SAM = j.Customer("sam.rivera@example.com", "sam-e2e-2026", "Sam", "Rivera", date_of_birth="1996-01-25",
-                 address="1 Beacon Street", city="Boston", state="MA", postcode="02108", phone="+16175550100")
+SAM = j.Customer(
+    "sam.rivera@example.com",
+    "sam-e2e-2026",
+    "Sam",
+    "Rivera",
+    date_of_birth="1996-01-25",
+    address="1 Beacon Street",
+    city="Boston",
+    state="MA",
+    postcode="02108",
+    phone="+16175550100",
+)
 
 
 def test_checkout_refuses_to_ship_to_a_state_without_a_licence(stack, page, new_page, shots):

@@ -10,6 +10,7 @@ codes ``prescriptions.drugs`` owns, on the two product classes of the catalogue.
 Each has one stock record at the pharmacy's partner, in US dollars: ``price`` and
 ``num_in_stock`` set it. ``drug__strength="40 mg"`` changes one drug fact.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -50,10 +51,12 @@ class DrugProductClassFactory(ProductClassFactory):
             return
         for code, name, attribute_type in (*ATTRIBUTES, MEDICATION_GUIDE_ATTR):
             ProductAttribute.objects.get_or_create(
-                product_class=product_class, code=code, defaults={"name": name, "type": attribute_type})
+                product_class=product_class, code=code, defaults={"name": name, "type": attribute_type}
+            )
         for code, name in INFO_SECTIONS:
             ProductAttribute.objects.get_or_create(
-                product_class=product_class, code=code, defaults={"name": name, "type": "richtext"})
+                product_class=product_class, code=code, defaults={"name": name, "type": "richtext"}
+            )
 
 
 class OtcProductClassFactory(DrugProductClassFactory):
@@ -101,15 +104,19 @@ class OtcProductFactory(ProductFactory):
     title = "Lip balm SPF 15, fragrance-free (4.5 g)"
     product_class = factory.SubFactory(OtcProductClassFactory)
     is_public = True
-    drug = factory.Dict({
-        "requires_prescription": False,
-        "active_ingredient": "Petrolatum 30%; octinoxate, zinc oxide (sunscreen)",
-        "dosage_form": "Lip balm",
-        "pack_size": 1,
-    })
+    drug = factory.Dict(
+        {
+            "requires_prescription": False,
+            "active_ingredient": "Petrolatum 30%; octinoxate, zinc oxide (sunscreen)",
+            "dosage_form": "Lip balm",
+            "pack_size": 1,
+        }
+    )
     stockrecords = factory.RelatedFactory(
-        PharmacyStockRecordFactory, factory_related_name="product",
-        partner_sku=factory.SelfAttribute("..upc"), price=factory.SelfAttribute("..price"),
+        PharmacyStockRecordFactory,
+        factory_related_name="product",
+        partner_sku=factory.SelfAttribute("..upc"),
+        price=factory.SelfAttribute("..price"),
         num_in_stock=factory.SelfAttribute("..num_in_stock"),
     )
     categories = factory.PostGeneration(_file_under_category)
@@ -133,15 +140,17 @@ class RxProductFactory(OtcProductFactory):
     upc = factory.Sequence(lambda n: f"TEST-RX-{n:04d}")
     title = "Doxycycline hyclate 100 mg capsules (28)"
     product_class = factory.SubFactory(DrugProductClassFactory)
-    drug = factory.Dict({
-        "requires_prescription": True,
-        "active_ingredient": "Doxycycline hyclate",
-        "strength": "100 mg",
-        "dosage_form": "Capsule",
-        "pack_size": 28,
-        "ndc": "99999-0200-28",
-        "medication_guide_url": demo_catalogue.MEDICATION_GUIDES,
-    })
+    drug = factory.Dict(
+        {
+            "requires_prescription": True,
+            "active_ingredient": "Doxycycline hyclate",
+            "strength": "100 mg",
+            "dosage_form": "Capsule",
+            "pack_size": 28,
+            "ndc": "99999-0200-28",
+            "medication_guide_url": demo_catalogue.MEDICATION_GUIDES,
+        }
+    )
 
 
 class ControlledProductFactory(RxProductFactory):
@@ -152,17 +161,19 @@ class ControlledProductFactory(RxProductFactory):
         num_in_stock = 100
 
     title = "Tramadol hydrochloride 50 mg tablets (30)"
-    drug = factory.Dict({
-        "requires_prescription": True,
-        "dea_schedule": 4,
-        "active_ingredient": "Tramadol hydrochloride",
-        "strength": "50 mg",
-        "dosage_form": "Tablet",
-        "pack_size": 30,
-        "ndc": "99999-0300-30",
-        "minimum_age": 18,
-        "medication_guide_url": demo_catalogue.MEDICATION_GUIDES,
-    })
+    drug = factory.Dict(
+        {
+            "requires_prescription": True,
+            "dea_schedule": 4,
+            "active_ingredient": "Tramadol hydrochloride",
+            "strength": "50 mg",
+            "dosage_form": "Tablet",
+            "pack_size": 30,
+            "ndc": "99999-0300-30",
+            "minimum_age": 18,
+            "medication_guide_url": demo_catalogue.MEDICATION_GUIDES,
+        }
+    )
 
 
 class IsotretinoinProductFactory(RxProductFactory):
@@ -173,14 +184,16 @@ class IsotretinoinProductFactory(RxProductFactory):
         num_in_stock = 200
 
     title = "Isotretinoin 20 mg capsules (30)"
-    drug = factory.Dict({
-        "requires_prescription": True,
-        "programme": "ipledge",
-        "active_ingredient": "Isotretinoin",
-        "strength": "20 mg",
-        "dosage_form": "Capsule",
-        "pack_size": 30,
-        "ndc": "99999-0120-30",
-        "minimum_age": 12,
-        "medication_guide_url": demo_catalogue.MEDICATION_GUIDES,
-    })
+    drug = factory.Dict(
+        {
+            "requires_prescription": True,
+            "programme": "ipledge",
+            "active_ingredient": "Isotretinoin",
+            "strength": "20 mg",
+            "dosage_form": "Capsule",
+            "pack_size": 30,
+            "ndc": "99999-0120-30",
+            "minimum_age": 12,
+            "medication_guide_url": demo_catalogue.MEDICATION_GUIDES,
+        }
+    )

@@ -7,6 +7,7 @@ certifications (the demo loads the same through ``compliance.demo``).
 Both are looked up before they are made, so asking for one the demo already loaded
 returns the demo's.
 """
+
 from __future__ import annotations
 
 import datetime

@@ -9,6 +9,7 @@ no checkout, so no gate and no payment unless asked for.
 checkout (the gate, the payment page) is placed with the client helpers in
 ``tests.factories.storefront`` instead.
 """
+
 from __future__ import annotations
 
 import factory
@@ -62,12 +63,20 @@ def authorise(order, *, card: str = "visa", actor=None):
     the PaymentIntent at (local)stripe, oscar's ``Source`` and "Authorised" ``PaymentEvent``,
     and the authorisation linked to the order."""
     authorisation = payments.authorise_payment(
-        order_number=order.number, amount=order.total_incl_tax, currency=order.currency,
-        payment_method=cards.choice_for(card), actor=actor,
+        order_number=order.number,
+        amount=order.total_incl_tax,
+        currency=order.currency,
+        payment_method=cards.choice_for(card),
+        actor=actor,
     )
     source_type, _ = SourceType.objects.get_or_create(name=payments.SOURCE_TYPE)
-    Source.objects.create(order=order, source_type=source_type, currency=order.currency,
-                          amount_allocated=order.total_incl_tax, reference=authorisation.intent_id)
+    Source.objects.create(
+        order=order,
+        source_type=source_type,
+        currency=order.currency,
+        amount_allocated=order.total_incl_tax,
+        reference=authorisation.intent_id,
+    )
     event_type, _ = PaymentEventType.objects.get_or_create(name=payments.AUTHORISED)
     EventHandler().create_payment_event(order, event_type, order.total_incl_tax, reference=authorisation.intent_id)
     return payments.attach_to_order(order=order)
@@ -95,8 +104,7 @@ class OrderFactory(factory.Factory):
         basket.strategy = Default()
         for product, quantity in lines:
             basket.add_product(product, quantity)
-        order = create_order(number=number, basket=basket, user=user, shipping_address=shipping_address,
-                             status=status)
+        order = create_order(number=number, basket=basket, user=user, shipping_address=shipping_address, status=status)
         if authorised:
             authorise(order, card=card)
         return order

@@ -6,6 +6,7 @@
 A patient has no status to move through, so the factory writes the row, as the
 submission service does for a new patient.
 """
+
 from __future__ import annotations
 
 import datetime

@@ -21,6 +21,7 @@ The functions below are the steps themselves, for tests that walk a prescription
 through them one at a time: ``submit``, ``transcribe``, ``verify`` (the status door
 only, no review workspace) and ``good_transcription``.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -54,14 +55,28 @@ def unique_pdf(pages: int = 1) -> bytes:
 
 
 PATIENT = services.PatientDetails(
-    relationship="self", first_name="Alice", last_name="Moreno", date_of_birth=datetime.date(1994, 5, 17),
-    address_line1="22 Jay Street", city="Brooklyn", state="NY", postcode="11201",
+    relationship="self",
+    first_name="Alice",
+    last_name="Moreno",
+    date_of_birth=datetime.date(1994, 5, 17),
+    address_line1="22 Jay Street",
+    city="Brooklyn",
+    state="NY",
+    postcode="11201",
 )
 PRESCRIBER = services.PrescriberDetails(name="Dr Jane Smith, MD", phone="+1 212 555 0199")
 
 
-def submit(customer, upc: str | Product = "RX-ISO-20", *, data: bytes | None = None, quantity: int = 30,
-           refills: int = 0, basket_line=None, patient=None):
+def submit(
+    customer,
+    upc: str | Product = "RX-ISO-20",
+    *,
+    data: bytes | None = None,
+    quantity: int = 30,
+    refills: int = 0,
+    basket_line=None,
+    patient=None,
+):
     """``customer`` uploads a prescription for a product (a UPC of the demo catalogue, or a
     product), for ``patient`` or else for themself (their patient record, made if missing)."""
     accepted = inspect_bytes(data or unique_pdf(), original_name="prescription.pdf")
@@ -69,11 +84,18 @@ def submit(customer, upc: str | Product = "RX-ISO-20", *, data: bytes | None = N
     if patient is None:
         patient = customer.patients.filter(relationship="self").first()
         if patient is None:
-            details = services.PatientDetails(**{**PATIENT.__dict__, "first_name": customer.first_name,
-                                                 "last_name": customer.last_name})
+            details = services.PatientDetails(
+                **{**PATIENT.__dict__, "first_name": customer.first_name, "last_name": customer.last_name}
+            )
     return services.submit_prescription(
-        customer=customer, product=demo_product(upc) if isinstance(upc, str) else upc, prescriber=PRESCRIBER,
-        quantity=quantity, refills_authorized=refills, files=[accepted], patient=patient, patient_details=details,
+        customer=customer,
+        product=demo_product(upc) if isinstance(upc, str) else upc,
+        prescriber=PRESCRIBER,
+        quantity=quantity,
+        refills_authorized=refills,
+        files=[accepted],
+        patient=patient,
+        patient_details=details,
         basket_line=basket_line,
     )
 
@@ -81,20 +103,30 @@ def submit(customer, upc: str | Product = "RX-ISO-20", *, data: bytes | None = N
 def verify(prescription, pharmacist):
     """Verified through the status door alone (no transcription, no rules run): for tests
     of what the customer and the checkout see once a prescription is verified."""
-    services.transition_prescription(prescription=prescription, to_status=PrescriptionStatus.IN_REVIEW,
-                                     actor=pharmacist)
-    services.transition_prescription(prescription=prescription, to_status=PrescriptionStatus.VERIFIED,
-                                     actor=pharmacist, reason_code="valid")
+    services.transition_prescription(
+        prescription=prescription, to_status=PrescriptionStatus.IN_REVIEW, actor=pharmacist
+    )
+    services.transition_prescription(
+        prescription=prescription, to_status=PrescriptionStatus.VERIFIED, actor=pharmacist, reason_code="valid"
+    )
     return prescription
 
 
 def good_transcription(**changes) -> review.TranscriptionData:
     """What a valid isotretinoin prescription says (patient who cannot get pregnant)."""
     values = dict(
-        prescriber_name="Jane Smith, MD", prescriber_address="1 Main St, Albany, NY 12207",
-        prescriber_npi="1234567893", drug_name="Isotretinoin", strength="20 mg", dosage_form="capsule",
-        quantity=30, days_supply=30, directions="Take one capsule by mouth once daily with food.", refills=0,
-        date_written=timezone.localdate() - datetime.timedelta(days=2), signature_present=True,
+        prescriber_name="Jane Smith, MD",
+        prescriber_address="1 Main St, Albany, NY 12207",
+        prescriber_npi="1234567893",
+        drug_name="Isotretinoin",
+        strength="20 mg",
+        dosage_form="capsule",
+        quantity=30,
+        days_supply=30,
+        directions="Take one capsule by mouth once daily with food.",
+        refills=0,
+        date_written=timezone.localdate() - datetime.timedelta(days=2),
+        signature_present=True,
         risk_category="cannot",
     )
     values.update(changes)
@@ -104,8 +136,12 @@ def good_transcription(**changes) -> review.TranscriptionData:
 def transcription_for(product, **changes) -> review.TranscriptionData:
     """A valid prescription for ``product``: its drug, strength and form as the catalogue has them."""
     info = drug_info(product)
-    values = dict(drug_name=info.active_ingredient, strength=info.strength, dosage_form=info.dosage_form.lower(),
-                  risk_category="cannot" if info.programme == "ipledge" else "")
+    values = dict(
+        drug_name=info.active_ingredient,
+        strength=info.strength,
+        dosage_form=info.dosage_form.lower(),
+        risk_category="cannot" if info.programme == "ipledge" else "",
+    )
     return good_transcription(**{**values, **changes})
 
 
@@ -114,8 +150,9 @@ def transcribe(prescription, user, data: review.TranscriptionData | None = None,
     review.claim_for_review(prescription=prescription, reviewer=user)
     prescription.refresh_from_db()
     version = Transcription.objects.filter(prescription=prescription).values_list("version", flat=True).first() or 0
-    transcription = review.save_transcription(prescription=prescription, user=user,
-                                              data=data or good_transcription(), expected_version=version)
+    transcription = review.save_transcription(
+        prescription=prescription, user=user, data=data or good_transcription(), expected_version=version
+    )
     if release:
         review.release_claim(prescription=prescription, reviewer=user)
     return transcription
@@ -144,15 +181,20 @@ def _verify(prescription, *, pharmacist, **_):
     prescription.refresh_from_db()
     evaluation = review.evaluate_transcription(prescription=prescription, user=pharmacist)
     review.verify_prescription(
-        prescription=prescription, pharmacist=pharmacist, expected_version=prescription.transcription.version,
+        prescription=prescription,
+        pharmacist=pharmacist,
+        expected_version=prescription.transcription.version,
         warning_overrides={finding.rule_id: OVERRIDE_REASON for finding in evaluation.warnings},
     )
 
 
 def _reject(prescription, *, pharmacist, **_):
-    review.reject_prescription(prescription=prescription, pharmacist=pharmacist,
-                               reason_code=RejectionReason.PRESCRIBER_UNVERIFIED,
-                               message_to_customer=REJECTION_MESSAGE)
+    review.reject_prescription(
+        prescription=prescription,
+        pharmacist=pharmacist,
+        reason_code=RejectionReason.PRESCRIBER_UNVERIFIED,
+        message_to_customer=REJECTION_MESSAGE,
+    )
 
 
 def _ask(prescription, *, pharmacist, **_):
@@ -160,8 +202,13 @@ def _ask(prescription, *, pharmacist, **_):
 
 
 def _expire(prescription, **_):
-    services.transition_prescription(prescription=prescription, to_status=PrescriptionStatus.EXPIRED, actor=None,
-                                     reason_code="expired", reason="Last fill date has passed.")
+    services.transition_prescription(
+        prescription=prescription,
+        to_status=PrescriptionStatus.EXPIRED,
+        actor=None,
+        reason_code="expired",
+        reason="Last fill date has passed.",
+    )
 
 
 def _dispense_only_fill(prescription, *, pharmacist, **_):
@@ -219,12 +266,27 @@ class PrescriptionFactory(factory.Factory):
         raise TypeError("A prescription exists only once submitted: use PrescriptionFactory() (create), not build().")
 
     @classmethod
-    def _create(cls, model_class, *, stage, customer, product, patient, quantity, refills, data, basket_line,
-                transcription, technician, pharmacist):
+    def _create(
+        cls,
+        model_class,
+        *,
+        stage,
+        customer,
+        product,
+        patient,
+        quantity,
+        refills,
+        data,
+        basket_line,
+        transcription,
+        technician,
+        pharmacist,
+    ):
         if stage not in STEPS:
             raise ValueError(f"No such stage {stage!r}; one of {', '.join(STEPS)}.")
-        prescription = submit(customer, product, data=data, quantity=quantity, refills=refills,
-                              basket_line=basket_line, patient=patient)
+        prescription = submit(
+            customer, product, data=data, quantity=quantity, refills=refills, basket_line=basket_line, patient=patient
+        )
         for step in STEPS[stage]:
             step(prescription, technician=technician, pharmacist=pharmacist, transcription=transcription)
         prescription.refresh_from_db()

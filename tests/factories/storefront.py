@@ -1,5 +1,6 @@
 """Driving the storefront through a test client: the demo catalogue by UPC, the basket and
 the checkout, as a customer does in the browser."""
+
 from __future__ import annotations
 
 from oscar.core.loading import get_model

@@ -11,6 +11,7 @@ shown to them (``infra/staff.py``): ``second_factor=True`` gives the account a
 confirmed TOTP device, and ``staff_client`` returns a client whose session has
 passed it.
 """
+
 from __future__ import annotations
 
 import factory
@@ -70,6 +71,7 @@ def _member_of(role: str) -> factory.PostGeneration:
     def join(user, create, extracted, **kwargs):
         if create:
             user.groups.add(role_group(role))
+
     return factory.PostGeneration(join)
 
 
@@ -123,8 +125,13 @@ def log_in_staff(client: Client, user) -> Client:
     (``infra/staff.py``), as they do in the browser."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDeviceFactory(user=user)
     client.force_login(user)
-    response = client.post("/pharmacy/staff/verify/", {
-        "otp_device": device.persistent_id, "otp_token": current_code(device), "next": "/accounts/profile/",
-    })
+    response = client.post(
+        "/pharmacy/staff/verify/",
+        {
+            "otp_device": device.persistent_id,
+            "otp_token": current_code(device),
+            "next": "/accounts/profile/",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/accounts/profile/", "second factor failed"
     return client

@@ -1,4 +1,5 @@
 """The exception convention: a sentence for people, a stable code, never a server error."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """One exception convention: every refusal of ours is an ``RxshopError`` with a stable code, in
 its package's ``exceptions.py``; what is not a refusal is a broken invariant (``RuntimeError``)
 or a private control-flow signal named here."""
+
 from __future__ import annotations
 
 import importlib
@@ -15,9 +16,12 @@ PACKAGES = ("shop", "prescriptions", "payments", "infra", "compliance")
 # Not refusals: control flow inside one module, parse errors turned into refusals by their caller,
 # and the core's invalid-facts ValueErrors (the adapter built bad facts: a programming error).
 PRIVATE = {
-    "payments.cards.NotATestServer", "payments.webhooks.MalformedEvent",
-    "payments.localstripe_server.Stopped", "prescriptions.pdf_probe.TooComplex",
-    "prescriptions.pdf_probe.Unresolvable", "prescriptions.clamav.ScannerError",
+    "payments.cards.NotATestServer",
+    "payments.webhooks.MalformedEvent",
+    "payments.localstripe_server.Stopped",
+    "prescriptions.pdf_probe.TooComplex",
+    "prescriptions.pdf_probe.Unresolvable",
+    "prescriptions.clamav.ScannerError",
     "shop.apps.catalogue.views._InvalidPageNumber",
 }
 
@@ -38,8 +42,10 @@ def _our_exception_classes():
 
 def test_every_exception_of_ours_is_a_refusal_or_an_invariant():
     wrong = sorted(
-        name for name, cls in _our_exception_classes().items()
-        if not issubclass(cls, (RxshopError, RuntimeError)) and name not in PRIVATE
+        name
+        for name, cls in _our_exception_classes().items()
+        if not issubclass(cls, (RxshopError, RuntimeError))
+        and name not in PRIVATE
         and not name.startswith("compliance.core.")
     )
     assert not wrong, f"derive these from infra.errors.RxshopError (a refusal) or RuntimeError (a bug): {wrong}"
@@ -47,9 +53,12 @@ def test_every_exception_of_ours_is_a_refusal_or_an_invariant():
 
 def test_refusals_live_in_their_package_exceptions_module():
     misplaced = sorted(
-        name for name, cls in _our_exception_classes().items()
-        if issubclass(cls, RxshopError) and cls is not RxshopError
-        and not cls.__module__.endswith(".exceptions") and not name.startswith("tests.")
+        name
+        for name, cls in _our_exception_classes().items()
+        if issubclass(cls, RxshopError)
+        and cls is not RxshopError
+        and not cls.__module__.endswith(".exceptions")
+        and not name.startswith("tests.")
     )
     assert not misplaced, f"define refusals in the package's exceptions.py: {misplaced}"
 
@@ -72,7 +81,11 @@ def test_append_only_is_written_one_way():
 
     from infra.appendonly import AppendOnlyModel
 
-    expected = {"compliance.ComplianceEvaluation", "prescriptions.PrescriptionEvent",
-                "prescriptions.PrescriptionFileAccess", "dispensing.ProgrammeAuthorisationChange"}
+    expected = {
+        "compliance.ComplianceEvaluation",
+        "prescriptions.PrescriptionEvent",
+        "prescriptions.PrescriptionFileAccess",
+        "dispensing.ProgrammeAuthorisationChange",
+    }
     append_only = {model._meta.label for model in apps.get_models() if issubclass(model, AppendOnlyModel)}
     assert expected <= append_only, expected - append_only

@@ -1,4 +1,5 @@
 """The order-status door: transitions by route, the money that must agree, and nothing around it."""
+
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -45,13 +46,16 @@ def dispense(order, pharmacist, *, capture: bool = True):
 
 # --- Settings must agree -------------------------------------------------------------------
 
+
 def test_settings_pipelines_are_the_doors_tables():
     assert orders.check_status_pipelines() == []
 
 
 def test_the_system_check_refuses_settings_that_let_oscar_skip_a_step(settings):
     settings.OSCAR_ORDER_STATUS_PIPELINE = {
-        **settings.OSCAR_ORDER_STATUS_PIPELINE, "Awaiting dispense": ("Dispensed", "Shipped", "Cancelled")}
+        **settings.OSCAR_ORDER_STATUS_PIPELINE,
+        "Awaiting dispense": ("Dispensed", "Shipped", "Cancelled"),
+    }
     settings.OSCAR_LINE_STATUS_PIPELINE = {**settings.OSCAR_LINE_STATUS_PIPELINE, "Cancelled": ("Pending",)}
     settings.OSCAR_ORDER_STATUS_CASCADE = {"Shipped": "Shipped"}
     ids = {message.id for message in orders.check_status_pipelines()}
@@ -61,6 +65,7 @@ def test_the_system_check_refuses_settings_that_let_oscar_skip_a_step(settings):
 
 
 # --- Dispensed ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("route", [r for r in Route if r != Route.DISPENSING])
 def test_an_rx_order_becomes_dispensed_only_by_dispensing(rx_order, pharmacist, route):
@@ -96,6 +101,7 @@ def test_a_line_becomes_dispensed_only_by_dispensing_and_otherwise_follows_its_o
 
 
 # --- Shipped ---------------------------------------------------------------------------------
+
 
 def test_shipped_only_by_shipping_and_only_once_the_card_is_captured(otc_order, pharmacist):
     with pytest.raises(OrderStatusRefused, match="only by shipping it"):
@@ -133,6 +139,7 @@ def test_an_order_with_prescription_items_never_ships_from_awaiting_shipment(db,
 
 # --- Cancelled --------------------------------------------------------------------------------
 
+
 def test_cancelled_only_once_the_card_hold_is_voided(rx_order, pharmacist):
     with pytest.raises(OrderStatusRefused, match="still held; it must be voided"):
         change_order_status(order=rx_order, to=OrderStatus.CANCELLED, actor=pharmacist, via=Route.STAFF)
@@ -145,8 +152,9 @@ def test_cancelled_only_once_the_card_hold_is_voided(rx_order, pharmacist):
 
     order_status_changed.connect(receiver)
     try:
-        change_order_status(order=rx_order, to=OrderStatus.CANCELLED, actor=pharmacist, via=Route.STAFF,
-                            note="Customer asked.")
+        change_order_status(
+            order=rx_order, to=OrderStatus.CANCELLED, actor=pharmacist, via=Route.STAFF, note="Customer asked."
+        )
     finally:
         order_status_changed.disconnect(receiver)
 
@@ -155,8 +163,7 @@ def test_cancelled_only_once_the_card_hold_is_voided(rx_order, pharmacist):
     assert all(line.num_allocated == 0 and line.allocation_cancelled for line in rx_order.lines.all())
     # Oscar's own history and signal still happen; the note says who, how and why.
     assert seen == [(OrderStatus.AWAITING_DISPENSE, OrderStatus.CANCELLED)]
-    assert list(rx_order.status_changes.values_list("old_status", "new_status")) == [
-        ("Awaiting dispense", "Cancelled")]
+    assert list(rx_order.status_changes.values_list("old_status", "new_status")) == [("Awaiting dispense", "Cancelled")]
     note = rx_order.notes.get()
     assert note.user == pharmacist and note.note_type == OrderNote.SYSTEM
     assert note.message == "Order status “Awaiting dispense” → “Cancelled” (the order dashboard): Customer asked."
@@ -192,6 +199,7 @@ def test_asking_for_the_status_an_order_has_changes_nothing(rx_order, pharmacist
 
 
 # --- Nothing goes around the door ---------------------------------------------------------------
+
 
 def test_a_status_saved_outside_the_door_is_refused(otc_order, pharmacist):
     payments.capture_payment(order=otc_order, actor=pharmacist)
@@ -235,8 +243,10 @@ def test_payments_neither_imports_prescriptions_nor_spells_a_status():
                 assert not any(a.name.startswith(("prescriptions", "shop")) for a in node.names), (path, node.lineno)
             elif isinstance(node, ast.Constant):
                 assert node.value not in names, (path, node.lineno, node.value)
-            elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("set_status",
-                                                                                    "handle_order_status_change"):
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") in (
+                "set_status",
+                "handle_order_status_change",
+            ):
                 raise AssertionError(f"{path}:{node.lineno} sets an order status")
 
 

@@ -1,6 +1,7 @@
 """The hourly expiry job: an authorisation Stripe would cancel at 7 days is voided first, its
 order cancelled through the door and the customer told once — and an order that was
 dispensed or shipped is never touched."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -46,7 +47,10 @@ def test_the_task_names_are_the_ones_the_beat_schedule_and_the_outbox_hold(setti
 
 
 def test_a_seven_day_old_authorisation_is_voided_and_the_customer_told_once(
-    rx_order, otc_order, stripe_v1, django_capture_on_commit_callbacks,
+    rx_order,
+    otc_order,
+    stripe_v1,
+    django_capture_on_commit_callbacks,
 ):
     old = age(rx_order, days=7)
     fresh = age(otc_order, days=1)
@@ -74,8 +78,9 @@ def test_a_seven_day_old_authorisation_is_voided_and_the_customer_told_once(
     assert len(mail.outbox) == 1
 
 
-def test_an_order_shipped_and_captured_is_never_voided_nor_emailed(otc_order, pharmacist, stripe_v1,
-                                                                   django_capture_on_commit_callbacks):
+def test_an_order_shipped_and_captured_is_never_voided_nor_emailed(
+    otc_order, pharmacist, stripe_v1, django_capture_on_commit_callbacks
+):
     fulfilment.ship_order(order=otc_order, actor=pharmacist)
     authorisation = age(otc_order, days=8)
     with django_capture_on_commit_callbacks(execute=True):
@@ -87,8 +92,7 @@ def test_an_order_shipped_and_captured_is_never_voided_nor_emailed(otc_order, ph
     assert mail.outbox == []
 
 
-def test_an_authorisation_captured_at_dispense_is_not_voided(rx_order, pharmacist,
-                                                             django_capture_on_commit_callbacks):
+def test_an_authorisation_captured_at_dispense_is_not_voided(rx_order, pharmacist, django_capture_on_commit_callbacks):
     dispense(rx_order, pharmacist)
     authorisation = age(rx_order, days=8)
     with django_capture_on_commit_callbacks(execute=True):
@@ -101,7 +105,8 @@ def test_an_authorisation_captured_at_dispense_is_not_voided(rx_order, pharmacis
 
 
 def test_a_shipped_order_whose_card_was_never_captured_is_not_voided_nor_emailed(
-        db, localstripe, customer, stripe_v1, django_capture_on_commit_callbacks):
+    db, localstripe, customer, stripe_v1, django_capture_on_commit_callbacks
+):
     """Oscar's dashboard could ship an order without taking the payment, before the door. Such an
     order keeps its hold for staff to settle; the customer is not told their order expired."""
     order = make_order([(otc_product("12.50"), 2)], status=OrderStatus.SHIPPED, user=customer)
@@ -122,10 +127,20 @@ def test_a_shipped_order_whose_card_was_never_captured_is_not_voided_nor_emailed
 
 def test_the_job_releases_a_card_hold_from_an_abandoned_checkout(db, localstripe, stripe_v1):
     """3-D Secure passed, then the customer closed the window: no order, but a hold on the card."""
-    held = payments.authorise_payment(order_number="300001", amount=payments.Decimal("20.00"), currency="USD",
-                                      payment_method="test-card:visa", actor=None)
-    recent = payments.authorise_payment(order_number="300002", amount=payments.Decimal("20.00"), currency="USD",
-                                        payment_method="test-card:visa", actor=None)
+    held = payments.authorise_payment(
+        order_number="300001",
+        amount=payments.Decimal("20.00"),
+        currency="USD",
+        payment_method="test-card:visa",
+        actor=None,
+    )
+    recent = payments.authorise_payment(
+        order_number="300002",
+        amount=payments.Decimal("20.00"),
+        currency="USD",
+        payment_method="test-card:visa",
+        actor=None,
+    )
     PaymentAuthorisation.objects.filter(pk=held.pk).update(created_at=timezone.now() - timedelta(hours=2))
 
     tasks.void_expiring_authorisations.delay().get()

@@ -1,5 +1,6 @@
 """Money first, then the status: shipping captures, cancelling voids; Stripe cancelling by itself
 is announced by payments and the order follows."""
+
 from __future__ import annotations
 
 import time
@@ -45,6 +46,7 @@ def stripe_down_for(monkeypatch):
 
 # --- Ship -----------------------------------------------------------------------------------
 
+
 def test_otc_order_is_captured_when_it_ships(otc_order, pharmacist, stripe_v1):
     order = fulfilment.ship_order(order=otc_order, actor=pharmacist)
     authorisation = order.payment_authorisations.get()
@@ -82,9 +84,11 @@ def test_an_otc_order_whose_card_hold_was_voided_does_not_ship(otc_order, pharma
 
 # --- Cancel --------------------------------------------------------------------------------------
 
+
 def test_cancelling_voids_the_card_hold_then_cancels_the_order(rx_order, pharmacist, stripe_v1):
-    fulfilment.cancel_order(order=rx_order, reason="Prescription rejected by the pharmacist.", actor=pharmacist,
-                            via=Route.STAFF)
+    fulfilment.cancel_order(
+        order=rx_order, reason="Prescription rejected by the pharmacist.", actor=pharmacist, via=Route.STAFF
+    )
     authorisation = rx_order.payment_authorisations.get()
     assert rx_order.status == OrderStatus.CANCELLED
     assert set(rx_order.lines.values_list("status", flat=True)) == {LineStatus.CANCELLED}
@@ -98,8 +102,9 @@ def test_cancelling_voids_the_card_hold_then_cancels_the_order(rx_order, pharmac
     assert rx_order.notes.count() == 1
 
 
-def test_the_customer_may_cancel_an_order_still_waiting_but_not_a_dispensed_one(rx_order, otc_order, customer,
-                                                                                 pharmacist):
+def test_the_customer_may_cancel_an_order_still_waiting_but_not_a_dispensed_one(
+    rx_order, otc_order, customer, pharmacist
+):
     fulfilment.cancel_order(order=otc_order, reason="Changed my mind.", actor=customer, via=Route.CUSTOMER)
     assert otc_order.status == OrderStatus.CANCELLED
 
@@ -117,8 +122,9 @@ def test_a_route_that_may_not_cancel_never_voids(otc_order, pharmacist, stripe_v
     assert stripe_v1.payment_intents.retrieve(authorisation.intent_id).status == "requires_capture"
 
 
-def test_stripe_down_while_cancelling_leaves_the_order_and_keeps_the_failed_attempt(otc_order, pharmacist,
-                                                                                     stripe_down_for):
+def test_stripe_down_while_cancelling_leaves_the_order_and_keeps_the_failed_attempt(
+    otc_order, pharmacist, stripe_down_for
+):
     stripe_down_for("/cancel")
     with pytest.raises(PaymentGatewayUnavailable):
         fulfilment.cancel_order(order=otc_order, reason="Customer asked.", actor=pharmacist, via=Route.STAFF)
@@ -130,10 +136,15 @@ def test_stripe_down_while_cancelling_leaves_the_order_and_keeps_the_failed_atte
 
 # --- Stripe cancelled an authorisation: payments announces, prescriptions cancels ----------------
 
+
 def canceled_event(authorisation) -> dict:
-    return {"id": f"evt_cancel_{authorisation.pk}", "object": "event", "type": "payment_intent.canceled",
-            "created": int(time.time()), "data": {"object": {"id": authorisation.intent_id, "object": "payment_intent",
-                                                             "status": "canceled"}}}
+    return {
+        "id": f"evt_cancel_{authorisation.pk}",
+        "object": "event",
+        "type": "payment_intent.canceled",
+        "created": int(time.time()),
+        "data": {"object": {"id": authorisation.intent_id, "object": "payment_intent", "status": "canceled"}},
+    }
 
 
 def test_stripe_cancelling_an_authorisation_cancels_the_order_through_the_door(otc_order):

@@ -1,5 +1,6 @@
 """Two status changes of one order at the same moment (PostgreSQL row locks): the order is
 locked first, then its payment, so exactly one happens and the money agrees with it."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -27,19 +28,22 @@ State = PaymentAuthorisation.State
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_dispense_and_a_dashboard_cancel_at_the_same_moment_never_both_happen(
-        alice_client, alice, technician, pharmacist, shop_admin, localstripe):
+    alice_client, alice, technician, pharmacist, shop_admin, localstripe
+):
     prescription, _ = place_rx_order(alice_client, alice, technician, pharmacist)
     order_pk = Order.objects.get().pk
 
     def dispense():
         order = Order.objects.get(pk=order_pk)
         rx_line = order.lines.get(product__upc="RX-ISO-20")
-        return dispensing.dispense_order(order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()},
-                                         medication_guide_included=True)
+        return dispensing.dispense_order(
+            order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()}, medication_guide_included=True
+        )
 
     def cancel():
-        return fulfilment.change_status_as_staff(order=Order.objects.get(pk=order_pk), to=OrderStatus.CANCELLED,
-                                                 actor=shop_admin)
+        return fulfilment.change_status_as_staff(
+            order=Order.objects.get(pk=order_pk), to=OrderStatus.CANCELLED, actor=shop_admin
+        )
 
     (dispense_kind, dispense_result), (cancel_kind, cancel_result) = run_together(dispense, cancel)
 
@@ -60,8 +64,7 @@ def test_a_dispense_and_a_dashboard_cancel_at_the_same_moment_never_both_happen(
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_the_expiry_job_and_shipping_at_the_same_moment_never_void_a_shipped_order(localstripe, customer,
-                                                                                    shop_admin):
+def test_the_expiry_job_and_shipping_at_the_same_moment_never_void_a_shipped_order(localstripe, customer, shop_admin):
     with transaction.atomic():  # as checkout places it
         otc_order = make_order([(otc_product("12.50"), 2)], status=OrderStatus.AWAITING_SHIPMENT, user=customer)
         authorisation = authorise(otc_order)

@@ -3,6 +3,7 @@
 rxshop enforces the money rules whatever Stripe (or localstripe, which refunds
 above the captured amount) would allow.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -40,11 +41,16 @@ def test_a_refund_above_what_was_captured_is_refused_on_the_screen(rx_order, pha
     client = staff_client(pharmacist)
     page = client.get(refund_url(rx_order))
     assert page.status_code == 200 and "not taken back into stock" in page.content.decode()
-    fulfilment.refund_order(order=rx_order, actor=pharmacist, reason_code=RefundReason.DAMAGED_IN_TRANSIT,
-                            line_quantities={rx_line(rx_order).pk: 1})
+    fulfilment.refund_order(
+        order=rx_order,
+        actor=pharmacist,
+        reason_code=RefundReason.DAMAGED_IN_TRANSIT,
+        line_quantities={rx_line(rx_order).pk: 1},
+    )
     # 50.00 of 75.00 is refunded: 50.00 more is above what is left, refused whatever Stripe would allow.
-    response = client.post(refund_url(rx_order), {
-        f"quantity-{rx_line(rx_order).pk}": "1", "reason_code": RefundReason.WRONG_ITEM})
+    response = client.post(
+        refund_url(rx_order), {f"quantity-{rx_line(rx_order).pk}": "1", "reason_code": RefundReason.WRONG_ITEM}
+    )
     assert response.status_code == 200
     assert "at most 25.00 can be refunded" in response.content.decode()
     authorisation = rx_order.payment_authorisations.get()
@@ -57,13 +63,19 @@ def test_staff_refund_chosen_lines_with_quantities_then_the_rest(rx_order, pharm
     dispense(rx_order, pharmacist)
     balm = rx_order.lines.get(product__title="Lip balm")  # 2 x 12.50
     client = staff_client(pharmacist)
-    response = client.post(refund_url(rx_order), {
-        f"quantity-{balm.pk}": "1", "reason_code": RefundReason.WRONG_ITEM, "note": "Sent the wrong flavour."})
+    response = client.post(
+        refund_url(rx_order),
+        {f"quantity-{balm.pk}": "1", "reason_code": RefundReason.WRONG_ITEM, "note": "Sent the wrong flavour."},
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     authorisation = rx_order.payment_authorisations.get()
     refund = authorisation.refunds.get()
     assert (refund.amount, refund.reason_code, refund.note, refund.actor) == (
-        D("12.50"), RefundReason.WRONG_ITEM, "Sent the wrong flavour.", pharmacist)
+        D("12.50"),
+        RefundReason.WRONG_ITEM,
+        "Sent the wrong flavour.",
+        pharmacist,
+    )
     event = rx_order.payment_events.get(event_type__name="Refunded")
     assert [(q.line_id, q.quantity) for q in event.line_quantities.all()] == [(balm.pk, 1)]
 
@@ -75,10 +87,12 @@ def test_staff_refund_chosen_lines_with_quantities_then_the_rest(rx_order, pharm
 
 
 def test_the_shipping_can_be_refunded_once(db, localstripe, customer, pharmacist):
-    order = OrderFactory(lines=[(otc_product("10.00"), 1)], status=OrderStatus.AWAITING_SHIPMENT, user=customer,
-                         shipping_address=None)
-    Order.objects.filter(pk=order.pk).update(shipping_incl_tax=D("4.95"), shipping_excl_tax=D("4.95"),
-                                             total_incl_tax=D("14.95"), total_excl_tax=D("14.95"))
+    order = OrderFactory(
+        lines=[(otc_product("10.00"), 1)], status=OrderStatus.AWAITING_SHIPMENT, user=customer, shipping_address=None
+    )
+    Order.objects.filter(pk=order.pk).update(
+        shipping_incl_tax=D("4.95"), shipping_excl_tax=D("4.95"), total_incl_tax=D("14.95"), total_excl_tax=D("14.95")
+    )
     order.refresh_from_db()
     authorise(order)
     payments.capture_payment(order=order, actor=pharmacist)
@@ -95,8 +109,7 @@ def test_a_technician_and_the_customer_cannot_open_the_refund_screen(rx_order, c
     assert client.get(refund_url(rx_order)).status_code in (302, 403)
 
 
-def test_the_customer_cancels_an_order_not_yet_dispensed_and_the_card_hold_is_voided(rx_order, customer,
-                                                                                   stripe_v1):
+def test_the_customer_cancels_an_order_not_yet_dispensed_and_the_card_hold_is_voided(rx_order, customer, stripe_v1):
     client = Client()
     client.force_login(customer)
     page = client.get(f"/accounts/orders/{rx_order.number}/")

@@ -1,5 +1,6 @@
 """The ship screen in the pharmacy dashboard: who may open it, what it lists, and that a parcel
 recorded there goes through ship_order and the order-status door."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,14 +27,19 @@ def page(order) -> str:
 
 
 def form(order, **changes) -> dict:
-    data = {"carrier": "ups", "tracking_number": "1Z999AA10123456784",
-            "shipped_on": timezone.localdate().isoformat(), "shipping_method": ""}
+    data = {
+        "carrier": "ups",
+        "tracking_number": "1Z999AA10123456784",
+        "shipped_on": timezone.localdate().isoformat(),
+        "shipping_method": "",
+    }
     data.update({f"line-{line.pk}": line.quantity for line in order.lines.all()})
     return {**data, **changes}
 
 
 def test_the_queue_lists_dispensed_and_authorised_otc_orders_not_those_waiting_for_the_pharmacist(
-        rx_order, otc_order, pharmacist):
+    rx_order, otc_order, pharmacist
+):
     client = staff_client(pharmacist)
     html = client.get(QUEUE).content.decode()
     assert f"<td>{otc_order.number}</td>" in html and f"<td>{rx_order.number}</td>" not in html
@@ -71,10 +77,13 @@ def test_a_partial_parcel_from_the_screen(rx_order, pharmacist):
     assert list(Shipment.objects.get().lines.values_list("order_line", flat=True)) == [rx_line(rx_order).pk]
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"tracking_number": "1Z123"}, "is not a UPS tracking number"),
-    ({"shipped_on": (timezone.localdate() + timezone.timedelta(days=2)).isoformat()}, "in the future"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"tracking_number": "1Z123"}, "is not a UPS tracking number"),
+        ({"shipped_on": (timezone.localdate() + timezone.timedelta(days=2)).isoformat()}, "in the future"),
+    ],
+)
 def test_refusals_are_shown_and_nothing_ships(otc_order, pharmacist, changes, message):
     response = staff_client(pharmacist).post(page(otc_order), form(otc_order, **changes))
     assert response.status_code == 200 and message in response.content.decode()

@@ -1,5 +1,6 @@
 """Parcels: ship_order records what left, in which parcel, with which tracking number; the order
 is "Shipped" once every line not cancelled has gone; OTC cards are captured at the first parcel."""
+
 from __future__ import annotations
 
 import datetime
@@ -36,7 +37,8 @@ def ship(order, actor, **kwargs):
 
 
 def test_a_dispensed_prescription_order_ships_whole_in_one_parcel(
-        rx_order, pharmacist, django_capture_on_commit_callbacks):
+    rx_order, pharmacist, django_capture_on_commit_callbacks
+):
     dispense(rx_order, pharmacist)
     with django_capture_on_commit_callbacks(execute=True):
         order = ship(rx_order, pharmacist)
@@ -46,12 +48,14 @@ def test_a_dispensed_prescription_order_ships_whole_in_one_parcel(
     assert (shipment.carrier, shipment.tracking_number) == ("usps", "9400111899223856928499")
     assert shipment.shipped_on == timezone.localdate() and shipment.shipped_by == pharmacist
     assert {(sl.order_line_id, sl.quantity) for sl in shipment.lines.all()} == {
-        (line.pk, line.quantity) for line in order.lines.all()}
+        (line.pk, line.quantity) for line in order.lines.all()
+    }
     # Oscar's own record: a "Shipped" shipping event with the lines and quantities.
     event = ShippingEvent.objects.get(order=order)
     assert event.event_type.name == "Shipped" and shipment.shipping_event == event
     assert {(q.line_id, q.quantity) for q in event.line_quantities.all()} == {
-        (line.pk, line.quantity) for line in order.lines.all()}
+        (line.pk, line.quantity) for line in order.lines.all()
+    }
     # The customer gets the tracking link; the e-mail names no drug.
     (sent,) = [m for m in mail.outbox if "on its way" in m.subject]
     assert sent.to == [order.email]
@@ -98,12 +102,15 @@ def test_a_prescription_order_not_dispensed_cannot_ship(rx_order, pharmacist):
     assert rx_order.payment_authorisations.get().state == State.AUTHORISED
 
 
-@pytest.mark.parametrize("carrier, number", [
-    ("usps", "940011189922385692849"[:19]),  # 19 digits
-    ("usps", "EA123456789US"),  # S10 with a wrong check digit
-    ("ups", "1Z999AA1012345678"),  # 15 after 1Z
-    ("fedex", "1234567890123"),  # 13 digits
-])
+@pytest.mark.parametrize(
+    "carrier, number",
+    [
+        ("usps", "940011189922385692849"[:19]),  # 19 digits
+        ("usps", "EA123456789US"),  # S10 with a wrong check digit
+        ("ups", "1Z999AA1012345678"),  # 15 after 1Z
+        ("fedex", "1234567890123"),  # 13 digits
+    ],
+)
 def test_a_tracking_number_in_the_wrong_format_is_refused(otc_order, pharmacist, carrier, number):
     with pytest.raises(OrderStatusRefused, match="is not a"):
         ship(otc_order, pharmacist, carrier=carrier, tracking_number=number)
@@ -138,9 +145,13 @@ def test_an_ipledge_parcel_promised_after_the_rma_date_is_refused_at_ship(rx_ord
     dispense(rx_order, pharmacist)
     line = rx_line(rx_order)
     ProgrammeAuthorisation.objects.create(
-        order_line=line, prescription=PrescriptionFactory(customer=rx_order.user), programme="ipledge",
-        number="RMA-1", do_not_dispense_after=timezone.localdate() + datetime.timedelta(days=1),
-        obtained_by=pharmacist, state=ProgrammeAuthorisation.State.DISPENSED,
+        order_line=line,
+        prescription=PrescriptionFactory(customer=rx_order.user),
+        programme="ipledge",
+        number="RMA-1",
+        do_not_dispense_after=timezone.localdate() + datetime.timedelta(days=1),
+        obtained_by=pharmacist,
+        state=ProgrammeAuthorisation.State.DISPENSED,
     )
     with pytest.raises(OrderStatusRefused, match="faster shipping method"):
         ship(rx_order, pharmacist)

@@ -5,6 +5,7 @@ check holds them to the door's tables). Everywhere else uses ``OrderStatus`` /
 ``LineStatus``, so a renamed status cannot leave a comparison behind that is
 silently never true.
 """
+
 from __future__ import annotations
 
 import ast
@@ -35,7 +36,8 @@ def _spelt(node) -> bool:
 
 def _about_status(node) -> bool:
     return (isinstance(node, ast.Attribute) and node.attr.endswith("status")) or (
-        isinstance(node, ast.Name) and node.id.endswith("status"))
+        isinstance(node, ast.Name) and node.id.endswith("status")
+    )
 
 
 def spelt_statuses(path: Path, source: str) -> list[str]:
@@ -50,14 +52,19 @@ def spelt_statuses(path: Path, source: str) -> list[str]:
         elif isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             hit = any(k.arg in STATUS_KEYWORDS and _spelt(k.value) for k in node.keywords) or (
-                name in STATUS_CALLS and any(_spelt(a) for a in node.args))
+                name in STATUS_CALLS and any(_spelt(a) for a in node.args)
+            )
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value in NAMES:
             # SHIPPED = "Shipped": a second spelling of the name
-            hit = any(isinstance(t, ast.Name) and node.value.value.lower() in t.id.lower().replace("_", " ")
-                      for t in node.targets)
+            hit = any(
+                isinstance(t, ast.Name) and node.value.value.lower() in t.id.lower().replace("_", " ")
+                for t in node.targets
+            )
         elif isinstance(node, ast.Dict):
-            hit = any(isinstance(k, ast.Constant) and k.value in STATUS_KEYWORDS and _spelt(v)
-                      for k, v in zip(node.keys, node.values))
+            hit = any(
+                isinstance(k, ast.Constant) and k.value in STATUS_KEYWORDS and _spelt(v)
+                for k, v in zip(node.keys, node.values, strict=False)
+            )
         if hit:
             found.append(f"{path}:{node.lineno}")
     return found
@@ -92,7 +99,7 @@ def test_the_check_catches_each_way_of_spelling_a_status():
     ]
     for example in examples:
         assert spelt_statuses(Path("example.py"), example), example
-    assert not spelt_statuses(Path("example.py"), 'order.status == OrderStatus.SHIPPED')
+    assert not spelt_statuses(Path("example.py"), "order.status == OrderStatus.SHIPPED")
     assert not spelt_statuses(Path("example.py"), 'VOIDED = "voided", "Voided"')
     assert not spelt_statuses(Path("example.py"), 'label = "Complete authentication"')
     assert TEMPLATE_COMPARISON.search('{% if line.status == "Cancelled" %}')

@@ -3,6 +3,7 @@
 The HTTP layer under the Stripe SDK is wrapped: chosen capture requests get a
 500 or a timeout, everything else reaches the real localstripe.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal as D

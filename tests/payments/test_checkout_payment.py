@@ -1,4 +1,5 @@
 """The card at checkout, through oscar's checkout with the test client and a real localstripe."""
+
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -188,8 +189,13 @@ def test_a_retry_after_a_lost_first_submission_reuses_its_intent(alice_client, a
     preview = checkout_to_preview(alice_client)
     total = preview.context["order_total"]
     order_number = str(100000 + open_basket(alice).id)  # oscar's OrderNumberGenerator
-    first = services.authorise_payment(order_number=order_number, amount=total.incl_tax, currency=total.currency,
-                                       payment_method="test-card:visa", actor=alice)
+    first = services.authorise_payment(
+        order_number=order_number,
+        amount=total.incl_tax,
+        currency=total.currency,
+        payment_method="test-card:visa",
+        actor=alice,
+    )
 
     response = place_order(alice_client)
 
@@ -200,8 +206,9 @@ def test_a_retry_after_a_lost_first_submission_reuses_its_intent(alice_client, a
     assert len(intents(stripe_v1)) == 1
 
 
-def test_order_placement_failing_after_authorisation_voids_the_intent(alice_client, alice, localstripe, stripe_v1,
-                                                                      monkeypatch):
+def test_order_placement_failing_after_authorisation_voids_the_intent(
+    alice_client, alice, localstripe, stripe_v1, monkeypatch
+):
     from oscar.apps.checkout import mixins
 
     def broken(*args, **kwargs):
@@ -227,8 +234,11 @@ def test_coming_back_to_an_expired_3d_secure_page_gives_the_basket_back(alice_cl
     checkout_to_preview(alice_client, card="3ds")
     place_order(alice_client)
     authorisation = PaymentAuthorisation.objects.get()
-    services.cancel_unplaced_authorisation(order_number=authorisation.order_number, actor=None,
-                                           reason="The checkout was abandoned before the order was placed.")
+    services.cancel_unplaced_authorisation(
+        order_number=authorisation.order_number,
+        actor=None,
+        reason="The checkout was abandoned before the order was placed.",
+    )
 
     response = alice_client.get("/stripe/authenticate/")
 

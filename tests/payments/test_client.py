@@ -1,4 +1,5 @@
 """The one Stripe client factory, and the configuration it refuses."""
+
 from __future__ import annotations
 
 from decimal import Decimal as D

@@ -3,6 +3,7 @@
 Which orders lose their card hold, their cancellation and the customer's e-mail
 are decided above payments (prescriptions.fulfilment): tests/orders/test_expiry.py.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -63,10 +64,20 @@ def test_a_captured_authorisation_is_never_due(rx_order, pharmacist):
 
 def test_a_card_hold_from_an_abandoned_checkout_is_released(db, localstripe, stripe_v1):
     """3-D Secure passed, then the customer closed the window: no order, but a hold on the card."""
-    held = services.authorise_payment(order_number="300001", amount=services.Decimal("20.00"), currency="USD",
-                                      payment_method="test-card:visa", actor=None)
-    recent = services.authorise_payment(order_number="300002", amount=services.Decimal("20.00"), currency="USD",
-                                        payment_method="test-card:visa", actor=None)
+    held = services.authorise_payment(
+        order_number="300001",
+        amount=services.Decimal("20.00"),
+        currency="USD",
+        payment_method="test-card:visa",
+        actor=None,
+    )
+    recent = services.authorise_payment(
+        order_number="300002",
+        amount=services.Decimal("20.00"),
+        currency="USD",
+        payment_method="test-card:visa",
+        actor=None,
+    )
     PaymentAuthorisation.objects.filter(pk=held.pk).update(created_at=timezone.now() - timedelta(hours=2))
 
     assert list(services.abandoned_checkout_authorisations()) == [held]

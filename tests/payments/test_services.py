@@ -1,6 +1,7 @@
 """Capture, void and refund against a real localstripe: rxshop enforces the money rules.
 
 Shipping and cancelling orders (money, then the order's status) are in tests/orders."""
+
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -55,7 +56,12 @@ def test_pharmacist_captures_only_the_lines_that_can_be_dispensed(rx_order, phar
     assert intent.status == "succeeded"
     assert intent.latest_charge.amount - intent.latest_charge.amount_refunded == 2500  # the rest released
     entry = authorisation.log.get(action=PaymentLogEntry.Action.CAPTURE)
-    assert (entry.actor, entry.amount, entry.from_state, entry.to_state) == (pharmacist, D("25.00"), "authorised", "captured")
+    assert (entry.actor, entry.amount, entry.from_state, entry.to_state) == (
+        pharmacist,
+        D("25.00"),
+        "authorised",
+        "captured",
+    )
 
 
 def test_capture_of_a_given_partial_amount(rx_order, pharmacist):
@@ -80,10 +86,10 @@ def test_a_second_capture_is_refused(rx_order, pharmacist):
     assert rx_order.sources.get().amount_debited == D("50.00")
 
 
-def test_void_releases_the_authorisation_and_leaves_the_order_status_to_prescriptions(rx_order, pharmacist,
-                                                                                      stripe_v1):
-    authorisation = services.void_payment(order=rx_order, reason="Prescription rejected by the pharmacist.",
-                                          actor=pharmacist)
+def test_void_releases_the_authorisation_and_leaves_the_order_status_to_prescriptions(rx_order, pharmacist, stripe_v1):
+    authorisation = services.void_payment(
+        order=rx_order, reason="Prescription rejected by the pharmacist.", actor=pharmacist
+    )
     rx_order.refresh_from_db()
     assert authorisation.state == State.VOIDED
     assert authorisation.void_reason == "Prescription rejected by the pharmacist."
@@ -106,8 +112,9 @@ def test_capture_after_void_is_refused_by_rxshop(rx_order, pharmacist, stripe_v1
 
 def test_refund_up_to_what_was_captured(otc_order, pharmacist, stripe_v1):
     services.capture_payment(order=otc_order, actor=pharmacist)
-    authorisation = services.refund_payment(order=otc_order, amount=D("10.00"), reason="Damaged in transit.",
-                                            actor=pharmacist)
+    authorisation = services.refund_payment(
+        order=otc_order, amount=D("10.00"), reason="Damaged in transit.", actor=pharmacist
+    )
     assert authorisation.amount_refunded == D("10.00")
     assert otc_order.sources.get().amount_refunded == D("10.00")
     refund_entry = authorisation.log.get(action=PaymentLogEntry.Action.REFUND)
@@ -116,8 +123,11 @@ def test_refund_up_to_what_was_captured(otc_order, pharmacist, stripe_v1):
     with pytest.raises(PaymentNotAllowed, match=r"at most 15.00 can be refunded"):
         services.refund_payment(order=otc_order, amount=D("15.01"), reason="Goodwill.", actor=pharmacist)
     services.refund_payment(order=otc_order, amount=D("15.00"), reason="Goodwill.", actor=pharmacist)
-    assert [(e.amount, e.event_type.name) for e in PaymentEvent.objects.filter(order=otc_order).order_by("pk")][-2:] == [
-        (D("10.00"), "Refunded"), (D("15.00"), "Refunded"),
+    assert [(e.amount, e.event_type.name) for e in PaymentEvent.objects.filter(order=otc_order).order_by("pk")][
+        -2:
+    ] == [
+        (D("10.00"), "Refunded"),
+        (D("15.00"), "Refunded"),
     ]
     assert len(stripe_v1.refunds.list(params={"payment_intent": authorisation.intent_id}).data) == 2
 
@@ -141,10 +151,12 @@ def test_amount_for_lines_includes_shipping_only_once(rx_order):
 
 def test_authorising_the_same_order_number_twice_reuses_one_intent(db, localstripe, stripe_v1):
     """localstripe ignores idempotency keys: rxshop keeps one live intent per order number itself."""
-    first = services.authorise_payment(order_number="200001", amount=D("19.99"), currency="USD",
-                                       payment_method="test-card:visa", actor=None)
-    second = services.authorise_payment(order_number="200001", amount=D("19.99"), currency="USD",
-                                        payment_method="test-card:visa", actor=None)
+    first = services.authorise_payment(
+        order_number="200001", amount=D("19.99"), currency="USD", payment_method="test-card:visa", actor=None
+    )
+    second = services.authorise_payment(
+        order_number="200001", amount=D("19.99"), currency="USD", payment_method="test-card:visa", actor=None
+    )
     assert first.pk == second.pk and first.intent_id == second.intent_id
     assert len(stripe_v1.payment_intents.list().data) == 1
 
@@ -152,28 +164,45 @@ def test_authorising_the_same_order_number_twice_reuses_one_intent(db, localstri
 def test_raw_test_cards_are_never_sent_to_real_stripe(db, settings):
     settings.STRIPE_API_BASE = ""
     with pytest.raises(PaymentNotAllowed, match="local test server"):
-        services.authorise_payment(order_number="200002", amount=D("5.00"), currency="USD",
-                                   payment_method="test-card:visa", actor=None)
+        services.authorise_payment(
+            order_number="200002", amount=D("5.00"), currency="USD", payment_method="test-card:visa", actor=None
+        )
     assert not PaymentAuthorisation.objects.exists()
 
 
-def test_refund_of_lines_is_limited_per_line_to_what_was_charged_of_it(otc_order, pharmacist, mailoutbox,
-                                                                     django_capture_on_commit_callbacks):
+def test_refund_of_lines_is_limited_per_line_to_what_was_charged_of_it(
+    otc_order, pharmacist, mailoutbox, django_capture_on_commit_callbacks
+):
     from payments.models import RefundReason
 
     services.capture_payment(order=otc_order, actor=pharmacist)
     line = otc_order.lines.get()  # 2 x 12.50
     with django_capture_on_commit_callbacks(execute=True):
-        services.refund_payment(order=otc_order, amount=D("12.50"), reason="Wrong item.", actor=pharmacist,
-                            lines=[line], line_quantities=[1], reason_code=RefundReason.WRONG_ITEM, note="Sent mint.")
+        services.refund_payment(
+            order=otc_order,
+            amount=D("12.50"),
+            reason="Wrong item.",
+            actor=pharmacist,
+            lines=[line],
+            line_quantities=[1],
+            reason_code=RefundReason.WRONG_ITEM,
+            note="Sent mint.",
+        )
     assert services.refundable_quantity(line) == 1
     with pytest.raises(PaymentNotAllowed, match="at most 1 can be refunded"):
-        services.refund_payment(order=otc_order, amount=D("12.50"), reason="Wrong item.", actor=pharmacist,
-                                lines=[line], line_quantities=[2])
+        services.refund_payment(
+            order=otc_order,
+            amount=D("12.50"),
+            reason="Wrong item.",
+            actor=pharmacist,
+            lines=[line],
+            line_quantities=[2],
+        )
     refund = otc_order.payment_authorisations.get().refunds.get()
     assert (refund.amount, refund.reason_code, refund.note) == (D("12.50"), RefundReason.WRONG_ITEM, "Sent mint.")
     assert [m.subject for m in mailoutbox if "Refund" in m.subject] == [
-        f"Refund of $12.50 for your rxshop order {otc_order.number}"]
+        f"Refund of $12.50 for your rxshop order {otc_order.number}"
+    ]
     assert "Lip balm" not in mailoutbox[-1].body
 
 
@@ -181,5 +210,6 @@ def test_refund_of_shipping_is_limited_to_the_shipping_charged(otc_order, pharma
     services.capture_payment(order=otc_order, actor=pharmacist)
     assert otc_order.shipping_incl_tax == D("0.00")
     with pytest.raises(PaymentNotAllowed, match="of shipping"):
-        services.refund_payment(order=otc_order, amount=D("1.00"), reason="Late.", actor=pharmacist,
-                                shipping_amount=D("1.00"))
+        services.refund_payment(
+            order=otc_order, amount=D("1.00"), reason="Late.", actor=pharmacist, shipping_amount=D("1.00")
+        )

@@ -4,6 +4,7 @@ Events are signed here exactly as Stripe and localstripe sign them
 (``Stripe-Signature: t=…,v1=HMAC-SHA256(secret, "t.payload")``): localstripe
 never sends ``canceled`` or ``charge.refunded`` and cannot reach the test client.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,27 +37,41 @@ _counter = iter(range(1, 10_000))
 
 def event(event_type: str, obj: dict, *, created: int | None = None, event_id: str | None = None) -> dict:
     return {
-        "id": event_id or f"evt_test_{next(_counter)}", "object": "event", "type": event_type,
-        "created": int(time.time()) if created is None else created, "api_version": "2017-08-15",
+        "id": event_id or f"evt_test_{next(_counter)}",
+        "object": "event",
+        "type": event_type,
+        "created": int(time.time()) if created is None else created,
+        "api_version": "2017-08-15",
         "data": {"object": obj},
     }
 
 
 def intent_object(authorisation, status: str) -> dict:
-    return {"id": authorisation.intent_id, "object": "payment_intent", "status": status,
-            "amount": int(authorisation.amount_authorised * 100), "currency": authorisation.currency}
+    return {
+        "id": authorisation.intent_id,
+        "object": "payment_intent",
+        "status": status,
+        "amount": int(authorisation.amount_authorised * 100),
+        "currency": authorisation.currency,
+    }
 
 
 def post(client, body: dict | str, **sign_kwargs):
     payload = body if isinstance(body, str) else json.dumps(body)
-    return client.post(URL, data=payload, content_type="application/json",
-                       HTTP_STRIPE_SIGNATURE=sign(payload, **sign_kwargs))
+    return client.post(
+        URL, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload, **sign_kwargs)
+    )
 
 
 def snapshot(authorisation) -> tuple:
     authorisation.refresh_from_db()
-    return (authorisation.state, authorisation.amount_captured, authorisation.amount_refunded,
-            authorisation.needs_review, authorisation.order.status)
+    return (
+        authorisation.state,
+        authorisation.amount_captured,
+        authorisation.amount_refunded,
+        authorisation.needs_review,
+        authorisation.order.status,
+    )
 
 
 @pytest.fixture
@@ -66,8 +81,9 @@ def authorisation(otc_order):
 
 def test_forged_signature_is_refused_and_changes_nothing(client, authorisation):
     before = snapshot(authorisation)
-    response = post(client, event("payment_intent.canceled", intent_object(authorisation, "canceled")),
-                    secret="whsec_not_ours")
+    response = post(
+        client, event("payment_intent.canceled", intent_object(authorisation, "canceled")), secret="whsec_not_ours"
+    )
     assert response.status_code == 400
     assert snapshot(authorisation) == before
     assert not StripeEvent.objects.exists()
@@ -75,8 +91,11 @@ def test_forged_signature_is_refused_and_changes_nothing(client, authorisation):
 
 def test_an_old_timestamp_is_refused(client, authorisation):
     before = snapshot(authorisation)
-    response = post(client, event("payment_intent.canceled", intent_object(authorisation, "canceled")),
-                    timestamp=int(time.time()) - 301)
+    response = post(
+        client,
+        event("payment_intent.canceled", intent_object(authorisation, "canceled")),
+        timestamp=int(time.time()) - 301,
+    )
     assert response.status_code == 400
     assert snapshot(authorisation) == before
     assert not StripeEvent.objects.exists()
@@ -145,7 +164,10 @@ def test_refund_events_are_checked_against_rxshop_refunds(client, authorisation,
     charge = {"id": "ch_1", "object": "charge", "payment_intent": authorisation.intent_id, "amount": 2500}
     now = int(time.time())
 
-    assert post(client, event("charge.refunded", {**charge, "amount_refunded": 500}, created=now)).json()["outcome"] == "consistent"
+    assert (
+        post(client, event("charge.refunded", {**charge, "amount_refunded": 500}, created=now)).json()["outcome"]
+        == "consistent"
+    )
     outside = post(client, event("charge.refunded", {**charge, "amount_refunded": 1500}, created=now + 1))
     assert outside.json()["outcome"] == "flagged"
     assert snapshot(authorisation)[2:4] == (D("5.00"), True), "rxshop's refund total is not overwritten"
@@ -162,8 +184,14 @@ def test_a_replayed_refund_webhook_changes_nothing(client, authorisation, pharma
     services.capture_payment(order=order, actor=pharmacist)
     services.refund_payment(order=order, amount=D("5.00"), reason="Damaged.", actor=pharmacist)
     refund_id = authorisation.refunds.get().stripe_refund_id
-    charge = {"id": "ch_1", "object": "charge", "payment_intent": authorisation.intent_id, "amount": 2500,
-              "amount_refunded": 500, "refunds": {"data": [{"id": refund_id, "amount": 500, "status": "succeeded"}]}}
+    charge = {
+        "id": "ch_1",
+        "object": "charge",
+        "payment_intent": authorisation.intent_id,
+        "amount": 2500,
+        "amount_refunded": 500,
+        "refunds": {"data": [{"id": refund_id, "amount": 500, "status": "succeeded"}]},
+    }
     body = event("charge.refunded", charge)
     assert post(client, body).json()["outcome"] == "consistent"
     before = (snapshot(authorisation), order.payment_events.count(), authorisation.refunds.count())
@@ -178,15 +206,24 @@ def test_a_refund_made_in_the_stripe_dashboard_is_recorded_once(client, authoris
 
     order = authorisation.order
     services.capture_payment(order=order, actor=pharmacist)
-    charge = {"id": "ch_1", "object": "charge", "payment_intent": authorisation.intent_id, "amount": 2500,
-              "amount_refunded": 700, "refunds": {"data": [{"id": "re_dashboard1", "amount": 700,
-                                                            "status": "succeeded"}]}}
+    charge = {
+        "id": "ch_1",
+        "object": "charge",
+        "payment_intent": authorisation.intent_id,
+        "amount": 2500,
+        "amount_refunded": 700,
+        "refunds": {"data": [{"id": "re_dashboard1", "amount": 700, "status": "succeeded"}]},
+    }
     now = int(time.time())
     assert post(client, event("charge.refunded", charge, created=now)).json()["outcome"] == "applied"
     assert post(client, event("charge.refunded", charge, created=now + 1)).json()["outcome"] == "consistent"
     refund = authorisation.refunds.get()
     assert (refund.stripe_refund_id, refund.amount, refund.made_outside_rxshop, refund.reason_code) == (
-        "re_dashboard1", D("7.00"), True, RefundReason.OUTSIDE_RXSHOP)
+        "re_dashboard1",
+        D("7.00"),
+        True,
+        RefundReason.OUTSIDE_RXSHOP,
+    )
     assert snapshot(authorisation)[2:4] == (D("7.00"), False)
     assert order.sources.get().amount_refunded == D("7.00")
     assert order.payment_events.filter(event_type__name="Refunded", amount=D("7.00")).count() == 1

@@ -5,6 +5,7 @@ tests/conftest.py; prescriptions are built through the services by ``tests.facto
 (``submit``, ``verify`` and ``PrescriptionFactory``), re-exported here for the tests that
 import them from this module.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Files for the upload tests, built in memory: good ones and every bad kind."""
+
 from __future__ import annotations
 
 import io
@@ -67,7 +68,9 @@ def javascript_in_object_stream_pdf() -> bytes:
     out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
     objstm_offset = len(out)
     out += b"4 0 obj\n<< /Type /ObjStm /N 3 /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (
-        len(header), len(stream))
+        len(header),
+        len(stream),
+    )
     out += stream + b"\nendstream\nendobj\n"
     # Cross-reference stream: object 0 free, 1-3 in object stream 4, 4 and 5 plain.
     xref_offset = len(out)
@@ -80,7 +83,9 @@ def javascript_in_object_stream_pdf() -> bytes:
         struct.pack(">BIH", 1, xref_offset, 0),
     ]
     xref_data = zlib.compress(b"".join(rows))
-    out += b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /Length %d >>\nstream\n" % len(xref_data)
+    out += b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /Length %d >>\nstream\n" % len(
+        xref_data
+    )
     out += xref_data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_offset
     return bytes(out)
 
@@ -119,7 +124,12 @@ def jpeg_zip_polyglot() -> bytes:
 
 
 def fake_exe() -> bytes:
-    return b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 50 + b"This program cannot be run in DOS mode.\r\n" + b"\x00" * 200
+    return (
+        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00"
+        + b"\x00" * 50
+        + b"This program cannot be run in DOS mode.\r\n"
+        + b"\x00" * 200
+    )
 
 
 def html_page() -> bytes:
@@ -127,8 +137,10 @@ def html_page() -> bytes:
 
 
 def svg_image() -> bytes:
-    return (b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-            b'<script>alert(1)</script></svg>')
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        b"<script>alert(1)</script></svg>"
+    )
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -158,11 +170,16 @@ def pdf_with_page_additional_action() -> bytes:
 
     writer = PdfWriter()
     writer.add_blank_page(width=612, height=792)
-    writer.pages[0][NameObject("/AA")] = DictionaryObject({
-        NameObject("/O"): DictionaryObject({
-            NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject("https://example.com/"),
-        }),
-    })
+    writer.pages[0][NameObject("/AA")] = DictionaryObject(
+        {
+            NameObject("/O"): DictionaryObject(
+                {
+                    NameObject("/S"): NameObject("/URI"),
+                    NameObject("/URI"): TextStringObject("https://example.com/"),
+                }
+            ),
+        }
+    )
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -174,9 +191,12 @@ def pdf_with_launch_open_action() -> bytes:
 
     writer = PdfWriter()
     writer.add_blank_page(width=612, height=792)
-    writer._root_object[NameObject("/OpenAction")] = DictionaryObject({
-        NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("calc.exe"),
-    })
+    writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/Launch"),
+            NameObject("/F"): TextStringObject("calc.exe"),
+        }
+    )
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

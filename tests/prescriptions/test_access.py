@@ -1,5 +1,6 @@
 """Private storage: files only through the access-checked view, 404 for
 everyone but the owner and pharmacy staff, every staff open logged (issue 4 §3)."""
+
 from __future__ import annotations
 
 import uuid
@@ -55,9 +56,13 @@ def test_customer_b_gets_404_for_customer_a_prescription_page(client, bob, alice
 def test_guessed_ids_get_the_same_404_as_someone_elses(client, bob, alices_prescription):
     client.force_login(bob)
     real_other = client.get(file_url(alices_prescription.files.get()))
-    for guess in (f"/prescriptions/files/{uuid.uuid4()}/", f"/prescriptions/{uuid.uuid4()}/",
-                  "/prescriptions/files/1/", f"/prescriptions/{alices_prescription.pk}/",
-                  f"/prescriptions/files/{alices_prescription.public_id}/"):
+    for guess in (
+        f"/prescriptions/files/{uuid.uuid4()}/",
+        f"/prescriptions/{uuid.uuid4()}/",
+        "/prescriptions/files/1/",
+        f"/prescriptions/{alices_prescription.pk}/",
+        f"/prescriptions/files/{alices_prescription.public_id}/",
+    ):
         response = client.get(guess)
         assert response.status_code == 404, guess
         # The same page as for a real id of someone else's: no hint that an id exists.
@@ -78,14 +83,21 @@ def test_pharmacy_staff_can_open_the_file_and_the_open_is_logged(pharmacist_clie
     assert response.status_code == 200
     access = PrescriptionFileAccess.objects.get()
     assert (access.user, access.file, access.ip_address, access.user_agent) == (
-        pharmacist, prescription_file, "203.0.113.7", "ReviewDesk/1.0")
+        pharmacist,
+        prescription_file,
+        "203.0.113.7",
+        "ReviewDesk/1.0",
+    )
     client.get(file_url(prescription_file))
     assert PrescriptionFileAccess.objects.count() == 2  # every open, not just the first
 
 
 def test_staff_without_the_permission_get_404(client, demo_shop, django_user_model, alices_prescription):
     clerk = django_user_model.objects.create_user(
-        username="clerk@example.com", email="clerk@example.com", password="clerk-pass-2026", is_staff=True,
+        username="clerk@example.com",
+        email="clerk@example.com",
+        password="clerk-pass-2026",
+        is_staff=True,
     )
     log_in_staff(client, clerk)
     assert client.get(file_url(alices_prescription.files.get())).status_code == 404
@@ -98,8 +110,11 @@ def test_pharmacy_staff_do_not_see_the_customer_page(pharmacist_client, alices_p
 
 def test_access_ip_comes_from_the_trusted_proxy_header(pharmacist_client, alices_prescription, settings):
     settings.RXSHOP_TRUSTED_PROXY_COUNT = 1
-    pharmacist_client.get(file_url(alices_prescription.files.get()), REMOTE_ADDR="10.0.0.2",
-               HTTP_X_FORWARDED_FOR="198.51.100.1, 192.0.2.44")
+    pharmacist_client.get(
+        file_url(alices_prescription.files.get()),
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="198.51.100.1, 192.0.2.44",
+    )
     assert PrescriptionFileAccess.objects.get().ip_address == "192.0.2.44"
 
 

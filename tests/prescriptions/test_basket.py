@@ -1,5 +1,6 @@
 """Basket lines point at the prescription that covers them; the selectors say
 whether it does (issue 4 §1, §4, §5)."""
+
 from __future__ import annotations
 
 import datetime
@@ -8,7 +9,8 @@ import pytest
 from oscar.core.loading import get_class, get_model
 
 from prescriptions import selectors, services
-from prescriptions.models import Prescription, PrescriptionStatus as S
+from prescriptions.models import Prescription
+from prescriptions.models import PrescriptionStatus as S
 
 from .conftest import form_data, submit, unique_pdf, upload, verify
 
@@ -34,8 +36,9 @@ def test_basket_line_without_a_prescription_is_not_covered(alice_client):
 
 def test_upload_from_the_basket_line_attaches_the_new_prescription(alice_client):
     line = basket_line(alice_client, "RX-ISO-20")
-    response = alice_client.post(f"/prescriptions/upload/basket-line/{line.pk}/",
-                                 {**form_data(), "files": [upload("rx.pdf", unique_pdf())]})
+    response = alice_client.post(
+        f"/prescriptions/upload/basket-line/{line.pk}/", {**form_data(), "files": [upload("rx.pdf", unique_pdf())]}
+    )
     assert response.status_code == 302 and response["Location"] == "/basket/"
     line.refresh_from_db()
     prescription = Prescription.objects.get()
@@ -49,7 +52,9 @@ def test_verified_prescription_covers_the_line(alice_client, alice, pharmacist):
     prescription = verify(submit(alice, "RX-ISO-20", basket_line=line), pharmacist)
     line.refresh_from_db()
     assert selectors.covering_prescription_for_line(line) == prescription
-    assert selectors.coverage_for_line(line).message == f"Covered by your verified prescription {prescription.reference}."
+    assert (
+        selectors.coverage_for_line(line).message == f"Covered by your verified prescription {prescription.reference}."
+    )
 
 
 def test_attach_a_verified_prescription_on_file(alice_client, alice, pharmacist):
@@ -57,8 +62,9 @@ def test_attach_a_verified_prescription_on_file(alice_client, alice, pharmacist)
     line = basket_line(alice_client, "RX-DOXY-100")
     page = alice_client.get(f"/prescriptions/attach/basket-line/{line.pk}/").content.decode()
     assert prescription.reference in page
-    response = alice_client.post(f"/prescriptions/attach/basket-line/{line.pk}/",
-                                 {"prescription": str(prescription.public_id)})
+    response = alice_client.post(
+        f"/prescriptions/attach/basket-line/{line.pk}/", {"prescription": str(prescription.public_id)}
+    )
     assert response.status_code == 302
     line.refresh_from_db()
     assert selectors.covering_prescription_for_line(line) == prescription
@@ -67,8 +73,9 @@ def test_attach_a_verified_prescription_on_file(alice_client, alice, pharmacist)
 def test_cannot_attach_someone_elses_prescription(alice_client, bob, pharmacist):
     theirs = verify(submit(bob, "RX-DOXY-100", quantity=28), pharmacist)
     line = basket_line(alice_client, "RX-DOXY-100")
-    response = alice_client.post(f"/prescriptions/attach/basket-line/{line.pk}/",
-                                 {"prescription": str(theirs.public_id)})
+    response = alice_client.post(
+        f"/prescriptions/attach/basket-line/{line.pk}/", {"prescription": str(theirs.public_id)}
+    )
     assert response.status_code == 302 and "/upload/basket-line/" in response["Location"]  # nothing on file
     line.refresh_from_db()
     assert line.prescription is None
@@ -83,22 +90,28 @@ def test_another_customers_basket_line_is_404(alice_client, client, bob):
     assert client.get(f"/prescriptions/attach/basket-line/{line.pk}/").status_code == 404
 
 
-@pytest.mark.parametrize("change, state", [
-    ("other_strength", "mismatch"),
-    ("too_many", "mismatch"),
-    ("expired", "not_usable"),
-    ("used_up", "not_usable"),
-    ("rejected", "not_usable"),
-    ("question", "needs_answer"),
-])
+@pytest.mark.parametrize(
+    "change, state",
+    [
+        ("other_strength", "mismatch"),
+        ("too_many", "mismatch"),
+        ("expired", "not_usable"),
+        ("used_up", "not_usable"),
+        ("rejected", "not_usable"),
+        ("question", "needs_answer"),
+    ],
+)
 def test_line_is_not_covered_when_the_prescription_does_not_fit(alice_client, alice, pharmacist, change, state):
     line = basket_line(alice_client, "RX-ISO-20")
     prescription = submit(alice, "RX-ISO-20", basket_line=line)
     if change in ("rejected", "question"):
         services.transition_prescription(prescription=prescription, to_status=S.IN_REVIEW, actor=pharmacist)
         services.transition_prescription(
-            prescription=prescription, to_status=S.REJECTED if change == "rejected" else S.INFO_REQUESTED,
-            actor=pharmacist, message_to_customer="Reason")
+            prescription=prescription,
+            to_status=S.REJECTED if change == "rejected" else S.INFO_REQUESTED,
+            actor=pharmacist,
+            message_to_customer="Reason",
+        )
     else:
         verify(prescription, pharmacist)
     if change == "other_strength":
@@ -136,7 +149,9 @@ def _open_basket(customer):
     return basket
 
 
-def test_coverage_for_basket_costs_a_fixed_number_of_queries(alice_client, alice, pharmacist, django_assert_max_num_queries):
+def test_coverage_for_basket_costs_a_fixed_number_of_queries(
+    alice_client, alice, pharmacist, django_assert_max_num_queries
+):
     from prescriptions.drugs import drug_info
 
     for upc in ("RX-ISO-10", "RX-ISO-20", "RX-ISO-30", "RX-ISO-40", "RX-DOXY-100", "OTC-LIPBALM"):
@@ -163,8 +178,11 @@ def test_order_line_keeps_the_prescription_of_the_basket_line(alice_client, alic
     OrderCreator = get_class("order.utils", "OrderCreator")
     assert OrderCreator.__module__ == "shop.apps.order.utils"
     order = OrderCreator().place_order(
-        basket=basket, total=Price("USD", excl_tax=Decimal("149.00"), tax=Decimal("0.00")),
-        shipping_method=Free(), shipping_charge=Price("USD", excl_tax=Decimal("0"), tax=Decimal("0")),
-        user=alice, order_number="900001",
+        basket=basket,
+        total=Price("USD", excl_tax=Decimal("149.00"), tax=Decimal("0.00")),
+        shipping_method=Free(),
+        shipping_charge=Price("USD", excl_tax=Decimal("0"), tax=Decimal("0")),
+        user=alice,
+        order_number="900001",
     )
     assert order.lines.get().prescription == prescription

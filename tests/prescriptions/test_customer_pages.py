@@ -1,4 +1,5 @@
 """My prescriptions: the customer's list, detail, answering a question (issue 4 §5)."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,16 +17,21 @@ pytestmark = pytest.mark.django_db
 
 def ask(prescription, pharmacist, question="Please upload page 2, which has the prescriber's signature."):
     services.transition_prescription(prescription=prescription, to_status=S.IN_REVIEW, actor=pharmacist)
-    services.transition_prescription(prescription=prescription, to_status=S.INFO_REQUESTED, actor=pharmacist,
-                                     message_to_customer=question)
+    services.transition_prescription(
+        prescription=prescription, to_status=S.INFO_REQUESTED, actor=pharmacist, message_to_customer=question
+    )
 
 
 def test_my_prescriptions_lists_status_what_it_covers_and_next_step(alice_client, alice, pharmacist):
     waiting = submit(alice, "RX-DOXY-100", quantity=28)
     rejected = submit(alice, "RX-ISO-20")
     services.transition_prescription(prescription=rejected, to_status=S.IN_REVIEW, actor=pharmacist)
-    services.transition_prescription(prescription=rejected, to_status=S.REJECTED, actor=pharmacist,
-                                     message_to_customer="The prescription is dated more than a year ago.")
+    services.transition_prescription(
+        prescription=rejected,
+        to_status=S.REJECTED,
+        actor=pharmacist,
+        message_to_customer="The prescription is dated more than a year ago.",
+    )
     questioned = submit(alice, "RX-ISO-30")
     ask(questioned, pharmacist)
     html = alice_client.get("/prescriptions/").content.decode()
@@ -90,7 +96,11 @@ def test_answering_the_question_moves_it_back_to_submitted(alice_client, alice, 
     assert prescription.status == S.SUBMITTED
     event = prescription.events.last()
     assert (event.from_status, event.to_status, event.actor, event.message_from_customer) == (
-        S.INFO_REQUESTED, S.SUBMITTED, alice, "Here is page 2.")
+        S.INFO_REQUESTED,
+        S.SUBMITTED,
+        alice,
+        "Here is page 2.",
+    )
     assert prescription.files.count() == 2
 
 
@@ -131,8 +141,14 @@ def test_second_upload_can_reuse_the_patient_on_file(alice_client, alice):
     patient = first.patient
     response = alice_client.post(
         f"/prescriptions/upload/product/{product('RX-DOXY-100').pk}/",
-        {"patient": str(patient.public_id), "prescriber_name": "Dr Lee", "prescriber_phone": "555-0100",
-         "quantity": "28", "refills_authorized": "1", "files": [upload("doxy.pdf", unique_pdf())]},
+        {
+            "patient": str(patient.public_id),
+            "prescriber_name": "Dr Lee",
+            "prescriber_phone": "555-0100",
+            "quantity": "28",
+            "refills_authorized": "1",
+            "files": [upload("doxy.pdf", unique_pdf())],
+        },
     )
     assert response.status_code == 302
     assert alice.prescriptions.count() == 2 and alice.patients.count() == 1
@@ -144,10 +160,21 @@ def test_dependent_patient_is_recorded(alice_client, alice):
     submit(alice)
     response = alice_client.post(
         f"/prescriptions/upload/product/{product('RX-DOXY-100').pk}/",
-        {"relationship": "child", "first_name": "Sam", "last_name": "Moreno", "date_of_birth": "2012-02-03",
-         "address_line1": "22 Jay Street", "city": "Brooklyn", "state": "NY", "postcode": "11201",
-         "prescriber_name": "Dr Lee", "prescriber_phone": "555-0100", "quantity": "28", "refills_authorized": "0",
-         "files": [upload("sam.pdf", unique_pdf())]},
+        {
+            "relationship": "child",
+            "first_name": "Sam",
+            "last_name": "Moreno",
+            "date_of_birth": "2012-02-03",
+            "address_line1": "22 Jay Street",
+            "city": "Brooklyn",
+            "state": "NY",
+            "postcode": "11201",
+            "prescriber_name": "Dr Lee",
+            "prescriber_phone": "555-0100",
+            "quantity": "28",
+            "refills_authorized": "0",
+            "files": [upload("sam.pdf", unique_pdf())],
+        },
     )
     assert response.status_code == 302
     sam = alice.patients.get(first_name="Sam")
@@ -160,7 +187,13 @@ def test_cannot_use_another_customers_patient(alice_client, bob):
     bobs = submit(bob).patient
     response = alice_client.post(
         f"/prescriptions/upload/product/{product('RX-DOXY-100').pk}/",
-        {"patient": str(bobs.public_id), "prescriber_name": "Dr Lee", "prescriber_phone": "555-0100",
-         "quantity": "28", "refills_authorized": "0", "files": [upload("x.pdf", unique_pdf())]},
+        {
+            "patient": str(bobs.public_id),
+            "prescriber_name": "Dr Lee",
+            "prescriber_phone": "555-0100",
+            "quantity": "28",
+            "refills_authorized": "0",
+            "files": [upload("x.pdf", unique_pdf())],
+        },
     )
     assert response.status_code == 200 and "patient" in response.context["form"].errors

@@ -1,6 +1,7 @@
 """Promised delivery dates: the pharmacy's cut-off in New York, business days, US federal
 holidays as observed (5 U.S.C. 6103), and prescriptions counted from the review target.
 The clock is moved with time_machine; nothing passes "now" by hand."""
+
 from __future__ import annotations
 
 import datetime

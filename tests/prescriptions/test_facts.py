@@ -1,5 +1,6 @@
 """prescriptions.facts: the one mapping from the pharmacy's records to the
 rules' facts, the same at every stage but for its parameters."""
+
 from __future__ import annotations
 
 import datetime
@@ -10,7 +11,6 @@ import pytest
 from django.utils import timezone
 
 from compliance.core import Stage, evaluate
-from prescriptions import services
 from prescriptions.dispensing.services import AuthorisationInput
 from prescriptions.facts import LOOK_UP, facts_for_prescription, holder_date_of_birth
 from prescriptions.models import Patient
@@ -26,8 +26,14 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def _child_of(account) -> Patient:
     return Patient.objects.create(
-        account=account, relationship=Patient.Relationship.CHILD, first_name="Mia", last_name="Moreno",
-        date_of_birth=datetime.date(2011, 2, 3), address_line1="22 Jay Street", city="Brooklyn", state="NY",
+        account=account,
+        relationship=Patient.Relationship.CHILD,
+        first_name="Mia",
+        last_name="Moreno",
+        date_of_birth=datetime.date(2011, 2, 3),
+        address_line1="22 Jay Street",
+        city="Brooklyn",
+        state="NY",
         postcode="11201",
     )
 
@@ -59,13 +65,27 @@ def test_the_stages_differ_only_by_their_parameters(alice, technician):
     prescription = _transcribed(alice, technician, rma_number="RMA-1", do_not_dispense_after=None)
     now = timezone.now()
     verify = facts_for_prescription(stage=Stage.VERIFY, prescription=prescription, moment=now)
-    checkout = facts_for_prescription(stage=Stage.CHECKOUT, prescription=prescription, moment=now,
-                                      product=product("RX-ISO-20"), ship_to_state="NY", account_holder_dob=None)
+    checkout = facts_for_prescription(
+        stage=Stage.CHECKOUT,
+        prescription=prescription,
+        moment=now,
+        product=product("RX-ISO-20"),
+        ship_to_state="NY",
+        account_holder_dob=None,
+    )
     entered = AuthorisationInput(number=" RMA-2 ", do_not_dispense_after=timezone.localdate(), quantity=None)
-    dispense = facts_for_prescription(stage=Stage.DISPENSE, prescription=prescription, moment=now,
-                                      ship_to_state="NY", authorisation=entered, medication_guide_recorded=True)
+    dispense = facts_for_prescription(
+        stage=Stage.DISPENSE,
+        prescription=prescription,
+        moment=now,
+        ship_to_state="NY",
+        authorisation=entered,
+        medication_guide_recorded=True,
+    )
     assert verify.ship_to_state is None and checkout.ship_to_state == dispense.ship_to_state == "NY"
-    assert verify.account_holder.date_of_birth == PATIENT.date_of_birth and checkout.account_holder.date_of_birth is None
+    assert (
+        verify.account_holder.date_of_birth == PATIENT.date_of_birth and checkout.account_holder.date_of_birth is None
+    )
     assert verify.prescription == checkout.prescription == dispense.prescription
     assert verify.drug == checkout.drug == dispense.drug
     assert verify.authorisation.number == checkout.authorisation.number == "RMA-1"
@@ -80,13 +100,15 @@ def test_the_stages_differ_only_by_their_parameters(alice, technician):
 def test_the_moment_must_be_aware(alice, technician):
     prescription = _transcribed(alice, technician)
     with pytest.raises(ValueError):
-        facts_for_prescription(stage=Stage.VERIFY, prescription=prescription, moment=datetime.datetime(2026, 3, 5))
+        facts_for_prescription(stage=Stage.VERIFY, prescription=prescription, moment=datetime.datetime(2026, 3, 5))  # noqa: DTZ001  (naive on purpose)
 
 
 def test_no_other_module_builds_facts_from_the_models():
     """The review, the gate and dispensing call prescriptions.facts; nobody else
     assembles the core's facts from the models."""
-    builds = re.compile(r"(?<![\w.])(Facts|build_facts|AccountHolder|PrescriptionFacts|Authorisation|Drug|Prescriber)\(")
+    builds = re.compile(
+        r"(?<![\w.])(Facts|build_facts|AccountHolder|PrescriptionFacts|Authorisation|Drug|Prescriber)\("
+    )
     offenders = [
         f"{path.relative_to(ROOT)}: {found.group(0)}"
         for package in ("shop", "prescriptions")
@@ -103,10 +125,15 @@ def test_no_other_module_builds_facts_from_the_models():
 def _schedule_ii_product():
     from tests.factories import RxProductFactory
 
-    made = RxProductFactory(drug={
-        "requires_prescription": True, "active_ingredient": "Oxycodone hydrochloride", "strength": "5 mg",
-        "dosage_form": "Tablet", "pack_size": 60,
-    })
+    made = RxProductFactory(
+        drug={
+            "requires_prescription": True,
+            "active_ingredient": "Oxycodone hydrochloride",
+            "strength": "5 mg",
+            "dosage_form": "Tablet",
+            "pack_size": 60,
+        }
+    )
     return made
 
 
@@ -120,16 +147,30 @@ def _as_schedule_ii(made):
 def test_same_day_schedule_ii_prescriptions_of_the_patient_are_in_the_facts(alice, technician):
     oxycodone = _schedule_ii_product()
     written = timezone.localdate() - datetime.timedelta(days=2)
-    c2 = dict(drug_name="Oxycodone hydrochloride", strength="5 mg", dosage_form="tablet", quantity=60,
-              days_supply=30, directions="Take 1 tablet by mouth twice daily", date_written=written,
-              risk_category="")
+    c2 = dict(
+        drug_name="Oxycodone hydrochloride",
+        strength="5 mg",
+        dosage_form="tablet",
+        quantity=60,
+        days_supply=30,
+        directions="Take 1 tablet by mouth twice daily",
+        date_written=written,
+        risk_category="",
+    )
     first = submit(alice, oxycodone)
     transcribe(first, technician, good_transcription(**c2))
     second = submit(alice, oxycodone)
-    transcribe(second, technician, good_transcription(
-        **{**c2, "days_supply": 61, "quantity": 122, "earliest_fill_date": written + datetime.timedelta(days=30)}))
+    transcribe(
+        second,
+        technician,
+        good_transcription(
+            **{**c2, "days_supply": 61, "quantity": 122, "earliest_fill_date": written + datetime.timedelta(days=30)}
+        ),
+    )
     other_day = submit(alice, oxycodone)
-    transcribe(other_day, technician, good_transcription(**{**c2, "date_written": written - datetime.timedelta(days=1)}))
+    transcribe(
+        other_day, technician, good_transcription(**{**c2, "date_written": written - datetime.timedelta(days=1)})
+    )
     other_prescriber = submit(alice, oxycodone)
     transcribe(other_prescriber, technician, good_transcription(**{**c2, "prescriber_npi": "1245319599"}))
     not_c2 = submit(alice)
@@ -157,15 +198,24 @@ def test_a_rejected_same_day_schedule_ii_is_not_counted(alice, technician, pharm
 
     oxycodone = _schedule_ii_product()
     written = timezone.localdate() - datetime.timedelta(days=2)
-    c2 = dict(drug_name="Oxycodone hydrochloride", strength="5 mg", dosage_form="tablet", date_written=written,
-              risk_category="")
+    c2 = dict(
+        drug_name="Oxycodone hydrochloride",
+        strength="5 mg",
+        dosage_form="tablet",
+        date_written=written,
+        risk_category="",
+    )
     first = submit(alice, oxycodone)
     transcribe(first, technician, good_transcription(**c2))
     duplicate = submit(alice, oxycodone)
     transcribe(duplicate, technician, good_transcription(**c2))
     review.claim_for_review(prescription=duplicate, reviewer=pharmacist)
-    review.reject_prescription(prescription=duplicate, pharmacist=pharmacist, reason_code="not_valid",
-                               message_to_customer="We already have this prescription.")
+    review.reject_prescription(
+        prescription=duplicate,
+        pharmacist=pharmacist,
+        reason_code="not_valid",
+        message_to_customer="We already have this prescription.",
+    )
     _as_schedule_ii(oxycodone)
     facts = facts_for_prescription(stage=Stage.VERIFY, prescription=first, moment=timezone.now())
     assert facts.prescription.same_day_schedule_ii == ()
@@ -177,14 +227,23 @@ def test_a_rejected_same_day_schedule_ii_is_not_counted(alice, technician, pharm
 def test_the_rma_entered_at_dispense_is_obtained_by_the_dispensing_pharmacist(alice, technician, pharmacist):
     prescription = _transcribed(alice, technician, rma_number="RMA-1")
     now = timezone.now()
-    entered = AuthorisationInput(number="RMA-2", do_not_dispense_after=timezone.localdate(), quantity=30, days_supply=30)
-    dispense = facts_for_prescription(stage=Stage.DISPENSE, prescription=prescription, moment=now,
-                                      ship_to_state="NY", authorisation=entered, authorisation_obtained_by=pharmacist,
-                                      medication_guide_recorded=True)
+    entered = AuthorisationInput(
+        number="RMA-2", do_not_dispense_after=timezone.localdate(), quantity=30, days_supply=30
+    )
+    dispense = facts_for_prescription(
+        stage=Stage.DISPENSE,
+        prescription=prescription,
+        moment=now,
+        ship_to_state="NY",
+        authorisation=entered,
+        authorisation_obtained_by=pharmacist,
+        medication_guide_recorded=True,
+    )
     assert dispense.authorisation.obtained_by == str(pharmacist.pk) and dispense.authorisation.obtained_at == now
     assert "ipledge.rma-obtained" not in {f.rule_id for f in evaluate(dispense)}
     # The RMA only transcribed at review records no one: at dispense it blocks.
-    transcribed_only = facts_for_prescription(stage=Stage.DISPENSE, prescription=prescription, moment=now,
-                                              ship_to_state="NY", medication_guide_recorded=True)
+    transcribed_only = facts_for_prescription(
+        stage=Stage.DISPENSE, prescription=prescription, moment=now, ship_to_state="NY", medication_guide_recorded=True
+    )
     assert transcribed_only.authorisation.obtained_by is None
     assert "ipledge.rma-obtained" in {f.rule_id for f in evaluate(transcribed_only) if f.severity == "block"}

@@ -1,4 +1,5 @@
 """Bytes written by an upload whose transaction rolled back are not left behind."""
+
 from __future__ import annotations
 
 import datetime

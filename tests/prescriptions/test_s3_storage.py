@@ -1,6 +1,7 @@
 """The production storage for prescription files, against a real S3 API (moto's server
 on 127.0.0.1, no internet): uploaded through the real view, read back through the
 access-checked view, encrypted at rest, private, and never given a URL."""
+
 from __future__ import annotations
 
 import socket
@@ -35,8 +36,9 @@ def _free_port() -> int:
 def s3_endpoint(tmp_path_factory):
     port = _free_port()
     log = open(tmp_path_factory.mktemp("moto") / "moto.log", "wb")
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
+    )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -58,19 +60,32 @@ def s3_endpoint(tmp_path_factory):
 
 @pytest.fixture
 def s3(s3_endpoint, settings):
-    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     client.create_bucket(Bucket=BUCKET)
     # The production settings' S3 options (shop/settings.py), pointed at the local server.
-    settings.STORAGES = {**settings.STORAGES, "private": {
-        "BACKEND": "prescriptions.storage.PrivateS3Storage",
-        "OPTIONS": {
-            "bucket_name": BUCKET, "default_acl": "private", "querystring_auth": True,
-            "querystring_expire": 60, "file_overwrite": False, "endpoint_url": s3_endpoint,
-            "region_name": "us-east-1", "object_parameters": {"ServerSideEncryption": "AES256"},
-            **CREDENTIALS,
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "prescriptions.storage.PrivateS3Storage",
+            "OPTIONS": {
+                "bucket_name": BUCKET,
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": 60,
+                "file_overwrite": False,
+                "endpoint_url": s3_endpoint,
+                "region_name": "us-east-1",
+                "object_parameters": {"ServerSideEncryption": "AES256"},
+                **CREDENTIALS,
+            },
         },
-    }}
+    }
     yield client
     for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
         client.delete_object(Bucket=BUCKET, Key=item["Key"])
@@ -78,10 +93,13 @@ def s3(s3_endpoint, settings):
 
 
 def test_a_prescription_uploaded_to_s3_is_encrypted_private_and_served_only_by_the_checked_view(
-        alice_client, s3, s3_endpoint):
+    alice_client, s3, s3_endpoint
+):
     data = unique_pdf()
-    response = alice_client.post(f"/prescriptions/upload/product/{product('RX-ISO-20').pk}/",
-                                 {**form_data(), "files": [upload("prescription.pdf", data)]})
+    response = alice_client.post(
+        f"/prescriptions/upload/product/{product('RX-ISO-20').pk}/",
+        {**form_data(), "files": [upload("prescription.pdf", data)]},
+    )
     assert response.status_code == 302
     stored = PrescriptionFile.objects.get()
 

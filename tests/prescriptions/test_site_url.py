@@ -1,4 +1,5 @@
 """Links in prescription e-mails use the shop's public address when it is configured."""
+
 from __future__ import annotations
 
 import pytest

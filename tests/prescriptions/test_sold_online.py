@@ -1,6 +1,7 @@
 """One "sold online" answer (compliance.core.online_rules.sold_online) on every
 page and service that offers a controlled product: the catalogue's
 availability, the product page, the upload page and the upload service."""
+
 from __future__ import annotations
 
 import pytest
@@ -55,7 +56,9 @@ def test_the_product_page_of_a_schedule_i_product_offers_no_upload_even_when_reg
 
 
 def test_a_prescription_for_a_schedule_i_product_cannot_be_uploaded_even_when_registered(
-    alice_client, alice, registered,
+    alice_client,
+    alice,
+    registered,
 ):
     item = _schedule("RX-TRAM-50", 1)
     assert alice_client.get(f"/prescriptions/upload/product/{item.pk}/").status_code == 302

@@ -1,5 +1,6 @@
 """Where the customer meets prescriptions in the shop: the product page, the
 basket and the account navigation (issue 4 §1, §5)."""
+
 from __future__ import annotations
 
 import pytest
@@ -54,8 +55,10 @@ def test_basket_line_without_prescription_offers_upload(alice_client):
 
 
 def test_basket_shows_the_prescription_waiting_for_verification(alice_client):
-    response = alice_client.post(f"/prescriptions/upload/product/{product('RX-ISO-20').pk}/",
-                                 {**form_data(), "add_to_basket": "on", "files": [upload("rx.pdf", unique_pdf())]})
+    response = alice_client.post(
+        f"/prescriptions/upload/product/{product('RX-ISO-20').pk}/",
+        {**form_data(), "add_to_basket": "on", "files": [upload("rx.pdf", unique_pdf())]},
+    )
     assert response["Location"] == "/basket/"
     html = alice_client.get("/basket/").content.decode()
     prescription = get_model("prescriptions", "Prescription").objects.get()
@@ -88,7 +91,8 @@ def test_basket_asks_to_answer_the_pharmacist(alice_client, alice, pharmacist):
     line = basket_line(alice_client, "RX-ISO-20")
     prescription = submit(alice, "RX-ISO-20", basket_line=line)
     services.transition_prescription(prescription=prescription, to_status=S.IN_REVIEW, actor=pharmacist)
-    services.transition_prescription(prescription=prescription, to_status=S.INFO_REQUESTED, actor=pharmacist,
-                                     message_to_customer="Which strength?")
+    services.transition_prescription(
+        prescription=prescription, to_status=S.INFO_REQUESTED, actor=pharmacist, message_to_customer="Which strength?"
+    )
     html = alice_client.get("/basket/").content.decode()
     assert "Answer the pharmacist" in html and f"/prescriptions/{prescription.public_id}/#answer" in html

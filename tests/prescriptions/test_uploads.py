@@ -1,5 +1,6 @@
 """Safe to accept: the file's content decides, every bad kind is refused with
 a clear message, and a refused upload stores nothing (issue 4 §2)."""
+
 from __future__ import annotations
 
 import io
@@ -11,8 +12,8 @@ import pytest
 from django.core import mail
 from PIL import Image
 
-from prescriptions.models import Prescription, PrescriptionFile, ScanStatus, private_storage
 from prescriptions import uploads
+from prescriptions.models import Prescription, PrescriptionFile, ScanStatus, private_storage
 from prescriptions.uploads import Limits, UploadRefused, inspect_bytes
 from tests.factories import add_to_basket, product
 from tests.security import badfiles
@@ -40,21 +41,39 @@ def assert_nothing_stored(private_dir):
 
 
 BAD_FILES = [
-    pytest.param("prescription.pdf", b"%PDF-1.7\nThis is just text pretending to be a PDF.\n",
-                 "cannot be read as one", id="fake-pdf-with-pdf-name"),
-    pytest.param("scan.pdf", b"Just some notes, no PDF at all", "is not a PDF, a JPEG photo or a PNG image",
-                 id="text-with-pdf-name"),
+    pytest.param(
+        "prescription.pdf",
+        b"%PDF-1.7\nThis is just text pretending to be a PDF.\n",
+        "cannot be read as one",
+        id="fake-pdf-with-pdf-name",
+    ),
+    pytest.param(
+        "scan.pdf",
+        b"Just some notes, no PDF at all",
+        "is not a PDF, a JPEG photo or a PNG image",
+        id="text-with-pdf-name",
+    ),
     pytest.param("photo.png", files.fake_exe(), "is a Windows program", id="exe-renamed-png"),
     pytest.param("prescription.pdf", files.html_page(), "web page", id="html"),
     pytest.param("prescription.png", files.svg_image(), "SVG", id="svg"),
     pytest.param("prescription.pdf", files.encrypted_pdf(), "password-protected", id="encrypted-pdf"),
     pytest.param("prescription.pdf", files.javascript_pdf(), "contains JavaScript", id="pdf-with-javascript"),
-    pytest.param("prescription.pdf", files.javascript_in_object_stream_pdf(), "contains",
-                 id="pdf-with-javascript-in-object-stream"),
-    pytest.param("prescription.pdf", files.embedded_file_pdf(), "embedded or attached files", id="pdf-with-embedded-file"),
+    pytest.param(
+        "prescription.pdf",
+        files.javascript_in_object_stream_pdf(),
+        "contains",
+        id="pdf-with-javascript-in-object-stream",
+    ),
+    pytest.param(
+        "prescription.pdf", files.embedded_file_pdf(), "embedded or attached files", id="pdf-with-embedded-file"
+    ),
     pytest.param("photo.jpg", files.jpeg_zip_polyglot(), "ZIP archive hidden inside", id="jpeg-zip-polyglot"),
-    pytest.param("photo.png", files.png() + b"<html><script>alert(1)</script></html>",
-                 "web page or script code hidden inside", id="png-html-polyglot"),
+    pytest.param(
+        "photo.png",
+        files.png() + b"<html><script>alert(1)</script></html>",
+        "web page or script code hidden inside",
+        id="png-html-polyglot",
+    ),
     pytest.param("prescription.pdf", files.pdf(11), "has 11 pages", id="eleven-page-pdf"),
     pytest.param("photo.png", files.decompression_bomb_png(), "too large in pixels", id="decompression-bomb-png"),
     pytest.param("archive.pdf", files.zip_archive(), "ZIP archive", id="zip-renamed-pdf"),
@@ -68,7 +87,7 @@ def test_each_kind_of_bad_file_is_refused_with_its_message_and_nothing_is_stored
     response = post_upload(alice_client, upload(name, data))
     assert response.status_code == 200
     html = response.content.decode()
-    assert message in html, html[html.find("alert-danger"):][:2000]
+    assert message in html, html[html.find("alert-danger") :][:2000]
     assert_nothing_stored(private_dir)
 
 
@@ -95,8 +114,9 @@ def test_ten_files_at_once_are_accepted(alice_client, private_dir):
 
 def test_a_file_over_the_limit_does_not_spoil_the_files_before_it(alice_client, private_dir, settings):
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # stream to temporary files, as real uploads do
-    response = post_upload(alice_client, upload("page1.pdf", unique_pdf()),
-                           upload("huge.pdf", files.oversized_pdf(10 * MB + 5)))
+    response = post_upload(
+        alice_client, upload("page1.pdf", unique_pdf()), upload("huge.pdf", files.oversized_pdf(10 * MB + 5))
+    )
     html = response.content.decode()
     assert "“huge.pdf” is larger than 10.0\xa0MB" in html and "page1.pdf" not in html
     assert_nothing_stored(private_dir)
@@ -152,7 +172,9 @@ def test_good_pdf_is_stored_privately_under_a_random_name_with_its_sha256(alice_
 
 
 def test_several_files_make_one_prescription(alice_client):
-    response = post_upload(alice_client, upload("page1.pdf", unique_pdf()), upload("page2.jpg", files.jpeg(), "image/jpeg"))
+    response = post_upload(
+        alice_client, upload("page1.pdf", unique_pdf()), upload("page2.jpg", files.jpeg(), "image/jpeg")
+    )
     assert response.status_code == 302
     prescription = Prescription.objects.get()
     assert sorted(f.kind for f in prescription.files.all()) == ["jpeg", "pdf"]
@@ -247,14 +269,17 @@ def test_customer_gets_the_received_email(alice_client, django_capture_on_commit
 # --- The inspection itself, without HTTP -------------------------------------------------
 
 
-@pytest.mark.parametrize("data, code", [
-    pytest.param(b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64, "executable", id="elf-program"),
-    pytest.param(b"#!/bin/sh\nrm -rf ~\n", "executable", id="shell-script"),
-    pytest.param(b"\xef\xbb\xbf  <svg xmlns='http://www.w3.org/2000/svg'/>", "markup", id="svg-after-bom"),
-    pytest.param(files.pdf_with_page_additional_action(), "pdf_action", id="pdf-page-aa-action"),
-    pytest.param(files.pdf_with_launch_open_action(), "pdf_action", id="pdf-launch-open-action"),
-    pytest.param(files.pdf() + files.fake_exe(), "polyglot", id="pdf-with-appended-program"),
-])
+@pytest.mark.parametrize(
+    "data, code",
+    [
+        pytest.param(b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64, "executable", id="elf-program"),
+        pytest.param(b"#!/bin/sh\nrm -rf ~\n", "executable", id="shell-script"),
+        pytest.param(b"\xef\xbb\xbf  <svg xmlns='http://www.w3.org/2000/svg'/>", "markup", id="svg-after-bom"),
+        pytest.param(files.pdf_with_page_additional_action(), "pdf_action", id="pdf-page-aa-action"),
+        pytest.param(files.pdf_with_launch_open_action(), "pdf_action", id="pdf-launch-open-action"),
+        pytest.param(files.pdf() + files.fake_exe(), "polyglot", id="pdf-with-appended-program"),
+    ],
+)
 def test_more_disguised_files_are_refused(data, code):
     with pytest.raises(UploadRefused) as refused:
         inspect_bytes(data, original_name="prescription.pdf")

@@ -1,5 +1,6 @@
 """Virus scanning with clamd's INSTREAM protocol, against a tiny fake clamd
 on a unix socket (issue 4 §2)."""
+
 from __future__ import annotations
 
 import socket
@@ -10,7 +11,8 @@ import pytest
 from django.core import mail
 
 from prescriptions import clamav, services
-from prescriptions.models import PrescriptionStatus as S, ScanStatus, private_storage
+from prescriptions.models import PrescriptionStatus as S
+from prescriptions.models import ScanStatus, private_storage
 from prescriptions.tasks import scan_prescription_file
 
 from . import files
@@ -132,8 +134,9 @@ def test_pending_file_cannot_be_opened_or_verified(alice_client, alice, pharmaci
         services.transition_prescription(prescription=prescription, to_status=S.VERIFIED, actor=pharmacist)
 
 
-def test_infected_file_is_deleted_and_the_customer_told(alice, alice_client, clamd, private_dir,
-                                                        django_capture_on_commit_callbacks):
+def test_infected_file_is_deleted_and_the_customer_told(
+    alice, alice_client, clamd, private_dir, django_capture_on_commit_callbacks
+):
     infected_pdf = unique_pdf().replace(b"\n", b"\n%" + files.EICAR + b"\n", 1)
     with django_capture_on_commit_callbacks(execute=True):
         prescription = submit(alice, data=infected_pdf)

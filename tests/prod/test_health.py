@@ -1,4 +1,5 @@
 """/healthz and /readyz: the probes a load balancer and an orchestrator use."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,10 @@ def test_readyz_is_200_when_every_check_passes(client, monkeypatch):
         monkeypatch.setitem(health.CHECKS, name, lambda: None)
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": dict.fromkeys(
-        ["database", "broker", "private_storage", "stripe"], "ok")}
+    assert response.json() == {
+        "status": "ok",
+        "checks": dict.fromkeys(["database", "broker", "private_storage", "stripe"], "ok"),
+    }
 
 
 @pytest.mark.django_db

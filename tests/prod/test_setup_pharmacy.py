@@ -1,4 +1,5 @@
 """`manage.py setup_pharmacy`: the first run of a real pharmacy, idempotent."""
+
 from __future__ import annotations
 
 import io
@@ -15,17 +16,39 @@ from prescriptions.models import PharmacyProfile
 from prescriptions.pharmacy import pharmacy_details
 
 PASSWORD = "correct-Horse-battery-9"
-DETAILS = ["--name", "Hudson Street Pharmacy", "--address", "1 Hudson St, New York, NY 10013",
-           "--phone", "1-212-555-0100", "--email", "rx@hudson.example",
-           "--pharmacist-in-charge", "Lee Park, PharmD", "--npi", "1234567893", "--dea-registration", "AB1234563"]
+DETAILS = [
+    "--name",
+    "Hudson Street Pharmacy",
+    "--address",
+    "1 Hudson St, New York, NY 10013",
+    "--phone",
+    "1-212-555-0100",
+    "--email",
+    "rx@hudson.example",
+    "--pharmacist-in-charge",
+    "Lee Park, PharmD",
+    "--npi",
+    "1234567893",
+    "--dea-registration",
+    "AB1234563",
+]
 
 
 def _setup(monkeypatch, settings, *extra):
     settings.RXSHOP_SITE_URL = "https://pharmacy.example"
     monkeypatch.setenv("ADMIN_PW", PASSWORD)
     out = io.StringIO()
-    call_command("setup_pharmacy", "--no-input", "--admin-email", "owner@hudson.example",
-                 "--admin-password-env", "ADMIN_PW", *DETAILS, *extra, stdout=out)
+    call_command(
+        "setup_pharmacy",
+        "--no-input",
+        "--admin-email",
+        "owner@hudson.example",
+        "--admin-password-env",
+        "ADMIN_PW",
+        *DETAILS,
+        *extra,
+        stdout=out,
+    )
     return out.getvalue()
 
 
@@ -68,8 +91,16 @@ def test_setup_pharmacy_refuses_a_bad_npi_and_missing_particulars(monkeypatch, s
     monkeypatch.setenv("ADMIN_PW", PASSWORD)
     bad = [v if v != "1234567893" else "1234567890" for v in DETAILS]
     with pytest.raises(CommandError, match="NPI"):
-        call_command("setup_pharmacy", "--no-input", "--admin-email", "o@h.example",
-                     "--admin-password-env", "ADMIN_PW", *bad, stdout=io.StringIO())
+        call_command(
+            "setup_pharmacy",
+            "--no-input",
+            "--admin-email",
+            "o@h.example",
+            "--admin-password-env",
+            "ADMIN_PW",
+            *bad,
+            stdout=io.StringIO(),
+        )
     with pytest.raises(CommandError, match="--npi"):
         call_command("setup_pharmacy", "--no-input", "--name", "X", stdout=io.StringIO())
     assert not get_user_model().objects.filter(is_superuser=True).exists()

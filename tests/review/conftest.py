@@ -5,6 +5,7 @@ test that asks for ``prescription`` and ``claimed`` gets one prescription.
 The roles (``pharmacist``, ``technician``, ``second_pharmacist``, ``shop_admin`` and their
 clients) are in tests/conftest.py.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Who reaches the workspace: roles, least privilege, the second factor (issue 5 §1)."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,7 +8,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from prescriptions.models import PrescriptionEvent, PrescriptionStatus as S
+from prescriptions.models import PrescriptionEvent
+from prescriptions.models import PrescriptionStatus as S
 from prescriptions.review import services
 from prescriptions.review.models import ReviewDecision
 from prescriptions.roles import ROLE_PERMISSIONS, sync_roles
@@ -18,8 +20,15 @@ pytestmark = pytest.mark.django_db
 
 WORKSPACE_GET = ("pharmacy-queue", "pharmacy-inspector")
 PRESCRIPTION_GET = ("pharmacy-review", "pharmacy-history", "pharmacy-history-csv")
-PRESCRIPTION_POST = ("pharmacy-claim", "pharmacy-release", "pharmacy-transcribe", "pharmacy-evaluate",
-                     "pharmacy-verify", "pharmacy-reject", "pharmacy-request-information")
+PRESCRIPTION_POST = (
+    "pharmacy-claim",
+    "pharmacy-release",
+    "pharmacy-transcribe",
+    "pharmacy-evaluate",
+    "pharmacy-verify",
+    "pharmacy-reject",
+    "pharmacy-request-information",
+)
 
 
 def every_workspace_request(prescription):
@@ -32,16 +41,24 @@ def every_workspace_request(prescription):
 
 
 def codenames(user) -> set[str]:
-    return {f"{p.content_type.app_label}.{p.codename}"
-            for p in Permission.objects.filter(group__user=user).select_related("content_type")}
+    return {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Permission.objects.filter(group__user=user).select_related("content_type")
+    }
 
 
 def test_demo_pharmacist_and_technician_have_exactly_their_roles_permissions(pharmacist, technician):
-    technician_role = {"review.access_workspace", "review.transcribe_prescription", "prescriptions.view_prescriptionfile"}
+    technician_role = {
+        "review.access_workspace",
+        "review.transcribe_prescription",
+        "prescriptions.view_prescriptionfile",
+    }
     assert codenames(technician) == technician_role == set(ROLE_PERMISSIONS["Pharmacy technician"])
     assert codenames(pharmacist) == set(ROLE_PERMISSIONS["Pharmacist"])
     assert codenames(pharmacist) >= technician_role | {
-        "review.decide_prescription", "prescriptions.review_prescription", "review.view_audit_trail",
+        "review.decide_prescription",
+        "prescriptions.review_prescription",
+        "review.view_audit_trail",
     }
     assert not pharmacist.is_staff and not technician.is_staff  # no shop dashboard, no admin
 
@@ -72,19 +89,25 @@ def test_technician_cannot_verify_403_and_nothing_changes(transcribed, technicia
     assert not ReviewDecision.objects.exists()
     for name in ("pharmacy-reject", "pharmacy-request-information"):
         url = reverse(f"dashboard:{name}", kwargs={"public_id": transcribed.public_id})
-        assert technician_client.post(url, {"reason_code": "not_valid", "message_to_customer": "x",
-                                            "question": "x"}).status_code == 403
+        assert (
+            technician_client.post(
+                url, {"reason_code": "not_valid", "message_to_customer": "x", "question": "x"}
+            ).status_code
+            == 403
+        )
     assert not ReviewDecision.objects.exists()
 
 
 def test_technician_cannot_verify_through_the_service_either(transcribed, technician):
     services.claim_for_review(prescription=transcribed, reviewer=technician)
     with pytest.raises(services.NotPermitted):
-        services.verify_prescription(prescription=transcribed, pharmacist=technician, expected_version=1,
-                                     warning_overrides={})
+        services.verify_prescription(
+            prescription=transcribed, pharmacist=technician, expected_version=1, warning_overrides={}
+        )
     with pytest.raises(services.NotPermitted):
-        services.reject_prescription(prescription=transcribed, pharmacist=technician, reason_code="not_valid",
-                                     message_to_customer="No.")
+        services.reject_prescription(
+            prescription=transcribed, pharmacist=technician, reason_code="not_valid", message_to_customer="No."
+        )
     transcribed.refresh_from_db()
     assert transcribed.status == S.SUBMITTED  # a technician's claim does not even start the review
 
@@ -130,8 +153,9 @@ def test_staff_without_a_second_factor_see_no_patient_data(pharmacist, technicia
 def test_the_views_check_the_second_factor_themselves(prescription, django_user_model):
     """Defence in depth: a user given the permissions directly (not through a staff
     group, so the staff middleware does not know them) still needs the second factor."""
-    user = django_user_model.objects.create_user(username="direct@example.com", email="direct@example.com",
-                                                 password="not-used-2026")
+    user = django_user_model.objects.create_user(
+        username="direct@example.com", email="direct@example.com", password="not-used-2026"
+    )
     user.user_permissions.add(*Permission.objects.filter(codename__in=["access_workspace", "view_audit_trail"]))
     without = staff_client(user, second_factor=False)
     for method, url in every_workspace_request(prescription):

@@ -1,5 +1,6 @@
 """The audit trail: append-only records of decisions, transcription changes,
 claims and file opens, the inspector's history and its CSV export (issue 5 §5)."""
+
 from __future__ import annotations
 
 import csv
@@ -33,8 +34,9 @@ def url(prescription, name):
 
 @pytest.fixture
 def verified(claimed, pharmacist):
-    services.verify_prescription(prescription=claimed, pharmacist=pharmacist, expected_version=1,
-                                 warning_overrides={}, ip_address="192.0.2.10")
+    services.verify_prescription(
+        prescription=claimed, pharmacist=pharmacist, expected_version=1, warning_overrides={}, ip_address="192.0.2.10"
+    )
     claimed.refresh_from_db()
     return claimed
 
@@ -54,8 +56,9 @@ def test_every_staff_file_open_from_the_review_screen_is_logged(prescription, te
 def test_audit_rows_cannot_be_changed_or_deleted(verified, technician):
     decision = ReviewDecision.objects.get()
     change = TranscriptionChange.objects.first()
-    export = services.record_history_export(prescription=verified, user=verified.review_decisions.get().decided_by,
-                                            row_count=1, sha256="0" * 64)
+    export = services.record_history_export(
+        prescription=verified, user=verified.review_decisions.get().decided_by, row_count=1, sha256="0" * 64
+    )
     for row in (decision, change, export):
         with pytest.raises(AppendOnlyError):
             row.save()
@@ -102,7 +105,10 @@ def test_admin_pages_have_no_save_or_delete(verified, shop_admin):
     page = client.get(reverse("admin:review_reviewdecision_change", args=[decision.pk]))
     assert page.status_code == 200
     assert b'name="_save"' not in page.content and b"deletelink" not in page.content
-    assert client.post(reverse("admin:review_reviewdecision_delete", args=[decision.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:review_reviewdecision_delete", args=[decision.pk]), {"post": "yes"}).status_code
+        == 403
+    )
     assert ReviewDecision.objects.filter(pk=decision.pk).exists()
 
 
@@ -138,8 +144,14 @@ def test_inspector_csv_contains_the_history_and_the_export_is_logged(verified, p
     assert response["Content-Disposition"].startswith(f'attachment; filename="{verified.reference}-history-')
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     kinds = {row["kind"] for row in rows}
-    assert {"Status change", "Transcription change", "Claimed", "Compliance evaluation", "Decision",
-            "File opened"} <= kinds
+    assert {
+        "Status change",
+        "Transcription change",
+        "Claimed",
+        "Compliance evaluation",
+        "Decision",
+        "File opened",
+    } <= kinds
     decision = ReviewDecision.objects.get()
     assert any(decision.evaluation_fingerprint in row["details"] for row in rows)
     assert all(row["prescription"] == verified.reference for row in rows)
@@ -163,8 +175,13 @@ def test_a_technician_cannot_open_the_inspector(verified, technician_client):
 
 def test_transcription_changes_keep_who_when_and_where(prescription, technician):
     services.claim_for_review(prescription=prescription, reviewer=technician)
-    services.save_transcription(prescription=prescription, user=technician, data=good_transcription(),
-                                expected_version=0, ip_address="203.0.113.5")
+    services.save_transcription(
+        prescription=prescription,
+        user=technician,
+        data=good_transcription(),
+        expected_version=0,
+        ip_address="203.0.113.5",
+    )
     change = TranscriptionChange.objects.get()
     assert (change.changed_by, change.changed_by_name, change.ip_address) == (technician, "Tom Becker", "203.0.113.5")
     assert abs(change.changed_at - timezone.now()) < datetime.timedelta(minutes=1)
@@ -173,7 +190,7 @@ def test_transcription_changes_keep_who_when_and_where(prescription, technician)
 def test_csv_cells_from_customers_cannot_run_as_spreadsheet_formulas(claimed, alice, pharmacist, pharmacist_client):
     from prescriptions.services import answer_information_request
 
-    alice.first_name = "=HYPERLINK(\"http://evil.example\",\"x\")"
+    alice.first_name = '=HYPERLINK("http://evil.example","x")'
     alice.save(update_fields=["first_name"])
     services.request_information(prescription=claimed, pharmacist=pharmacist, question="Which clinic?")
     answer_information_request(prescription=claimed, customer=alice, answer="The one on Main Street.")

@@ -1,5 +1,6 @@
 """Claiming: opening a prescription claims it, one reviewer at a time, claims
 lapse, and simultaneous claims or decisions have exactly one winner (issue 5 §3)."""
+
 from __future__ import annotations
 
 import datetime
@@ -10,7 +11,8 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from prescriptions.models import PrescriptionEvent, PrescriptionStatus as S
+from prescriptions.models import PrescriptionEvent
+from prescriptions.models import PrescriptionStatus as S
 from prescriptions.review import services
 from prescriptions.review.models import ReviewClaim, ReviewDecision
 
@@ -50,15 +52,17 @@ def test_a_second_reviewer_sees_who_has_it_and_cannot_decide(claimed, pharmacist
     assert "Priya Raman is working on this prescription" in response.content.decode()
     response = other.post(review_url(claimed, "pharmacy-verify"), {"version": 1})
     assert response.status_code == 302
-    response = other.post(review_url(claimed, "pharmacy-reject"),
-                          {"reason_code": "not_valid", "message_to_customer": "No."})
+    response = other.post(
+        review_url(claimed, "pharmacy-reject"), {"reason_code": "not_valid", "message_to_customer": "No."}
+    )
     assert response.status_code == 302
     claimed.refresh_from_db()
     assert claimed.status == S.IN_REVIEW and not ReviewDecision.objects.exists()
     assert ReviewClaim.objects.get(released_at__isnull=True).reviewer == pharmacist
     with pytest.raises(services.ClaimedByAnother):
-        services.save_transcription(prescription=claimed, user=second_pharmacist, data=good_transcription(quantity=60),
-                                    expected_version=1)
+        services.save_transcription(
+            prescription=claimed, user=second_pharmacist, data=good_transcription(quantity=60), expected_version=1
+        )
 
 
 def test_a_claim_lapses_after_the_configured_time(prescription, pharmacist, second_pharmacist, settings):
@@ -73,14 +77,17 @@ def test_a_claim_lapses_after_the_configured_time(prescription, pharmacist, seco
     assert first.release_reason == ReviewClaim.Release.LAPSED and first.released_at == first.expires_at
     assert second.reviewer == second_pharmacist
     with pytest.raises(services.ClaimedByAnother):  # the first reviewer's lapsed claim no longer lets them act
-        services.reject_prescription(prescription=prescription, pharmacist=pharmacist, reason_code="not_valid",
-                                     message_to_customer="No.")
+        services.reject_prescription(
+            prescription=prescription, pharmacist=pharmacist, reason_code="not_valid", message_to_customer="No."
+        )
 
 
 def test_activity_renews_the_claim(prescription, technician):
     claim = services.claim_for_review(prescription=prescription, reviewer=technician)
     ReviewClaim.objects.filter(pk=claim.pk).update(expires_at=timezone.now() + datetime.timedelta(minutes=1))
-    services.save_transcription(prescription=prescription, user=technician, data=good_transcription(), expected_version=0)
+    services.save_transcription(
+        prescription=prescription, user=technician, data=good_transcription(), expected_version=0
+    )
     claim.refresh_from_db()
     assert claim.expires_at > timezone.now() + datetime.timedelta(minutes=29)
 
@@ -96,13 +103,21 @@ def test_releasing_puts_it_back_in_the_queue(prescription, technician, technicia
 def test_the_database_allows_one_open_claim_per_prescription(prescription, pharmacist, second_pharmacist):
     services.claim_for_review(prescription=prescription, reviewer=pharmacist)
     with pytest.raises(IntegrityError), transaction.atomic():
-        ReviewClaim.objects.create(prescription=prescription, reviewer=second_pharmacist, reviewer_name="x",
-                                   expires_at=timezone.now() + datetime.timedelta(minutes=5))
+        ReviewClaim.objects.create(
+            prescription=prescription,
+            reviewer=second_pharmacist,
+            reviewer_name="x",
+            expires_at=timezone.now() + datetime.timedelta(minutes=5),
+        )
 
 
 def test_decided_prescriptions_cannot_be_claimed(claimed, pharmacist, second_pharmacist):
-    services.reject_prescription(prescription=claimed, pharmacist=pharmacist, reason_code="not_valid",
-                                 message_to_customer="This is not a prescription.")
+    services.reject_prescription(
+        prescription=claimed,
+        pharmacist=pharmacist,
+        reason_code="not_valid",
+        message_to_customer="This is not a prescription.",
+    )
     with pytest.raises(services.ReviewError):
         services.claim_for_review(prescription=claimed, reviewer=second_pharmacist)
 
@@ -117,8 +132,9 @@ def test_nobody_reviews_their_own_prescription(pharmacist, django_user_model):
 
 # --- Two at once (PostgreSQL row locks) ---------------------------------------------------
 
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
-                                   reason="needs PostgreSQL row locks (SELECT ... FOR UPDATE); CI runs PostgreSQL")
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL row locks (SELECT ... FOR UPDATE); CI runs PostgreSQL"
+)
 
 
 def run_together(*calls):
@@ -183,12 +199,15 @@ def test_verify_and_reject_at_once_have_one_winner(prescription, technician, pha
     transcribe(prescription, technician)
     services.claim_for_review(prescription=prescription, reviewer=pharmacist)
     results = run_together(
-        lambda: services.verify_prescription(prescription=prescription, pharmacist=pharmacist, expected_version=1,
-                                             warning_overrides={}),
-        lambda: services.reject_prescription(prescription=prescription, pharmacist=pharmacist,
-                                             reason_code="not_valid", message_to_customer="No."),
+        lambda: services.verify_prescription(
+            prescription=prescription, pharmacist=pharmacist, expected_version=1, warning_overrides={}
+        ),
+        lambda: services.reject_prescription(
+            prescription=prescription, pharmacist=pharmacist, reason_code="not_valid", message_to_customer="No."
+        ),
     )
     assert sorted(kind for kind, _ in results) == ["error", "ok"], results
     assert ReviewDecision.objects.filter(prescription=prescription).count() == 1
-    assert PrescriptionEvent.objects.filter(prescription=prescription,
-                                            to_status__in=[S.VERIFIED, S.REJECTED]).count() == 1
+    assert (
+        PrescriptionEvent.objects.filter(prescription=prescription, to_status__in=[S.VERIFIED, S.REJECTED]).count() == 1
+    )

@@ -1,5 +1,6 @@
 """The dashboard navigation (shop/apps/dashboard/menu.py): worked out once per
 set of permissions, and never stale for a user whose permissions change."""
+
 from __future__ import annotations
 
 import pytest

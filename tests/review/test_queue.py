@@ -1,5 +1,6 @@
 """The queue: oldest first, age against the target, filters, counts, and a
 cost that does not grow with the number of waiting prescriptions (issue 5 §2)."""
+
 from __future__ import annotations
 
 import datetime
@@ -8,10 +9,9 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
-from prescriptions.models import Patient, Prescription, PrescriptionStatus as S, _open_status_door
+from prescriptions.models import Patient, Prescription, _open_status_door
 from prescriptions.review import selectors, services
 from tests.factories import product
 from tests.prescriptions.conftest import submit
@@ -31,15 +31,32 @@ def bulk_waiting(customer, count: int, upc: str = "RX-ISO-20"):
     """``count`` waiting prescriptions in one INSERT (the status door is opened
     for the test: these rows skip the upload, which the queue does not read)."""
     patient, _ = Patient.objects.get_or_create(
-        account=customer, relationship="self",
-        defaults={"first_name": customer.first_name, "last_name": customer.last_name,
-                  "date_of_birth": datetime.date(1994, 5, 17), "address_line1": "22 Jay Street",
-                  "city": "Brooklyn", "state": "NY", "postcode": "11201"},
+        account=customer,
+        relationship="self",
+        defaults={
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "date_of_birth": datetime.date(1994, 5, 17),
+            "address_line1": "22 Jay Street",
+            "city": "Brooklyn",
+            "state": "NY",
+            "postcode": "11201",
+        },
     )
     item = product(upc)
-    rows = [Prescription(customer=customer, patient=patient, product=item, drug_name="Isotretinoin",  # submitted
-                         strength="20 mg", quantity=30, prescriber_name="Dr Jane Smith",
-                         prescriber_phone="+1 212 555 0199") for _ in range(count)]
+    rows = [
+        Prescription(
+            customer=customer,
+            patient=patient,
+            product=item,
+            drug_name="Isotretinoin",  # submitted
+            strength="20 mg",
+            quantity=30,
+            prescriber_name="Dr Jane Smith",
+            prescriber_phone="+1 212 555 0199",
+        )
+        for _ in range(count)
+    ]
     with _open_status_door():
         Prescription.objects.bulk_create(rows, batch_size=500)
 
@@ -149,8 +166,9 @@ def test_keyset_pages_cover_the_queue_once_in_order(alice, pharmacist_client, se
         url = (QUEUE + match.group(1).replace("&amp;", "&")) if match else None
     assert seen == expected and [len(p) for p in pages] == [7, 7, 6]
     # and back again
-    last = pharmacist_client.get(QUEUE + "?" + "after=" + selectors.encode_cursor(
-        Prescription.objects.order_by("created_at", "id")[13])).content.decode()
+    last = pharmacist_client.get(
+        QUEUE + "?" + "after=" + selectors.encode_cursor(Prescription.objects.order_by("created_at", "id")[13])
+    ).content.decode()
     previous = re.search(r'href="(\?[^"]*before=[^"]*)" rel="prev"', last).group(1).replace("&amp;", "&")
     assert references(pharmacist_client.get(QUEUE + previous).content.decode()) == expected[7:14]
 
@@ -169,7 +187,9 @@ def count_queue_queries(client) -> int:
     return len(queries)
 
 
-def test_the_queue_costs_the_same_for_10_and_1000_waiting_prescriptions(alice, pharmacist, technician, pharmacist_client):
+def test_the_queue_costs_the_same_for_10_and_1000_waiting_prescriptions(
+    alice, pharmacist, technician, pharmacist_client
+):
     bulk_waiting(alice, 10)
     for waiting in Prescription.objects.order_by("id")[:3]:  # some claimed, some transcribed
         services.claim_for_review(prescription=waiting, reviewer=technician)
@@ -211,7 +231,7 @@ def test_a_later_page_reads_a_range_of_the_index_on_postgresql(alice, long_queue
         with CaptureQueriesContext(connection) as queries:
             page = selectors.review_queue(user=alice, filters=selectors.QueueFilters(), **{direction: cursor})
         assert len(page.rows) == 50
-        (page_query,) = [q["sql"] for q in queries if "FROM \"prescriptions_prescription\"" in q["sql"]]
+        (page_query,) = [q["sql"] for q in queries if 'FROM "prescriptions_prescription"' in q["sql"]]
         plan = _explain(page_query, ())
         operator = ">" if direction == "after" else "<"
         assert f"Index Cond: (ROW(created_at, id) {operator} ROW(" in plan, plan

@@ -4,6 +4,7 @@ polyglots, bombs, malformed PDFs and plain random bytes.
 Each strategy draws a ``BadFile``: the bytes, a file name, and what the
 validator must do with it when that is known for certain (``must_refuse``).
 """
+
 from __future__ import annotations
 
 import io
@@ -33,8 +34,14 @@ class BadFile:
 @cache
 def good_files() -> tuple[bytes, ...]:
     """Small files the validator accepts: the seeds that get broken."""
-    return (files.pdf(1), files.pdf(2, text=b"two pages"), files.jpeg(), files.jpeg((17, 9), "red"),
-            files.png(), files.png((5, 3), "black"))
+    return (
+        files.pdf(1),
+        files.pdf(2, text=b"two pages"),
+        files.jpeg(),
+        files.jpeg((17, 9), "red"),
+        files.png(),
+        files.png((5, 3), "black"),
+    )
 
 
 def zip_bomb() -> bytes:
@@ -79,8 +86,7 @@ def _pdf_from_objects(objects: list[bytes], *, trailer_extra: bytes = b"") -> by
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, trailer_extra, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer_extra, xref)
     return bytes(out)
 
 
@@ -119,7 +125,10 @@ def pdf_huge_xref(entries: int = 1_900_000) -> bytes:
         remaining -= take
     body += compressor.flush()
     out += b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /Length %d >>\nstream\n" % (
-        entries, entries, len(body))
+        entries,
+        entries,
+        len(body),
+    )
     out += body + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_offset
     return bytes(out)
 
@@ -139,14 +148,17 @@ def pdf_object_stream_of(megabytes: int = 60) -> bytes:
     out = bytearray(b"%PDF-1.5\n")
     objstm_offset = len(out)
     out += b"4 0 obj\n<< /Type /ObjStm /N 3 /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (
-        len(header), len(stream))
+        len(header),
+        len(stream),
+    )
     out += stream + b"\nendstream\nendobj\n"
     xref_offset = len(out)
     rows = [struct.pack(">BIH", 0, 0, 65535)] + [struct.pack(">BIH", 2, 4, i) for i in range(3)]
     rows += [struct.pack(">BIH", 1, objstm_offset, 0), struct.pack(">BIH", 1, xref_offset, 0)]
     xref_data = zlib.compress(b"".join(rows))
     out += b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /Length %d >>\nstream\n" % len(
-        xref_data)
+        xref_data
+    )
     out += xref_data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_offset
     return bytes(out)
 
@@ -154,18 +166,24 @@ def pdf_object_stream_of(megabytes: int = 60) -> bytes:
 def pdf_with_dangling_reference() -> bytes:
     """A one-page PDF whose page points at content (object 9) that does not exist:
     part of the file cannot be read, so it cannot be fully checked."""
-    return _pdf_from_objects([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 9 0 R >>",
-    ])
+    return _pdf_from_objects(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 9 0 R >>",
+        ]
+    )
 
 
 def png_header_only(width: int, height: int, bit_depth: int = 8, colour: int = 2) -> bytes:
     """A PNG that declares any size, with a tiny (wrong) image body."""
     header = struct.pack(">IIBBBBB", width, height, bit_depth, colour, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + files._png_chunk(b"IHDR", header)
-            + files._png_chunk(b"IDAT", zlib.compress(b"\0" * 64)) + files._png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + files._png_chunk(b"IHDR", header)
+        + files._png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + files._png_chunk(b"IEND", b"")
+    )
 
 
 def jpeg_header_only(width: int, height: int) -> bytes:
@@ -174,8 +192,20 @@ def jpeg_header_only(width: int, height: int) -> bytes:
     return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + sof + b"\xff\xd9"
 
 
-names = st.sampled_from(["prescription.pdf", "scan.jpg", "photo.png", "rx.PDF", "noext", "../../etc/passwd",
-                         "a\x00b.pdf", "ünïcødé 处方.jpg", "x" * 300 + ".png", ""])
+names = st.sampled_from(
+    [
+        "prescription.pdf",
+        "scan.jpg",
+        "photo.png",
+        "rx.PDF",
+        "noext",
+        "../../etc/passwd",
+        "a\x00b.pdf",
+        "ünïcødé 处方.jpg",
+        "x" * 300 + ".png",
+        "",
+    ]
+)
 seeds = st.sampled_from(range(6)).map(lambda i: good_files()[i])
 
 random_bytes = st.builds(lambda n, d: BadFile("random", n, d), names, st.binary(min_size=0, max_size=2048))
@@ -201,7 +231,7 @@ def mutated(draw):
 def wrong_magic(draw):
     data = draw(seeds)
     head = draw(st.binary(min_size=1, max_size=8))
-    return BadFile("wrong-magic", draw(names), head + data[len(head):])
+    return BadFile("wrong-magic", draw(names), head + data[len(head) :])
 
 
 # What a second file hidden in the first looks like; each must be refused wherever it sits.
@@ -211,7 +241,7 @@ _PAYLOADS = {
     "php": b"<?php system($_GET['c']); ?>",
     "svg": b"<svg onload=alert(1)>",
     "exe": files.fake_exe(),
-    "js-uri": b"<a href=\"javascript:alert(1)\">x</a>",
+    "js-uri": b'<a href="javascript:alert(1)">x</a>',
 }
 
 
@@ -234,11 +264,52 @@ def oversized(draw):
 
 SMALL_LIMIT_BYTES = 8 * 1024
 
-_PDF_TOKENS = [b"obj", b"endobj", b"<<", b">>", b"[", b"]", b"/Type", b"/Page", b"/Pages", b"/Catalog", b"/Kids",
-               b"/Count", b"/Root", b"/Size", b"/Length", b"/Filter", b"/FlateDecode", b"stream\n", b"\nendstream",
-               b"xref", b"trailer", b"startxref", b"%%EOF", b"R", b"0", b"1", b"2", b"3", b"65535", b"f", b"n",
-               b"(text)", b"<414243>", b"/MediaBox", b"/Contents", b"/Annots", b"/URI", b"/Encrypt", b"null",
-               b"true", b"-1", b"99999999999999999999", b"\n", b" "]
+_PDF_TOKENS = [
+    b"obj",
+    b"endobj",
+    b"<<",
+    b">>",
+    b"[",
+    b"]",
+    b"/Type",
+    b"/Page",
+    b"/Pages",
+    b"/Catalog",
+    b"/Kids",
+    b"/Count",
+    b"/Root",
+    b"/Size",
+    b"/Length",
+    b"/Filter",
+    b"/FlateDecode",
+    b"stream\n",
+    b"\nendstream",
+    b"xref",
+    b"trailer",
+    b"startxref",
+    b"%%EOF",
+    b"R",
+    b"0",
+    b"1",
+    b"2",
+    b"3",
+    b"65535",
+    b"f",
+    b"n",
+    b"(text)",
+    b"<414243>",
+    b"/MediaBox",
+    b"/Contents",
+    b"/Annots",
+    b"/URI",
+    b"/Encrypt",
+    b"null",
+    b"true",
+    b"-1",
+    b"99999999999999999999",
+    b"\n",
+    b" ",
+]
 _PDF_DANGEROUS = [b"/JS", b"/JavaScript", b"/Launch", b"/EmbeddedFiles", b"/AA", b"/OpenAction << /S /JavaScript >>"]
 
 
@@ -262,8 +333,12 @@ def broken_pdf_of_a_good_one(draw):
     data = draw(seeds.filter(lambda d: d.startswith(b"%PDF")))
     target = draw(st.sampled_from([b"xref", b"trailer", b"startxref", b"/Root", b"/Pages", b"/Count", b"obj", b"R"]))
     replacement = draw(st.sampled_from([b"", b"xxxx", b"/JS", b"-1", b"99999999"]))
-    return BadFile("broken-pdf", draw(names), data.replace(target, replacement, draw(st.integers(1, 3))),
-                   must_refuse=replacement == b"/JS")
+    return BadFile(
+        "broken-pdf",
+        draw(names),
+        data.replace(target, replacement, draw(st.integers(1, 3))),
+        must_refuse=replacement == b"/JS",
+    )
 
 
 @st.composite
@@ -280,5 +355,13 @@ def image_bomb(draw):
     return BadFile("image-header", draw(names), data, must_refuse=too_big)
 
 
-any_bad_file = st.one_of(random_bytes, truncated(), mutated(), wrong_magic(), polyglot(), malformed_pdf(),
-                         broken_pdf_of_a_good_one(), image_bomb())
+any_bad_file = st.one_of(
+    random_bytes,
+    truncated(),
+    mutated(),
+    wrong_magic(),
+    polyglot(),
+    malformed_pdf(),
+    broken_pdf_of_a_good_one(),
+    image_bomb(),
+)

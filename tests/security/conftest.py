@@ -6,6 +6,7 @@ done; each test then runs in its own savepoint, as usual. The world stays until
 the module ends, so a module that uses it should not also hold tests that build
 their own shop (``demo_shop``, ``alice_client``): they would find Alice's world.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -16,6 +16,7 @@ passed). Besides the table, two rules hold everywhere:
 Set ``RXSHOP_MATRIX_DUMP=path`` to write what was observed, as a starting
 point when declaring the policy of a new URL.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,7 @@ def outcome_of(response) -> str:
     if status in (301, 302, 303, 307, 308):
         location = response.get("Location", "")
         path = location.split("://", 1)[-1]
-        path = path[path.find("/"):] if "://" in location else path
+        path = path[path.find("/") :] if "://" in location else path
         if path.startswith(LOGIN_PREFIXES):
             return url_policy.LOGIN
         if path.startswith("/pharmacy/staff/verify/"):
@@ -51,8 +52,11 @@ def outcome_of(response) -> str:
     if 200 <= status < 300:
         return url_policy.ALLOWED
     return {
-        400: url_policy.BAD_REQUEST, 403: url_policy.FORBIDDEN, 404: url_policy.NOT_FOUND,
-        405: url_policy.METHOD_NOT_ALLOWED, 409: url_policy.CONFLICT,
+        400: url_policy.BAD_REQUEST,
+        403: url_policy.FORBIDDEN,
+        404: url_policy.NOT_FOUND,
+        405: url_policy.METHOD_NOT_ALLOWED,
+        409: url_policy.CONFLICT,
     }.get(status, f"status {status}")
 
 
@@ -97,10 +101,15 @@ def observe(world: World, roles=ROLES, method: str = "get") -> tuple[dict, list[
                 for marker in world.markers:
                     if marker in body:
                         leaks.append(f"{role} GET {path} ({endpoint.key}) shows Alice's {marker!r}")
-            if response.status_code == 200 and not is_not_stored(response) and (
-                    role != ANONYMOUS or not is_public_path(path)):
-                cacheable.append(f"{role} {method.upper()} {path} ({endpoint.key}): "
-                                 f"Cache-Control {response.get('Cache-Control', '(none)')!r}")
+            if (
+                response.status_code == 200
+                and not is_not_stored(response)
+                and (role != ANONYMOUS or not is_public_path(path))
+            ):
+                cacheable.append(
+                    f"{role} {method.upper()} {path} ({endpoint.key}): "
+                    f"Cache-Control {response.get('Cache-Control', '(none)')!r}"
+                )
             if not _still_signed_in(client, role):
                 client = client_for(role, raise_request_exception=False)
     return observed, leaks, cacheable
@@ -111,7 +120,8 @@ def test_every_url_has_a_declared_policy():
     assert not undeclared, (
         "These URLs have no access policy. Declare who may open each one in tests/security/url_policy.py "
         "(run this module with RXSHOP_MATRIX_DUMP=/tmp/matrix.json to see what they answer now):\n  "
-        + "\n  ".join(undeclared))
+        + "\n  ".join(undeclared)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +149,9 @@ def test_access_matrix_matches_the_declared_policy(matrix):
             if not url_policy.matches(outcome, expected):
                 mismatches.append(f"{key:55} {role:11} got {outcome:20} expected {url_policy.describe(expected)}")
     assert not leaks, "Alice's data shown to someone else:\n  " + "\n  ".join(leaks)
-    assert not mismatches, f"{len(mismatches)} cells differ from tests/security/url_policy.py:\n  " + "\n  ".join(mismatches)
+    assert not mismatches, f"{len(mismatches)} cells differ from tests/security/url_policy.py:\n  " + "\n  ".join(
+        mismatches
+    )
 
 
 def test_a_role_refused_a_page_is_refused_its_post_too(matrix):
@@ -154,7 +166,8 @@ def test_a_role_refused_a_page_is_refused_its_post_too(matrix):
                 mismatches.append(f"POST {key:50} {role:11} got {outcome:20} expected {url_policy.describe(expected)}")
     assert not undeclared, (
         "These views take POST only: declare who may POST to them in url_policy.POST_POLICY:\n  "
-        + "\n  ".join(sorted(undeclared)))
+        + "\n  ".join(sorted(undeclared))
+    )
     assert not mismatches, "\n  ".join(mismatches)
 
 
@@ -164,10 +177,10 @@ def test_customers_never_reach_the_dashboard_or_the_admin(matrix):
     reached = [
         f"{role} reaches {routes[key]} ({key})"
         for table in (observed, posted)
-        for key, cells in table.items() if routes[key].startswith(("admin/", "dashboard/"))
-        and key not in url_policy.OPEN_LOGIN_PAGES
-        for role, outcome in cells.items() if role in (ANONYMOUS, CUSTOMER_A, CUSTOMER_B)
-        and outcome == url_policy.ALLOWED
+        for key, cells in table.items()
+        if routes[key].startswith(("admin/", "dashboard/")) and key not in url_policy.OPEN_LOGIN_PAGES
+        for role, outcome in cells.items()
+        if role in (ANONYMOUS, CUSTOMER_A, CUSTOMER_B) and outcome == url_policy.ALLOWED
     ]
     assert not reached, "\n".join(reached)
 

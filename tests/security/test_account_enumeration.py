@@ -2,6 +2,7 @@
 the same page and status either way, the same work in the request (one password
 hash, one queued e-mail), and the owner hears of it by e-mail
 (shop/storefront/registration.py)."""
+
 from __future__ import annotations
 
 import re
@@ -24,20 +25,28 @@ def _page(response) -> bytes:
 
 
 def _register_on_sign_in_page(email):
-    return Client().post("/accounts/login/", {
-        "registration-email": email, "registration-password1": PASSWORD, "registration-password2": PASSWORD,
-        "registration-redirect_url": "", "registration_submit": "Register",
-    })
+    return Client().post(
+        "/accounts/login/",
+        {
+            "registration-email": email,
+            "registration-password1": PASSWORD,
+            "registration-password2": PASSWORD,
+            "registration-redirect_url": "",
+            "registration_submit": "Register",
+        },
+    )
 
 
 def _register_on_registration_page(email):
-    return Client().post("/accounts/register/", {"email": email, "password1": PASSWORD, "password2": PASSWORD,
-                                                 "redirect_url": ""})
+    return Client().post(
+        "/accounts/register/", {"email": email, "password1": PASSWORD, "password2": PASSWORD, "redirect_url": ""}
+    )
 
 
 @pytest.mark.parametrize("register", [_register_on_sign_in_page, _register_on_registration_page])
-def test_registration_answers_the_same_page_for_a_taken_address(register, demo_shop, mailoutbox,
-                                                                django_capture_on_commit_callbacks):
+def test_registration_answers_the_same_page_for_a_taken_address(
+    register, demo_shop, mailoutbox, django_capture_on_commit_callbacks
+):
     User = get_user_model()
     accounts = User.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
@@ -53,8 +62,7 @@ def test_registration_answers_the_same_page_for_a_taken_address(register, demo_s
     assert "/pharmacy/accounts/activate/" in to_ghost.body
 
 
-def test_a_taken_address_in_other_case_is_still_one_account(demo_shop, mailoutbox,
-                                                           django_capture_on_commit_callbacks):
+def test_a_taken_address_in_other_case_is_still_one_account(demo_shop, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         _register_on_registration_page("ALICE@example.com")
     assert get_user_model().objects.filter(email__iexact="alice@example.com").count() == 1
@@ -79,7 +87,8 @@ def test_registration_does_the_same_work_either_way(demo_shop, monkeypatch, djan
 
 
 def test_password_reset_answers_the_same_for_any_address_and_mails_from_the_worker(
-        demo_shop, mailoutbox, django_capture_on_commit_callbacks):
+    demo_shop, mailoutbox, django_capture_on_commit_callbacks
+):
     answers = {}
     for email in ("alice@example.com", "ghost@example.com"):
         before = OutboxMessage.objects.count()

@@ -6,6 +6,7 @@ its errors) or a redirect, and never echo markup unescaped. The webhook gets
 what tests/payments/test_webhooks.py does not already send: arbitrary bytes and
 headers, signed events with nonsense in them, and events signed for the future.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,9 +19,9 @@ from django.contrib.auth.models import Permission
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from payments.models import PaymentAuthorisation, StripeEvent
 from prescriptions import services
 from prescriptions.models import PrescriptionStatus as S
-from payments.models import PaymentAuthorisation, StripeEvent
 from tests.conftest import LOCALSTRIPE_WEBHOOK_SECRET
 from tests.factories import US_ADDRESS, add_to_basket, product
 from tests.prescriptions.conftest import form_data, submit, unique_pdf, upload
@@ -29,17 +30,38 @@ pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert(1)</script>"
 NASTY = [
-    "", " ", "\x00", "a\x00b", "\x00" * 50, "A" * 100_000, "😀" * 5_000, SCRIPT, "' OR 1=1 --", "%s%s%n%x",
-    "\u202egnp.exe", "../../../etc/passwd", "١٢٣٤", "\r\n\r\nSet-Cookie: x=1", "{{ 7*7 }}", "${jndi:ldap://x}",
-    "\ufeff", "\u0000\u0001\u0002\u001f", "-1", "99999999999999999999999", "NaN", "1e308", "0x10",
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\x00" * 50,
+    "A" * 100_000,
+    "😀" * 5_000,
+    SCRIPT,
+    "' OR 1=1 --",
+    "%s%s%n%x",
+    "\u202egnp.exe",
+    "../../../etc/passwd",
+    "١٢٣٤",
+    "\r\n\r\nSet-Cookie: x=1",
+    "{{ 7*7 }}",
+    "${jndi:ldap://x}",
+    "\ufeff",
+    "\u0000\u0001\u0002\u001f",
+    "-1",
+    "99999999999999999999999",
+    "NaN",
+    "1e308",
+    "0x10",
 ]
 text = st.one_of(
     st.sampled_from(NASTY),
     st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=200),
     st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=1, max_size=5).map(lambda s: s * 3000),
 )
-FORMS = settings(max_examples=60, deadline=None,
-                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FORMS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 def assert_handled(response, *values):
@@ -52,8 +74,18 @@ def fields(names):
     return st.fixed_dictionaries({name: text for name in names})
 
 
-ADDRESS_FIELDS = ["first_name", "last_name", "line1", "line2", "line3", "line4", "state", "postcode",
-                  "phone_number", "notes"]
+ADDRESS_FIELDS = [
+    "first_name",
+    "last_name",
+    "line1",
+    "line2",
+    "line3",
+    "line4",
+    "state",
+    "postcode",
+    "phone_number",
+    "notes",
+]
 
 
 @FORMS
@@ -75,9 +107,24 @@ def test_checkout_shipping_address_form(alice_client, values, keep):
     assert_handled(alice_client.post("/checkout/shipping-address/", data), *data.values())
 
 
-UPLOAD_TEXT_FIELDS = ["relationship", "first_name", "last_name", "date_of_birth", "address_line1", "address_line2",
-                      "city", "state", "postcode", "prescriber_name", "prescriber_phone", "prescriber_email",
-                      "quantity", "refills_authorized", "patient", "add_to_basket"]
+UPLOAD_TEXT_FIELDS = [
+    "relationship",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postcode",
+    "prescriber_name",
+    "prescriber_phone",
+    "prescriber_email",
+    "quantity",
+    "refills_authorized",
+    "patient",
+    "add_to_basket",
+]
 
 
 @FORMS
@@ -85,8 +132,11 @@ UPLOAD_TEXT_FIELDS = ["relationship", "first_name", "last_name", "date_of_birth"
 def test_prescription_upload_form(alice_client, settings, values, keep):
     settings.RXSHOP_UPLOAD_RATE_LIMIT = "100000/h"
     url = f"/prescriptions/upload/product/{product('RX-ISO-20').pk}/"
-    data = {**form_data(), **{k: v for k, v in values.items() if k in keep},
-            "files": [upload("prescription.pdf", unique_pdf())]}
+    data = {
+        **form_data(),
+        **{k: v for k, v in values.items() if k in keep},
+        "files": [upload("prescription.pdf", unique_pdf())],
+    }
     assert_handled(alice_client.post(url, data), *[v for v in data.values() if isinstance(v, str)])
 
 
@@ -98,8 +148,12 @@ def question(alice, demo_shop, django_user_model):
     pharmacist = django_user_model.objects.get(pk=pharmacist.pk)
     prescription = submit(alice)
     services.transition_prescription(prescription=prescription, to_status=S.IN_REVIEW, actor=pharmacist)
-    services.transition_prescription(prescription=prescription, to_status=S.INFO_REQUESTED, actor=pharmacist,
-                                     message_to_customer="Is the date on page 2 right?")
+    services.transition_prescription(
+        prescription=prescription,
+        to_status=S.INFO_REQUESTED,
+        actor=pharmacist,
+        message_to_customer="Is the date on page 2 right?",
+    )
     return prescription, pharmacist
 
 
@@ -111,16 +165,25 @@ def test_answer_the_pharmacist_form(alice_client, question, settings, answer, wi
     prescription.refresh_from_db()
     if prescription.status != S.INFO_REQUESTED:  # an earlier example answered: ask again
         services.transition_prescription(prescription=prescription, to_status=S.IN_REVIEW, actor=pharmacist)
-        services.transition_prescription(prescription=prescription, to_status=S.INFO_REQUESTED,
-                                         actor=pharmacist, message_to_customer="And page 3?")
+        services.transition_prescription(
+            prescription=prescription, to_status=S.INFO_REQUESTED, actor=pharmacist, message_to_customer="And page 3?"
+        )
     data = {"answer": answer}
     if with_file:
         data["files"] = [upload("more.pdf", unique_pdf())]
     assert_handled(alice_client.post(f"/prescriptions/{prescription.public_id}/answer/", data), answer)
 
 
-BASKET_FORMSET = ["form-TOTAL_FORMS", "form-INITIAL_FORMS", "form-MIN_NUM_FORMS", "form-MAX_NUM_FORMS",
-                  "form-0-id", "form-0-quantity", "form-0-save_for_later", "form-0-DELETE"]
+BASKET_FORMSET = [
+    "form-TOTAL_FORMS",
+    "form-INITIAL_FORMS",
+    "form-MIN_NUM_FORMS",
+    "form-MAX_NUM_FORMS",
+    "form-0-id",
+    "form-0-quantity",
+    "form-0-save_for_later",
+    "form-0-DELETE",
+]
 
 
 @FORMS
@@ -130,9 +193,15 @@ def test_basket_forms(alice_client, values, keep, quantity):
     assert_handled(alice_client.post(f"/basket/add/{otc.pk}/", {"quantity": quantity}), quantity)
     basket = alice_client.get("/basket/").context["basket"]
     line = basket.all_lines()[0] if basket.id and basket.all_lines() else None
-    data = {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0",
-            "form-MAX_NUM_FORMS": "1000", "form-0-id": str(line.id if line else 0), "form-0-quantity": "1",
-            **{k: v for k, v in values.items() if k in keep}}
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": str(line.id if line else 0),
+        "form-0-quantity": "1",
+        **{k: v for k, v in values.items() if k in keep},
+    }
     assert_handled(alice_client.post("/basket/", data), *data.values())
     assert_handled(alice_client.post("/basket/vouchers/add/", {"code": quantity}), quantity)
 
@@ -152,9 +221,16 @@ def _nothing_recorded():
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.binary(max_size=2048), header=st.one_of(
-    st.text(max_size=200), st.just("t=1,v1=00"), st.just("v1=abc"), st.just("t=,v1="),
-    st.builds(lambda t: f"t={t},v1={'0' * 64}", st.integers())))
+@given(
+    body=st.binary(max_size=2048),
+    header=st.one_of(
+        st.text(max_size=200),
+        st.just("t=1,v1=00"),
+        st.just("v1=abc"),
+        st.just("t=,v1="),
+        st.builds(lambda t: f"t={t},v1={'0' * 64}", st.integers()),
+    ),
+)
 def test_webhook_unsigned_garbage_is_refused_and_nothing_changes(client, db, body, header):
     header = header.encode("latin-1", "replace").decode("latin-1")  # what an HTTP header can carry
     response = client.post(WEBHOOK, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
@@ -170,57 +246,105 @@ json_values = st.recursive(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(event=st.fixed_dictionaries(
-    {},
-    optional={
-        "id": json_values | st.text(max_size=30),
-        "type": st.sampled_from(["payment_intent.succeeded", "payment_intent.canceled",
-                                 "payment_intent.payment_failed", "charge.refunded", "customer.created"])
-        | json_values,
-        "created": st.integers(min_value=-(2**70), max_value=2**70) | json_values,
-        "data": st.fixed_dictionaries({}, optional={"object": json_values | st.fixed_dictionaries(
-            {}, optional={"id": json_values, "payment_intent": json_values, "amount_refunded": json_values,
-                          "last_payment_error": json_values})}) | json_values,
-    }))
+@given(
+    event=st.fixed_dictionaries(
+        {},
+        optional={
+            "id": json_values | st.text(max_size=30),
+            "type": st.sampled_from(
+                [
+                    "payment_intent.succeeded",
+                    "payment_intent.canceled",
+                    "payment_intent.payment_failed",
+                    "charge.refunded",
+                    "customer.created",
+                ]
+            )
+            | json_values,
+            "created": st.integers(min_value=-(2**70), max_value=2**70) | json_values,
+            "data": st.fixed_dictionaries(
+                {},
+                optional={
+                    "object": json_values
+                    | st.fixed_dictionaries(
+                        {},
+                        optional={
+                            "id": json_values,
+                            "payment_intent": json_values,
+                            "amount_refunded": json_values,
+                            "last_payment_error": json_values,
+                        },
+                    )
+                },
+            )
+            | json_values,
+        },
+    )
+)
 def test_webhook_signed_nonsense_is_a_400_or_a_stored_no_op_never_a_500(client, db, event):
     """Only Stripe can sign, but a signed event with nonsense in it (a bug at
     Stripe, an API version change) must still not crash the endpoint."""
     payload = json.dumps(event).encode()
     stored_before = StripeEvent.objects.count()
-    response = client.post(WEBHOOK, data=payload, content_type="application/json",
-                           HTTP_STRIPE_SIGNATURE=_sign(payload, int(time.time())))
+    response = client.post(
+        WEBHOOK, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=_sign(payload, int(time.time()))
+    )
     assert response.status_code in (200, 400), response.status_code
     assert not PaymentAuthorisation.objects.exists()
     if response.status_code == 400:
         assert StripeEvent.objects.count() == stored_before
 
 
-@pytest.mark.parametrize("event, status", [
-    ({"id": "evt_" + "x" * 300, "type": "payment_intent.canceled", "created": 1, "data": {"object": {}}}, 400),
-    ({"id": "evt_1", "type": "payment_intent." + "y" * 100, "created": 1, "data": {"object": {}}}, 400),
-    ({"id": "evt_\u0000", "type": "payment_intent.canceled", "created": 1, "data": {"object": {}}}, 400),
-    ({"id": "evt_2", "type": "payment_intent.canceled", "created": 1, "data": {"object": {"id": "pi_\u0000"}}}, 200),
-    ({"id": "evt_3", "type": "charge.refunded", "created": 1, "data": {"object": {"payment_intent": "pi_" * 200}}}, 200),
-    ({"id": "evt_4", "type": "payment_intent.payment_failed", "created": 10**20, "data": {"object": {}}}, 400),
-])
+@pytest.mark.parametrize(
+    "event, status",
+    [
+        ({"id": "evt_" + "x" * 300, "type": "payment_intent.canceled", "created": 1, "data": {"object": {}}}, 400),
+        ({"id": "evt_1", "type": "payment_intent." + "y" * 100, "created": 1, "data": {"object": {}}}, 400),
+        ({"id": "evt_\u0000", "type": "payment_intent.canceled", "created": 1, "data": {"object": {}}}, 400),
+        (
+            {"id": "evt_2", "type": "payment_intent.canceled", "created": 1, "data": {"object": {"id": "pi_\u0000"}}},
+            200,
+        ),
+        (
+            {
+                "id": "evt_3",
+                "type": "charge.refunded",
+                "created": 1,
+                "data": {"object": {"payment_intent": "pi_" * 200}},
+            },
+            200,
+        ),
+        ({"id": "evt_4", "type": "payment_intent.payment_failed", "created": 10**20, "data": {"object": {}}}, 400),
+    ],
+)
 def test_webhook_events_that_cannot_be_stored_are_refused_not_crashed_on(client, db, event, status):
     """Found by the fuzzer on PostgreSQL: over-long ids and NUL characters made the
     INSERT fail (a 500); a 'created' beyond the platform's clock did too."""
     payload = json.dumps(event).encode()
-    response = client.post(WEBHOOK, data=payload, content_type="application/json",
-                           HTTP_STRIPE_SIGNATURE=_sign(payload, int(time.time())))
+    response = client.post(
+        WEBHOOK, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=_sign(payload, int(time.time()))
+    )
     assert response.status_code == status
     if status == 200:
         assert response.json()["outcome"] == "unmatched"
 
 
 def test_webhook_signed_with_another_secret_even_with_the_right_timestamp_is_refused(client, db):
-    payload = json.dumps({"id": "evt_1", "type": "payment_intent.canceled", "created": int(time.time()),
-                          "data": {"object": {"id": "pi_1"}}}).encode()
+    payload = json.dumps(
+        {
+            "id": "evt_1",
+            "type": "payment_intent.canceled",
+            "created": int(time.time()),
+            "data": {"object": {"id": "pi_1"}},
+        }
+    ).encode()
     now = int(time.time())
-    for header in (_sign(payload, now, secret="whsec_someone_else"), _sign(payload + b" ", now),
-                   _sign(payload, now).replace("v1=", "v0="),
-                   _sign(payload, now).replace(f"t={now}", f"t={now + 1}")):  # timestamp changed after signing
+    for header in (
+        _sign(payload, now, secret="whsec_someone_else"),
+        _sign(payload + b" ", now),
+        _sign(payload, now).replace("v1=", "v0="),
+        _sign(payload, now).replace(f"t={now}", f"t={now + 1}"),
+    ):  # timestamp changed after signing
         response = client.post(WEBHOOK, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
         assert response.status_code == 400, header
     assert _nothing_recorded()
@@ -229,8 +353,12 @@ def test_webhook_signed_with_another_secret_even_with_the_right_timestamp_is_ref
 def test_webhook_without_a_configured_secret_refuses_everything(client, db, settings):
     settings.STRIPE_WEBHOOK_SECRET = ""
     payload = b'{"id": "evt_1", "type": "payment_intent.canceled", "created": 1, "data": {"object": {}}}'
-    response = client.post(WEBHOOK, data=payload, content_type="application/json",
-                           HTTP_STRIPE_SIGNATURE=_sign(payload, int(time.time()), secret=""))
+    response = client.post(
+        WEBHOOK,
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=_sign(payload, int(time.time()), secret=""),
+    )
     assert response.status_code == 400
     assert _nothing_recorded()
 
@@ -252,8 +380,16 @@ def test_bob_cannot_ship_to_alices_address(alice, bob, client):
     from oscar.core.loading import get_model
 
     address = get_model("address", "UserAddress").objects.create(
-        user=alice, first_name="Alice", last_name="M", line1="1 Secret Row", line4="Brooklyn", state="NY",
-        postcode="11201", country_id="US", phone_number="+12125550100")
+        user=alice,
+        first_name="Alice",
+        last_name="M",
+        line1="1 Secret Row",
+        line4="Brooklyn",
+        state="NY",
+        postcode="11201",
+        country_id="US",
+        phone_number="+12125550100",
+    )
     client.force_login(bob)
     client.raise_request_exception = False
     add_to_basket(client, "OTC-LIPBALM")
@@ -276,13 +412,11 @@ def test_bulk_actions_on_malformed_ids_are_a_400_not_a_500(alice_client, shop_ad
     from tests.factories import staff_client
 
     alice_client.raise_request_exception = False
-    response = alice_client.post("/accounts/notifications/update/",
-                                 {"action": "archive", "selected_notification": ids})
+    response = alice_client.post("/accounts/notifications/update/", {"action": "archive", "selected_notification": ids})
     assert response.status_code == 400
     admin = staff_client(shop_admin)
     admin.raise_request_exception = False
-    response = admin.post("/dashboard/catalogue/", {"action": "delete_selected_products",
-                                                    "selected_product": ids})
+    response = admin.post("/dashboard/catalogue/", {"action": "delete_selected_products", "selected_product": ids})
     assert response.status_code < 500
 
 
@@ -303,9 +437,16 @@ def test_a_basket_formset_without_its_limits_is_not_a_500(alice_client):
     alice_client.raise_request_exception = False
     add_to_basket(alice_client, "OTC-LIPBALM")
     line = alice_client.get("/basket/").context["basket"].all_lines()[0]
-    response = alice_client.post("/basket/", {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1",
-                                              "form-0-id": str(line.id), "form-0-quantity": "x",
-                                              "form-0-DELETE": "on"})
+    response = alice_client.post(
+        "/basket/",
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": str(line.id),
+            "form-0-quantity": "x",
+            "form-0-DELETE": "on",
+        },
+    )
     assert response.status_code < 500
 
 
@@ -315,7 +456,14 @@ def test_a_tampered_wish_list_formset_is_a_message_not_a_500(alice_client, alice
     wishlist = get_model("wishlists", "WishList").objects.create(owner=alice, name="Mine")
     wishlist.lines.create(product=product("OTC-LIPBALM"), title="Lip balm")
     alice_client.raise_request_exception = False
-    response = alice_client.post(f"/accounts/wishlists/{wishlist.key}/",
-                                 {"lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "1", "lines-0-id": "",
-                                  "lines-0-quantity": "x", "lines-1-quantity": "1"})
+    response = alice_client.post(
+        f"/accounts/wishlists/{wishlist.key}/",
+        {
+            "lines-TOTAL_FORMS": "2",
+            "lines-INITIAL_FORMS": "1",
+            "lines-0-id": "",
+            "lines-0-quantity": "x",
+            "lines-1-quantity": "1",
+        },
+    )
     assert response.status_code == 302

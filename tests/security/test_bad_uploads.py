@@ -5,6 +5,7 @@ Most examples go straight to ``prescriptions.uploads.inspect_bytes`` (fast); a
 few hundred go through the upload page, where a refused file must leave no row
 and no stored file behind, and the page must show the refusal.
 """
+
 from __future__ import annotations
 
 import html
@@ -24,13 +25,29 @@ from .badfiles import BadFile
 
 # The codes inspect_bytes may refuse with; a new one should be a decision, not an accident.
 REFUSAL_CODES = {
-    "empty", "too_large", "executable", "markup", "archive", "unsupported_type", "polyglot", "pdf_javascript",
-    "pdf_embedded_file", "pdf_action", "pdf_encrypted", "pdf_unreadable", "pdf_too_many_pages",
-    "image_too_large", "image_unreadable",
+    "empty",
+    "too_large",
+    "executable",
+    "markup",
+    "archive",
+    "unsupported_type",
+    "polyglot",
+    "pdf_javascript",
+    "pdf_embedded_file",
+    "pdf_action",
+    "pdf_encrypted",
+    "pdf_unreadable",
+    "pdf_too_many_pages",
+    "image_too_large",
+    "image_unreadable",
 }
 SMALL_LIMITS = Limits(max_file_size=badfiles.SMALL_LIMIT_BYTES)
-DIRECT = settings(max_examples=150, deadline=None, derandomize=False,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+DIRECT = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def check(bad: BadFile, limits: Limits | None = None) -> AcceptedFile | UploadRefused:
@@ -46,8 +63,10 @@ def check(bad: BadFile, limits: Limits | None = None) -> AcceptedFile | UploadRe
         return refused
     assert not bad.must_refuse, f"{bad!r} should have been refused"
     assert accepted.kind in {"pdf", "jpeg", "png"}
-    assert accepted.data and accepted.content_type == {"pdf": "application/pdf", "jpeg": "image/jpeg",
-                                                       "png": "image/png"}[accepted.kind]
+    assert (
+        accepted.data
+        and accepted.content_type == {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}[accepted.kind]
+    )
     # What would be stored is itself acceptable, as the same kind (images are re-encoded).
     again = inspect_bytes(accepted.data, original_name="stored", limits=Limits(max_file_size=10**9))
     assert again.kind == accepted.kind
@@ -132,9 +151,11 @@ def test_pdf_whose_content_would_inflate_to_200_mb_is_handled_without_exhausting
 
 # --- Through the upload page (300 examples) -----------------------------------------------------
 
-VIEW = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.data_too_large])
+VIEW = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @pytest.fixture
@@ -145,8 +166,9 @@ def upload_page(alice_client, settings):
 
 
 def _post_and_check(upload_page, bad: BadFile):
-    from django.conf import settings as django_settings
     from pathlib import Path
+
+    from django.conf import settings as django_settings
 
     client, url = upload_page
     private = Path(django_settings.STORAGES["private"]["OPTIONS"]["location"])
@@ -160,7 +182,7 @@ def _post_and_check(upload_page, bad: BadFile):
         assert len(stored_files(private)) == stored_before
         page = html.unescape(response.content.decode())
         # The page says why (the view's name may differ: the browser's file name is used).
-        assert verdict.message.split("”", 1)[-1].strip()[:40] in page, page[page.find("alert-danger"):][:1500]
+        assert verdict.message.split("”", 1)[-1].strip()[:40] in page, page[page.find("alert-danger") :][:1500]
     else:
         # Accepted (or recognised as a re-upload of a file already sent): never a half-stored file.
         assert PrescriptionFile.objects.count() - files_before == len(stored_files(private)) - stored_before
@@ -173,7 +195,10 @@ def test_upload_page_with_broken_files(upload_page, bad):
 
 
 @VIEW
-@given(bad=st.one_of(badfiles.polyglot(), badfiles.malformed_pdf(), badfiles.broken_pdf_of_a_good_one(),
-                     badfiles.image_bomb()))
+@given(
+    bad=st.one_of(
+        badfiles.polyglot(), badfiles.malformed_pdf(), badfiles.broken_pdf_of_a_good_one(), badfiles.image_bomb()
+    )
+)
 def test_upload_page_with_hostile_files(upload_page, bad):
     _post_and_check(upload_page, bad)

@@ -2,6 +2,7 @@
 typed (infra/signin.py), and every limit and log sees the real client behind our
 proxies, not the proxy, and not what the client wrote in X-Forwarded-For
 (infra/clientip.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,9 +19,15 @@ ALICE_PASSWORD = "alice-demo-2026"
 
 
 def _sign_in(client, username, password=WRONG, **extra):
-    return client.post("/accounts/login/", {
-        "login-username": username, "login-password": password, "login_submit": "Log in",
-    }, **extra)
+    return client.post(
+        "/accounts/login/",
+        {
+            "login-username": username,
+            "login-password": password,
+            "login_submit": "Log in",
+        },
+        **extra,
+    )
 
 
 def _request(remote="10.0.0.2", forwarded=None):
@@ -36,8 +43,13 @@ def _request(remote="10.0.0.2", forwarded=None):
 
 
 def test_five_failures_spread_over_spellings_of_one_e_mail_lock_the_account(client, demo_shop):
-    spellings = ["Alice@Example.com", " alice@example.com ", "ALICE@EXAMPLE.COM", "alice@example.com ",
-                 "aLiCe@example.COM"]
+    spellings = [
+        "Alice@Example.com",
+        " alice@example.com ",
+        "ALICE@EXAMPLE.COM",
+        "alice@example.com ",
+        "aLiCe@example.COM",
+    ]
     for spelling in spellings[:4]:
         assert _sign_in(client, spelling).status_code == 200
     assert _sign_in(client, spellings[4]).status_code == 429
@@ -47,7 +59,13 @@ def test_five_failures_spread_over_spellings_of_one_e_mail_lock_the_account(clie
 
 
 def test_unknown_e_mails_are_also_counted_case_blind(client, demo_shop):
-    for spelling in ["Nobody@Example.com", " nobody@example.com", "NOBODY@EXAMPLE.COM", "nobody@example.com", "NoBody@example.com"][:4]:
+    for spelling in [
+        "Nobody@Example.com",
+        " nobody@example.com",
+        "NOBODY@EXAMPLE.COM",
+        "nobody@example.com",
+        "NoBody@example.com",
+    ][:4]:
         assert _sign_in(client, spelling).status_code == 200
     assert _sign_in(client, "nobody@EXAMPLE.com").status_code == 429
 
@@ -83,6 +101,7 @@ def test_the_old_setting_name_is_still_read_from_the_environment(monkeypatch):
     value = env.int("RXSHOP_TRUSTED_PROXY_COUNT", default=env.int("PRESCRIPTION_TRUSTED_PROXY_COUNT", default=0))
     assert value == 2
     import pathlib
+
     text = pathlib.Path("shop/settings.py").read_text()
     assert 'env.int("PRESCRIPTION_TRUSTED_PROXY_COUNT", default=0)' in text
 

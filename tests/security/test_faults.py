@@ -14,17 +14,18 @@ and, when the pool process is killed, rejected back to the queue
 run twice, which the table below proves task by task. A new task without an
 entry fails ``test_every_task_is_in_the_idempotency_table``.
 """
+
 from __future__ import annotations
 
 import pytest
 from django.core.files.base import ContentFile
 from oscar.core.loading import get_model
-from oscar.test.factories import create_order
 
-from prescriptions import services
-from prescriptions.models import PrescriptionEvent, PrescriptionStatus as S
-from shop.celery import app as celery_app
 from infra.models import OutboxMessage, SentNotification
+from prescriptions import services
+from prescriptions.models import PrescriptionEvent
+from prescriptions.models import PrescriptionStatus as S
+from shop.celery import app as celery_app
 from tests.prescriptions.conftest import submit, verify
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +67,7 @@ def _order(alice):
 
 
 # Each scenario sets the scene and returns the task call to make twice, and the e-mails expected.
+
 
 def _twice_order_placed_email(alice, **_):
     from shop.storefront.tasks import send_order_placed_email
@@ -149,7 +151,7 @@ def _twice_delete_orphan_files(alice, **_):
 
     storage = private_storage()
     name = storage.save("prescriptions/orphan.pdf", ContentFile(b"%PDF-1.4 left behind"))
-    old = (datetime.datetime.now() - datetime.timedelta(days=1)).timestamp()
+    old = (datetime.datetime.now(tz=datetime.UTC) - datetime.timedelta(days=1)).timestamp()
     os.utime(storage.path(name), (old, old))
     return lambda: delete_orphan_files.delay().get(), 0
 
@@ -208,27 +210,20 @@ IDEMPOTENCY = {
     "prescriptions.dispensing.tasks.send_order_dispensed_email": _twice_order_dispensed_email,
     "prescriptions.dispensing.tasks.send_order_not_dispensed_email": _twice_order_not_dispensed_email,
     "prescriptions.tasks.delete_orphan_files": _twice_delete_orphan_files,
-    "prescriptions.tasks.scan_prescription_file":
-        "tests/prescriptions/test_virus_scan.py::test_scan_task_is_safe_to_run_twice",
-    "shop.payments.tasks.void_expiring_authorisations":
-        "tests/orders/test_expiry.py (the job runs again: nothing more happens)",
+    "prescriptions.tasks.scan_prescription_file": "tests/prescriptions/test_virus_scan.py::test_scan_task_is_safe_to_run_twice",
+    "shop.payments.tasks.void_expiring_authorisations": "tests/orders/test_expiry.py (the job runs again: nothing more happens)",
     "shop.payments.tasks.expire_authorisation": "tests/orders/test_expiry.py",
     "shop.payments.tasks.release_abandoned_authorisation": "tests/payments/test_expiry.py",
-    "shop.storefront.tasks.send_account_activation_email":
-        "tests/security/test_account_enumeration.py::test_registration_e_mails_are_sent_once_when_the_task_runs_twice",
-    "shop.storefront.tasks.send_registration_attempt_email":
-        "tests/security/test_account_enumeration.py::test_registration_e_mails_are_sent_once_when_the_task_runs_twice",
-    "shop.storefront.tasks.send_password_reset_email":
-        "tests/security/test_account_enumeration.py::test_registration_e_mails_are_sent_once_when_the_task_runs_twice",
+    "shop.storefront.tasks.send_account_activation_email": "tests/security/test_account_enumeration.py::test_registration_e_mails_are_sent_once_when_the_task_runs_twice",
+    "shop.storefront.tasks.send_registration_attempt_email": "tests/security/test_account_enumeration.py::test_registration_e_mails_are_sent_once_when_the_task_runs_twice",
+    "shop.storefront.tasks.send_password_reset_email": "tests/security/test_account_enumeration.py::test_registration_e_mails_are_sent_once_when_the_task_runs_twice",
     "shop.apps.customer.tasks.send_email_changed_email": _twice_email_changed_email,
     "shop.apps.customer.tasks.send_password_changed_email": _twice_password_changed_email,
     "shop.apps.customer.tasks.send_product_alert_confirmation_email": _twice_product_alert_confirmation_email,
     "shop.apps.customer.tasks.send_product_alerts": _twice_product_alerts,
     "shop.apps.customer.tasks.send_email_preview": _twice_email_preview,
-    "prescriptions.tasks.send_parcel_shipped_email":
-        "tests/orders/test_shipping.py::test_the_tracking_email_is_sent_once_when_the_task_runs_twice",
-    "prescriptions.dispensing.tasks.flag_rmas_for_reversal":
-        "tests/dispensing/test_gate_and_dispense.py::test_unused_rma_is_flagged_for_reversal_after_its_window",
+    "prescriptions.tasks.send_parcel_shipped_email": "tests/orders/test_shipping.py::test_the_tracking_email_is_sent_once_when_the_task_runs_twice",
+    "prescriptions.dispensing.tasks.flag_rmas_for_reversal": "tests/dispensing/test_gate_and_dispense.py::test_unused_rma_is_flagged_for_reversal_after_its_window",
 }
 
 
@@ -236,12 +231,12 @@ def test_every_task_is_in_the_idempotency_table():
     missing = sorted(set(our_tasks()) - set(IDEMPOTENCY))
     assert not missing, (
         "Celery may run a task twice (a worker dies, a message is redelivered). Prove these are safe to run "
-        f"twice in tests/security/test_faults.py IDEMPOTENCY: {missing}")
+        f"twice in tests/security/test_faults.py IDEMPOTENCY: {missing}"
+    )
 
 
 @pytest.mark.parametrize("task_name", [name for name, how in IDEMPOTENCY.items() if callable(how)])
-def test_a_task_run_twice_has_one_effect(task_name, alice, pharmacist, mailoutbox,
-                                         django_capture_on_commit_callbacks):
+def test_a_task_run_twice_has_one_effect(task_name, alice, pharmacist, mailoutbox, django_capture_on_commit_callbacks):
     assert task_name in our_tasks(), f"{task_name} is listed in IDEMPOTENCY but is not a registered task"
     # The scene is set without running its on-commit work (e.g. the status e-mail of the event).
     run, emails = IDEMPOTENCY[task_name](alice=alice, pharmacist=pharmacist)

@@ -5,18 +5,19 @@ The capture itself against Stripe 500s, timeouts and lost answers is proven in
 tests/payments/test_capture_retries.py; here it happens inside a dispense, which
 must then leave nothing half done.
 """
+
 from __future__ import annotations
 
 import pytest
 import stripe
 from oscar.core.loading import get_model
 
+from payments.exceptions import PaymentGatewayUnavailable
+from payments.models import PaymentAuthorisation
 from prescriptions.dispensing import services as dispensing
 from prescriptions.dispensing.models import Dispense
 from prescriptions.models import PrescriptionStatus
 from prescriptions.orders import OrderStatus
-from payments.exceptions import PaymentGatewayUnavailable
-from payments.models import PaymentAuthorisation
 from tests.dispensing.test_gate_and_dispense import place_rx_order, rma
 from tests.review.test_claims import postgres_only, run_together
 
@@ -51,13 +52,15 @@ def stripe_captures(monkeypatch):
 
 def _dispense(order, pharmacist):
     rx_line = order.lines.get(product__upc="RX-ISO-20")
-    return dispensing.dispense_order(order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()},
-                                     medication_guide_included=True)
+    return dispensing.dispense_order(
+        order=order, pharmacist=pharmacist, authorisations={rx_line.pk: rma()}, medication_guide_included=True
+    )
 
 
 @pytest.mark.django_db
 def test_stripe_down_during_the_dispense_capture_leaves_nothing_dispensed_and_a_retry_captures_once(
-        alice_client, alice, technician, pharmacist, localstripe, stripe_captures):
+    alice_client, alice, technician, pharmacist, localstripe, stripe_captures
+):
     script, keys = stripe_captures
     prescription, _ = place_rx_order(alice_client, alice, technician, pharmacist)
     order = Order.objects.get()
@@ -88,7 +91,8 @@ def test_stripe_down_during_the_dispense_capture_leaves_nothing_dispensed_and_a_
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_pharmacists_dispensing_the_same_order_at_once_capture_once(
-        alice_client, alice, technician, pharmacist, second_pharmacist, localstripe, stripe_captures):
+    alice_client, alice, technician, pharmacist, second_pharmacist, localstripe, stripe_captures
+):
     _script, keys = stripe_captures
     prescription, _ = place_rx_order(alice_client, alice, technician, pharmacist)
     order_pk = Order.objects.get().pk

@@ -1,6 +1,7 @@
 """Personal pages carry ``Cache-Control: private, no-store`` (infra/nocache.py); the
 public catalogue stays cacheable for anonymous visitors. (The sweep over every
 URL and role: test_access_matrix.test_no_personal_page_may_be_kept_by_a_cache.)"""
+
 from __future__ import annotations
 
 import pytest

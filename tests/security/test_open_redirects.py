@@ -8,6 +8,7 @@ whose redirect lands on a probe takes that parameter. Every discovered (URL, rol
 method, parameter) is then tried with the hostile targets below; the ``Location`` of
 any redirect must stay on the site. New views are covered without editing this file.
 """
+
 from __future__ import annotations
 
 import time
@@ -24,8 +25,15 @@ from .urlwalk import build_path, endpoints, values_for
 from .world import ANONYMOUS, ROLES, client_for
 
 HOSTILE = ("https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)")
-PARAMS = ("next", "redirect_to", "redirect_url", "return_url", "success_url", "login-redirect_url",
-          "registration-redirect_url")
+PARAMS = (
+    "next",
+    "redirect_to",
+    "redirect_url",
+    "return_url",
+    "success_url",
+    "login-redirect_url",
+    "registration-redirect_url",
+)
 HOSTILE_REFERER = "https://evil.example/referer"
 
 
@@ -53,7 +61,8 @@ def test_the_alert_cancel_link_does_not_send_anyone_off_site(client, db, target)
     from oscar.test.factories import create_product
 
     alert = get_model("customer", "ProductAlert").objects.create(
-        email="someone@example.com", product=create_product(), status="Active")
+        email="someone@example.com", product=create_product(), status="Active"
+    )
     alert.key = alert.get_random_key()
     alert.save()
     response = client.get(f"/accounts/alerts/cancel/key/{alert.key}/?{urlencode({'next': target})}")
@@ -72,19 +81,33 @@ def _middleware_answer(request, location, status=302):
     return SafeRedirectMiddleware(view)(request)["Location"]
 
 
-@pytest.mark.parametrize("target", [*HOSTILE, "https://EVIL.example/x", " https://evil.example", "/%5Cevil.example",
-                                    "https:/\\evil.example", "\x01//evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        *HOSTILE,
+        "https://EVIL.example/x",
+        " https://evil.example",
+        "/%5Cevil.example",
+        "https:/\\evil.example",
+        "\x01//evil.example",
+    ],
+)
 def test_the_guard_rewrites_an_off_site_location_taken_from_the_query(target):
     request = RequestFactory().get("/somewhere/", {"return": target})
     assert _middleware_answer(request, target) == FALLBACK or url_has_allowed_host_and_scheme(
-        _middleware_answer(request, target), allowed_hosts={"testserver"})
+        _middleware_answer(request, target), allowed_hosts={"testserver"}
+    )
 
 
 def test_the_guard_rewrites_a_location_taken_from_a_form_or_the_referer():
-    assert _middleware_answer(RequestFactory().post("/x/", {"n": "https://evil.example/a"}),
-                              "https://evil.example/a") == FALLBACK
-    assert _middleware_answer(RequestFactory().get("/x/", HTTP_REFERER="https://evil.example/b"),
-                              "https://evil.example/b") == FALLBACK
+    assert (
+        _middleware_answer(RequestFactory().post("/x/", {"n": "https://evil.example/a"}), "https://evil.example/a")
+        == FALLBACK
+    )
+    assert (
+        _middleware_answer(RequestFactory().get("/x/", HTTP_REFERER="https://evil.example/b"), "https://evil.example/b")
+        == FALLBACK
+    )
 
 
 def test_the_guard_leaves_the_shops_own_redirects_alone():
@@ -135,8 +158,9 @@ def test_no_url_redirects_off_site_as_any_role(world):
                 if (location := off_site(response)) is not None:
                     escaped.append(f"{role} {method.upper()} {path} ({endpoint.key}) -> {location}")
                 if 300 <= response.status_code < 400:
-                    takes_target += [(role, method, path, p) for p in PARAMS
-                                     if probe(p) in response.get("Location", "")]
+                    takes_target += [
+                        (role, method, path, p) for p in PARAMS if probe(p) in response.get("Location", "")
+                    ]
                 if not _still_signed_in(client, role):
                     client = client_for(role, raise_request_exception=False)
     clients = {}
@@ -148,7 +172,9 @@ def test_no_url_redirects_off_site_as_any_role(world):
             response = _request(client, method, path, {param: target})
             if (location := off_site(response)) is not None:
                 escaped.append(f"{role} {method.upper()} {path} {param}={target!r} -> {location}")
-    print(f"\nredirect sweep: {len(takes_target)} (role, method, URL, parameter) take a target; "
-          f"{time.monotonic() - started:.0f} s")
+    print(
+        f"\nredirect sweep: {len(takes_target)} (role, method, URL, parameter) take a target; "
+        f"{time.monotonic() - started:.0f} s"
+    )
     assert takes_target, "the discovery found no URL that takes a redirect target: the probe is broken"
     assert not escaped, f"{len(escaped)} redirects leave the site:\n  " + "\n  ".join(escaped)

@@ -24,6 +24,7 @@ that is rolled back, so the sweep leaves the shop as it found it.
 Left out: the Django admin (Django's own forms; some 400 generated URLs), sign-out
 views (they end the sweep's sessions), and Stripe's webhook (test_bad_input.py).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -139,8 +140,13 @@ def alices_fingerprint(world) -> str:
         rows.append(list(queryset.values_list(*(fields or ())) if fields else queryset.values()))
     from django.contrib.auth import get_user_model
 
-    rows.append(list(get_user_model().objects.filter(pk=world.alice_pk).values(
-        "email", "password", "is_active", "first_name", "last_name")))
+    rows.append(
+        list(
+            get_user_model()
+            .objects.filter(pk=world.alice_pk)
+            .values("email", "password", "is_active", "first_name", "last_name")
+        )
+    )
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
@@ -148,11 +154,43 @@ def alices_fingerprint(world) -> str:
 
 
 def hostile_values(world) -> list[str]:
-    ids = [world.alice_pk, world.bob_pk, world.order_line_id, world.basket_line_id, world.product_pk,
-           world.otc_product_pk, world.address_pk, world.wishlist_line_pk, world.alert_pk, world.notification_pk]
-    return ["abc", "-1", "0", str(2**63), str(-(2**63) - 1), "1.5", "1e308", "NaN", "", " ", "\x00", "١٢",
-            "9" * 40, "[]", "{}", "null", "true", "../1", "<b>x</b>", *(str(i) for i in ids),
-            world.order_number, world.prescription_public_id, world.wishlist_key]
+    ids = [
+        world.alice_pk,
+        world.bob_pk,
+        world.order_line_id,
+        world.basket_line_id,
+        world.product_pk,
+        world.otc_product_pk,
+        world.address_pk,
+        world.wishlist_line_pk,
+        world.alert_pk,
+        world.notification_pk,
+    ]
+    return [
+        "abc",
+        "-1",
+        "0",
+        str(2**63),
+        str(-(2**63) - 1),
+        "1.5",
+        "1e308",
+        "NaN",
+        "",
+        " ",
+        "\x00",
+        "١٢",
+        "9" * 40,
+        "[]",
+        "{}",
+        "null",
+        "true",
+        "../1",
+        "<b>x</b>",
+        *(str(i) for i in ids),
+        world.order_number,
+        world.prescription_public_id,
+        world.wishlist_key,
+    ]
 
 
 GENERIC_FIELDS = ("id", "pk", "quantity", "action", "address_id", "line_id", "product_id", "code", "next")
@@ -160,12 +198,17 @@ GENERIC_FIELDS = ("id", "pk", "quantity", "action", "address_id", "line_id", "pr
 
 def requests_for(fields: dict[str, str], values: list[str]):
     names = list(fields) or list(GENERIC_FIELDS)
-    field_plan = st.fixed_dictionaries({
-        name: st.one_of(
-            st.just(("keep",)), st.just(("drop",)),
-            st.tuples(st.just("set"), st.sampled_from(values)),
-            st.tuples(st.just("twice"), st.sampled_from(values)),
-        ) for name in names})
+    field_plan = st.fixed_dictionaries(
+        {
+            name: st.one_of(
+                st.just(("keep",)),
+                st.just(("drop",)),
+                st.tuples(st.just("set"), st.sampled_from(values)),
+                st.tuples(st.just("twice"), st.sampled_from(values)),
+            )
+            for name in names
+        }
+    )
     return st.tuples(field_plan, st.sampled_from(("form", "form", "form", "json", "multipart-garbage", "bytes")))
 
 
@@ -184,8 +227,10 @@ def build_request(fields: dict[str, str], plan: dict, encoding: str):
     if encoding == "json":
         return {"data": json.dumps(data), "content_type": "application/json"}
     if encoding == "multipart-garbage":
-        return {"data": b"--b\r\nContent-Disposition: form-data; name=\"x\r\n\r\n\x00\xff--b",
-                "content_type": "multipart/form-data; boundary=b"}
+        return {
+            "data": b'--b\r\nContent-Disposition: form-data; name="x\r\n\r\n\x00\xff--b',
+            "content_type": "multipart/form-data; boundary=b",
+        }
     return {"data": b"\x00\xff\xfe garbage \x80", "content_type": "application/x-www-form-urlencoded"}
 
 
@@ -220,8 +265,17 @@ def ready_for_checkout(world):
     basket.strategy = Default()
     basket.add_product(product("OTC-LIPBALM"), 1)
     get_model("address", "UserAddress").objects.create(
-        user=bob, first_name="Bob", last_name="Baker", line1="9 Jay Street", line4="Brooklyn", state="NY",
-        postcode="11201", country_id="US", phone_number="+12125550111", is_default_for_shipping=True)
+        user=bob,
+        first_name="Bob",
+        last_name="Baker",
+        line1="9 Jay Street",
+        line4="Brooklyn",
+        state="NY",
+        postcode="11201",
+        country_id="US",
+        phone_number="+12125550111",
+        is_default_for_shipping=True,
+    )
 
 
 def _still_signed_in(client, role) -> bool:
@@ -264,7 +318,8 @@ def test_no_form_or_post_endpoint_answers_500_or_touches_someone_elses_data(worl
                 assert response.status_code < 500, f"{role} POST {path} as {encoding} {plan}: {response.status_code}"
                 if guard_alice:
                     assert alices_fingerprint(world) == before, (
-                        f"{role} POST {path} as {encoding} {plan} changed Alice's data")
+                        f"{role} POST {path} as {encoding} {plan} changed Alice's data"
+                    )
                     body = "" if response.streaming else response.content.decode("utf-8", "replace")
                     session = str(dict(client.session)) if role != ANONYMOUS else ""
                     sent = repr(plan)  # a marker the request itself carried may be echoed back
@@ -283,8 +338,14 @@ def test_no_form_or_post_endpoint_answers_500_or_touches_someone_elses_data(worl
                         post(path, fields, {**{n: ("keep",) for n in fields}, name: ("set", value)}, "form")
 
                 # 2b. hypothesis: any mix of kept, dropped, duplicated and hostile fields, any body.
-                @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                          phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
+                @settings(
+                    max_examples=EXAMPLES,
+                    deadline=None,
+                    database=None,
+                    derandomize=True,
+                    phases=(Phase.explicit, Phase.generate),
+                    suppress_health_check=list(HealthCheck),
+                )
                 @given(request=requests_for(fields, values))
                 def post_it(request):
                     post(path, fields, *request)

@@ -1,6 +1,7 @@
 """Data retention and privacy: closing an account keeps the pharmacy's records,
 "Download my data" gives customers their own data (and nobody else's), and
 records are purged only once past ``RXSHOP_RETENTION_YEARS``."""
+
 from __future__ import annotations
 
 import datetime
@@ -15,19 +16,20 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from compliance.models import ComplianceEvaluation
-from prescriptions import services
+from prescriptions import retention, services
 from prescriptions.models import (
     Patient,
     Prescription,
     PrescriptionEvent,
     PrescriptionFile,
     PrescriptionFileAccess,
-    PrescriptionStatus as S,
     private_storage,
+)
+from prescriptions.models import (
+    PrescriptionStatus as S,
 )
 from prescriptions.review import services as review
 from prescriptions.review.models import ReviewClaim, ReviewDecision, Transcription
-from prescriptions import privacy, retention
 from tests.prescriptions.conftest import submit
 from tests.review.conftest import good_transcription, staff_client, transcribe
 
@@ -50,8 +52,11 @@ def verified(customer, technician, pharmacist) -> Prescription:
     review.claim_for_review(prescription=prescription, reviewer=pharmacist)
     evaluation = review.evaluate_transcription(prescription=prescription, user=pharmacist)
     review.verify_prescription(
-        prescription=prescription, pharmacist=pharmacist, expected_version=prescription.transcription.version,
-        warning_overrides={f.rule_id: "Checked with the prescriber." for f in evaluation.warnings})
+        prescription=prescription,
+        pharmacist=pharmacist,
+        expected_version=prescription.transcription.version,
+        warning_overrides={f.rule_id: "Checked with the prescriber." for f in evaluation.warnings},
+    )
     prescription.refresh_from_db()
     assert prescription.status == S.VERIFIED
     return prescription
@@ -70,8 +75,15 @@ def stored(prescription) -> list[str]:
 
 def add_address(user):
     return UserAddress.objects.create(
-        user=user, first_name=user.first_name, last_name=user.last_name, line1="22 Jay Street", line4="Brooklyn",
-        state="NY", postcode="11201", country=Country.objects.get(iso_3166_1_a2="US"))
+        user=user,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        line1="22 Jay Street",
+        line4="Brooklyn",
+        state="NY",
+        postcode="11201",
+        country=Country.objects.get(iso_3166_1_a2="US"),
+    )
 
 
 # --- Closing an account -------------------------------------------------------------------------
@@ -114,8 +126,10 @@ def test_closing_an_account_keeps_the_pharmacy_records_and_anonymises_the_accoun
     assert Order.objects.filter(pk=order.pk, user=alice).exists()
     # And nobody can sign in to it any more.
     again = Client()
-    again.post("/accounts/login/", {"login-username": "alice@example.com", "login-password": "alice-demo-2026",
-                                    "login_submit": "1"})
+    again.post(
+        "/accounts/login/",
+        {"login-username": "alice@example.com", "login-password": "alice-demo-2026", "login_submit": "1"},
+    )
     assert "_auth_user_id" not in again.session
 
 
@@ -147,8 +161,9 @@ def alices_history(alice, bob, pharmacist, technician):
     mine = verified(alice, technician, pharmacist)
     asked = submit(alice)
     review.claim_for_review(prescription=asked, reviewer=pharmacist)
-    review.request_information(prescription=asked, pharmacist=pharmacist, question="Is the date on page 2 right?",
-                               note=INTERNAL_NOTE)
+    review.request_information(
+        prescription=asked, pharmacist=pharmacist, question="Is the date on page 2 right?", note=INTERNAL_NOTE
+    )
     order = build_order_for(alice)
     bobs = submit(bob)
     return mine, asked, order, bobs
@@ -181,8 +196,13 @@ def test_my_data_leaves_out_what_is_for_the_pharmacys_records_only(alice_client,
     internal = [e.reason for e in PrescriptionEvent.objects.filter(prescription=mine) if e.reason]
     pharmacist = User.objects.get(email="pharmacist@example.com")
     text = alice_client.get("/accounts/my-data/?download=json").content.decode()
-    for value in internal + [INTERNAL_NOTE, pharmacist.get_full_name(), pharmacist.email, "1 Main St, Albany",  # the transcription
-                             "1234567893"]:  # (prescriber's address and NPI, as staff transcribed them)
+    for value in internal + [
+        INTERNAL_NOTE,
+        pharmacist.get_full_name(),
+        pharmacist.email,
+        "1 Main St, Albany",  # the transcription
+        "1234567893",
+    ]:  # (prescriber's address and NPI, as staff transcribed them)
         assert value not in text, value
     assert "evaluation" not in text.lower() and "transcription" not in text.lower()
 
@@ -201,8 +221,8 @@ def years_later(years: int, days: int = 1) -> datetime.datetime:
 
 def test_the_cutoff_is_the_retention_period_before_now(settings):
     settings.RXSHOP_RETENTION_YEARS = 6
-    now = datetime.datetime(2032, 2, 29, 12, tzinfo=datetime.timezone.utc)
-    assert retention.retention_cutoff(now) == datetime.datetime(2026, 2, 28, 12, tzinfo=datetime.timezone.utc)
+    now = datetime.datetime(2032, 2, 29, 12, tzinfo=datetime.UTC)
+    assert retention.retention_cutoff(now) == datetime.datetime(2026, 2, 28, 12, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
@@ -231,7 +251,8 @@ def test_the_purge_is_a_dry_run_unless_applied(old_closed_prescription, capsys):
 
 
 def test_the_purge_deletes_the_prescription_and_every_record_about_it(
-        old_closed_prescription, alice, django_capture_on_commit_callbacks):
+    old_closed_prescription, alice, django_capture_on_commit_callbacks
+):
     prescription = old_closed_prescription
     names = stored(prescription)
     file_ids = list(prescription.files.values_list("pk", flat=True))
@@ -262,7 +283,8 @@ def test_the_purge_deletes_the_prescription_and_every_record_about_it(
 
 
 def test_open_prescriptions_and_recent_orders_hold_a_prescription_back(
-        old_closed_prescription, alice, technician, pharmacist):
+    old_closed_prescription, alice, technician, pharmacist
+):
     open_one = submit(alice)  # never decided: never purged
     kept_by_order = expired(verified(alice, technician, pharmacist))
     order = build_order_for(alice)
@@ -275,8 +297,7 @@ def test_open_prescriptions_and_recent_orders_hold_a_prescription_back(
     assert Prescription.objects.filter(pk__in=[open_one.pk, kept_by_order.pk]).count() == 2
 
 
-def test_a_closed_account_is_deleted_once_its_records_are_past_retention(
-        old_closed_prescription, alice, alice_client):
+def test_a_closed_account_is_deleted_once_its_records_are_past_retention(old_closed_prescription, alice, alice_client):
     alice_client.post("/accounts/profile/delete/", {"password": "alice-demo-2026"})
     assert Prescription.objects.filter(customer=alice).exists()  # closing kept them
 
@@ -290,7 +311,8 @@ def test_retention_is_a_setting(old_closed_prescription, settings):
     settings.RXSHOP_RETENTION_YEARS = 10
     assert retention.purge_past_retention(now=years_later(7), dry_run=False).prescriptions == []
     assert retention.purge_past_retention(now=years_later(11), dry_run=False).prescriptions == [
-        old_closed_prescription.reference]
+        old_closed_prescription.reference
+    ]
 
 
 def test_the_command_applies_the_purge(old_closed_prescription, capsys, monkeypatch):

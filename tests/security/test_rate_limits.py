@@ -1,13 +1,14 @@
 """Rate limits on prescription uploads and Place order (infra/ratelimit.py):
 a clear 429, counted per customer, configurable, switchable off. (Login
 throttling by django-axes: tests/shop/test_staff_access.py.)"""
+
 from __future__ import annotations
 
 import pytest
 from django.test import Client
 
-from prescriptions.models import PrescriptionFile
 from infra import ratelimit
+from prescriptions.models import PrescriptionFile
 from tests.factories import add_to_basket, checkout_to_preview, place_order, product
 from tests.prescriptions.conftest import form_data, unique_pdf, upload
 

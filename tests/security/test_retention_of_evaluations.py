@@ -2,6 +2,7 @@
 that prescription (compliance.subjects): the retention purge removes them all with it,
 and the inspector's history lists them all. Their facts hold the patient's name and
 date of birth, so none may outlive the prescription."""
+
 from __future__ import annotations
 
 import datetime
@@ -18,7 +19,8 @@ from compliance import subjects
 from compliance.models import ComplianceEvaluation
 from prescriptions import retention
 from prescriptions.dispensing import services as dispensing
-from prescriptions.models import Prescription, PrescriptionStatus as S
+from prescriptions.models import Prescription
+from prescriptions.models import PrescriptionStatus as S
 from prescriptions.review import services as review
 from prescriptions.review.selectors import prescription_history
 from tests.factories import add_to_basket, checkout_to_preview, place_order
@@ -54,8 +56,11 @@ def verify(prescription, technician, pharmacist) -> None:
     review.claim_for_review(prescription=prescription, reviewer=pharmacist)
     evaluation = review.evaluate_transcription(prescription=prescription, user=pharmacist)
     review.verify_prescription(
-        prescription=prescription, pharmacist=pharmacist, expected_version=prescription.transcription.version,
-        warning_overrides={f.rule_id: "Checked with the prescriber." for f in evaluation.warnings})
+        prescription=prescription,
+        pharmacist=pharmacist,
+        expected_version=prescription.transcription.version,
+        warning_overrides={f.rule_id: "Checked with the prescriber." for f in evaluation.warnings},
+    )
     prescription.refresh_from_db()
     assert prescription.status == S.VERIFIED
 
@@ -73,12 +78,20 @@ def dispensed(alice_client, alice, technician, pharmacist, localstripe):
     checkout_to_preview(alice_client, address={"state": "NY"})
     assert place_order(alice_client)["Location"] == "/checkout/thank-you/"
     order_line = Order.objects.get(user=alice).lines.get(product__upc="RX-ISO-20")
-    rma = dispensing.AuthorisationInput(number="RMA-0042-7781", risk_category="cannot", quantity=30, days_supply=30,
-                                        do_not_dispense_after=timezone.localdate() + datetime.timedelta(days=14))
+    rma = dispensing.AuthorisationInput(
+        number="RMA-0042-7781",
+        risk_category="cannot",
+        quantity=30,
+        days_supply=30,
+        do_not_dispense_after=timezone.localdate() + datetime.timedelta(days=14),
+    )
     for guide_included in (False, True):
-        outcome = dispensing.dispense_order(order=order_line.order, pharmacist=pharmacist,
-                                            authorisations={order_line.pk: rma},
-                                            medication_guide_included=guide_included)
+        outcome = dispensing.dispense_order(
+            order=order_line.order,
+            pharmacist=pharmacist,
+            authorisations={order_line.pk: rma},
+            medication_guide_included=guide_included,
+        )
         assert outcome.dispensed is guide_included
     prescription.refresh_from_db()
     assert prescription.status == S.USED_UP
@@ -97,14 +110,18 @@ def test_each_stage_records_its_evaluation_about_the_prescription(dispensed):
     number = order_line.order.number
     assert {row.subject for row in rows} == {
         str(subjects.for_prescription(prescription.pk)),
-        str(subjects.for_basket_line(prescription_id=prescription.pk, order_number=number,
-                                     basket_line_id=basket_line.pk)),
+        str(
+            subjects.for_basket_line(
+                prescription_id=prescription.pk, order_number=number, basket_line_id=basket_line.pk
+            )
+        ),
         str(subjects.for_order_line(prescription_id=prescription.pk, order_number=number, line_id=order_line.pk)),
     }
 
 
 def test_the_purge_removes_every_evaluation_about_the_prescription_whatever_the_stage(
-        dispensed, bob, technician, pharmacist):
+    dispensed, bob, technician, pharmacist
+):
     prescription, _basket_line, _order_line = dispensed
     doomed = set(about(prescription).values_list("pk", flat=True))
     bobs = submit(bob)
@@ -130,7 +147,10 @@ def test_within_retention_every_evaluation_about_it_is_kept(dispensed):
     assert report.prescriptions == []
     assert set(about(prescription).values_list("pk", flat=True)) == before
     assert set(ComplianceEvaluation.objects.filter(pk__in=before).values_list("stage", flat=True)) == {
-        "verify", "checkout", "dispense"}
+        "verify",
+        "checkout",
+        "dispense",
+    }
 
 
 def test_the_inspectors_history_lists_the_checkout_and_dispense_evaluations_too(dispensed):
@@ -138,8 +158,11 @@ def test_the_inspectors_history_lists_the_checkout_and_dispense_evaluations_too(
     evaluations = [dict(entry.details) for entry in prescription_history(prescription) if entry.kind == "evaluation"]
     assert len(evaluations) == about(prescription).count()
     assert {details["Stage"] for details in evaluations} == {"verify", "checkout", "dispense"}
-    assert str(subjects.for_order_line(prescription_id=prescription.pk, order_number=order_line.order.number,
-                                       line_id=order_line.pk)) in {details["Subject"] for details in evaluations}
+    assert str(
+        subjects.for_order_line(
+            prescription_id=prescription.pk, order_number=order_line.order.number, line_id=order_line.pk
+        )
+    ) in {details["Subject"] for details in evaluations}
 
 
 # --- Rows written before the grammar: the back-fill (migration prescriptions 0003) ------------------
@@ -147,8 +170,9 @@ def test_the_inspectors_history_lists_the_checkout_and_dispense_evaluations_too(
 
 def legacy_row(subject: str, stage: str) -> ComplianceEvaluation:
     """An evaluation as the checkout and dispense wrote them before: no prescription column."""
-    return ComplianceEvaluation.objects.create(stage=stage, subject=subject, moment=timezone.now(), facts={},
-                                               fingerprint="0" * 64, passed=True)
+    return ComplianceEvaluation.objects.create(
+        stage=stage, subject=subject, moment=timezone.now(), facts={}, fingerprint="0" * 64, passed=True
+    )
 
 
 def test_the_backfill_finds_the_prescription_of_rows_spelt_the_old_way_and_the_purge_then_removes_them(dispensed):

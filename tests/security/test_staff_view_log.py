@@ -2,6 +2,7 @@
 164.312(b); prescriptions/audit.py): one row per view, with who, what, whose and
 from where; the inspector sees them in the prescription's history. A customer's
 own pages log nothing."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,11 @@ from tests.security.world import build_order_for
 
 pytestmark = pytest.mark.django_db
 
-PROXY = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "192.0.2.1, 198.51.100.23",
-         "HTTP_USER_AGENT": "ReviewDesk/3"}
+PROXY = {
+    "REMOTE_ADDR": "10.0.0.2",
+    "HTTP_X_FORWARDED_FOR": "192.0.2.1, 198.51.100.23",
+    "HTTP_USER_AGENT": "ReviewDesk/3",
+}
 
 
 @pytest.fixture
@@ -37,12 +41,24 @@ def order(alice):
 
 def _pages(prescription, order, alice):
     return [
-        ("pharmacist", f"/dashboard/pharmacy/prescriptions/{prescription.public_id}/", "dashboard:pharmacy-review",
-         {"prescription": prescription, "customer_id": alice.pk}),
-        ("pharmacist", f"/dashboard/pharmacy/history/{prescription.public_id}/", "dashboard:pharmacy-history",
-         {"prescription": prescription, "customer_id": alice.pk}),
-        ("admin", f"/dashboard/orders/{order.number}/", "dashboard:order-detail",
-         {"order_number": str(order.number), "customer_id": alice.pk}),
+        (
+            "pharmacist",
+            f"/dashboard/pharmacy/prescriptions/{prescription.public_id}/",
+            "dashboard:pharmacy-review",
+            {"prescription": prescription, "customer_id": alice.pk},
+        ),
+        (
+            "pharmacist",
+            f"/dashboard/pharmacy/history/{prescription.public_id}/",
+            "dashboard:pharmacy-history",
+            {"prescription": prescription, "customer_id": alice.pk},
+        ),
+        (
+            "admin",
+            f"/dashboard/orders/{order.number}/",
+            "dashboard:order-detail",
+            {"order_number": str(order.number), "customer_id": alice.pk},
+        ),
         ("admin", f"/dashboard/users/{alice.pk}/", "dashboard:user-detail", {"customer_id": alice.pk}),
         ("admin", "/dashboard/orders/?name=Alice", "dashboard:order-list", {"customer_id": None}),
         ("admin", "/dashboard/users/?email=alice", "dashboard:users-index", {}),
@@ -59,7 +75,12 @@ def test_each_staff_view_of_patient_data_writes_one_row(staff, alice, prescripti
         assert StaffDataView.objects.count() == before + 1, url
         row = StaffDataView.objects.order_by("-id").first()
         assert (row.user, row.page, row.path, row.ip_address, row.user_agent) == (
-            staff[role], page, url, "198.51.100.23", "ReviewDesk/3"), url
+            staff[role],
+            page,
+            url,
+            "198.51.100.23",
+            "ReviewDesk/3",
+        ), url
         for field, value in expected.items():
             assert getattr(row, field) == value, (url, field)
         client.get(url, **PROXY)
@@ -76,8 +97,13 @@ def test_unsearched_lists_and_refused_pages_log_nothing(staff, alice, prescripti
 
 
 def test_a_customers_own_pages_log_nothing(alice_client, prescription, order):
-    for url in (f"/prescriptions/{prescription.public_id}/", "/prescriptions/", f"/accounts/orders/{order.number}/",
-                "/accounts/profile/", f"/prescriptions/files/{prescription.files.get().public_id}/"):
+    for url in (
+        f"/prescriptions/{prescription.public_id}/",
+        "/prescriptions/",
+        f"/accounts/orders/{order.number}/",
+        "/accounts/profile/",
+        f"/prescriptions/files/{prescription.files.get().public_id}/",
+    ):
         assert alice_client.get(url).status_code == 200, url
     assert not StaffDataView.objects.exists()
 

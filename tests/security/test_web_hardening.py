@@ -5,6 +5,7 @@ logs. (Rate limits: test_rate_limits.py.)
 (Login throttling by django-axes: tests/shop/test_staff_access.py; ``check
 --deploy`` in production mode: tests/shop/test_demo_and_settings.py.)
 """
+
 from __future__ import annotations
 
 import datetime
@@ -25,8 +26,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from infra.logredact import RedactPatientData, redact
-from tests.shop.test_demo_and_settings import PRODUCTION_ENV
 from tests.factories import add_to_basket
+from tests.shop.test_demo_and_settings import PRODUCTION_ENV
 
 from .urlwalk import endpoints, path_for
 from .world import ADMIN, ANONYMOUS, CUSTOMER_A, PHARMACIST, TECHNICIAN, client_for
@@ -37,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- Content-Security-Policy ----------------------------------------------------------------------
+
 
 def _csp(response) -> dict[str, list[str]]:
     header = response.get("Content-Security-Policy", "")
@@ -52,7 +54,7 @@ def assert_no_unsafe_script(response):
     policy = _csp(response)
     scripts = policy["script-src"]
     assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts, scripts
-    nonce = next((s[len("'nonce-"):-1] for s in scripts if s.startswith("'nonce-")), None)
+    nonce = next((s[len("'nonce-") : -1] for s in scripts if s.startswith("'nonce-")), None)
     html = response.content.decode()
     for match in INLINE_SCRIPT.finditer(html):
         attrs = match.group("attrs")
@@ -60,22 +62,37 @@ def assert_no_unsafe_script(response):
             continue
         assert nonce and f'nonce="{nonce}"' in attrs, f"inline script without the page's nonce: {match.group(0)[:200]}"
     handler = EVENT_HANDLER.search(html)
-    assert handler is None, f"inline event handler (blocked by the policy): {html[handler.start():handler.start() + 200]}"
+    assert handler is None, (
+        f"inline event handler (blocked by the policy): {html[handler.start() : handler.start() + 200]}"
+    )
     assert "javascript:" not in html.lower(), "javascript: URL (blocked by the policy)"
 
 
 # Pages of every kind: the shop, the account, prescriptions, checkout, the pharmacy
 # workspace, the dispense screen, oscar's dashboard and the admin.
 CSP_PAGES = [
-    (ANONYMOUS, "catalogue:index"), (ANONYMOUS, "catalogue:detail"), (ANONYMOUS, "customer:login"),
-    (ANONYMOUS, "pharmacy:contact"), (CUSTOMER_A, "basket:summary"), (CUSTOMER_A, "customer:summary"),
-    (CUSTOMER_A, "customer:profile-update"), (CUSTOMER_A, "customer:address-create"),
-    (CUSTOMER_A, "customer:order"), (CUSTOMER_A, "prescriptions:list"), (CUSTOMER_A, "prescriptions:detail"),
-    (CUSTOMER_A, "prescriptions:upload-for-product"), (CUSTOMER_A, "checkout:shipping-address"),
-    (TECHNICIAN, "dashboard:pharmacy-queue"), (PHARMACIST, "dashboard:pharmacy-review"),
-    (PHARMACIST, "dashboard:pharmacy-inspector"), (PHARMACIST, "dashboard:dispense-queue"),
-    (ADMIN, "dashboard:index"), (ADMIN, "dashboard:catalogue-product-list"), (ADMIN, "dashboard:order-list"),
-    (ADMIN, "admin:index"), (ADMIN, "admin:prescriptions_prescription_changelist"),
+    (ANONYMOUS, "catalogue:index"),
+    (ANONYMOUS, "catalogue:detail"),
+    (ANONYMOUS, "customer:login"),
+    (ANONYMOUS, "pharmacy:contact"),
+    (CUSTOMER_A, "basket:summary"),
+    (CUSTOMER_A, "customer:summary"),
+    (CUSTOMER_A, "customer:profile-update"),
+    (CUSTOMER_A, "customer:address-create"),
+    (CUSTOMER_A, "customer:order"),
+    (CUSTOMER_A, "prescriptions:list"),
+    (CUSTOMER_A, "prescriptions:detail"),
+    (CUSTOMER_A, "prescriptions:upload-for-product"),
+    (CUSTOMER_A, "checkout:shipping-address"),
+    (TECHNICIAN, "dashboard:pharmacy-queue"),
+    (PHARMACIST, "dashboard:pharmacy-review"),
+    (PHARMACIST, "dashboard:pharmacy-inspector"),
+    (PHARMACIST, "dashboard:dispense-queue"),
+    (ADMIN, "dashboard:index"),
+    (ADMIN, "dashboard:catalogue-product-list"),
+    (ADMIN, "dashboard:order-list"),
+    (ADMIN, "admin:index"),
+    (ADMIN, "admin:prescriptions_prescription_changelist"),
 ]
 
 
@@ -135,12 +152,29 @@ print(json.dumps({
 
 
 def test_production_sends_hsts_redirects_to_https_and_marks_cookies_secure(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG",
-                                                             "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"}}
-    env.update({"DJANGO_ENV": "production", "DJANGO_SETTINGS_MODULE": "shop.settings", "SECRET_KEY": GOOD_SECRET,
-                "ALLOWED_HOSTS": "shop.example", "RXSHOP_VAR_DIR": str(tmp_path), **PRODUCTION_ENV})
-    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", PROBE], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=180)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"}
+    }
+    env.update(
+        {
+            "DJANGO_ENV": "production",
+            "DJANGO_SETTINGS_MODULE": "shop.settings",
+            "SECRET_KEY": GOOD_SECRET,
+            "ALLOWED_HOSTS": "shop.example",
+            "RXSHOP_VAR_DIR": str(tmp_path),
+            **PRODUCTION_ENV,
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["hsts"] == "max-age=31536000; includeSubDomains; preload"
@@ -183,8 +217,7 @@ def test_a_staff_session_is_written_at_most_once_a_minute_while_its_expiry_slide
     def session_writes(path="/dashboard/pharmacy/") -> int:
         with CaptureQueriesContext(connection) as queries:
             assert staff.get(path).status_code == 200
-        return sum(q["sql"].startswith(("UPDATE \"django_session\"", "INSERT INTO \"django_session\""))
-                   for q in queries)
+        return sum(q["sql"].startswith(('UPDATE "django_session"', 'INSERT INTO "django_session"')) for q in queries)
 
     assert session_writes() == 1  # the first page sets the staff expiry
     assert session_writes() == 0 and session_writes() == 0
@@ -193,7 +226,8 @@ def test_a_staff_session_is_written_at_most_once_a_minute_while_its_expiry_slide
     session["rx_staff_expiry_slid_at"] -= 120
     session.save()
     Session.objects.filter(session_key=session.session_key).update(
-        expire_date=timezone.now() + datetime.timedelta(seconds=3480))
+        expire_date=timezone.now() + datetime.timedelta(seconds=3480)
+    )
     assert session_writes() == 1
     remaining = (Session.objects.get(session_key=session.session_key).expire_date - timezone.now()).total_seconds()
     assert 3500 < remaining <= 3600
@@ -266,8 +300,7 @@ def test_a_server_error_page_shows_nothing_of_the_request(world, monkeypatch, se
 
 def _console_output(record: logging.LogRecord) -> str:
     """What the configured console handler (settings.LOGGING) writes for ``record``."""
-    handler = next(h for h in logging.getLogger().handlers
-                   if any(isinstance(f, RedactPatientData) for f in h.filters))
+    handler = next(h for h in logging.getLogger().handlers if any(isinstance(f, RedactPatientData) for f in h.filters))
     stream = io.StringIO()
     old, handler.stream = handler.stream, stream
     try:
@@ -285,9 +318,23 @@ def test_logged_patient_data_is_redacted_by_the_configured_handler():
 
         exc_info = _sys.exc_info()
     record = logging.LogRecord(
-        "prescriptions", logging.ERROR, __file__, 1, "upload failed for %s: %r", (
-            "alice@example.com", {"first_name": "Alice", "last_name": "Moreno", "date_of_birth": "1994-05-17",
-                                  "address_line1": "22 Jay Street", "quantity": 30}), exc_info)
+        "prescriptions",
+        logging.ERROR,
+        __file__,
+        1,
+        "upload failed for %s: %r",
+        (
+            "alice@example.com",
+            {
+                "first_name": "Alice",
+                "last_name": "Moreno",
+                "date_of_birth": "1994-05-17",
+                "address_line1": "22 Jay Street",
+                "quantity": 30,
+            },
+        ),
+        exc_info,
+    )
     output = _console_output(record)
     for value in PATIENT_DATA + ["Alice", "Moreno"]:
         assert value not in output, (value, output)
@@ -299,11 +346,13 @@ def test_a_request_error_logged_by_django_is_redacted(world, monkeypatch, settin
     from prescriptions import selectors
 
     settings.DEBUG = False
-    monkeypatch.setattr(selectors, "prescription_for_customer",
-                        lambda **kw: (_ for _ in ()).throw(RuntimeError("lookup of alice@example.com failed")))
+    monkeypatch.setattr(
+        selectors,
+        "prescription_for_customer",
+        lambda **kw: (_ for _ in ()).throw(RuntimeError("lookup of alice@example.com failed")),
+    )
     captured = []
-    handler = next(h for h in logging.getLogger().handlers
-                   if any(isinstance(f, RedactPatientData) for f in h.filters))
+    handler = next(h for h in logging.getLogger().handlers if any(isinstance(f, RedactPatientData) for f in h.filters))
     monkeypatch.setattr(handler, "emit", lambda record: captured.append(handler.format(record)))
     client_for(CUSTOMER_A, raise_request_exception=False).get(_path("prescriptions:detail", world))
     logged = "\n".join(captured)
@@ -311,14 +360,17 @@ def test_a_request_error_logged_by_django_is_redacted(world, monkeypatch, settin
     assert "alice@example.com" not in logged
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("card 4242 4242 4242 4242 declined", "card [redacted] declined"),
-    ("key sk_test_abcdefghijklmnop leaked", "key [redacted] leaked"),
-    ("ssn 123-45-6789", "ssn [redacted]"),
-    ("call (212) 555-0199 now", "call [redacted] now"),
-    ("order 100023 line 3 at 2026-11-26 14:05", "order 100023 line 3 at 2026-11-26 14:05"),
-    ("prescriber_name=Dr Jane Smith&quantity=30", "prescriber_name=[redacted]&quantity=30"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("card 4242 4242 4242 4242 declined", "card [redacted] declined"),
+        ("key sk_test_abcdefghijklmnop leaked", "key [redacted] leaked"),
+        ("ssn 123-45-6789", "ssn [redacted]"),
+        ("call (212) 555-0199 now", "call [redacted] now"),
+        ("order 100023 line 3 at 2026-11-26 14:05", "order 100023 line 3 at 2026-11-26 14:05"),
+        ("prescriber_name=Dr Jane Smith&quantity=30", "prescriber_name=[redacted]&quantity=30"),
+    ],
+)
 def test_redaction_patterns(text, expected):
     assert redact(text) == expected
 

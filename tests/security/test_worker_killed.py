@@ -7,6 +7,7 @@ waits (as the OOM killer or a lost machine would), and the redelivered scan
 gets "OK". Needs Redis (CELERY_BROKER_URL) and PostgreSQL, which the worker
 process shares with the test; CI has both.
 """
+
 from __future__ import annotations
 
 import os
@@ -106,22 +107,48 @@ def test_a_worker_killed_mid_task_is_redelivered_and_completes_once(alice, setti
     conf.broker_url = conf.broker_write_url = broker
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
-    subprocess.run([sys.executable, "-m", "celery", "-A", "shop", "purge", "-f"], cwd=ROOT, capture_output=True,
-                   env={**os.environ, "CELERY_BROKER_URL": broker}, timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "shop", "purge", "-f"],
+        cwd=ROOT,
+        capture_output=True,
+        env={**os.environ, "CELERY_BROKER_URL": broker},
+        timeout=60,
+    )
     worker = None
     try:
         prescription = submit(alice)  # committed: its scan task goes to the broker
         prescription_file = prescription.files.get()
         assert prescription_file.scan_status == ScanStatus.PENDING
         db = connection.settings_dict
-        env = {**os.environ, "CELERY_BROKER_URL": broker, "CLAMD_SOCKET": settings.CLAMD_SOCKET,
-               "PRIVATE_FILES_ROOT": private, "RXSHOP_PRIVATE_STORAGE": "local",
-               "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"}
+        env = {
+            **os.environ,
+            "CELERY_BROKER_URL": broker,
+            "CLAMD_SOCKET": settings.CLAMD_SOCKET,
+            "PRIVATE_FILES_ROOT": private,
+            "RXSHOP_PRIVATE_STORAGE": "local",
+            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        }
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=prefork", "--concurrency=1",
-             "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=env, stdout=open(tmp_path / "worker.log", "wb"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "shop",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                "--loglevel=INFO",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=open(tmp_path / "worker.log", "wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         assert clamd.first_scan.wait(90), (tmp_path / "worker.log").read_text()[-3000:]
 
         pool = _pool_processes(worker.pid)

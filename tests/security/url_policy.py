@@ -17,6 +17,7 @@ exists). On top of the table the test checks that nobody but Alice and the
 pharmacy staff is shown Alice's data, and that customers never reach
 /dashboard/ or /admin/.
 """
+
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
@@ -31,7 +32,7 @@ ROLES = ("anonymous", "customer_a", "customer_b", "technician", "pharmacist", "a
 def policy(anonymous, customer_a=None, customer_b=None, technician=None, pharmacist=None, admin=None) -> dict:
     """Per role; a role left out gets the value of the one before it."""
     values, last = {}, None
-    for role, value in zip(ROLES, (anonymous, customer_a, customer_b, technician, pharmacist, admin)):
+    for role, value in zip(ROLES, (anonymous, customer_a, customer_b, technician, pharmacist, admin), strict=False):
         last = value if value is not None else last
         values[role] = last
     return values
@@ -57,8 +58,14 @@ ALICES = policy(LOGIN, ALLOWED, NOT_FOUND)
 # Oscar's shop dashboard (catalogue, orders, offers...): shop staff (is_staff) only; the
 # pharmacy roles are not shop staff. The administrator may meet a 404 or 405 where the
 # generic id of the test points at nothing, or the view takes POST only.
-SHOP_STAFF = policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, {
-    ALLOWED, NOT_FOUND, METHOD_NOT_ALLOWED, f"{ALLOWED}|{NOT_FOUND}"})
+SHOP_STAFF = policy(
+    LOGIN,
+    FORBIDDEN,
+    FORBIDDEN,
+    FORBIDDEN,
+    FORBIDDEN,
+    {ALLOWED, NOT_FOUND, METHOD_NOT_ALLOWED, f"{ALLOWED}|{NOT_FOUND}"},
+)
 # The Django admin: staff only; everyone else is sent to the admin's login page.
 ADMIN_SITE = policy(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, ALLOWED)
 # Append-only records (events, file-access log, evaluations, decisions, payment log):
@@ -83,46 +90,81 @@ _OSCAR_SHOP_DASHBOARD = (
 
 POLICY: dict[str, dict] = {
     # --- The shop front ------------------------------------------------------------------------------
-    "home": PUBLIC, "catalogue:index": PUBLIC, "catalogue:category": PUBLIC, "catalogue:detail": PUBLIC,
-    "catalogue:reviews-list": PUBLIC, "catalogue:reviews-add": PUBLIC, "search:search": PUBLIC,
-    "offer:list": PUBLIC, "set_language": PUBLIC, "pharmacy:contact": PUBLIC, "pharmacy:policies": PUBLIC,
+    "home": PUBLIC,
+    "catalogue:index": PUBLIC,
+    "catalogue:category": PUBLIC,
+    "catalogue:detail": PUBLIC,
+    "catalogue:reviews-list": PUBLIC,
+    "catalogue:reviews-add": PUBLIC,
+    "search:search": PUBLIC,
+    "offer:list": PUBLIC,
+    "set_language": PUBLIC,
+    "pharmacy:contact": PUBLIC,
+    "pharmacy:policies": PUBLIC,
     # Probes (shop/health.py): readyz is 503 where Stripe or the broker is not running.
-    "healthz": PUBLIC, "readyz": policy({ALLOWED, "status 503"}),
-    "basket:summary": PUBLIC, "basket:vouchers-add": PUBLIC,  # GET redirects back to the basket
-    "catalogue:range": policy(NOT_FOUND), "offer:detail": policy(NOT_FOUND),  # no range or offer named "none"
+    "healthz": PUBLIC,
+    "readyz": policy({ALLOWED, "status 503"}),
+    "basket:summary": PUBLIC,
+    "basket:vouchers-add": PUBLIC,  # GET redirects back to the basket
+    "catalogue:range": policy(NOT_FOUND),
+    "offer:detail": policy(NOT_FOUND),  # no range or offer named "none"
     "catalogue:reviews-detail": policy(NOT_FOUND),  # there are no reviews
     "catalogue:reviews-vote": policy(LOGIN, METHOD_NOT_ALLOWED),
-    "basket:add": POST_ONLY, "basket:vouchers-remove": POST_ONLY, "pharmacy:buy-other-items-now": POST_ONLY,
+    "basket:add": POST_ONLY,
+    "basket:vouchers-remove": POST_ONLY,
+    "pharmacy:buy-other-items-now": POST_ONLY,
     "basket:saved": SIGNED_IN,
     # --- Checkout (every step behind the prescription gate) -------------------------------------------------
-    "checkout:index": SIGNED_IN, "checkout:shipping-address": SIGNED_IN, "checkout:shipping-method": SIGNED_IN,
-    "checkout:payment-method": SIGNED_IN, "checkout:payment-details": SIGNED_IN, "checkout:preview": SIGNED_IN,
-    "checkout:thank-you": SIGNED_IN, "payments:authenticate": SIGNED_IN,
-    "checkout:user-address-update": ALICES, "checkout:user-address-delete": ALICES,
+    "checkout:index": SIGNED_IN,
+    "checkout:shipping-address": SIGNED_IN,
+    "checkout:shipping-method": SIGNED_IN,
+    "checkout:payment-method": SIGNED_IN,
+    "checkout:payment-details": SIGNED_IN,
+    "checkout:preview": SIGNED_IN,
+    "checkout:thank-you": SIGNED_IN,
+    "payments:authenticate": SIGNED_IN,
+    "checkout:user-address-update": ALICES,
+    "checkout:user-address-delete": ALICES,
     # Stripe's webhook: POST only, signed (tests/payments/test_webhooks.py, tests/security/test_bad_input.py).
     "payments:webhook": POST_ONLY,
     # --- Accounts --------------------------------------------------------------------------------------
-    "customer:login": PUBLIC, "customer:register": PUBLIC, "customer:logout": PUBLIC,
+    "customer:login": PUBLIC,
+    "customer:register": PUBLIC,
+    "customer:logout": PUBLIC,
     # rxshop's own login and registration views in front of oscar's (shop.storefront.accounts).
-    "route:accounts/login/": PUBLIC, "route:accounts/register/": PUBLIC,
+    "route:accounts/login/": PUBLIC,
+    "route:accounts/register/": PUBLIC,
     # The activation link of a new account (shop.storefront.accounts.activate): a wrong link opens nothing.
     "pharmacy:activate-account": PUBLIC,
     "route:accounts/notifications/": PUBLIC,  # a redirect to the inbox, which needs a login
-    "customer:summary": SIGNED_IN, "customer:profile-view": SIGNED_IN, "customer:profile-update": SIGNED_IN,
-    "customer:profile-delete": SIGNED_IN, "customer:change-password": SIGNED_IN,
-    "customer:order-list": SIGNED_IN, "customer:address-list": SIGNED_IN, "customer:address-create": SIGNED_IN,
-    "customer:email-list": SIGNED_IN, "customer:notifications-inbox": SIGNED_IN,
-    "customer:notifications-archive": SIGNED_IN, "customer:alerts-list": SIGNED_IN,
-    "customer:wishlists-list": SIGNED_IN, "customer:wishlists-create": SIGNED_IN,
+    "customer:summary": SIGNED_IN,
+    "customer:profile-view": SIGNED_IN,
+    "customer:profile-update": SIGNED_IN,
+    "customer:profile-delete": SIGNED_IN,
+    "customer:change-password": SIGNED_IN,
+    "customer:order-list": SIGNED_IN,
+    "customer:address-list": SIGNED_IN,
+    "customer:address-create": SIGNED_IN,
+    "customer:email-list": SIGNED_IN,
+    "customer:notifications-inbox": SIGNED_IN,
+    "customer:notifications-archive": SIGNED_IN,
+    "customer:alerts-list": SIGNED_IN,
+    "customer:wishlists-list": SIGNED_IN,
+    "customer:wishlists-create": SIGNED_IN,
     "customer:wishlists-create-with-product": SIGNED_IN,
     "customer:my-data": SIGNED_IN,  # "Download my data": one's own (shop/apps/customer)
     "customer:about-me": SIGNED_IN,
     "customer:notifications-update": policy(LOGIN, METHOD_NOT_ALLOWED),
-    "customer:order": ALICES, "customer:order-line": ALICES,
-    "customer:address-detail": ALICES, "customer:address-delete": ALICES, "customer:address-change-status": ALICES,
-    "customer:email-detail": ALICES, "customer:notifications-detail": ALICES,
+    "customer:order": ALICES,
+    "customer:order-line": ALICES,
+    "customer:address-detail": ALICES,
+    "customer:address-delete": ALICES,
+    "customer:address-change-status": ALICES,
+    "customer:email-detail": ALICES,
+    "customer:notifications-detail": ALICES,
     "customer:alerts-cancel-by-pk": ALICES,
-    "customer:wishlists-update": ALICES, "customer:wishlists-delete": ALICES,
+    "customer:wishlists-update": ALICES,
+    "customer:wishlists-delete": ALICES,
     "customer:wishlists-move-product-to-another": ALICES,
     # By line (Alice's line: hers) and by product (the product is not on her list: 404).
     "customer:wishlists-remove-product": policy(LOGIN, f"{ALLOWED}|{NOT_FOUND}", NOT_FOUND),
@@ -131,69 +173,106 @@ POLICY: dict[str, dict] = {
     "customer:wishlists-detail": policy(NOT_FOUND, ALLOWED, NOT_FOUND),  # a private list
     "wishlists:detail": policy(FORBIDDEN, ALLOWED, FORBIDDEN),  # the shared-list page of a private list
     # Alerts by e-mailed key (anonymous alerts); Alice's alert has none.
-    "customer:alerts-confirm": policy(NOT_FOUND), "customer:alerts-cancel-by-key": policy(NOT_FOUND),
+    "customer:alerts-confirm": policy(NOT_FOUND),
+    "customer:alerts-cancel-by-key": policy(NOT_FOUND),
     "customer:alert-create": PUBLIC,  # GET only redirects to the product
     # Oscar's anonymous order status pages answer only for orders without an account:
     # with Alice's order number and its hash they send everyone to the form, showing nothing.
-    "customer:anon-order": PUBLIC, "customer:anon-order-form": PUBLIC,
-    "password-reset": policy(ALLOWED, FORBIDDEN), "password-reset-done": policy(ALLOWED, FORBIDDEN),
-    "password-reset-confirm": policy(ALLOWED, FORBIDDEN), "password-reset-complete": policy(ALLOWED, FORBIDDEN),
+    "customer:anon-order": PUBLIC,
+    "customer:anon-order-form": PUBLIC,
+    "password-reset": policy(ALLOWED, FORBIDDEN),
+    "password-reset-done": policy(ALLOWED, FORBIDDEN),
+    "password-reset-confirm": policy(ALLOWED, FORBIDDEN),
+    "password-reset-complete": policy(ALLOWED, FORBIDDEN),
     "pharmacy:staff-verify": SIGNED_IN,  # staff enter their code; anyone else is sent on
     # --- Prescriptions (the customer's) -------------------------------------------------------------------
-    "prescriptions:list": SIGNED_IN, "prescriptions:upload-for-product": SIGNED_IN,
-    "prescriptions:detail": ALICES, "prescriptions:upload-for-line": ALICES, "prescriptions:attach-to-line": ALICES,
+    "prescriptions:list": SIGNED_IN,
+    "prescriptions:upload-for-product": SIGNED_IN,
+    "prescriptions:detail": ALICES,
+    "prescriptions:upload-for-line": ALICES,
+    "prescriptions:attach-to-line": ALICES,
     "prescriptions:answer": policy(LOGIN, METHOD_NOT_ALLOWED),
     "pharmacy:cancel-order": POST_ONLY,  # a GET is refused before anything else, as buy-other-items-now
     # The file: Alice, and staff who hold prescriptions.view_prescriptionfile (every open is logged).
     "prescriptions:file": policy(LOGIN, ALLOWED, NOT_FOUND, ALLOWED),
     # --- The pharmacy workspace (/dashboard/pharmacy/) ------------------------------------------------------
     "dashboard:index": policy(LOGIN, FORBIDDEN, FORBIDDEN, ALLOWED),  # pharmacy staff are sent to the queue
-    "dashboard:login": PUBLIC, "dashboard:logout": POST_ONLY,
-    "dashboard:pharmacy-queue": WORKSPACE, "dashboard:pharmacy-review": WORKSPACE,
-    "dashboard:pharmacy-claim": WORKSPACE_POST, "dashboard:pharmacy-release": WORKSPACE_POST,
-    "dashboard:pharmacy-transcribe": WORKSPACE_POST, "dashboard:pharmacy-evaluate": WORKSPACE_POST,
-    "dashboard:pharmacy-verify": PHARMACIST_ONLY_POST, "dashboard:pharmacy-reject": PHARMACIST_ONLY_POST,
+    "dashboard:login": PUBLIC,
+    "dashboard:logout": POST_ONLY,
+    "dashboard:pharmacy-queue": WORKSPACE,
+    "dashboard:pharmacy-review": WORKSPACE,
+    "dashboard:pharmacy-claim": WORKSPACE_POST,
+    "dashboard:pharmacy-release": WORKSPACE_POST,
+    "dashboard:pharmacy-transcribe": WORKSPACE_POST,
+    "dashboard:pharmacy-evaluate": WORKSPACE_POST,
+    "dashboard:pharmacy-verify": PHARMACIST_ONLY_POST,
+    "dashboard:pharmacy-reject": PHARMACIST_ONLY_POST,
     "dashboard:pharmacy-request-information": PHARMACIST_ONLY_POST,
-    "dashboard:pharmacy-inspector": PHARMACIST_ONLY, "dashboard:pharmacy-history": PHARMACIST_ONLY,
+    "dashboard:pharmacy-inspector": PHARMACIST_ONLY,
+    "dashboard:pharmacy-history": PHARMACIST_ONLY,
     "dashboard:pharmacy-history-csv": PHARMACIST_ONLY,
     # Dispensing (prescriptions.dispensing): pharmacists only, never a technician.
-    "dashboard:dispense-queue": PHARMACIST_ONLY, "dashboard:dispense-order": PHARMACIST_ONLY,
+    "dashboard:dispense-queue": PHARMACIST_ONLY,
+    "dashboard:dispense-order": PHARMACIST_ONLY,
     "dashboard:dispense-rma-reversed": PHARMACIST_ONLY_POST,
     "dashboard:dispense-refund": PHARMACIST_ONLY,
     # Shipping (prescriptions.shipping): technicians and pharmacists (prescriptions.ship_order).
-    "dashboard:ship-queue": WORKSPACE, "dashboard:ship-order": WORKSPACE,
+    "dashboard:ship-queue": WORKSPACE,
+    "dashboard:ship-order": WORKSPACE,
     # --- Oscar's shop dashboard ----------------------------------------------------------------------------
     **{f"dashboard:catalogue-{name}": SHOP_STAFF for name in _OSCAR_SHOP_DASHBOARD},
-    **{f"dashboard:{name}": SHOP_STAFF for name in (
-        "stock-alert-list reports-index order-list order-stats order-detail order-detail-note order-line-detail "
-        "order-shipping-address users-index user-detail user-password-reset user-alert-list user-alert-delete "
-        "user-alert-update page-list page-create page-update page-delete partner-list partner-create "
-        "partner-manage partner-delete partner-user-create partner-user-select partner-user-link "
-        "partner-user-unlink partner-user-update offer-list offer-metadata offer-condition offer-benefit "
-        "offer-restrictions offer-delete offer-detail range-list range-create range-update range-delete "
-        "range-products range-reorder reviews-list reviews-update reviews-delete voucher-list voucher-create "
-        "voucher-update voucher-delete voucher-stats voucher-set-list voucher-set-create voucher-set-update "
-        "voucher-set-detail voucher-set-download voucher-set-delete comms-list comms-update "
-        "shipping-method-list shipping-method-create shipping-method-detail shipping-method-edit "
-        "shipping-method-delete shipping-method-band-edit shipping-method-band-delete").split()},
+    **{
+        f"dashboard:{name}": SHOP_STAFF
+        for name in (
+            "stock-alert-list reports-index order-list order-stats order-detail order-detail-note order-line-detail "
+            "order-shipping-address users-index user-detail user-password-reset user-alert-list user-alert-delete "
+            "user-alert-update page-list page-create page-update page-delete partner-list partner-create "
+            "partner-manage partner-delete partner-user-create partner-user-select partner-user-link "
+            "partner-user-unlink partner-user-update offer-list offer-metadata offer-condition offer-benefit "
+            "offer-restrictions offer-delete offer-detail range-list range-create range-update range-delete "
+            "range-products range-reorder reviews-list reviews-update reviews-delete voucher-list voucher-create "
+            "voucher-update voucher-delete voucher-stats voucher-set-list voucher-set-create voucher-set-update "
+            "voucher-set-detail voucher-set-download voucher-set-delete comms-list comms-update "
+            "shipping-method-list shipping-method-create shipping-method-detail shipping-method-edit "
+            "shipping-method-delete shipping-method-band-edit shipping-method-band-delete"
+        ).split()
+    },
     # --- The Django admin: its URLs are generated per model, all behind admin_view -------------------------
-    "admin:*": ADMIN_SITE, "route:admin/*": ADMIN_SITE,
-    "admin:login": PUBLIC, "admin:javascript-catalog": PUBLIC,
+    "admin:*": ADMIN_SITE,
+    "route:admin/*": ADMIN_SITE,
+    "admin:login": PUBLIC,
+    "admin:javascript-catalog": PUBLIC,
     "admin:logout": policy(ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, METHOD_NOT_ALLOWED),
     "admin:autocomplete": policy(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, FORBIDDEN),  # needs a field to complete
     "admin:view_on_site": policy(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, NOT_FOUND),  # users have no public page
     "route:admin/(?P<url>.*)$": policy(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, NOT_FOUND),
     "route:admin/catalogue/category/move/": policy(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, BAD_REQUEST),
-    **{f"admin:{model}_{action}": ADMIN_APPEND_ONLY for action in ("add", "delete") for model in (
-        "prescriptions_prescription", "prescriptions_prescriptionevent", "prescriptions_prescriptionfile",
-        "prescriptions_prescriptionfileaccess", "prescriptions_patient", "compliance_complianceevaluation",
-        "payments_paymentauthorisation", "payments_stripeevent", "review_auditexport", "review_reviewclaim",
-        "review_reviewdecision", "review_transcription", "review_transcriptionchange")},
+    **{
+        f"admin:{model}_{action}": ADMIN_APPEND_ONLY
+        for action in ("add", "delete")
+        for model in (
+            "prescriptions_prescription",
+            "prescriptions_prescriptionevent",
+            "prescriptions_prescriptionfile",
+            "prescriptions_prescriptionfileaccess",
+            "prescriptions_patient",
+            "compliance_complianceevaluation",
+            "payments_paymentauthorisation",
+            "payments_stripeevent",
+            "review_auditexport",
+            "review_reviewclaim",
+            "review_reviewdecision",
+            "review_transcription",
+            "review_transcriptionchange",
+        )
+    },
     "admin:compliance_complianceevaluation_add": ADMIN_APPEND_ONLY,
-    "admin:axes_accessattempt_add": ADMIN_APPEND_ONLY, "admin:axes_accessfailurelog_add": ADMIN_APPEND_ONLY,
+    "admin:axes_accessattempt_add": ADMIN_APPEND_ONLY,
+    "admin:axes_accessfailurelog_add": ADMIN_APPEND_ONLY,
     "admin:axes_accesslog_add": ADMIN_APPEND_ONLY,
     # A member of staff's TOTP secret: shown to nobody (OTP_ADMIN_HIDE_SENSITIVE_DATA).
-    "admin:otp_totp_totpdevice_config": ADMIN_NOBODY, "admin:otp_totp_totpdevice_qrcode": ADMIN_NOBODY,
+    "admin:otp_totp_totpdevice_config": ADMIN_NOBODY,
+    "admin:otp_totp_totpdevice_qrcode": ADMIN_NOBODY,
 }
 
 # --- POST ------------------------------------------------------------------------------------------
@@ -213,7 +292,8 @@ POST_POLICY: dict[str, dict] = {
     "catalogue:reviews-vote": policy(LOGIN, NOT_FOUND),  # no such review
     "customer:notifications-update": policy(LOGIN, ALLOWED),  # one's own notifications
     "payments:webhook": policy(BAD_REQUEST),  # unsigned
-    "dashboard:logout": policy(ALLOWED), "admin:logout": policy(ALLOWED),
+    "dashboard:logout": policy(ALLOWED),
+    "admin:logout": policy(ALLOWED),
     "prescriptions:answer": policy(LOGIN, ALLOWED, NOT_FOUND),  # Alice: the form again, with its errors
     "dashboard:pharmacy-claim": policy(LOGIN, FORBIDDEN, FORBIDDEN, SKIP),
     "dashboard:pharmacy-release": policy(LOGIN, FORBIDDEN, FORBIDDEN, SKIP),

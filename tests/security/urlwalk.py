@@ -1,5 +1,6 @@
 """Every URL pattern of the project, found by walking the resolver, with its
 path parameters filled in from the security ``World`` (Alice's objects)."""
+
 from __future__ import annotations
 
 import re
@@ -48,8 +49,15 @@ def endpoints(patterns=None, route: str = "", regex: str = "", namespace: str | 
             name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
             callback = pattern.callback
             module = getattr(callback, "view_class", callback).__module__
-            found.append(Endpoint(route=route + str(pattern.pattern), name=name,
-                                  regex=regex + _regex_of(pattern), module=module, callback=callback))
+            found.append(
+                Endpoint(
+                    route=route + str(pattern.pattern),
+                    name=name,
+                    regex=regex + _regex_of(pattern),
+                    module=module,
+                    callback=callback,
+                )
+            )
     return found
 
 
@@ -103,14 +111,32 @@ def values_for(endpoint: Endpoint, world) -> dict[str, str]:
     order = get_model("order", "Order").objects.get(number=world.order_number)
     category = get_model("catalogue", "Category").objects.order_by("pk").first()
     by_name = {
-        "product_pk": world.product_pk, "product_slug": world.product_slug,
-        "order_number": world.order_number, "number": world.order_number, "line_id": world.order_line_id,
-        "email_id": world.email_pk, "hash": order.verification_hash(), "action": "default_for_shipping",
-        "to_key": world.wishlist_key, "uidb64": "MQ", "token": "set-password", "path": "nothing.txt",
-        "category_slug": category.slug if category else "medicines", "product_class_slug": "prescription-medicine",
-        "slug": "none", "user_pk": world.alice_pk, "partner_pk": 1, "method_pk": 1, "note_id": 1,
-        "parent_pk": 1, "parent": 1, "content_type_id": ContentType.objects.get_for_model(get_user_model()).pk,
-        "id": world.alice_pk, "app_label": "prescriptions", "parent_id": category.pk if category else 1, "url": "nothing/",
+        "product_pk": world.product_pk,
+        "product_slug": world.product_slug,
+        "order_number": world.order_number,
+        "number": world.order_number,
+        "line_id": world.order_line_id,
+        "email_id": world.email_pk,
+        "hash": order.verification_hash(),
+        "action": "default_for_shipping",
+        "to_key": world.wishlist_key,
+        "uidb64": "MQ",
+        "token": "set-password",
+        "path": "nothing.txt",
+        "category_slug": category.slug if category else "medicines",
+        "product_class_slug": "prescription-medicine",
+        "slug": "none",
+        "user_pk": world.alice_pk,
+        "partner_pk": 1,
+        "method_pk": 1,
+        "note_id": 1,
+        "parent_pk": 1,
+        "parent": 1,
+        "content_type_id": ContentType.objects.get_for_model(get_user_model()).pk,
+        "id": world.alice_pk,
+        "app_label": "prescriptions",
+        "parent_id": category.pk if category else 1,
+        "url": "nothing/",
     }
     if name.startswith("catalogue:reviews-"):
         by_name["product_pk"] = world.otc_product_pk  # reviews exist for OTC products only
@@ -118,8 +144,9 @@ def values_for(endpoint: Endpoint, world) -> dict[str, str]:
     if "public_id" in params:
         values["public_id"] = world.file_public_id if name == "prescriptions:file" else world.prescription_public_id
     if "line_pk" in params:
-        values["line_pk"] = str(world.wishlist_line_pk if name.startswith("customer:wishlists")
-                                else world.basket_line_id)
+        values["line_pk"] = str(
+            world.wishlist_line_pk if name.startswith("customer:wishlists") else world.basket_line_id
+        )
     if "key" in params:
         values["key"] = world.wishlist_key if "wishlist" in name else (world.alert_key or "no-such-key")
     if "object_id" in params:
@@ -127,15 +154,24 @@ def values_for(endpoint: Endpoint, world) -> dict[str, str]:
         if name == "admin:view_on_site":
             values["object_id"] = str(world.alice_pk)
     if "pk" in params:
-        values["pk"] = str({
-            "catalogue:detail": world.product_pk, "catalogue:category": category.pk if category else 1,
-            "customer:address-detail": world.address_pk, "customer:address-delete": world.address_pk,
-            "customer:address-change-status": world.address_pk, "checkout:user-address-update": world.address_pk,
-            "checkout:user-address-delete": world.address_pk, "customer:notifications-detail": world.notification_pk,
-            "customer:alerts-cancel-by-pk": world.alert_pk, "basket:add": world.otc_product_pk,
-            "customer:alert-create": world.otc_product_pk, "dashboard:user-detail": world.alice_pk,
-            "dashboard:user-password-reset": world.alice_pk, "dashboard:catalogue-product": world.product_pk,
-        }.get(name, 1))
+        values["pk"] = str(
+            {
+                "catalogue:detail": world.product_pk,
+                "catalogue:category": category.pk if category else 1,
+                "customer:address-detail": world.address_pk,
+                "customer:address-delete": world.address_pk,
+                "customer:address-change-status": world.address_pk,
+                "checkout:user-address-update": world.address_pk,
+                "checkout:user-address-delete": world.address_pk,
+                "customer:notifications-detail": world.notification_pk,
+                "customer:alerts-cancel-by-pk": world.alert_pk,
+                "basket:add": world.otc_product_pk,
+                "customer:alert-create": world.otc_product_pk,
+                "dashboard:user-detail": world.alice_pk,
+                "dashboard:user-password-reset": world.alice_pk,
+                "dashboard:catalogue-product": world.product_pk,
+            }.get(name, 1)
+        )
         if name.startswith("admin:"):
             # A real object of the page's model: ids are not 1 on a database where earlier
             # tests have created rows (PostgreSQL sequences are not reset between tests).

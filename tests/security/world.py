@@ -4,6 +4,7 @@ Alice and the pharmacy staff.
 
 Built through the services and oscar's factories (never by assigning a status).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -33,8 +34,11 @@ ANONYMOUS, CUSTOMER_A, CUSTOMER_B = "anonymous", "customer_a", "customer_b"
 TECHNICIAN, PHARMACIST, ADMIN = "technician", "pharmacist", "admin"
 ROLES = (ANONYMOUS, CUSTOMER_A, CUSTOMER_B, TECHNICIAN, PHARMACIST, ADMIN)
 ROLE_EMAILS = {
-    CUSTOMER_A: "alice@example.com", CUSTOMER_B: "bob@example.com",
-    TECHNICIAN: "technician@example.com", PHARMACIST: "pharmacist@example.com", ADMIN: "admin@example.com",
+    CUSTOMER_A: "alice@example.com",
+    CUSTOMER_B: "bob@example.com",
+    TECHNICIAN: "technician@example.com",
+    PHARMACIST: "pharmacist@example.com",
+    ADMIN: "admin@example.com",
 }
 STAFF_ROLES = (TECHNICIAN, PHARMACIST, ADMIN)
 
@@ -92,10 +96,18 @@ def build_order_for(user, *, number: str | None = None, line1: str = "22 Jay Str
     basket.strategy = Default()
     basket.add_product(product("OTC-LIPBALM"), 2)
     shipping = ShippingAddress.objects.create(
-        first_name=user.first_name, last_name=user.last_name, line1=line1, line4="Brooklyn", state="NY",
-        postcode="11201", country=Country.objects.get(iso_3166_1_a2="US"), phone_number="+12125550100")
-    return create_order(number=number, basket=basket, user=user, shipping_address=shipping,
-                        status=OrderStatus.AWAITING_SHIPMENT)
+        first_name=user.first_name,
+        last_name=user.last_name,
+        line1=line1,
+        line4="Brooklyn",
+        state="NY",
+        postcode="11201",
+        country=Country.objects.get(iso_3166_1_a2="US"),
+        phone_number="+12125550100",
+    )
+    return create_order(
+        number=number, basket=basket, user=user, shipping_address=shipping, status=OrderStatus.AWAITING_SHIPMENT
+    )
 
 
 def build_world() -> World:
@@ -109,20 +121,36 @@ def build_world() -> World:
     us = Country.objects.get(iso_3166_1_a2="US")  # demo data
 
     prescription = services.submit_prescription(
-        customer=alice, product=rx,
+        customer=alice,
+        product=rx,
         prescriber=services.PrescriberDetails(name=PRESCRIBER_MARKER, phone="+1 212 555 0199"),
-        quantity=30, refills_authorized=0,
+        quantity=30,
+        refills_authorized=0,
         files=[inspect_bytes(files.pdf(1, text=b"security world"), original_name="alice-rx.pdf")],
         patient_details=services.PatientDetails(
-            relationship="self", first_name="Alice", last_name="Moreno",
-            date_of_birth=datetime.date(1994, 5, 17), address_line1=ADDRESS_MARKER,
-            city="Brooklyn", state="NY", postcode="11201"),
+            relationship="self",
+            first_name="Alice",
+            last_name="Moreno",
+            date_of_birth=datetime.date(1994, 5, 17),
+            address_line1=ADDRESS_MARKER,
+            city="Brooklyn",
+            state="NY",
+            postcode="11201",
+        ),
     )
     prescription_file = prescription.files.get()
 
     address = UserAddress.objects.create(
-        user=alice, first_name="Alice", last_name="Moreno", line1=ADDRESS_MARKER, line4="Brooklyn",
-        state="NY", postcode="11201", country=us, phone_number="+12125550100")
+        user=alice,
+        first_name="Alice",
+        last_name="Moreno",
+        line1=ADDRESS_MARKER,
+        line4="Brooklyn",
+        state="NY",
+        postcode="11201",
+        country=us,
+        phone_number="+12125550100",
+    )
 
     order = build_order_for(alice, number=ORDER_NUMBER, line1=ADDRESS_MARKER)
 
@@ -135,17 +163,30 @@ def build_world() -> World:
     wishlist = WishList.objects.create(owner=alice, name="Alice's list", visibility=WishList.PRIVATE)
     wishlist_line = wishlist.lines.create(product=otc, title=otc.get_title())
     alert = ProductAlert.objects.create(user=alice, product=otc, status=ProductAlert.ACTIVE)
-    notification = Notification.objects.create(recipient=alice, subject=f"About {prescription.reference}",
-                                               body=f"Your order {ORDER_NUMBER}")
-    email = Email.objects.create(user=alice, email=alice.email, subject=f"Order {ORDER_NUMBER}",
-                                 body_text=f"Delivered to {ADDRESS_MARKER}")
+    notification = Notification.objects.create(
+        recipient=alice, subject=f"About {prescription.reference}", body=f"Your order {ORDER_NUMBER}"
+    )
+    email = Email.objects.create(
+        user=alice, email=alice.email, subject=f"Order {ORDER_NUMBER}", body_text=f"Delivered to {ADDRESS_MARKER}"
+    )
     return World(
-        alice_pk=alice.pk, bob_pk=bob.pk,
-        prescription_public_id=str(prescription.public_id), prescription_reference=prescription.reference,
+        alice_pk=alice.pk,
+        bob_pk=bob.pk,
+        prescription_public_id=str(prescription.public_id),
+        prescription_reference=prescription.reference,
         file_public_id=str(prescription_file.public_id),
-        order_number=order.number, order_line_id=order.lines.first().pk,
-        basket_line_id=basket_line.pk, product_pk=rx.pk, product_slug=rx.slug, otc_product_pk=otc.pk,
-        address_pk=address.pk, wishlist_key=wishlist.key, wishlist_line_pk=wishlist_line.pk,
-        alert_pk=alert.pk, alert_key=alert.key or "", notification_pk=notification.pk, email_pk=email.pk,
+        order_number=order.number,
+        order_line_id=order.lines.first().pk,
+        basket_line_id=basket_line.pk,
+        product_pk=rx.pk,
+        product_slug=rx.slug,
+        otc_product_pk=otc.pk,
+        address_pk=address.pk,
+        wishlist_key=wishlist.key,
+        wishlist_line_pk=wishlist_line.pk,
+        alert_pk=alert.pk,
+        alert_key=alert.key or "",
+        notification_pk=notification.pk,
+        email_pk=email.pk,
         markers=(PRESCRIBER_MARKER, ADDRESS_MARKER, ORDER_NUMBER, prescription.reference, alice.email),
     )

@@ -1,4 +1,5 @@
 """The shop's URLconf with three views that fail, for the error-page tests."""
+
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.urls import path
 

@@ -1,5 +1,6 @@
 """A parent who orders only for a child: the pharmacy still needs the account holder's
 own date of birth (RULES.md 3.7), and "About you" is where it is given."""
+
 from __future__ import annotations
 
 import datetime
@@ -32,9 +33,13 @@ def years_ago(years: int, days: int = 0) -> datetime.date:
 
 @pytest.fixture
 def parent(demo_shop, django_user_model):
-    user = django_user_model.objects.create_user(username="maria@example.com", email="maria@example.com",
-                                                 password="a-long-password-2026", first_name="Maria",
-                                                 last_name="Lopez")
+    user = django_user_model.objects.create_user(
+        username="maria@example.com",
+        email="maria@example.com",
+        password="a-long-password-2026",
+        first_name="Maria",
+        last_name="Lopez",
+    )
     return user
 
 
@@ -46,9 +51,17 @@ def parent_client(client, parent):
 
 @pytest.fixture
 def child_prescription_in_basket(parent, parent_client, technician, pharmacist):
-    child = Patient.objects.create(account=parent, relationship=Patient.Relationship.CHILD, first_name="Lucia",
-                                   last_name="Lopez", date_of_birth=years_ago(16), address_line1="5 Elm St",
-                                   city="Albany", state="NY", postcode="12207")
+    child = Patient.objects.create(
+        account=parent,
+        relationship=Patient.Relationship.CHILD,
+        first_name="Lucia",
+        last_name="Lopez",
+        date_of_birth=years_ago(16),
+        address_line1="5 Elm St",
+        city="Albany",
+        state="NY",
+        postcode="12207",
+    )
     add_to_basket(parent_client, "RX-ISO-20")
     line = Line.objects.get(basket__owner=parent, product__upc="RX-ISO-20")
     prescription = submit(parent, "RX-ISO-20", basket_line=line, patient=child)
@@ -57,16 +70,28 @@ def child_prescription_in_basket(parent, parent_client, technician, pharmacist):
     review.claim_for_review(prescription=prescription, reviewer=pharmacist)
     evaluation = review.evaluate_transcription(prescription=prescription, user=pharmacist)
     overrides = {f.rule_id: "Checked with the prescriber by phone." for f in evaluation.warnings}
-    review.verify_prescription(prescription=prescription, pharmacist=pharmacist,
-                               expected_version=prescription.transcription.version, warning_overrides=overrides)
+    review.verify_prescription(
+        prescription=prescription,
+        pharmacist=pharmacist,
+        expected_version=prescription.transcription.version,
+        warning_overrides=overrides,
+    )
     prescription.refresh_from_db()
     assert prescription.status == PrescriptionStatus.VERIFIED
     return prescription
 
 
 def details(**changes) -> dict:
-    return {"first_name": "Maria", "last_name": "Lopez", "date_of_birth": years_ago(41).isoformat(),
-            "address_line1": "5 Elm St", "city": "Albany", "state": "NY", "postcode": "12207", **changes}
+    return {
+        "first_name": "Maria",
+        "last_name": "Lopez",
+        "date_of_birth": years_ago(41).isoformat(),
+        "address_line1": "5 Elm St",
+        "city": "Albany",
+        "state": "NY",
+        "postcode": "12207",
+        **changes,
+    }
 
 
 def test_a_guardian_without_a_date_of_birth_is_told_where_to_give_it(parent_client, child_prescription_in_basket):
@@ -104,22 +129,25 @@ def test_once_on_file_the_details_are_shown_not_changed(parent_client, parent):
     own = Patient.objects.get(account=parent, relationship=Patient.Relationship.SELF)
     assert (own.first_name, own.date_of_birth) == ("Maria", years_ago(41))
     html = parent_client.get(ABOUT_ME).content.decode()
-    assert "cannot be changed here" in html and "<form method=\"post\"" not in html
+    assert "cannot be changed here" in html and '<form method="post"' not in html
 
 
 def tomorrow() -> str:
     return (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
 
 
-@pytest.mark.parametrize("changes, field", [
-    # Worked out when the test runs, not when it is collected: a run that crosses midnight in the
-    # shop's time zone would otherwise post today's date as "tomorrow".
-    ({"date_of_birth": tomorrow}, "date_of_birth"),
-    ({"date_of_birth": "1899-12-31"}, "date_of_birth"),
-    ({"postcode": "ABCDE"}, "postcode"),
-    ({"state": "ZZ"}, "state"),
-    ({"first_name": ""}, "first_name"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        # Worked out when the test runs, not when it is collected: a run that crosses midnight in the
+        # shop's time zone would otherwise post today's date as "tomorrow".
+        ({"date_of_birth": tomorrow}, "date_of_birth"),
+        ({"date_of_birth": "1899-12-31"}, "date_of_birth"),
+        ({"postcode": "ABCDE"}, "postcode"),
+        ({"state": "ZZ"}, "state"),
+        ({"first_name": ""}, "first_name"),
+    ],
+)
 def test_bad_details_are_refused_with_a_message(parent_client, parent, changes, field):
     changes = {name: value() if callable(value) else value for name, value in changes.items()}
     response = parent_client.post(ABOUT_ME, details(**changes))

@@ -1,4 +1,5 @@
 """Over-the-counter items are never held back by a prescription item."""
+
 from __future__ import annotations
 
 import pytest

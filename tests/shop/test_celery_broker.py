@@ -1,4 +1,5 @@
 """The order e-mail travels through a real broker to a real worker (CI: Redis)."""
+
 from __future__ import annotations
 
 import time
@@ -21,15 +22,16 @@ def test_order_email_is_sent_by_a_real_worker_over_the_broker(alice_client, loca
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert celery_app.conf.task_always_eager is False
     celery_app.control.purge()  # nothing left over from an earlier run
-    with start_worker(celery_app, perform_ping_check=False, pool="solo", concurrency=1,
-                      shutdown_timeout=30):
+    with start_worker(celery_app, perform_ping_check=False, pool="solo", concurrency=1, shutdown_timeout=30):
         add_to_basket(alice_client, "OTC-LIPBALM")
         checkout_to_preview(alice_client)
         response = place_order(alice_client)  # on_commit fires: a real transaction here
         assert response["Location"] == "/checkout/thank-you/"
         order = Order.objects.get()
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not SentNotification.objects.filter(key=f"order-placed:{order.pk}").exists():
+        while (
+            time.monotonic() < deadline and not SentNotification.objects.filter(key=f"order-placed:{order.pk}").exists()
+        ):
             time.sleep(0.2)
     assert SentNotification.objects.filter(key=f"order-placed:{order.pk}").exists()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["alice@example.com"]

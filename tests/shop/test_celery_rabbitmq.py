@@ -1,5 +1,6 @@
 """A real task through a real worker over RabbitMQ, the other broker production may use
 (``CELERY_BROKER_URL=amqp://…``); ``test_celery_broker.py`` does the same over Redis."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,13 @@ def rabbitmq_app():
     app = Celery("rxshop-rabbitmq-test")
     app.config_from_object("django.conf:settings", namespace="CELERY")
     queue = f"rxshop-test-{uuid.uuid4().hex}"
-    app.conf.update(broker_url=RABBITMQ_URL, task_always_eager=False, task_default_queue=queue,
-                    result_backend=None, broker_connection_retry_on_startup=False)
+    app.conf.update(
+        broker_url=RABBITMQ_URL,
+        task_always_eager=False,
+        task_default_queue=queue,
+        result_backend=None,
+        broker_connection_retry_on_startup=False,
+    )
     yield app
     with app.connection_for_write() as connection:
         connection.default_channel.queue_delete(queue)

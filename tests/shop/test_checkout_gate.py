@@ -1,4 +1,5 @@
 """The prescription gate in checkout: refused on the server at every step."""
+
 from __future__ import annotations
 
 import pytest
@@ -61,7 +62,9 @@ def test_basket_edited_after_the_checks_is_refused_at_place_order(alice_client):
 
 
 def test_otc_only_order_goes_through_and_its_email_is_sent_through_celery(
-    alice_client, localstripe, django_capture_on_commit_callbacks,
+    alice_client,
+    localstripe,
+    django_capture_on_commit_callbacks,
 ):
     add_to_basket(alice_client, "OTC-LIPBALM", quantity=2)
     add_to_basket(alice_client, "OTC-SPF50")
@@ -80,7 +83,9 @@ def test_otc_only_order_goes_through_and_its_email_is_sent_through_celery(
     assert mail.outbox[0].to == ["alice@example.com"]
 
 
-def test_order_email_task_sends_once_when_delivered_twice(alice_client, localstripe, django_capture_on_commit_callbacks):
+def test_order_email_task_sends_once_when_delivered_twice(
+    alice_client, localstripe, django_capture_on_commit_callbacks
+):
     from shop.storefront.tasks import send_order_placed_email
 
     add_to_basket(alice_client, "OTC-LIPBALM")
@@ -95,10 +100,16 @@ def test_order_email_task_sends_once_when_delivered_twice(alice_client, localstr
 def test_shipping_address_state_must_be_a_us_state(alice_client):
     add_to_basket(alice_client, "OTC-LIPBALM")
     alice_client.get("/checkout/")
-    response = alice_client.post("/checkout/shipping-address/", {
-        "first_name": "A", "last_name": "B", "line1": "1 Main St", "line4": "Town",
-        "state": "Narnia", "postcode": "10001",
-    })
+    response = alice_client.post(
+        "/checkout/shipping-address/",
+        {
+            "first_name": "A",
+            "last_name": "B",
+            "line1": "1 Main St",
+            "line4": "Town",
+            "state": "Narnia",
+            "postcode": "10001",
+        },
+    )
     assert response.status_code == 200
     assert "state" in response.context["form"].errors
-

@@ -1,6 +1,7 @@
 """One fill backs one order (issue 17 item 1): a prescription's coverage counts the fills its
 open orders already hold, not only the fills dispensed; place-order counts again with the
 prescription locked, so two checkouts at once place exactly one order."""
+
 from __future__ import annotations
 
 import threading
@@ -67,7 +68,8 @@ def rx_order_holding(prescription, *, packs=1, status=OrderStatus.AWAITING_DISPE
 
 
 def test_one_fill_left_backs_one_order_and_the_second_is_refused_at_checkout(
-        alice_client, alice, technician, pharmacist, localstripe):
+    alice_client, alice, technician, pharmacist, localstripe
+):
     prescription, response = place_rx_order(alice_client, alice, technician, pharmacist, with_otc=False)
     assert response["Location"] == "/checkout/thank-you/"
     first = Order.objects.get()
@@ -89,7 +91,8 @@ def test_one_fill_left_backs_one_order_and_the_second_is_refused_at_checkout(
 
 
 def test_cancelling_the_first_order_gives_its_fill_back(
-        alice_client, alice, technician, pharmacist, shop_admin, localstripe):
+    alice_client, alice, technician, pharmacist, shop_admin, localstripe
+):
     prescription, _ = place_rx_order(alice_client, alice, technician, pharmacist, with_otc=False)
     first = Order.objects.get()
     order_again(alice_client, alice, prescription)
@@ -106,13 +109,19 @@ def test_cancelling_the_first_order_gives_its_fill_back(
 
 
 def test_a_cancelled_line_in_an_open_order_gives_its_fill_back(alice, pharmacist):
-    prescription = PrescriptionFactory(verified=True, customer=alice, product=product("RX-ISO-20"),
-                                       pharmacist=pharmacist)
+    prescription = PrescriptionFactory(
+        verified=True, customer=alice, product=product("RX-ISO-20"), pharmacist=pharmacist
+    )
     order = rx_order_holding(prescription)
     assert selectors.open_order_holds([prescription.pk]) == {prescription.pk: [str(order.number)]}
     # A line the dispense step refused (the rest of the order may still go out).
-    change_line_status(line=order.lines.get(), to=LineStatus.CANCELLED, actor=pharmacist, via=Route.DISPENSING,
-                       note="Blocked at dispense.")
+    change_line_status(
+        line=order.lines.get(),
+        to=LineStatus.CANCELLED,
+        actor=pharmacist,
+        via=Route.DISPENSING,
+        note="Blocked at dispense.",
+    )
     assert selectors.open_order_holds([prescription.pk]) == {}
 
 
@@ -122,9 +131,14 @@ def test_a_cancelled_line_in_an_open_order_gives_its_fill_back(alice, pharmacist
 def test_an_open_order_for_part_of_a_fill_holds_the_whole_fill(alice_client, alice, pharmacist):
     """A prescription for 60 per fill, one fill: an open order for 30 leaves nothing to order,
     because its dispense uses the fill (``record_fill``), whatever quantity it was for."""
-    prescription = PrescriptionFactory(verified=True, customer=alice, product=product("RX-ISO-20"), quantity=60,
-                                       transcription=transcription_for(product("RX-ISO-20"), quantity=60),
-                                       pharmacist=pharmacist)
+    prescription = PrescriptionFactory(
+        verified=True,
+        customer=alice,
+        product=product("RX-ISO-20"),
+        quantity=60,
+        transcription=transcription_for(product("RX-ISO-20"), quantity=60),
+        pharmacist=pharmacist,
+    )
     assert (prescription.quantity, prescription.fills_remaining) == (60, 1)
     line = order_again(alice_client, alice, prescription)  # 1 pack of 30
     assert selectors.coverage_for_line(line).covered
@@ -138,9 +152,15 @@ def test_an_open_order_for_part_of_a_fill_holds_the_whole_fill(alice_client, ali
 
 def test_with_a_refill_left_the_next_order_may_take_a_full_fill_and_no_more(alice_client, alice, pharmacist):
     rx = product("RX-DOXY-100")  # 28 capsules a pack, no programme
-    prescription = PrescriptionFactory(verified=True, customer=alice, product=rx, quantity=56, refills=1,
-                                       transcription=transcription_for(rx, quantity=56, refills=1),
-                                       pharmacist=pharmacist)
+    prescription = PrescriptionFactory(
+        verified=True,
+        customer=alice,
+        product=rx,
+        quantity=56,
+        refills=1,
+        transcription=transcription_for(rx, quantity=56, refills=1),
+        pharmacist=pharmacist,
+    )
     assert (prescription.quantity, prescription.fills_remaining) == (56, 2)
     rx_order_holding(prescription, packs=1)  # 28 of one fill
     line = order_again(alice_client, alice, prescription, upc="RX-DOXY-100", quantity=2)  # a full fill, 56
@@ -159,15 +179,28 @@ def test_with_a_refill_left_the_next_order_may_take_a_full_fill_and_no_more(alic
 
 def test_two_lines_of_one_basket_cannot_share_the_last_fill(alice_client, alice, pharmacist):
     rx = product("RX-DOXY-100")
-    prescription = PrescriptionFactory(verified=True, customer=alice, product=rx, quantity=28,
-                                       transcription=transcription_for(rx, quantity=28), pharmacist=pharmacist)
+    prescription = PrescriptionFactory(
+        verified=True,
+        customer=alice,
+        product=rx,
+        quantity=28,
+        transcription=transcription_for(rx, quantity=28),
+        pharmacist=pharmacist,
+    )
     first = order_again(alice_client, alice, prescription, upc="RX-DOXY-100")
     basket = open_basket(alice)
     # A second line for the same medicine (oscar merges re-adds, so it is written directly).
-    second = BasketLine.objects.create(basket=basket, product=rx, quantity=1, line_reference="doxy-again",
-                                       stockrecord=first.stockrecord, price_currency=first.price_currency,
-                                       price_excl_tax=first.price_excl_tax, price_incl_tax=first.price_incl_tax,
-                                       prescription=prescription)
+    second = BasketLine.objects.create(
+        basket=basket,
+        product=rx,
+        quantity=1,
+        line_reference="doxy-again",
+        stockrecord=first.stockrecord,
+        price_currency=first.price_currency,
+        price_excl_tax=first.price_excl_tax,
+        price_incl_tax=first.price_incl_tax,
+        prescription=prescription,
+    )
     coverage = selectors.coverage_for_basket(open_basket(alice))
     assert coverage[first.pk].covered
     assert (coverage[second.pk].covered, coverage[second.pk].state) == (False, "in_open_order")
@@ -178,9 +211,17 @@ def test_a_dispensed_order_is_counted_once(alice_client, alice, technician, phar
     rx = product("RX-DOXY-100")
     add_to_basket(alice_client, "RX-DOXY-100")
     line = BasketLine.objects.get(basket__owner=alice, product=rx)
-    prescription = PrescriptionFactory(verified=True, customer=alice, product=rx, quantity=28, refills=1,
-                                       transcription=transcription_for(rx, quantity=28, refills=1),
-                                       technician=technician, pharmacist=pharmacist, basket_line=line)
+    prescription = PrescriptionFactory(
+        verified=True,
+        customer=alice,
+        product=rx,
+        quantity=28,
+        refills=1,
+        transcription=transcription_for(rx, quantity=28, refills=1),
+        technician=technician,
+        pharmacist=pharmacist,
+        basket_line=line,
+    )
     checkout_to_preview(alice_client)
     assert place_order(alice_client)["Location"] == "/checkout/thank-you/"
     first = Order.objects.get()
@@ -203,16 +244,23 @@ def test_a_dispensed_order_is_counted_once(alice_client, alice, technician, phar
     assert f"already in your order {second.number}" in messages_of(response)
 
 
-def test_coverage_costs_the_same_queries_for_many_lines_and_orders(alice_client, alice, pharmacist,
-                                                                  django_assert_max_num_queries):
+def test_coverage_costs_the_same_queries_for_many_lines_and_orders(
+    alice_client, alice, pharmacist, django_assert_max_num_queries
+):
     from prescriptions.drugs import drug_info
 
     for upc in ("RX-ISO-10", "RX-ISO-20", "RX-ISO-30", "RX-ISO-40", "RX-DOXY-100"):
         rx = product(upc)
         refills = 5 if upc == "RX-DOXY-100" else 0  # iPLEDGE allows no refills
-        prescription = PrescriptionFactory(verified=True, customer=alice, product=rx, quantity=90, refills=refills,
-                                           transcription=transcription_for(rx, quantity=90, refills=refills),
-                                           pharmacist=pharmacist)
+        prescription = PrescriptionFactory(
+            verified=True,
+            customer=alice,
+            product=rx,
+            quantity=90,
+            refills=refills,
+            transcription=transcription_for(rx, quantity=90, refills=refills),
+            pharmacist=pharmacist,
+        )
         for _ in range(3):
             rx_order_holding(prescription)
         order_again(alice_client, alice, prescription, upc=upc)
@@ -231,7 +279,8 @@ def test_coverage_costs_the_same_queries_for_many_lines_and_orders(alice_client,
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_browsers_placing_at_once_for_the_last_fill_place_exactly_one_order(
-        alice, technician, pharmacist, localstripe):
+    alice, technician, pharmacist, localstripe
+):
     """Browser A placed the order and its bank asks for 3-D Secure (its basket frozen, no order
     yet); browser B orders the same medicine again from a new basket with the same prescription.
     A confirms and B presses "Place order" at the same moment: each passes the gate before the
@@ -270,4 +319,5 @@ def test_two_browsers_placing_at_once_for_the_last_fill_place_exactly_one_order(
     assert f"already in your order {winner.number}" in loser.content.decode()
     # The loser's card hold was given back; the winner's pays for its order.
     assert sorted((a.state, a.order_id) for a in PaymentAuthorisation.objects.all()) == sorted(
-        [(PaymentAuthorisation.State.AUTHORISED, winner.pk), (PaymentAuthorisation.State.VOIDED, None)])
+        [(PaymentAuthorisation.State.AUTHORISED, winner.pk), (PaymentAuthorisation.State.VOIDED, None)]
+    )

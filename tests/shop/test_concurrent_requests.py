@@ -1,5 +1,6 @@
 """Races oscar loses when two web workers serve the same thing at once (found by
 bench/load.py): neither may turn into a customer's server error."""
+
 from __future__ import annotations
 
 import os

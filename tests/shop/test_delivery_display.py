@@ -1,5 +1,6 @@
 """Where a customer decides, the promised delivery date (prescriptions.delivery) is shown: the
 product page, the basket, the order preview and the order page with its parcels."""
+
 from __future__ import annotations
 
 import datetime
@@ -54,8 +55,11 @@ def test_the_basket_shows_the_promise(alice_client):
 
 def test_the_order_page_shows_each_parcel_with_its_tracking_link(otc_order, pharmacist):  # noqa: F811
     line = otc_order.lines.get()
-    fulfilment.ship_order(order=otc_order, actor=pharmacist, parcel=fulfilment.Parcel(
-        carrier="ups", tracking_number="1Z999AA10123456784", lines={line.pk: 1}))
+    fulfilment.ship_order(
+        order=otc_order,
+        actor=pharmacist,
+        parcel=fulfilment.Parcel(carrier="ups", tracking_number="1Z999AA10123456784", lines={line.pk: 1}),
+    )
     client = Client()
     client.force_login(otc_order.user)
     html = client.get(f"/accounts/orders/{otc_order.number}/").content.decode()

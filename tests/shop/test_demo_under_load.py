@@ -1,6 +1,7 @@
 """The demo under concurrent use, against a real server process on a real SQLite file:
 webhooks arriving while pages write never meet "database is locked"; stopping the demo
 stops everything it started."""
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -53,28 +54,44 @@ def _wait_for(url: str, seconds: float = 60) -> None:
 
 def _env(tmp_path: Path, **extra) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_URL", "DJANGO_"))}
-    env.update({
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "RXSHOP_VAR_DIR": str(tmp_path / "var"),
-        "STRIPE_WEBHOOK_SECRET": SECRET,
-        "DJANGO_SETTINGS_MODULE": "shop.settings",
-        "PYTHONUNBUFFERED": "1",
-        **extra,
-    })
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+            "RXSHOP_VAR_DIR": str(tmp_path / "var"),
+            "STRIPE_WEBHOOK_SECRET": SECRET,
+            "DJANGO_SETTINGS_MODULE": "shop.settings",
+            "PYTHONUNBUFFERED": "1",
+            **extra,
+        }
+    )
     return env
 
 
 def _webhook(port: int, number: int) -> int:
-    payload = json.dumps({
-        "id": f"evt_load_{number}", "object": "event", "type": "payment_intent.amount_capturable_updated",
-        "created": int(time.time()), "api_version": "2017-08-15",
-        "data": {"object": {"id": f"pi_unknown_{number}", "object": "payment_intent",
-                            "status": "requires_capture", "amount": 1000, "currency": "usd"}},
-    })
+    payload = json.dumps(
+        {
+            "id": f"evt_load_{number}",
+            "object": "event",
+            "type": "payment_intent.amount_capturable_updated",
+            "created": int(time.time()),
+            "api_version": "2017-08-15",
+            "data": {
+                "object": {
+                    "id": f"pi_unknown_{number}",
+                    "object": "payment_intent",
+                    "status": "requires_capture",
+                    "amount": 1000,
+                    "currency": "usd",
+                }
+            },
+        }
+    )
     timestamp = int(time.time())
     digest = hmac.new(SECRET.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256).hexdigest()
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/stripe/webhook/", data=payload.encode(), method="POST",
+        f"http://127.0.0.1:{port}/stripe/webhook/",
+        data=payload.encode(),
+        method="POST",
         headers={"Content-Type": "application/json", "Stripe-Signature": f"t={timestamp},v1={digest}"},
     )
     try:
@@ -100,9 +117,11 @@ def test_webhooks_and_page_writes_at_once_on_sqlite_never_lock(tmp_path):
     port = _free_port()
     log = open(tmp_path / "server.log", "wb")
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks",
-         f"127.0.0.1:{port}"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_for(f"http://127.0.0.1:{port}/basket/")
@@ -128,9 +147,20 @@ def test_stopping_the_demo_launcher_stops_localstripe_and_the_command(tmp_path):
     port = _free_port()
     env = _env(tmp_path, STRIPE_API_BASE=f"http://127.0.0.1:{port}")
     launcher = subprocess.Popen(
-        [sys.executable, "-m", "payments.localstripe_server", "--",
-         sys.executable, "-c", "import os, time; print('command', os.getpid(), flush=True); time.sleep(120)"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "payments.localstripe_server",
+            "--",
+            sys.executable,
+            "-c",
+            "import os, time; print('command', os.getpid(), flush=True); time.sleep(120)",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         command_pid = None

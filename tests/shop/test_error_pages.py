@@ -1,5 +1,6 @@
 """The shop's own 400, 403, 404 and 500 pages (shop/storefront/errors.py), with DEBUG off:
 in the shop's look, saying what to do next, revealing nothing of the request."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,12 +31,15 @@ def assert_helpful_and_silent(response, path: str):
 
 
 @override_settings(DEBUG=False)
-@pytest.mark.parametrize("path, status", [
-    ("/test-errors/suspicious/", 400),
-    ("/test-errors/refused/", 403),
-    ("/no-such-page-zq71/", 404),
-    ("/test-errors/boom/", 500),
-])
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/test-errors/suspicious/", 400),
+        ("/test-errors/refused/", 403),
+        ("/no-such-page-zq71/", 404),
+        ("/test-errors/boom/", 500),
+    ],
+)
 def test_error_pages_say_what_to_do_next_and_reveal_nothing(quiet_client, demo_shop, path, status):
     response = quiet_client.get(f"{path}?{QUERY_MARKER}=1&q={QUERY_MARKER}")
     assert response.status_code == status

@@ -6,6 +6,7 @@ The mail backend here refuses to send between Django's request_started and
 request_finished signals; each request's on-commit work (the outbox hand-over to
 Celery, which runs tasks in-process in tests) is held back and run only once the
 response is complete, as a worker would run it."""
+
 from __future__ import annotations
 
 import pytest
@@ -82,8 +83,12 @@ def test_the_backend_refuses_mail_during_a_request(mail_only_after_requests):
 
 
 def test_registration(client, demo_shop, handled, mailoutbox):
-    response = handled(lambda: client.post("/accounts/register/", {
-        "email": "new@example.com", "password1": "maple-Harbour-2026", "password2": "maple-Harbour-2026"}))
+    response = handled(
+        lambda: client.post(
+            "/accounts/register/",
+            {"email": "new@example.com", "password1": "maple-Harbour-2026", "password2": "maple-Harbour-2026"},
+        )
+    )
     assert response.status_code == 200
     assert _sent_to(mailoutbox, "new@example.com")
 
@@ -94,22 +99,33 @@ def test_password_reset(client, alice, handled, mailoutbox):
 
 
 def test_profile_e_mail_change_tells_the_old_address(alice_client, alice, handled, mailoutbox):
-    response = handled(lambda: alice_client.post("/accounts/profile/edit/", {
-        "first_name": alice.first_name, "last_name": alice.last_name, "email": "alice.new@example.com"}))
+    response = handled(
+        lambda: alice_client.post(
+            "/accounts/profile/edit/",
+            {"first_name": alice.first_name, "last_name": alice.last_name, "email": "alice.new@example.com"},
+        )
+    )
     assert response.status_code == 302, response.context["form"].errors
     (message,) = [m for m in mailoutbox if m.to == ["alice@example.com"]]
     assert "alice.new@example.com" in message.body and "/password-reset/confirm/" in message.body
 
 
 def test_password_change(alice_client, alice, handled, mailoutbox):
-    response = handled(lambda: alice_client.post("/accounts/change-password/", {
-        "old_password": "alice-demo-2026", "new_password1": "Quiet-river-2027", "new_password2": "Quiet-river-2027"}))
+    response = handled(
+        lambda: alice_client.post(
+            "/accounts/change-password/",
+            {
+                "old_password": "alice-demo-2026",
+                "new_password1": "Quiet-river-2027",
+                "new_password2": "Quiet-river-2027",
+            },
+        )
+    )
     assert response.status_code == 302, response.context["form"].errors
     assert _sent_to(mailoutbox, alice.email)
 
 
-def test_anonymous_product_alert_then_back_in_stock_at_checkout(alice_client, alice, localstripe, handled,
-                                                               mailoutbox):
+def test_anonymous_product_alert_then_back_in_stock_at_checkout(alice_client, alice, localstripe, handled, mailoutbox):
     client = Client()  # a visitor who is not signed in
     item = product("OTC-LIPBALM")
     response = handled(lambda: client.post(f"/accounts/alerts/create/{item.pk}/", {"email": "watcher@example.com"}))
@@ -141,11 +157,15 @@ def test_staff_password_reset_from_the_dashboard(shop_admin, alice, handled, mai
 
 
 def test_prescription_upload(alice_client, alice, handled, mailoutbox):
-    from tests.prescriptions.conftest import form_data, upload
     from tests.factories import unique_pdf
+    from tests.prescriptions.conftest import form_data, upload
 
-    response = handled(lambda: alice_client.post(f"/prescriptions/upload/product/{product('RX-ISO-20').pk}/", {
-        **form_data(), "files": [upload("prescription.pdf", unique_pdf())]}))
+    response = handled(
+        lambda: alice_client.post(
+            f"/prescriptions/upload/product/{product('RX-ISO-20').pk}/",
+            {**form_data(), "files": [upload("prescription.pdf", unique_pdf())]},
+        )
+    )
     assert response.status_code == 302
     from prescriptions.models import Prescription
 
@@ -162,13 +182,23 @@ def test_checkout_place_order(alice_client, alice, localstripe, handled, mailout
 
 def test_e_mail_template_preview_from_the_dashboard(shop_admin, handled, mailoutbox):
     CommunicationEventType = get_model("communication", "CommunicationEventType")
-    CommunicationEventType.objects.get_or_create(code="PASSWORD_CHANGED", defaults={
-        "name": "Password changed", "category": CommunicationEventType.USER_RELATED})
+    CommunicationEventType.objects.get_or_create(
+        code="PASSWORD_CHANGED", defaults={"name": "Password changed", "category": CommunicationEventType.USER_RELATED}
+    )
     admin = staff_client(shop_admin)
-    response = handled(lambda: admin.post("/dashboard/comms/PASSWORD_CHANGED/", {
-        "name": "Password changed", "email_subject_template": "Your password changed",
-        "email_body_template": "Hello {{ user.email }}", "email_body_html_template": "<p>Hello {{ user.email }}</p>",
-        "preview_email": "preview@example.com", "send_preview": "1"}))
+    response = handled(
+        lambda: admin.post(
+            "/dashboard/comms/PASSWORD_CHANGED/",
+            {
+                "name": "Password changed",
+                "email_subject_template": "Your password changed",
+                "email_body_template": "Hello {{ user.email }}",
+                "email_body_html_template": "<p>Hello {{ user.email }}</p>",
+                "preview_email": "preview@example.com",
+                "send_preview": "1",
+            },
+        )
+    )
     assert response.status_code == 200 and not response.context["form"].errors, response.context["form"].errors
     (preview,) = [m for m in mailoutbox if m.to == ["preview@example.com"]]
     assert preview.subject == "Your password changed" and shop_admin.email in preview.body

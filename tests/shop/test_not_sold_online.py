@@ -2,6 +2,7 @@
 its page says why and what to do instead, with no basket, wish list or stock-alert
 form, and the server refuses every route that would put it in a basket or promise
 it, whatever the browser sends."""
+
 from __future__ import annotations
 
 import pytest
@@ -63,8 +64,12 @@ def test_basket_quantity_change_of_a_controlled_line_is_refused(alice_client, al
     basket.add_product(tramadol, 1)
     line = basket.lines.get(product=tramadol)
     lines = list(basket.lines.order_by("pk"))
-    data = {"form-TOTAL_FORMS": len(lines), "form-INITIAL_FORMS": len(lines), "form-MIN_NUM_FORMS": 0,
-            "form-MAX_NUM_FORMS": 1000}
+    data = {
+        "form-TOTAL_FORMS": len(lines),
+        "form-INITIAL_FORMS": len(lines),
+        "form-MIN_NUM_FORMS": 0,
+        "form-MAX_NUM_FORMS": 1000,
+    }
     for i, each in enumerate(lines):
         data[f"form-{i}-id"] = each.pk
         data[f"form-{i}-quantity"] = 3 if each.pk == line.pk else each.quantity

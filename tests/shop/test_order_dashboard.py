@@ -8,6 +8,7 @@ door allows staff for that order, and refuses anything else it is sent, saying
 why; Shipped ships (capturing an over-the-counter order's card first) and
 Cancelled voids the card hold first.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -38,10 +39,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def order_clerk(demo_shop, django_user_model):
     """Shop staff, not a superuser, given oscar's order permissions."""
-    user = django_user_model.objects.create_user(username="clerk@example.com", email="clerk@example.com",
-                                                 password="clerk-test-2026", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="order",
-                                                         codename__in=["view_order", "change_order"]))
+    user = django_user_model.objects.create_user(
+        username="clerk@example.com", email="clerk@example.com", password="clerk-test-2026", is_staff=True
+    )
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="order", codename__in=["view_order", "change_order"])
+    )
     return django_user_model.objects.get(pk=user.pk)
 
 
@@ -53,8 +56,9 @@ def staff(request, shop_admin, order_clerk):
 @pytest.fixture
 def rx_order(alice, localstripe):
     """Isotretinoin and a lip balm, the card authorised, waiting for the pharmacist."""
-    order = make_order([(product("RX-ISO-20"), 1), (product("OTC-LIPBALM"), 1)],
-                       status=OrderStatus.AWAITING_DISPENSE, user=alice)
+    order = make_order(
+        [(product("RX-ISO-20"), 1), (product("OTC-LIPBALM"), 1)], status=OrderStatus.AWAITING_DISPENSE, user=alice
+    )
     authorise(order)
     return order
 
@@ -76,8 +80,9 @@ def unpaid_otc_order(alice, localstripe):
 
 
 def post_status(client, order, status: str):
-    return client.post(f"/dashboard/orders/{order.number}/",
-                       {"order_action": "change_order_status", "new_status": status})
+    return client.post(
+        f"/dashboard/orders/{order.number}/", {"order_action": "change_order_status", "new_status": status}
+    )
 
 
 def said(response) -> str:
@@ -96,6 +101,7 @@ def offered(client, order) -> list[str]:
 
 
 # --- What the order page offers ------------------------------------------------------------------
+
 
 def test_an_rx_order_awaiting_dispense_is_offered_only_cancel(staff, rx_order):
     assert offered(staff_client(staff), rx_order) == [OrderStatus.CANCELLED]
@@ -128,6 +134,7 @@ def test_the_list_offers_only_statuses_staff_can_ever_choose(shop_admin, rx_orde
 
 
 # --- The single-order form ----------------------------------------------------------------------
+
 
 def test_the_order_page_cannot_mark_an_rx_order_dispensed_or_shipped(staff, rx_order):
     client = staff_client(staff)
@@ -164,11 +171,16 @@ def test_shipping_an_otc_order_from_the_order_page_captures_it_first(staff, otc_
 
 # --- The list's bulk action -------------------------------------------------------------------------
 
+
 def test_the_bulk_action_cannot_ship_an_rx_order_or_an_unpaid_otc_order(staff, rx_order, unpaid_otc_order):
-    response = staff_client(staff).post("/dashboard/orders/", {
-        "action": "change_order_statuses", "new_status": OrderStatus.SHIPPED,
-        "selected_order": [rx_order.pk, unpaid_otc_order.pk],
-    })
+    response = staff_client(staff).post(
+        "/dashboard/orders/",
+        {
+            "action": "change_order_statuses",
+            "new_status": OrderStatus.SHIPPED,
+            "selected_order": [rx_order.pk, unpaid_otc_order.pk],
+        },
+    )
     assert response.status_code == 302
     text = said(response)
     assert "not dispensed yet" in text and "voided" in text
@@ -177,33 +189,47 @@ def test_the_bulk_action_cannot_ship_an_rx_order_or_an_unpaid_otc_order(staff, r
 
 
 def test_the_bulk_action_cannot_mark_an_rx_order_dispensed(staff, rx_order):
-    response = staff_client(staff).post("/dashboard/orders/", {
-        "action": "change_order_statuses", "new_status": OrderStatus.DISPENSED, "selected_order": [rx_order.pk],
-    })
+    response = staff_client(staff).post(
+        "/dashboard/orders/",
+        {
+            "action": "change_order_statuses",
+            "new_status": OrderStatus.DISPENSED,
+            "selected_order": [rx_order.pk],
+        },
+    )
     assert "dispense screen" in said(response)
     assert state_of(rx_order) == (OrderStatus.AWAITING_DISPENSE, State.AUTHORISED, {LineStatus.PENDING})
 
 
-def test_the_bulk_action_ships_an_otc_order_through_the_door_and_cancels_with_a_void(
-        shop_admin, otc_order, rx_order):
+def test_the_bulk_action_ships_an_otc_order_through_the_door_and_cancels_with_a_void(shop_admin, otc_order, rx_order):
     client = staff_client(shop_admin)
-    client.post("/dashboard/orders/", {"action": "change_order_statuses", "new_status": OrderStatus.SHIPPED,
-                                       "selected_order": [otc_order.pk]})
-    client.post("/dashboard/orders/", {"action": "change_order_statuses", "new_status": OrderStatus.CANCELLED,
-                                       "selected_order": [rx_order.pk]})
+    client.post(
+        "/dashboard/orders/",
+        {"action": "change_order_statuses", "new_status": OrderStatus.SHIPPED, "selected_order": [otc_order.pk]},
+    )
+    client.post(
+        "/dashboard/orders/",
+        {"action": "change_order_statuses", "new_status": OrderStatus.CANCELLED, "selected_order": [rx_order.pk]},
+    )
     assert state_of(otc_order) == (OrderStatus.SHIPPED, State.CAPTURED, {LineStatus.SHIPPED})
     assert state_of(rx_order) == (OrderStatus.CANCELLED, State.VOIDED, {LineStatus.CANCELLED})
 
 
 # --- Line statuses --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("status", [LineStatus.DISPENSED, LineStatus.SHIPPED, LineStatus.CANCELLED])
 def test_line_statuses_cannot_be_changed_from_the_order_page(staff, rx_order, status):
     line = rx_order.lines.get(product__upc="RX-ISO-20")
-    response = staff_client(staff).post(f"/dashboard/orders/{rx_order.number}/", {
-        "line_action": "change_line_statuses", "new_status": status,
-        "selected_line": [line.pk], f"selected_line_qty_{line.pk}": line.quantity,
-    })
+    response = staff_client(staff).post(
+        f"/dashboard/orders/{rx_order.number}/",
+        {
+            "line_action": "change_line_statuses",
+            "new_status": status,
+            "selected_line": [line.pk],
+            f"selected_line_qty_{line.pk}": line.quantity,
+        },
+    )
     assert response.status_code == 302
     assert "dispense screen" in said(response) or "only with its order" in said(response)
     assert state_of(rx_order) == (OrderStatus.AWAITING_DISPENSE, State.AUTHORISED, {LineStatus.PENDING})
@@ -215,6 +241,7 @@ def test_the_order_page_offers_no_line_status(shop_admin, rx_order):
 
 
 # --- The Django admin ---------------------------------------------------------------------------------
+
 
 def test_the_django_admin_shows_statuses_read_only(shop_admin, rx_order):
     response = staff_client(shop_admin).get(f"/admin/order/order/{rx_order.pk}/change/")

@@ -1,5 +1,6 @@
 """The order confirmation in the shop's own words: what happens next for prescription and
 other items, the card authorised and not charged; product titles only."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_order_confirmation_says_what_happens_next_for_rx_and_otc_items(
-        alice_client, alice, technician, pharmacist, localstripe, django_capture_on_commit_callbacks):
+    alice_client, alice, technician, pharmacist, localstripe, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         place_rx_order(alice_client, alice, technician, pharmacist)
     confirmation = next(m for m in mail.outbox if "we have your order" in m.subject)

@@ -1,13 +1,14 @@
 """The transactional outbox: a task exists exactly when its cause is committed,
 and nothing is lost while the broker is unreachable."""
+
 from __future__ import annotations
 
 import pytest
 from django.db import transaction
 
-from shop.celery import app as celery_app
 from infra import outbox, tasks
 from infra.models import OutboxMessage, SentNotification
+from shop.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +25,25 @@ def _reconnect():
 def unreachable_broker():
     """Point Celery at a closed port (never stop the machine's shared Redis)."""
     conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url, conf.broker_write_url,
-             conf.broker_connection_max_retries, conf.task_publish_retry_policy)
+    saved = (
+        conf.task_always_eager,
+        conf.broker_url,
+        conf.broker_write_url,
+        conf.broker_connection_max_retries,
+        conf.task_publish_retry_policy,
+    )
     conf.task_always_eager = False
     conf.broker_url = conf.broker_write_url = CLOSED_PORT_BROKER
     conf.task_publish_retry_policy = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1}
     _reconnect()
     yield
-    (conf.task_always_eager, conf.broker_url, conf.broker_write_url,
-     conf.broker_connection_max_retries, conf.task_publish_retry_policy) = saved
+    (
+        conf.task_always_eager,
+        conf.broker_url,
+        conf.broker_write_url,
+        conf.broker_connection_max_retries,
+        conf.task_publish_retry_policy,
+    ) = saved
     _reconnect()
 
 
@@ -50,7 +61,9 @@ def test_message_is_sent_after_commit(django_capture_on_commit_callbacks):
     assert OutboxMessage.objects.get(pk=message.pk).sent_at is not None
 
 
-def test_broker_down_keeps_the_message_and_relay_sends_it_when_back(unreachable_broker, django_capture_on_commit_callbacks):
+def test_broker_down_keeps_the_message_and_relay_sends_it_when_back(
+    unreachable_broker, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         message = outbox.enqueue(tasks.relay_outbox.name)
     message.refresh_from_db()
@@ -68,7 +81,8 @@ def test_broker_down_keeps_the_message_and_relay_sends_it_when_back(unreachable_
 
 
 def test_order_placed_while_the_broker_is_down_gets_its_email_when_it_is_back(
-        alice_client, localstripe, unreachable_broker, django_capture_on_commit_callbacks, mailoutbox):
+    alice_client, localstripe, unreachable_broker, django_capture_on_commit_callbacks, mailoutbox
+):
     from oscar.core.loading import get_model
 
     from tests.factories import add_to_basket, checkout_to_preview, place_order

@@ -1,6 +1,7 @@
 """A new customer registers, gets an activation link by e-mail, and is signed in
 when they use it. Registration never says whether an address already has an
 account (tests/security/test_account_enumeration.py)."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,9 @@ PASSWORD = "maple-Harbour-2026"
 
 
 def _signed_in_as(client):
-    return get_user_model().objects.filter(pk=client.session.get("_auth_user_id")).values_list("email", flat=True).first()
+    return (
+        get_user_model().objects.filter(pk=client.session.get("_auth_user_id")).values_list("email", flat=True).first()
+    )
 
 
 def _activation_path(mailoutbox, email):
@@ -24,10 +27,16 @@ def _activation_path(mailoutbox, email):
 
 def test_register_on_the_sign_in_page_then_activate(client, demo_shop, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/accounts/login/", {
-            "registration-email": "new.customer@example.com", "registration-password1": PASSWORD,
-            "registration-password2": PASSWORD, "registration-redirect_url": "", "registration_submit": "Register",
-        })
+        response = client.post(
+            "/accounts/login/",
+            {
+                "registration-email": "new.customer@example.com",
+                "registration-password1": PASSWORD,
+                "registration-password2": PASSWORD,
+                "registration-redirect_url": "",
+                "registration_submit": "Register",
+            },
+        )
     assert response.status_code == 200 and "Check your e-mail" in response.content.decode()
     assert _signed_in_as(client) is None
     assert not get_user_model().objects.get(email="new.customer@example.com").is_active
@@ -42,20 +51,29 @@ def test_register_on_the_sign_in_page_then_activate(client, demo_shop, mailoutbo
 
 def test_register_on_the_registration_page(client, demo_shop, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/accounts/register/", {
-            "email": "other.customer@example.com", "password1": PASSWORD, "password2": PASSWORD, "redirect_url": "",
-        })
+        response = client.post(
+            "/accounts/register/",
+            {
+                "email": "other.customer@example.com",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+                "redirect_url": "",
+            },
+        )
     assert response.status_code == 200 and "Check your e-mail" in response.content.decode()
     client.post(_activation_path(mailoutbox, "other.customer@example.com"))
     assert _signed_in_as(client) == "other.customer@example.com"
-    assert client.post("/accounts/login/", {"login-username": "other.customer@example.com",
-                                            "login-password": PASSWORD, "login_submit": "Log In"}).status_code in (200, 302)
+    assert client.post(
+        "/accounts/login/",
+        {"login-username": "other.customer@example.com", "login-password": PASSWORD, "login_submit": "Log In"},
+    ).status_code in (200, 302)
 
 
 def test_an_account_not_yet_activated_cannot_sign_in(client, demo_shop, mailoutbox):
     client.post("/accounts/register/", {"email": "late@example.com", "password1": PASSWORD, "password2": PASSWORD})
-    client.post("/accounts/login/", {"login-username": "late@example.com", "login-password": PASSWORD,
-                                     "login_submit": "Log In"})
+    client.post(
+        "/accounts/login/", {"login-username": "late@example.com", "login-password": PASSWORD, "login_submit": "Log In"}
+    )
     assert _signed_in_as(client) is None
 
 
@@ -66,9 +84,12 @@ def test_a_wrong_activation_link_opens_nothing(client, demo_shop):
 
 
 def test_sign_in_still_works_and_wrong_password_is_refused(client, demo_shop):
-    refused = client.post("/accounts/login/", {"login-username": "alice@example.com", "login-password": "wrong",
-                                               "login_submit": "Log In"})
+    refused = client.post(
+        "/accounts/login/", {"login-username": "alice@example.com", "login-password": "wrong", "login_submit": "Log In"}
+    )
     assert refused.status_code == 200 and _signed_in_as(client) is None
-    response = client.post("/accounts/login/", {"login-username": "alice@example.com",
-                                                "login-password": "alice-demo-2026", "login_submit": "Log In"})
+    response = client.post(
+        "/accounts/login/",
+        {"login-username": "alice@example.com", "login-password": "alice-demo-2026", "login_submit": "Log In"},
+    )
     assert response.status_code == 302 and _signed_in_as(client) == "alice@example.com"

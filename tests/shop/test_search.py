@@ -1,6 +1,7 @@
 """Search finds what patients type: brand names, generic names and conditions,
 from the ``search_terms`` kept with each product, case-insensitively; the product
 is always shown under its generic name."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,21 @@ def found(client, q: str) -> set[str]:
     return {result.object.title for result in response.context["page_obj"].object_list}
 
 
-@pytest.mark.parametrize("q", ["Accutane", "accutane", "ABSORICA", "Claravis", "Amnesteem", "Myorisan",
-                               "Zenatane", "isotretinoin", "Isotretinoin 20", "acne"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "Accutane",
+        "accutane",
+        "ABSORICA",
+        "Claravis",
+        "Amnesteem",
+        "Myorisan",
+        "Zenatane",
+        "isotretinoin",
+        "Isotretinoin 20",
+        "acne",
+    ],
+)
 def test_brand_generic_and_condition_find_isotretinoin(client, demo_shop, q):
     assert ISOTRETINOIN in found(client, q)
 

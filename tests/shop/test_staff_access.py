@@ -1,4 +1,5 @@
 """Staff second factor and login throttling."""
+
 from __future__ import annotations
 
 import time
@@ -15,9 +16,14 @@ ACCOUNTS = {a.email: a for a in DEMO_ACCOUNTS}
 
 def _login(client, email, password=None):
     password = password or ACCOUNTS[email].password
-    return client.post("/accounts/login/", {
-        "login-username": email, "login-password": password, "login_submit": "Log in",
-    })
+    return client.post(
+        "/accounts/login/",
+        {
+            "login-username": email,
+            "login-password": password,
+            "login_submit": "Log in",
+        },
+    )
 
 
 def _code(email):
@@ -39,11 +45,15 @@ def test_a_wrong_code_is_refused_and_the_right_one_opens_the_session(client, dem
     page = client.get("/pharmacy/staff/verify/?next=/accounts/")
     device = page.context["devices"][0][0]
     wrong = f"{(int(_code(email)) + 1) % 1_000_000:06d}"
-    response = client.post("/pharmacy/staff/verify/", {"otp_device": device, "otp_token": wrong, "next": "/accounts/profile/"})
+    response = client.post(
+        "/pharmacy/staff/verify/", {"otp_device": device, "otp_token": wrong, "next": "/accounts/profile/"}
+    )
     assert response.status_code == 200
     assert client.get("/accounts/profile/").status_code == 302
     time.sleep(1.1)  # django-otp throttles the next try for a second after a failure
-    response = client.post("/pharmacy/staff/verify/", {"otp_device": device, "otp_token": _code(email), "next": "/accounts/profile/"})
+    response = client.post(
+        "/pharmacy/staff/verify/", {"otp_device": device, "otp_token": _code(email), "next": "/accounts/profile/"}
+    )
     assert response.status_code == 302 and response["Location"] == "/accounts/profile/"
     assert client.get("/accounts/profile/").status_code == 200
 
@@ -53,8 +63,9 @@ def test_verify_page_does_not_redirect_off_site(client, demo_shop):
     _login(client, email)
     page = client.get("/pharmacy/staff/verify/")
     device = page.context["devices"][0][0]
-    response = client.post("/pharmacy/staff/verify/", {"otp_device": device, "otp_token": _code(email),
-                                                        "next": "https://evil.example/"})
+    response = client.post(
+        "/pharmacy/staff/verify/", {"otp_device": device, "otp_token": _code(email), "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/dashboard/"
 
 

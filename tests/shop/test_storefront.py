@@ -1,8 +1,8 @@
 """The storefront: catalogue pages, drug information, legitimacy details."""
+
 from __future__ import annotations
 
 import pytest
-
 from oscar.core.loading import get_model
 
 from tests.factories import add_to_basket, product
@@ -20,13 +20,23 @@ def test_catalogue_lists_the_demo_products_with_bounded_queries(client, demo_sho
     assert b"Lip balm SPF 15" in response.content
 
 
-def test_isotretinoin_page_shows_drug_information_badge_steps_and_boxed_warning(client, demo_shop, django_assert_max_num_queries):
+def test_isotretinoin_page_shows_drug_information_badge_steps_and_boxed_warning(
+    client, demo_shop, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(40):
         response = client.get(product("RX-ISO-20").get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
-    for heading in ("Boxed warning", "How it works", "Uses", "When it is not for you", "Benefits",
-                    "Side effects", "Recommendations", "Frequently asked questions"):
+    for heading in (
+        "Boxed warning",
+        "How it works",
+        "Uses",
+        "When it is not for you",
+        "Benefits",
+        "Side effects",
+        "Recommendations",
+        "Frequently asked questions",
+    ):
         assert heading in html, heading
     assert "Prescription required" in html
     assert "Upload your prescription" in html and "A licensed pharmacist verifies it" in html
@@ -84,8 +94,12 @@ def test_footer_licences_are_read_once_then_cached_until_a_licence_changes(clien
     assert len(queries) == 1 and "Massachusetts" not in html
     html, queries = licence_queries()
     assert queries == []  # from the cache
-    licence = PharmacyLicence.objects.create(state="MA", kind=PharmacyLicence.Kind.choices[0][0], number="MA-1",
-                                             expires_on=timezone.localdate() + datetime.timedelta(days=300))
+    licence = PharmacyLicence.objects.create(
+        state="MA",
+        kind=PharmacyLicence.Kind.choices[0][0],
+        number="MA-1",
+        expires_on=timezone.localdate() + datetime.timedelta(days=300),
+    )
     html, queries = licence_queries()
     assert len(queries) == 1 and "Massachusetts" in html  # saving a licence drops the cached list
     licence.delete()
@@ -107,8 +121,9 @@ def test_prescription_drugs_have_no_review_pages_even_by_typed_url(client, demo_
     client.force_login(user)
     for tail in ("", "add/", "1/"):
         assert client.get(_reviews_url(rx, tail)).status_code == 404, tail
-    response = client.post(_reviews_url(rx, "add/"), {"title": "Cured my acne!", "score": 5,
-                                                      "body": "Best drug ever, no side effects."})
+    response = client.post(
+        _reviews_url(rx, "add/"), {"title": "Cured my acne!", "score": 5, "body": "Best drug ever, no side effects."}
+    )
     assert response.status_code == 404
     assert client.post(_reviews_url(rx, "1/vote/"), {"delta": 1}).status_code == 404
     assert not get_model("reviews", "ProductReview").objects.filter(product=rx).exists()

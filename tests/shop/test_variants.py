@@ -3,6 +3,7 @@ prescription if it or its parent says so; what identifies it is its own where it
 has it; the DEA schedule and programme are the stricter of the two — the same
 whether the child is loaded on its own, prefetched, in the basket, in the gate, in
 the facts, or on the catalogue pages."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,20 +36,26 @@ def test_child_that_says_prescription_requires_one_when_loaded_on_its_own(demo_s
     info = drug_info(load(low))
     assert info.requires_prescription
     assert (info.active_ingredient, info.strength, info.ndc, info.dosage_form) == (
-        "Doxycycline hyclate", "50 mg", "99999-0250-28", "Capsule")
+        "Doxycycline hyclate",
+        "50 mg",
+        "99999-0250-28",
+        "Capsule",
+    )
 
 
 @pytest.mark.parametrize("load", [fresh, prefetched])
 def test_parent_that_says_prescription_wins_over_a_child_that_says_no(demo_shop, load):
-    _parent, low, _high = doxycycline_in_two_strengths(parent_drug={"requires_prescription": True},
-                                                       child_50={"requires_prescription": False})
+    _parent, low, _high = doxycycline_in_two_strengths(
+        parent_drug={"requires_prescription": True}, child_50={"requires_prescription": False}
+    )
     assert drug_info(load(low)).requires_prescription
 
 
 @pytest.mark.parametrize("load", [fresh, prefetched])
 def test_schedule_and_programme_are_the_stricter_of_child_and_parent(demo_shop, load):
-    _parent, low, high = doxycycline_in_two_strengths(parent_drug={"dea_schedule": 4, "programme": "ipledge"},
-                                                      child_50={"dea_schedule": 2})
+    _parent, low, high = doxycycline_in_two_strengths(
+        parent_drug={"dea_schedule": 4, "programme": "ipledge"}, child_50={"dea_schedule": 2}
+    )
     assert drug_info(load(low)).dea_schedule == 2
     assert drug_info(load(high)).dea_schedule == 4
     assert drug_info(load(high)).programme == "ipledge"
@@ -64,7 +71,11 @@ def test_facts_read_the_child(demo_shop):
     _parent, low, _high = doxycycline_in_two_strengths(parent_drug={"dea_schedule": 4})
     drug = drug_facts(fresh(low))
     assert (drug.name, drug.strength, drug.requires_prescription, drug.dea_schedule) == (
-        "Doxycycline hyclate", "50 mg", True, 4)
+        "Doxycycline hyclate",
+        "50 mg",
+        True,
+        4,
+    )
 
 
 def test_partner_strategy_reads_the_child(demo_shop):

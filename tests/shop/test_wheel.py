@@ -1,5 +1,6 @@
 """Installing rxshop as a package gives the whole site: the wheel carries every template
 (pages and e-mails) and static file of the tree, not only the Python code."""
+
 from __future__ import annotations
 
 import shutil
@@ -29,8 +30,13 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
     """Built from a clean copy of the tree (the files git knows, as they are now): a stale
     *.egg-info left in a working tree would smuggle files into the wheel and hide a gap."""
     source = tmp_path_factory.mktemp("source")
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, text=True, check=True).stdout.splitlines()
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     for name in listed:
         if (ROOT / name).is_file():
             (source / name).parent.mkdir(parents=True, exist_ok=True)
@@ -38,7 +44,9 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(source)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     (built,) = out.glob("rxshop-*.whl")

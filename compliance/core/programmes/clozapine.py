@@ -32,8 +32,12 @@ ENFORCED = ProgrammeVersion(
     rules=(
         PharmacyCertified(code=CODE, programme_name=NAME, rule_id="clozapine.pharmacy-certified", source=SOURCE),
         AuthorisationPresent(
-            code=CODE, programme_name=NAME, label="REMS Dispense Authorization (RDA)",
-            rule_id="clozapine.rda", source=SOURCE, required_at=frozenset({Stage.DISPENSE}),
+            code=CODE,
+            programme_name=NAME,
+            label="REMS Dispense Authorization (RDA)",
+            rule_id="clozapine.rda",
+            source=SOURCE,
+            required_at=frozenset({Stage.DISPENSE}),
         ),
     ),
     pharmacy_certification_required=True,

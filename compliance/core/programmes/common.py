@@ -58,7 +58,8 @@ class PharmacyCertified:
         if not active:
             return (
                 Finding(
-                    self.rule_id, BLOCK,
+                    self.rule_id,
+                    BLOCK,
                     f"The pharmacy is not certified in {self.programme_name}: {reason}."
                     " No product of this programme may be sold or dispensed.",
                     "This medicine is temporarily unavailable from our pharmacy.",
@@ -74,7 +75,8 @@ class PharmacyCertified:
             return NOTHING
         return (
             Finding(
-                self.rule_id, WARN,
+                self.rule_id,
+                WARN,
                 f"{self.programme_name} reactivation is due {due.isoformat()} ({left} day(s) left);"
                 f" responsible pharmacist {best.responsible_pharmacist}.",
                 "Our pharmacist is reviewing your order.",
@@ -102,7 +104,8 @@ class AuthorisationPresent:
         if auth is not None and auth.programme != self.code:
             return (
                 Finding(
-                    self.rule_id, BLOCK,
+                    self.rule_id,
+                    BLOCK,
                     f"The authorisation on file is for programme {auth.programme!r}, not {self.programme_name}.",
                     "Our pharmacist is completing a required safety-programme step.",
                     self.source,
@@ -112,7 +115,8 @@ class AuthorisationPresent:
             return NOTHING
         return (
             Finding(
-                self.rule_id, BLOCK,
+                self.rule_id,
+                BLOCK,
                 f"No {self.programme_name} {self.label} is recorded. Obtain one before"
                 f" {'dispensing' if ctx.stage is Stage.DISPENSE else 'going on'} and record its number.",
                 "Our pharmacist is completing a required safety-programme step.",
@@ -154,7 +158,8 @@ class AuthorisationObtained:
             return NOTHING
         return (
             Finding(
-                self.rule_id, BLOCK,
+                self.rule_id,
+                BLOCK,
                 f"{self.programme_name} {self.label} {auth.number}: {problem}. The dispensing pharmacist obtains the"
                 f" {self.label} from {self.programme_name} and records it before dispensing.",
                 "Our pharmacist is completing a required safety-programme step.",
@@ -189,7 +194,9 @@ class AuthorisationMatchesPrescription:
             if required:
                 problems.append("the authorised quantity is not recorded")
         elif auth.quantity != rx.quantity:
-            problems.append(f"quantity {number_text(rx.quantity)} differs from the {number_text(auth.quantity)} authorised")
+            problems.append(
+                f"quantity {number_text(rx.quantity)} differs from the {number_text(auth.quantity)} authorised"
+            )
         if auth.days_supply is None:
             if required:
                 problems.append("the authorised days' supply is not recorded")
@@ -199,8 +206,10 @@ class AuthorisationMatchesPrescription:
             return NOTHING
         return (
             Finding(
-                self.rule_id, BLOCK,
-                f"{self.programme_name} {self.label} {auth.number}: " + "; ".join(problems)
+                self.rule_id,
+                BLOCK,
+                f"{self.programme_name} {self.label} {auth.number}: "
+                + "; ".join(problems)
                 + f". Record what was authorised, or reverse the {self.label} and obtain a new one.",
                 "Our pharmacist is completing a required safety-programme step.",
                 self.source,
@@ -255,7 +264,8 @@ class DispenseByDate:
                 # look: the date is the programme's to give, never ours to infer.
                 return (
                     Finding(
-                        self.rule_id, WARN,
+                        self.rule_id,
+                        WARN,
                         f"{self.label} {auth.number} has no 'do not dispense after' date recorded. For a patient"
                         f" who cannot get pregnant {self.programme_name} sets no dispense window; confirm in"
                         f" {self.programme_name} that the {self.label} shows no date (if it shows one, record it;"
@@ -266,7 +276,8 @@ class DispenseByDate:
                 )
             return (
                 Finding(
-                    self.rule_id, BLOCK,
+                    self.rule_id,
+                    BLOCK,
                     f"{self.label} {auth.number} has no 'do not dispense after' date recorded. Copy it from"
                     f" {self.programme_name}; never compute it.",
                     "Our pharmacist is completing a required safety-programme step.",
@@ -277,7 +288,8 @@ class DispenseByDate:
         if on > last:
             return (
                 Finding(
-                    self.rule_id, WARN if stage is Stage.VERIFY else BLOCK,
+                    self.rule_id,
+                    WARN if stage is Stage.VERIFY else BLOCK,
                     f"{self.label} {auth.number} says do not dispense after {last.isoformat()}; it is now"
                     f" {on.isoformat()} ({self.timezone}). Do not dispense: reverse the {self.label} and return"
                     " the stock; a new authorisation is needed.",
@@ -294,7 +306,8 @@ class DispenseByDate:
                 return NOTHING
             return (
                 Finding(
-                    delivery_rule_id, WARN,
+                    delivery_rule_id,
+                    WARN,
                     f"No promised delivery date is recorded; ship only if delivery is promised on or before"
                     f" {last.isoformat()} ({self.label} {auth.number}).",
                     "Our pharmacist is choosing a delivery option that arrives in time.",
@@ -305,7 +318,8 @@ class DispenseByDate:
             return NOTHING
         return (
             Finding(
-                delivery_rule_id, BLOCK,
+                delivery_rule_id,
+                BLOCK,
                 f"Promised delivery {delivery.isoformat()} is after the {self.label}'s do-not-dispense-after date"
                 f" {last.isoformat()} ({self.label} {auth.number}). Choose a faster shipping method that arrives"
                 f" by {last.isoformat()}, or the patient needs a new {self.label}.",
@@ -333,7 +347,8 @@ class SupplyCap:
         if rx.days_supply is None:
             return (
                 Finding(
-                    self.rule_id, BLOCK,
+                    self.rule_id,
+                    BLOCK,
                     f"Days' supply is not recorded; {self.programme_name} allows at most {self.max_days} days.",
                     "Our pharmacist is confirming how long your supply should last.",
                     self.source,
@@ -343,7 +358,8 @@ class SupplyCap:
             return NOTHING
         return (
             Finding(
-                self.rule_id, BLOCK,
+                self.rule_id,
+                BLOCK,
                 f"Days' supply {rx.days_supply} exceeds the {self.programme_name} cap of {self.max_days} days.",
                 f"This medicine can be supplied for at most {self.max_days} days at a time; your prescriber"
                 " needs to write a new prescription.",
@@ -367,7 +383,8 @@ class NoRefills:
             return NOTHING
         return (
             Finding(
-                self.rule_id, BLOCK,
+                self.rule_id,
+                BLOCK,
                 f"{self.programme_name} allows no refills; this prescription has {rx.refills}. Each fill needs"
                 " a new prescription.",
                 "This medicine cannot be refilled; each month needs a new prescription from your prescriber.",
@@ -391,7 +408,8 @@ class MedicationGuideRecorded:
             return NOTHING
         return (
             Finding(
-                self.rule_id, BLOCK,
+                self.rule_id,
+                BLOCK,
                 f"The Medication Guide ({self.programme_name}) is not recorded as attached. Attach it before shipping.",
                 "We include the Medication Guide with your medicine.",
                 self.source,
@@ -418,7 +436,8 @@ class MinimumAge:
             return NOTHING
         return (
             Finding(
-                self.rule_id, WARN,
+                self.rule_id,
+                WARN,
                 f"The patient is {years}; {self.programme_name} products are approved for age {self.age} and over."
                 " Confirm with the prescriber and record the reason.",
                 "Our pharmacist is reviewing this medicine for the patient's age.",

@@ -56,18 +56,28 @@ Decisions where RULES.md is silent:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Iterable, Protocol
+from typing import Protocol
 
 from ..config import DEFAULT_CONFIG, Config
 from ..context import NOTHING, Context, local_date, number_text
 from ..facts import Facts, Stage
 from ..findings import Finding, Severity
 from .common import (
-    DISPENSE_ONLY, PHARMACIST_STAGES, AuthorisationMatchesPrescription, AuthorisationObtained, AuthorisationPresent,
-    DispenseByDate, MedicationGuideRecorded, MinimumAge, NoRefills, PharmacyCertified, SupplyCap,
+    DISPENSE_ONLY,
+    PHARMACIST_STAGES,
+    AuthorisationMatchesPrescription,
+    AuthorisationObtained,
+    AuthorisationPresent,
+    DispenseByDate,
+    MedicationGuideRecorded,
+    MinimumAge,
+    NoRefills,
+    PharmacyCertified,
+    SupplyCap,
     programme_authorisation,
 )
 from .registry import EffectiveDate, Programme, ProgrammeVersion, register
@@ -137,7 +147,8 @@ class BlisterPack:
             return NOTHING
         return (
             Finding(
-                self.rule_id, WARN,
+                self.rule_id,
+                WARN,
                 f"Quantity {number_text(rx.quantity)} breaks a {BLISTER_SIZE}-capsule blister; dispense whole blisters where"
                 " the prescriber agrees, and record the reason otherwise.",
                 "Our pharmacist is reviewing the quantity on your prescription.",
@@ -149,33 +160,71 @@ class BlisterPack:
 def _rules(*, window_for_cannot: bool) -> tuple:
     return (
         PharmacyCertified(
-            code=CODE, programme_name=NAME, rule_id="ipledge.pharmacy-activated",
-            source="iPLEDGE REMS Program, Pharmacy Guide: pharmacy certification and annual reactivation", timezone=TIMEZONE,
+            code=CODE,
+            programme_name=NAME,
+            rule_id="ipledge.pharmacy-activated",
+            source="iPLEDGE REMS Program, Pharmacy Guide: pharmacy certification and annual reactivation",
+            timezone=TIMEZONE,
         ),
         AuthorisationPresent(
-            code=CODE, programme_name=NAME, label="RMA", rule_id="ipledge.rma",
-            source="iPLEDGE REMS Program, Pharmacy Guide: Risk Management Authorization (RMA)", required_at=DISPENSE_ONLY,
+            code=CODE,
+            programme_name=NAME,
+            label="RMA",
+            rule_id="ipledge.rma",
+            source="iPLEDGE REMS Program, Pharmacy Guide: Risk Management Authorization (RMA)",
+            required_at=DISPENSE_ONLY,
         ),
         AuthorisationObtained(
-            code=CODE, programme_name=NAME, label="RMA", rule_id="ipledge.rma-obtained",
+            code=CODE,
+            programme_name=NAME,
+            label="RMA",
+            rule_id="ipledge.rma-obtained",
             source="iPLEDGE REMS Program, Pharmacy Guide: Risk Management Authorization (RMA)",
         ),
         AuthorisationMatchesPrescription(
-            code=CODE, programme_name=NAME, label="RMA", rule_id="ipledge.rma-matches",
-            source="iPLEDGE REMS Program, Pharmacy Guide: Risk Management Authorization (RMA)", values_required_at=DISPENSE_ONLY,
+            code=CODE,
+            programme_name=NAME,
+            label="RMA",
+            rule_id="ipledge.rma-matches",
+            source="iPLEDGE REMS Program, Pharmacy Guide: Risk Management Authorization (RMA)",
+            values_required_at=DISPENSE_ONLY,
         ),
         RiskCategoryFromPrescriber(),
         DispenseByDate(
-            code=CODE, programme_name=NAME, label="RMA", rule_id="ipledge.dispense-window",
-            source="iPLEDGE REMS Program, Pharmacy Guide: do not dispense after date; RMA reversal", timezone=TIMEZONE, date_required_at=DISPENSE_ONLY,
+            code=CODE,
+            programme_name=NAME,
+            label="RMA",
+            rule_id="ipledge.dispense-window",
+            source="iPLEDGE REMS Program, Pharmacy Guide: do not dispense after date; RMA reversal",
+            timezone=TIMEZONE,
+            date_required_at=DISPENSE_ONLY,
             no_window_for=frozenset() if window_for_cannot else frozenset({CANNOT}),
-            check_delivery=True, delivery_rule_id="ipledge.mail-order-delivery",
+            check_delivery=True,
+            delivery_rule_id="ipledge.mail-order-delivery",
         ),
-        SupplyCap(programme_name=NAME, max_days=MAX_DAYS_SUPPLY, rule_id="ipledge.supply-cap", source="iPLEDGE REMS Program, Pharmacy Guide: 30-day supply, no refills"),
-        NoRefills(programme_name=NAME, rule_id="ipledge.no-refills", source="iPLEDGE REMS Program, Pharmacy Guide: 30-day supply, no refills"),
+        SupplyCap(
+            programme_name=NAME,
+            max_days=MAX_DAYS_SUPPLY,
+            rule_id="ipledge.supply-cap",
+            source="iPLEDGE REMS Program, Pharmacy Guide: 30-day supply, no refills",
+        ),
+        NoRefills(
+            programme_name=NAME,
+            rule_id="ipledge.no-refills",
+            source="iPLEDGE REMS Program, Pharmacy Guide: 30-day supply, no refills",
+        ),
         BlisterPack(),
-        MedicationGuideRecorded(programme_name=NAME, rule_id="ipledge.medication-guide", source="21 CFR 208.24; iPLEDGE REMS Program, Pharmacy Guide"),
-        MinimumAge(programme_name=NAME, age=MINIMUM_AGE, rule_id="ipledge.minimum-age", source="Isotretinoin prescribing information: patients 12 years and older"),
+        MedicationGuideRecorded(
+            programme_name=NAME,
+            rule_id="ipledge.medication-guide",
+            source="21 CFR 208.24; iPLEDGE REMS Program, Pharmacy Guide",
+        ),
+        MinimumAge(
+            programme_name=NAME,
+            age=MINIMUM_AGE,
+            rule_id="ipledge.minimum-age",
+            source="Isotretinoin prescribing information: patients 12 years and older",
+        ),
     )
 
 

@@ -39,8 +39,14 @@ from ..context import NOTHING, Context
 from ..facts import ALL_STAGES, Facts
 from ..findings import Finding, Severity
 from .common import (
-    AuthorisationMatchesPrescription, AuthorisationPresent, DispenseByDate, MedicationGuideRecorded,
-    NoRefills, PharmacyCertified, SupplyCap, programme_authorisation,
+    AuthorisationMatchesPrescription,
+    AuthorisationPresent,
+    DispenseByDate,
+    MedicationGuideRecorded,
+    NoRefills,
+    PharmacyCertified,
+    SupplyCap,
+    programme_authorisation,
 )
 from .registry import Programme, ProgrammeVersion, register
 
@@ -66,7 +72,8 @@ class RiskCategoryOnPrescription:
             return NOTHING
         return (
             Finding(
-                self.rule_id, BLOCK,
+                self.rule_id,
+                BLOCK,
                 "Lenalidomide REMS: the patient's risk category is not on the prescription or the authorisation."
                 " Obtain it from the prescriber.",
                 "Our pharmacist is completing a required safety-programme step with your prescriber.",
@@ -89,7 +96,8 @@ class NoTelephonePrescription:
             return NOTHING
         return (
             Finding(
-                self.rule_id, BLOCK,
+                self.rule_id,
+                BLOCK,
                 "Lenalidomide REMS does not allow telephone prescriptions; a written or electronic one is needed.",
                 "Your prescriber needs to send a written or electronic prescription for this medicine.",
                 self.source,
@@ -104,16 +112,27 @@ VERSION = ProgrammeVersion(
     rules=(
         PharmacyCertified(code=CODE, programme_name=NAME, rule_id="lenalidomide.pharmacy-certified", source=SOURCE),
         AuthorisationPresent(
-            code=CODE, programme_name=NAME, label="authorisation number", rule_id="lenalidomide.authorisation",
-            source=SOURCE, required_at=ALL_STAGES,
+            code=CODE,
+            programme_name=NAME,
+            label="authorisation number",
+            rule_id="lenalidomide.authorisation",
+            source=SOURCE,
+            required_at=ALL_STAGES,
         ),
         RiskCategoryOnPrescription(),
         AuthorisationMatchesPrescription(
-            code=CODE, programme_name=NAME, label="authorisation", rule_id="lenalidomide.authorisation-matches",
-            source=SOURCE, values_required_at=frozenset(),
+            code=CODE,
+            programme_name=NAME,
+            label="authorisation",
+            rule_id="lenalidomide.authorisation-matches",
+            source=SOURCE,
+            values_required_at=frozenset(),
         ),
         DispenseByDate(
-            code=CODE, programme_name=NAME, label="authorisation", rule_id="lenalidomide.dispense-by-date",
+            code=CODE,
+            programme_name=NAME,
+            label="authorisation",
+            rule_id="lenalidomide.dispense-by-date",
             source=SOURCE,
         ),
         SupplyCap(programme_name=NAME, max_days=MAX_DAYS_SUPPLY, rule_id="lenalidomide.supply-cap", source=SOURCE),

@@ -17,7 +17,11 @@ VERSION = ProgrammeVersion(
     code=CODE,
     label=NAME,
     effective_from=date.min,
-    rules=(MedicationGuideRecorded(programme_name=NAME, rule_id="mycophenolate.medication-guide", source="Mycophenolate REMS; 21 CFR 208.24"),),
+    rules=(
+        MedicationGuideRecorded(
+            programme_name=NAME, rule_id="mycophenolate.medication-guide", source="Mycophenolate REMS; 21 CFR 208.24"
+        ),
+    ),
     medication_guide_required=True,
 )
 

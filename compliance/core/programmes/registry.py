@@ -10,9 +10,9 @@ Django setting), so a dated change is configuration, not code.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Iterable, Sequence
 
 from ..config import DEFAULT_CONFIG, Config
 from ..facts import Stage
@@ -59,9 +59,7 @@ class ProgrammeVersion:
     _by_stage: dict = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "_by_stage", {s: tuple(r for r in self.rules if s in r.stages) for s in Stage}
-        )
+        object.__setattr__(self, "_by_stage", {s: tuple(r for r in self.rules if s in r.stages) for s in Stage})
 
     def starts_on(self, config: Config = DEFAULT_CONFIG) -> date:
         start = self.effective_from

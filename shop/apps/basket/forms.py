@@ -4,6 +4,7 @@ Oscar's basket template renders the quantity input without a <label>, so a
 screen reader announces only "spin button"; the name says which product it is.
 Oscar's loader takes every other basket form from oscar itself.
 """
+
 from django.utils.translation import gettext as _
 from oscar.apps.basket.forms import BasketLineForm as OscarBasketLineForm
 

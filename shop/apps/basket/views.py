@@ -4,6 +4,7 @@ Oscar's ``BasketView.remove_deleted_forms`` copies ``MIN_NUM_FORMS`` and
 ``MAX_NUM_FORMS`` from the posted data unchecked: a form without them (a
 hand-made POST) was a server error. Django's formsets treat both as optional.
 """
+
 from __future__ import annotations
 
 from oscar.apps.basket import views as oscar_views

@@ -1,1 +1,1 @@
-default_app_config = 'shop.apps.catalogue.apps.CatalogueConfig'
+default_app_config = "shop.apps.catalogue.apps.CatalogueConfig"

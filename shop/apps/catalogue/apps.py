@@ -27,7 +27,7 @@ def no_reviews_of_prescription_drugs(view):
 
 
 class CatalogueConfig(apps.CatalogueConfig):
-    name = 'shop.apps.catalogue'
+    name = "shop.apps.catalogue"
 
     def ready(self):
         super().ready()
@@ -36,8 +36,11 @@ class CatalogueConfig(apps.CatalogueConfig):
         from prescriptions.richtext import clean_info_section_value
 
         # Staff-written drug information is shown as HTML to every customer: cleaned when saved.
-        pre_save.connect(clean_info_section_value, sender=self.get_model("ProductAttributeValue"),
-                         dispatch_uid="rxshop-clean-drug-info-html")
+        pre_save.connect(
+            clean_info_section_value,
+            sender=self.get_model("ProductAttributeValue"),
+            dispatch_uid="rxshop-clean-drug-info-html",
+        )
 
     def get_url_decorator(self, pattern):
         decorator = super().get_url_decorator(pattern)

@@ -7,6 +7,7 @@ list public products with their stock records and attribute values prefetched,
 so a page costs the same number of queries whatever the catalogue size.
 Full-text search stays on oscar's search app.
 """
+
 from __future__ import annotations
 
 from urllib.parse import unquote
@@ -26,12 +27,7 @@ Category = get_model("catalogue", "Category")
 
 
 def browsable_products():
-    return (
-        Product.objects.browsable()
-        .base_queryset()
-        .prefetch_attribute_values()
-        .order_by("title", "pk")
-    )
+    return Product.objects.browsable().base_queryset().prefetch_attribute_values().order_by("title", "pk")
 
 
 class _InvalidPageNumber(Exception):

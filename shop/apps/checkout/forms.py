@@ -3,6 +3,7 @@
 The ship-to state decides whether we may ship at all (RULES.md 3.2), so it is a
 choice from the list of states, never free text.
 """
+
 from django import forms
 from oscar.apps.checkout.forms import *  # noqa: F401,F403  (keep oscar's other forms)
 from oscar.apps.checkout.forms import ShippingAddressForm as OscarShippingAddressForm

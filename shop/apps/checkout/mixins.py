@@ -1,4 +1,5 @@
 """Order placement: e-mails go through Celery (via the outbox) once the order is committed."""
+
 from oscar.apps.checkout.mixins import OrderPlacementMixin as OscarOrderPlacementMixin
 
 from infra import outbox

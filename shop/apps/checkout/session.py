@@ -4,6 +4,7 @@
 including the place-order POST (``PaymentDetailsView``), so the gate is
 evaluated on the server at each step and on the basket as it is at that moment.
 """
+
 from django.urls import reverse
 from oscar.apps.checkout import exceptions
 from oscar.apps.checkout.session import CheckoutSessionMixin as OscarCheckoutSessionMixin
@@ -21,7 +22,8 @@ class CheckoutSessionMixin(OscarCheckoutSessionMixin):
     def check_basket_is_valid(self, request):
         super().check_basket_is_valid(request)
         refusals = refusals_for_basket(
-            request.basket, user=request.user,
+            request.basket,
+            user=request.user,
             ship_to_state=self.ship_to_state(request) if self.judge_ship_to else None,
         )
         if refusals:

@@ -19,6 +19,7 @@ oscar's own views for every other step.
   (``prescriptions.gate.coverage_refusals_at_placing``): two checkouts for the
   last fill of one prescription place one order, not two.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,9 +37,8 @@ from oscar.apps.checkout import exceptions as checkout_exceptions
 from oscar.apps.checkout import views as oscar_views
 from oscar.core.loading import get_class, get_classes, get_model
 
-from infra.errors import show_error
 from infra import ratelimit
-from prescriptions.gate import coverage_refusals_at_placing, refusals_for_basket
+from infra.errors import show_error
 from payments import cards, services
 from payments.client import is_test_server
 from payments.exceptions import (
@@ -49,6 +49,7 @@ from payments.exceptions import (
 )
 from payments.forms import StripeCardForm, TestCardForm
 from payments.models import PaymentAuthorisation
+from prescriptions.gate import coverage_refusals_at_placing, refusals_for_basket
 
 RedirectRequired, UnableToTakePayment, PaymentError = get_classes(
     "payment.exceptions", ["RedirectRequired", "UnableToTakePayment", "PaymentError"]
@@ -166,8 +167,9 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
 
     def handle_place_order_submission(self, request):
         # Each Place order authorises a card: limited, against card testing (infra/ratelimit.py).
-        refused = ratelimit.limit_request(request, bucket="place-order", setting="RXSHOP_PLACE_ORDER_RATE_LIMIT",
-                                          what="pressed Place order")
+        refused = ratelimit.limit_request(
+            request, bucket="place-order", setting="RXSHOP_PLACE_ORDER_RATE_LIMIT", what="pressed Place order"
+        )
         if refused is not None:
             return refused
         return super().handle_place_order_submission(request)
@@ -176,8 +178,10 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
         # The gate once more, at the moment of placing the order, with each
         # evaluation stored for the inspector (it also ran in dispatch).
         refusals = refusals_for_basket(
-            self.request.basket, user=self.request.user,
-            ship_to_state=self.ship_to_state(self.request), record_for_order=order_number,
+            self.request.basket,
+            user=self.request.user,
+            ship_to_state=self.ship_to_state(self.request),
+            record_for_order=order_number,
         )
         if refusals:
             raise UnableToTakePayment(" ".join(r.message for r in refusals))
@@ -185,8 +189,11 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
             return
         try:
             authorisation = services.authorise_payment(
-                order_number=order_number, amount=total.incl_tax, currency=total.currency,
-                payment_method=self.checkout_session.payment_method() or "", actor=self.request.user,
+                order_number=order_number,
+                amount=total.incl_tax,
+                currency=total.currency,
+                payment_method=self.checkout_session.payment_method() or "",
+                actor=self.request.user,
             )
         except (CardDeclined, PaymentNotAllowed) as exc:
             raise UnableToTakePayment(str(exc)) from exc
@@ -195,10 +202,15 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
         if authorisation.state == PaymentAuthorisation.State.REQUIRES_ACTION:
             raise RedirectRequired(reverse("payments:authenticate"))
         source_type, _created = SourceType.objects.get_or_create(name=services.SOURCE_TYPE)
-        self.add_payment_source(Source(
-            source_type=source_type, currency=total.currency, amount_allocated=total.incl_tax,
-            reference=authorisation.intent_id, label=authorisation.card_label,
-        ))
+        self.add_payment_source(
+            Source(
+                source_type=source_type,
+                currency=total.currency,
+                amount_allocated=total.incl_tax,
+                reference=authorisation.intent_id,
+                label=authorisation.card_label,
+            )
+        )
         self.add_payment_event(services.AUTHORISED, total.incl_tax, reference=authorisation.intent_id)
 
     def handle_order_placement(self, order_number, user, basket, *args, **kwargs):
@@ -215,7 +227,8 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
             # The order was rolled back, the card authorisation was not: give it back.
             try:
                 services.cancel_unplaced_authorisation(
-                    order_number=order_number, actor=user,
+                    order_number=order_number,
+                    actor=user,
                     reason="The order could not be placed after the card was authorised.",
                 )
             except Exception:  # noqa: BLE001 - the original error matters more; the expiry job retries
@@ -250,7 +263,9 @@ class AuthenticationView(PaymentDetailsView):
         if not order_number:
             return None
         return PaymentAuthorisation.objects.filter(
-            order_number=order_number, state=PaymentAuthorisation.State.REQUIRES_ACTION, order__isnull=True,
+            order_number=order_number,
+            state=PaymentAuthorisation.State.REQUIRES_ACTION,
+            order__isnull=True,
         ).first()
 
     def get(self, request, *args, **kwargs):
@@ -278,7 +293,9 @@ class AuthenticationView(PaymentDetailsView):
             return redirect("checkout:payment-details")
         if outcome == "cancel":
             services.cancel_unplaced_authorisation(
-                order_number=order_number, actor=request.user, reason="The customer cancelled 3-D Secure.",
+                order_number=order_number,
+                actor=request.user,
+                reason="The customer cancelled 3-D Secure.",
             )
             self.restore_frozen_basket()
             messages.info(request, _("No payment has been taken. Choose a card to try again."))
@@ -286,7 +303,9 @@ class AuthenticationView(PaymentDetailsView):
         simulate = {"success": True, "fail": False}.get(outcome) if is_test_server() else None
         try:
             authorisation = services.complete_authentication(
-                order_number=order_number, actor=request.user, simulate_success=simulate,
+                order_number=order_number,
+                actor=request.user,
+                simulate_success=simulate,
             )
         except (CardDeclined, NoPaymentForOrder) as exc:
             self.restore_frozen_basket()
@@ -302,12 +321,17 @@ class AuthenticationView(PaymentDetailsView):
         Applicator().apply(basket, request.user, request)
         request.basket = basket
         try:
-            for check in ("check_basket_is_not_empty", "check_basket_is_valid",
-                          "check_user_email_is_captured", "check_shipping_data_is_captured"):
+            for check in (
+                "check_basket_is_not_empty",
+                "check_basket_is_valid",
+                "check_user_email_is_captured",
+                "check_shipping_data_is_captured",
+            ):
                 getattr(self, check)(request)
         except checkout_exceptions.FailedPreCondition as exc:
             services.cancel_unplaced_authorisation(
-                order_number=order_number, actor=request.user,
+                order_number=order_number,
+                actor=request.user,
                 reason="The basket no longer passed the checkout checks after 3-D Secure.",
             )
             self.restore_frozen_basket()

@@ -18,8 +18,9 @@ class CustomerConfig(apps.CustomerConfig):
 
         from .alerts.receivers import queue_product_alerts
 
-        post_save.connect(queue_product_alerts, sender=get_model("partner", "StockRecord"),
-                          dispatch_uid="rxshop-queue-product-alerts")
+        post_save.connect(
+            queue_product_alerts, sender=get_model("partner", "StockRecord"), dispatch_uid="rxshop-queue-product-alerts"
+        )
         self.my_data_view = get_class("customer.views", "MyDataView")
         self.about_me_view = get_class("customer.views", "AboutMeView")
 

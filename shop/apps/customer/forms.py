@@ -5,6 +5,7 @@ the request, so an address with an account answers measurably slower than one
 without: the timing says who is a customer. The request now only queues the
 work (shop/storefront/registration.py).
 """
+
 from django import forms
 from oscar.apps.customer.forms import *  # oscar's way to fork a module: the rest stays oscar's
 from oscar.apps.customer.forms import PasswordResetForm as OscarPasswordResetForm

@@ -3,6 +3,7 @@
 PRODUCT_ALERT). The views only queue them (shop/apps/customer/views.py,
 shop/apps/customer/alerts/views.py): a slow mail server delays mail, never a page.
 Tasks take ids and are safe to run twice (infra.notifications.send_once)."""
+
 from __future__ import annotations
 
 import logging
@@ -43,8 +44,12 @@ def send_email_changed_email(user_id: int, old_email: str, new_email: str, nonce
     def send() -> None:
         old_user = get_user_model()._default_manager.get(pk=user_id)
         old_user.email = old_email  # oscar writes to the address the account had (not saved)
-        context = {"user": user, "new_email": new_email, "reset_url": get_password_reset_url(user),
-                   "site": Site.objects.get_current()}
+        context = {
+            "user": user,
+            "new_email": new_email,
+            "reset_url": get_password_reset_url(user),
+            "site": Site.objects.get_current(),
+        }
         _customer_dispatcher().send_email_changed_email_for_user(old_user, context)
 
     return send_once(f"email-changed:{user.pk}:{nonce}", send)

@@ -1,5 +1,6 @@
 """Oscar's account views, with rxshop's changes (oscar's fork pattern: only the
 classes defined here differ; get_class finds oscar's for the rest)."""
+
 import json
 import secrets
 
@@ -30,18 +31,24 @@ Order = get_model("order", "Order")
 
 class ProfileUpdateView(CoreProfileUpdateView):
     def send_email_changed_email(self, old_user, new_email):
-        outbox.enqueue("shop.apps.customer.tasks.send_email_changed_email",
-                       old_user.pk, old_user.email, new_email, secrets.token_hex(8))
+        outbox.enqueue(
+            "shop.apps.customer.tasks.send_email_changed_email",
+            old_user.pk,
+            old_user.email,
+            new_email,
+            secrets.token_hex(8),
+        )
 
 
 class ChangePasswordView(CoreChangePasswordView):
     def send_password_changed_email(self):
-        outbox.enqueue("shop.apps.customer.tasks.send_password_changed_email",
-                       self.request.user.pk, secrets.token_hex(8))
+        outbox.enqueue(
+            "shop.apps.customer.tasks.send_password_changed_email", self.request.user.pk, secrets.token_hex(8)
+        )
 
 
 class ProfileDeleteView(CoreProfileDeleteView):
-    """"Delete my profile": the account is deleted, or, when the pharmacy must keep
+    """ "Delete my profile": the account is deleted, or, when the pharmacy must keep
     records about it, closed and anonymised (prescriptions/privacy.py)."""
 
     def get_context_data(self, **kwargs):
@@ -56,9 +63,13 @@ class ProfileDeleteView(CoreProfileDeleteView):
         if closed.deleted:
             messages.success(self.request, "Your account has been deleted. Thank you for using rxshop Pharmacy.")
         else:
-            messages.success(self.request, (
-                "Your account is closed and your personal details have been removed from it. As the law requires, "
-                f"we keep your prescription and order records for {privacy.retention_years()} years, then delete them."))
+            messages.success(
+                self.request,
+                (
+                    "Your account is closed and your personal details have been removed from it. As the law requires, "
+                    f"we keep your prescription and order records for {privacy.retention_years()} years, then delete them."
+                ),
+            )
         return redirect(self.get_success_url())
 
 
@@ -70,7 +81,7 @@ class OrderLineView(CoreOrderLineView):
 
 
 class MyDataView(PageTitleMixin, generic.TemplateView):
-    """"Download my data": a page that says what is in it, and the JSON file itself."""
+    """ "Download my data": a page that says what is in it, and the JSON file itself."""
 
     template_name = "oscar/customer/my_data.html"
     page_title = "Download my data"
@@ -80,16 +91,16 @@ class MyDataView(PageTitleMixin, generic.TemplateView):
         if request.GET.get("download") != "json":
             return super().get(request, *args, **kwargs)
         data = privacy.export_customer_data(customer=request.user)
-        response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False),
-                                content_type="application/json; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="rxshop-my-data-{timezone.localdate():%Y-%m-%d}.json"')
+        response = HttpResponse(
+            json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="rxshop-my-data-{timezone.localdate():%Y-%m-%d}.json"'
         response["Cache-Control"] = "no-store, private"
         return response
 
 
 class AboutMeView(PageTitleMixin, generic.FormView):
-    """"About you": the account holder's own date of birth and address.
+    """ "About you": the account holder's own date of birth and address.
 
     The pharmacy must know the account holder is an adult before anything is paid for
     (RULES.md 3.7). Someone who uploads a prescription for themselves gives it then; a
@@ -141,5 +152,10 @@ def _safe_next(request) -> str:
     from django.utils.http import url_has_allowed_host_and_scheme
 
     target = request.POST.get("next") or request.GET.get("next") or ""
-    return target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                     require_https=request.is_secure()) else ""
+    return (
+        target
+        if url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        else ""
+    )

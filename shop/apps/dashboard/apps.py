@@ -1,6 +1,7 @@
 """The dashboard, forked to mount the pharmacy section (``prescriptions.review``)
 at ``/dashboard/pharmacy/`` and to let pharmacy staff, who are not shop staff,
 land on their queue from ``/dashboard/``."""
+
 import oscar.apps.dashboard.apps as apps
 from django.apps import apps as django_apps
 from django.urls import include, path
@@ -8,7 +9,7 @@ from oscar.core.loading import get_class
 
 
 class DashboardConfig(apps.DashboardConfig):
-    name = 'shop.apps.dashboard'
+    name = "shop.apps.dashboard"
 
     def configure_permissions(self):
         super().configure_permissions()

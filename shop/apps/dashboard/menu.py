@@ -11,6 +11,7 @@ key, in this process. A user given or denied a permission has a different
 key on their next request and sees their new menu at once; the views check
 permissions themselves either way.
 """
+
 from __future__ import annotations
 
 from django.core.signals import setting_changed

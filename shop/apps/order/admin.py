@@ -1,6 +1,7 @@
 """Oscar's order admin, with the statuses read-only: an order's and a line's status
 change only through the order-status door (prescriptions.orders), never by
 typing a new one into the Django admin, superuser or not."""
+
 from django.contrib import admin
 from oscar.apps.order.admin import *  # noqa: F401,F403  (oscar's fork pattern; registers the rest)
 from oscar.apps.order.admin import LineAdmin as CoreLineAdmin

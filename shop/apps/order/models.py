@@ -8,6 +8,7 @@ order.save()`` — raises ``StatusChangeOutsideDoor``: a broken invariant, never
 caught. Creating an order or a line (checkout) sets the first status and is not
 a change.
 """
+
 import contextlib
 from contextvars import ContextVar
 
@@ -48,8 +49,11 @@ class StatusThroughTheDoor:
             self._status_on_record = self.__dict__.get("status")
 
     def save(self, *args, **kwargs):
-        changed = not self._state.adding and "status" in self.__dict__ and (
-            self.status != getattr(self, "_status_on_record", self.status))
+        changed = (
+            not self._state.adding
+            and "status" in self.__dict__
+            and (self.status != getattr(self, "_status_on_record", self.status))
+        )
         if changed and not _status_door.get():
             raise StatusChangeOutsideDoor(
                 f"The status of {self._meta.verbose_name} {self.pk} changes only through prescriptions.orders "

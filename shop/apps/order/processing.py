@@ -12,6 +12,7 @@ oscar ``InvalidOrderStatus``.
 payments does not use this class (it sits below prescriptions): it records its
 payment events with oscar's own EventHandler.
 """
+
 from oscar.apps.order.processing import EventHandler as CoreEventHandler
 
 from prescriptions.fulfilment import change_status_as_staff

@@ -1,4 +1,5 @@
 """Order placement: an order line keeps the prescription that covered its basket line."""
+
 from oscar.apps.order.utils import *  # noqa: F401,F403  (keep oscar's other classes)
 from oscar.apps.order.utils import OrderCreator as OscarOrderCreator
 

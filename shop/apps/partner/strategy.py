@@ -6,6 +6,7 @@ the checkout gate decides whether they can be bought. Controlled substances are
 listed but cannot be bought online until the pharmacy holds the DEA online
 registration (RULES.md 3.3), so they cannot even be added to the basket.
 """
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.partner import availability, strategy
@@ -38,11 +39,14 @@ class PrescriptionRequired(availability.Base):
 def not_sold_online_reason() -> str:
     """What a customer is told wherever a controlled substance is refused (basket add,
     basket quantity, stock alert): why, and where to get it instead."""
-    return str(_(
-        "This is a controlled substance: it is not sold online. Our pharmacy is not registered "
-        "with the DEA to dispense controlled substances by mail (Ryan Haight Act). Call our pharmacy "
-        "on %(phone)s, or take your prescription to a pharmacy in person."
-    ) % {"phone": settings.RXSHOP_PHARMACY["phone"]})
+    return str(
+        _(
+            "This is a controlled substance: it is not sold online. Our pharmacy is not registered "
+            "with the DEA to dispense controlled substances by mail (Ryan Haight Act). Call our pharmacy "
+            "on %(phone)s, or take your prescription to a pharmacy in person."
+        )
+        % {"phone": settings.RXSHOP_PHARMACY["phone"]}
+    )
 
 
 class NotSoldOnline(availability.Base):

@@ -3,7 +3,8 @@ from django.utils.safestring import mark_safe
 
 from compliance.online import sold_online as _sold_online
 from prescriptions import delivery
-from prescriptions.drugs import INFO_SECTIONS, attribute_values, drug_info as _drug_info
+from prescriptions.drugs import INFO_SECTIONS, attribute_values
+from prescriptions.drugs import drug_info as _drug_info
 from prescriptions.gate import refusals_for_basket
 from prescriptions.models import Shipment
 from prescriptions.orders import OrderStatus

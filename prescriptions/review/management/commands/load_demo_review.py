@@ -8,5 +8,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = load_demo_review()
-        self.stdout.write(f"demo prescriptions created: {created} (customer {DEMO_CUSTOMER['email']} / "
-                          f"{DEMO_CUSTOMER['password']})")
+        self.stdout.write(
+            f"demo prescriptions created: {created} (customer {DEMO_CUSTOMER['email']} / {DEMO_CUSTOMER['password']})"
+        )

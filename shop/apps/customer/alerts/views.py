@@ -6,6 +6,7 @@
 - The confirmation e-mail to an anonymous visitor is sent by a worker
   (shop/apps/customer/tasks.py), not while the page is answered.
 """
+
 from __future__ import annotations
 
 from oscar.apps.customer.alerts import views as oscar_views
@@ -17,8 +18,7 @@ from infra.redirects import safe_redirect_target
 
 class ProductAlertCancelView(oscar_views.ProductAlertCancelView):
     def get_redirect_url(self, *args, **kwargs):
-        return safe_redirect_target(self.request, self.request.GET.get("next"),
-                                    self.alert.product.get_absolute_url())
+        return safe_redirect_target(self.request, self.request.GET.get("next"), self.alert.product.get_absolute_url())
 
 
 class ProductAlertCreateView(oscar_views.ProductAlertCreateView):

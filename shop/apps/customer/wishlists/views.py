@@ -4,6 +4,7 @@ Oscar's ``WishListDetailView`` re-renders a refused formset with its forms, and 
 page links each line by its id: a posted form that names no line of the list (a
 hand-made POST, a line removed meanwhile) has none, and the page crashed.
 """
+
 from __future__ import annotations
 
 from django.contrib import messages

@@ -4,6 +4,7 @@ A refused category form has already written its values onto the category (the mo
 form's ``_post_clean``), and the page then links "View on site" to the category's
 URL: with an empty slug there is none, and the page was a server error.
 """
+
 from __future__ import annotations
 
 from oscar.apps.dashboard.catalogue import views as oscar_views

@@ -3,6 +3,7 @@
 The preview shows templates as edited in the form, not yet saved, so the worker cannot
 re-read them: the request renders them (as oscar does, to show template errors on the
 page) and queues the rendered subject and bodies (shop/apps/customer/tasks.py)."""
+
 import secrets
 
 from django.contrib import messages
@@ -24,7 +25,11 @@ class UpdateView(CoreUpdateView):
             form.errors["__all__"] = form.error_class([str(e)])
             return self.render_to_response(ctx)
         email = form.cleaned_data["preview_email"]
-        outbox.enqueue("shop.apps.customer.tasks.send_email_preview", email,
-                       {k: msgs.get(k, "") for k in ("subject", "body", "html")}, secrets.token_hex(8))
+        outbox.enqueue(
+            "shop.apps.customer.tasks.send_email_preview",
+            email,
+            {k: msgs.get(k, "") for k in ("subject", "body", "html")},
+            secrets.token_hex(8),
+        )
         messages.success(self.request, f"A preview email will be sent to {email}")
         return self.render_to_response(ctx)

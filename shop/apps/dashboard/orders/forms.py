@@ -1,4 +1,5 @@
 """Oscar's order dashboard forms; the status form offers what the order-status door allows staff."""
+
 from oscar.apps.dashboard.orders.forms import *  # noqa: F401,F403  (oscar's fork pattern)
 from oscar.apps.dashboard.orders.forms import OrderStatusForm as CoreOrderStatusForm
 

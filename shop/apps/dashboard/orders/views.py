@@ -15,6 +15,7 @@
   undo: these views run outside ``ATOMIC_REQUESTS``; each service commits its
   own transaction, and oscar's other actions keep one transaction each.
 """
+
 from django.contrib import messages
 from django.db import transaction
 from django.utils.decorators import method_decorator
@@ -34,7 +35,10 @@ STAFF_CHOICES = (OrderStatus.SHIPPED, OrderStatus.COMPLETE, OrderStatus.CANCELLE
 
 def _changed(order, old_status) -> str:
     return _("Order %(number)s: status changed from “%(old)s” to “%(new)s”.") % {
-        "number": order.number, "old": old_status, "new": order.status}
+        "number": order.number,
+        "old": old_status,
+        "new": order.status,
+    }
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")

@@ -1,4 +1,5 @@
 """Oscar's partners dashboard views; one changed (oscar's fork pattern)."""
+
 from oscar.apps.dashboard.partners.views import *  # noqa: F401,F403  (oscar's fork pattern)
 from oscar.apps.dashboard.partners.views import PartnerUserLinkView as CorePartnerUserLinkView
 

@@ -1,4 +1,5 @@
 """Print the current second-factor codes of the demo staff accounts."""
+
 import time
 
 from django.conf import settings

@@ -4,12 +4,15 @@ A thin wrapper around ``bench/generate.py`` (run from a checkout: the ``bench``
 package is not part of an installed shop). Only ever fills a PostgreSQL
 database whose name contains "bench".
 """
+
 from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = ("Fill the PostgreSQL database named by DATABASE_URL (its name must contain 'bench') with a shop at "
-            "scale for the benchmarks: products, customers, prescriptions in every state, orders, audit rows.")
+    help = (
+        "Fill the PostgreSQL database named by DATABASE_URL (its name must contain 'bench') with a shop at "
+        "scale for the benchmarks: products, customers, prescriptions in every state, orders, audit rows."
+    )
 
     def add_arguments(self, parser):
         from bench import generate

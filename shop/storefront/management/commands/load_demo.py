@@ -22,4 +22,6 @@ class Command(BaseCommand):
         for account in DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.role:<20} {account.email:<26} {account.password}")
         self.stdout.write(f"  {'queue demo customer':<20} {DEMO_CUSTOMER['email']:<26} {DEMO_CUSTOMER['password']}")
-        self.stdout.write("Staff enter a 6-digit code after the password: `manage.py demo_totp` prints the current ones.")
+        self.stdout.write(
+            "Staff enter a 6-digit code after the password: `manage.py demo_totp` prints the current ones."
+        )

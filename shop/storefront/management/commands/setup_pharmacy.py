@@ -1,4 +1,5 @@
 """First run of a real pharmacy, after `manage.py migrate`. Safe to run again."""
+
 from __future__ import annotations
 
 import getpass
@@ -32,21 +33,38 @@ OPTIONAL = {"dea_registration", "pharmacist_hours"}
 
 
 class Command(BaseCommand):
-    help = ("Set up a real pharmacy after `migrate`: roles, the site's address (RXSHOP_SITE_URL), the first "
-            "administrator and their authenticator, the pharmacy's particulars and state licences. Idempotent.")
+    help = (
+        "Set up a real pharmacy after `migrate`: roles, the site's address (RXSHOP_SITE_URL), the first "
+        "administrator and their authenticator, the pharmacy's particulars and state licences. Idempotent."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-input", action="store_true", dest="no_input",
-                            help="Ask nothing: take every value from the options and the environment.")
-        parser.add_argument("--admin-email", default=os.environ.get("RXSHOP_ADMIN_EMAIL", ""),
-                            help="The first administrator's e-mail (or RXSHOP_ADMIN_EMAIL).")
-        parser.add_argument("--admin-password-env", metavar="VAR",
-                            help="Read the administrator's password from this environment variable.")
+        parser.add_argument(
+            "--no-input",
+            action="store_true",
+            dest="no_input",
+            help="Ask nothing: take every value from the options and the environment.",
+        )
+        parser.add_argument(
+            "--admin-email",
+            default=os.environ.get("RXSHOP_ADMIN_EMAIL", ""),
+            help="The first administrator's e-mail (or RXSHOP_ADMIN_EMAIL).",
+        )
+        parser.add_argument(
+            "--admin-password-env",
+            metavar="VAR",
+            help="Read the administrator's password from this environment variable.",
+        )
         parser.add_argument("--totp-code", help="Confirm the authenticator with this code (with --no-input).")
         for field, (variable, question) in PROFILE_FIELDS.items():
             parser.add_argument(f"--{field.replace('_', '-')}", dest=field, help=f"{question} (or {variable}).")
-        parser.add_argument("--licence", action="append", default=[], metavar="STATE:KIND:NUMBER:EXPIRES",
-                            help="A state licence, e.g. NY:resident:031234:2027-12-31 (repeat for each state).")
+        parser.add_argument(
+            "--licence",
+            action="append",
+            default=[],
+            metavar="STATE:KIND:NUMBER:EXPIRES",
+            help="A state licence, e.g. NY:resident:031234:2027-12-31 (repeat for each state).",
+        )
 
     def handle(self, *args, **options):
         self.interactive = not options["no_input"]
@@ -59,10 +77,13 @@ class Command(BaseCommand):
             licence = self._valid(setup.record_licence, spec=spec)
             self.stdout.write(f"Licence: {licence}.")
         self._administrator(options)
-        self.stdout.write(self.style.SUCCESS(
-            "The pharmacy is set up. An administrator enrols each member of staff's authenticator in the "
-            "Django admin: /admin/otp_totp/totpdevice/add/ (choose the user, save, scan the QR code shown "
-            "on the device's page, then mark it confirmed)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "The pharmacy is set up. An administrator enrols each member of staff's authenticator in the "
+                "Django admin: /admin/otp_totp/totpdevice/add/ (choose the user, save, scan the QR code shown "
+                "on the device's page, then mark it confirmed)."
+            )
+        )
 
     # --- The pharmacy's particulars ---------------------------------------------------
 
@@ -76,8 +97,11 @@ class Command(BaseCommand):
             if not value and field not in OPTIONAL and self.interactive:
                 value = input(f"{question}: ").strip()
             values[field] = value
-        missing = [f"--{field.replace('_', '-')} ({PROFILE_FIELDS[field][0]})"
-                   for field, value in values.items() if not value and field not in OPTIONAL]
+        missing = [
+            f"--{field.replace('_', '-')} ({PROFILE_FIELDS[field][0]})"
+            for field, value in values.items()
+            if not value and field not in OPTIONAL
+        ]
         if missing:
             raise CommandError("The pharmacy's particulars are missing: " + ", ".join(missing) + ".")
         profile = self._valid(record_pharmacy_profile, actor=None, **values)
@@ -101,8 +125,10 @@ class Command(BaseCommand):
                 raise CommandError("No administrator exists: give --admin-email (or RXSHOP_ADMIN_EMAIL).")
             user = User._default_manager.filter(email__iexact=email).first()
             if user is not None:
-                raise CommandError(f"{email} already has an account that is not an administrator; "
-                                   "choose another e-mail for the administrator.")
+                raise CommandError(
+                    f"{email} already has an account that is not an administrator; "
+                    "choose another e-mail for the administrator."
+                )
             with transaction.atomic():
                 user = self._valid(setup.create_administrator, email=email, password=self._password(options))
             self.stdout.write(f"Administrator: {user.email} created.")
@@ -124,8 +150,9 @@ class Command(BaseCommand):
 
     def _enrol(self, user, options) -> None:
         enrolment = setup.start_totp_enrolment(user=user)
-        self.stdout.write("Scan this with the administrator's authenticator app "
-                          "(or type the key from the otpauth:// address):")
+        self.stdout.write(
+            "Scan this with the administrator's authenticator app (or type the key from the otpauth:// address):"
+        )
         self.stdout.write(enrolment.otpauth_uri)
         if self.interactive:
             segno.make(enrolment.otpauth_uri, error="m").terminal(out=self.stdout._out, compact=True)
@@ -141,8 +168,9 @@ class Command(BaseCommand):
                 self.stdout.write("Authenticator confirmed.")
                 return
             self.stderr.write("That code does not match; wait for the next one and try again.")
-        raise CommandError("The authenticator was not confirmed. "
-                           "Run setup_pharmacy again: the same QR code stays valid.")
+        raise CommandError(
+            "The authenticator was not confirmed. Run setup_pharmacy again: the same QR code stays valid."
+        )
 
     def _valid(self, function, **kwargs):
         try:
