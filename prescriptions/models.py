@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compliance.core.states import US_STATES
 from infra.appendonly import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet  # noqa: F401  (used here and re-exported)
+from infra.statusrecord import StatusOnRecord
 
 from .carriers import Carrier, tracking_url
 
@@ -172,7 +173,7 @@ class Patient(models.Model):
 # --- Prescription --------------------------------------------------------------------
 
 
-class Prescription(models.Model):
+class Prescription(StatusOnRecord, models.Model):
     """A prescription as uploaded by a customer, and what it covers once verified.
 
     It covers one drug (``product``: the drug and strength as sold, with
@@ -245,28 +246,15 @@ class Prescription(models.Model):
     def __str__(self) -> str:
         return f"Prescription {self.reference}"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._status_on_record = instance.__dict__.get("status")
-        return instance
-
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        self._status_on_record = self.__dict__.get("status")
-
     def save(self, *args, **kwargs):
-        if self._state.adding:
-            changed = True
-        else:
-            changed = "status" in self.__dict__ and self.status != getattr(self, "_status_on_record", self.status)
+        changed = self._state.adding or self.status_changed()
         if changed and not _status_door.get():
             raise StatusChangeOutsideService(
                 "A prescription's status changes only through prescriptions.services.transition_prescription "
                 "(and it is created only by submit_prescription)."
             )
         super().save(*args, **kwargs)
-        self._status_on_record = self.status
+        self.remember_status()
 
     @property
     def reference(self) -> str:

@@ -53,6 +53,10 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # pytest-django turns DEBUG off for the tests, but only after collection: a test module that
+    # imports the shop's URLconf while being collected would otherwise build it with the demo's
+    # DEBUG (and its /media/ route), for every test after it.
+    settings.DEBUG = False
 
 
 def pytest_collection_modifyitems(config, items):

@@ -413,7 +413,9 @@ def test_bulk_actions_on_malformed_ids_are_a_400_not_a_500(alice_client, shop_ad
 
     alice_client.raise_request_exception = False
     response = alice_client.post("/accounts/notifications/update/", {"action": "archive", "selected_notification": ids})
-    assert response.status_code == 400
+    # SQLite raises on an id too large for it (the shop's 400 page); PostgreSQL's lookup finds no
+    # row and oscar redirects with its "nothing selected" message. Never a 500 either way.
+    assert response.status_code in (302, 400)
     admin = staff_client(shop_admin)
     admin.raise_request_exception = False
     response = admin.post("/dashboard/catalogue/", {"action": "delete_selected_products", "selected_product": ids})

@@ -249,3 +249,18 @@ def test_the_django_admin_shows_statuses_read_only(shop_admin, rx_order):
     html = response.content.decode()
     assert 'name="status"' not in html and 'name="lines-0-status"' not in html
     assert OrderStatus.AWAITING_DISPENSE in html  # shown, not editable
+
+
+def test_the_staff_order_page_links_to_ship_and_refund(otc_order):
+    """The pharmacy's own actions are reachable from oscar's order page (for staff who hold both
+    permissions, here the demo administrator), not only by URL; the ship page links to the refund."""
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.get(email="admin@example.com")
+    client = staff_client(admin)
+    page = client.get(f"/dashboard/orders/{otc_order.number}/").content.decode()
+    assert f"/dashboard/pharmacy/ship/order/{otc_order.number}/" in page
+    assert f"/dashboard/pharmacy/dispense/order/{otc_order.number}/refund/" in page
+    pharmacist = get_user_model().objects.get(email="pharmacist@example.com")
+    ship_page = staff_client(pharmacist).get(f"/dashboard/pharmacy/ship/order/{otc_order.number}/").content.decode()
+    assert f"/dashboard/pharmacy/dispense/order/{otc_order.number}/refund/" in ship_page

@@ -15,6 +15,8 @@ from contextvars import ContextVar
 from django.db import models
 from oscar.apps.order.abstract_models import AbstractLine, AbstractOrder
 
+from infra.statusrecord import StatusOnRecord
+
 _status_door: ContextVar[bool] = ContextVar("order_status_door", default=False)
 
 
@@ -22,7 +24,7 @@ class StatusChangeOutsideDoor(RuntimeError):
     """An order's or a line's status was saved without ``prescriptions.orders``."""
 
 
-class StatusThroughTheDoor:
+class StatusThroughTheDoor(StatusOnRecord):
     """Refuses to save a changed ``status`` unless the door is open (a plain mixin:
     the models keep oscar's ``Meta``)."""
 
@@ -36,31 +38,14 @@ class StatusThroughTheDoor:
         finally:
             _status_door.reset(token)
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._status_on_record = instance.__dict__.get("status")
-        return instance
-
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        fields = kwargs.get("fields") or (args[1] if len(args) > 1 else None)
-        if fields is None or "status" in fields:
-            self._status_on_record = self.__dict__.get("status")
-
     def save(self, *args, **kwargs):
-        changed = (
-            not self._state.adding
-            and "status" in self.__dict__
-            and (self.status != getattr(self, "_status_on_record", self.status))
-        )
-        if changed and not _status_door.get():
+        if self.status_changed() and not _status_door.get():
             raise StatusChangeOutsideDoor(
                 f"The status of {self._meta.verbose_name} {self.pk} changes only through prescriptions.orders "
                 "(change_order_status / change_line_status)."
             )
         super().save(*args, **kwargs)
-        self._status_on_record = self.__dict__.get("status")
+        self.remember_status()
 
 
 class Order(StatusThroughTheDoor, AbstractOrder):
