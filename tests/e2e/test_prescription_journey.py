@@ -129,7 +129,7 @@ def test_isotretinoin_from_prescription_upload_to_dispense(stack, page, new_page
     assert j.payment_intent(stack, intent)["status"] == "requires_capture"  # authorised, not charged
     j.expect_order_status(page, base, number, OrderStatus.AWAITING_DISPENSE)
     shots(page, "order-awaiting-dispense")
-    stack.wait_for_email(alice.email, f"Confirmation of order {number}", seconds=60)
+    stack.wait_for_email(alice.email, f"we have your order {number}", seconds=60)
 
     # --- The pharmacist dispenses; the card is captured --------------------------------------
     j.open_for_dispense(pharmacist, base, number)
