@@ -25,7 +25,11 @@ def rabbitmq_app():
     app.config_from_object("django.conf:settings", namespace="CELERY")
     queue = f"rxshop-test-{uuid.uuid4().hex}"
     app.conf.update(
+        # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it
+        # to Redis for the other tests); the read and write URLs are taken before both.
         broker_url=RABBITMQ_URL,
+        broker_read_url=RABBITMQ_URL,
+        broker_write_url=RABBITMQ_URL,
         task_always_eager=False,
         task_default_queue=queue,
         result_backend=None,
