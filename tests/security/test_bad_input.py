@@ -469,3 +469,27 @@ def test_a_tampered_wish_list_formset_is_a_message_not_a_500(alice_client, alice
         },
     )
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("stock_forms", ["keep", "-1"])
+def test_a_product_saved_with_the_same_category_twice_is_a_form_error_not_a_500(shop_admin, stock_forms):
+    """Oscar's category formset skipped Django's uniqueness check: the duplicate reached the
+    database's unique constraint (found by the POST sweep, with a hand-made formset count too)."""
+    from oscar.core.loading import get_model
+
+    from tests.factories import staff_client
+    from tests.security.test_post_sweep import forms_on
+
+    item = get_model("catalogue", "Product").objects.filter(stockrecords__isnull=False).first()
+    links_before = list(item.productcategory_set.values_list("category_id", flat=True))
+    admin = staff_client(shop_admin)
+    admin.raise_request_exception = False
+    url = f"/dashboard/catalogue/products/{item.pk}/"
+    [fields] = [f for _, f in forms_on(admin.get(url), url) if "productcategory_set-TOTAL_FORMS" in f]
+    assert fields["productcategory_set-1-category"] == fields["productcategory_set-0-category"]  # first option
+    if stock_forms != "keep":
+        fields["stockrecords-TOTAL_FORMS"] = stock_forms
+    response = admin.post(url, fields)
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for" in response.content.decode()
+    assert list(item.productcategory_set.values_list("category_id", flat=True)) == links_before
