@@ -60,6 +60,10 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    # Browser journeys run last: pytest-playwright's session-wide Playwright keeps an asyncio
+    # loop running in the main thread from the first journey on, and Django then refuses every
+    # database call made from that thread (SynchronousOnlyOperation) in the tests after it.
+    items.sort(key=lambda item: "e2e" in item.keywords)
     for marker in ("redis", "rabbitmq", "e2e"):
         reason = _missing_for(marker)
         if reason is None:
