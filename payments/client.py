@@ -60,19 +60,38 @@ def is_test_server() -> bool:
 
 
 def stripe_client() -> stripe.StripeClient:
-    """A configured ``StripeClient``; use ``stripe_client().v1.…``.
+    """The process's configured ``StripeClient``; use ``stripe_client().v1.…``.
+
+    One client per process and configuration: its HTTP client keeps a ``requests`` session
+    per thread, so consecutive calls (create, confirm, capture) reuse one connection to
+    Stripe instead of a new TLS handshake each. A changed setting (tests, a key rotated
+    without a restart) gets a client of its own.
 
     The SDK retries timeouts, connection errors, 409 and 5xx answers itself,
     re-sending the same ``Idempotency-Key`` (``STRIPE_MAX_NETWORK_RETRIES``).
     """
     check_configuration()
-    kwargs = {}
-    if settings.STRIPE_API_BASE:
-        kwargs["base_addresses"] = {"api": settings.STRIPE_API_BASE.rstrip("/")}
-    return stripe.StripeClient(
+    config = (
         settings.STRIPE_SECRET_KEY,
-        max_network_retries=getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", 2),
-        http_client=stripe.RequestsClient(timeout=getattr(settings, "STRIPE_TIMEOUT_SECONDS", 30)),
+        (settings.STRIPE_API_BASE or "").rstrip("/"),
+        getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", 2),
+        getattr(settings, "STRIPE_TIMEOUT_SECONDS", 30),
+    )
+    client = _CLIENTS.get(config)
+    if client is None:
+        client = _CLIENTS[config] = _build_client(*config)
+    return client
+
+
+_CLIENTS: dict[tuple, stripe.StripeClient] = {}
+
+
+def _build_client(key: str, base: str, retries: int, timeout: float) -> stripe.StripeClient:
+    kwargs = {"base_addresses": {"api": base}} if base else {}
+    return stripe.StripeClient(
+        key,
+        max_network_retries=retries,
+        http_client=stripe.RequestsClient(timeout=timeout),
         **kwargs,
     )
 

@@ -38,3 +38,20 @@ def test_amounts_travel_in_cents():
     assert from_minor_units(2599, "usd") == D("25.99")
     with pytest.raises(ImproperlyConfigured):
         to_minor_units(D("100"), "JPY")
+
+
+def test_one_client_per_process_and_configuration(settings):
+    """Place order makes several Stripe calls: they share one client (and its per-thread HTTP
+    session, one TLS connection) instead of building a client, and a connection, per call."""
+    settings.STRIPE_SECRET_KEY = "sk_test_abc"
+    settings.STRIPE_API_BASE = "http://127.0.0.1:8420"
+    first = stripe_client()
+    assert stripe_client() is first
+    settings.STRIPE_SECRET_KEY = "sk_test_rotated"
+    rotated = stripe_client()
+    assert rotated is not first
+    settings.STRIPE_API_BASE = "http://127.0.0.1:8421/"
+    assert stripe_client() is not rotated
+    settings.STRIPE_SECRET_KEY = "sk_live_51abc"
+    with pytest.raises(ImproperlyConfigured):  # the refusal still runs on every call
+        stripe_client()
