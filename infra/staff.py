@@ -30,14 +30,43 @@ _EXEMPT_PREFIXES = (
 
 
 def is_staff_member(user) -> bool:
-    """True for shop staff and anyone in a pharmacy role. Cached on the user."""
+    """True for shop staff and anyone in a pharmacy role. Cached on the user.
+
+    The signed-in user of a request comes with the answer (``StaffAwareBackendMixin``):
+    the role is read with the user's own row, in the same query, on every request, so a
+    revoked role counts from the next request, and a customer's page costs no extra query.
+    """
     if not user.is_authenticated:
         return False
     cached = getattr(user, "_rx_is_staff_member", None)
     if cached is None:
-        cached = bool(user.is_staff or user.is_superuser or user.groups.filter(name__in=STAFF_GROUPS).exists())
+        in_group = getattr(user, IN_STAFF_GROUP, None)
+        if in_group is None:
+            in_group = user.groups.filter(name__in=STAFF_GROUPS).exists()
+        cached = bool(user.is_staff or user.is_superuser or in_group)
         user._rx_is_staff_member = cached
     return cached
+
+
+IN_STAFF_GROUP = "rx_in_staff_group"
+
+
+class StaffAwareBackendMixin:
+    """For the authentication backends: load the session's user with whether they hold a
+    pharmacy role (an ``EXISTS`` on their groups), one query instead of two."""
+
+    def get_user(self, user_id):
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+        from django.db.models import Exists, OuterRef
+
+        model = get_user_model()
+        staff_groups = Group.objects.filter(user=OuterRef("pk"), name__in=STAFF_GROUPS)
+        try:
+            user = model._default_manager.annotate(**{IN_STAFF_GROUP: Exists(staff_groups)}).get(pk=user_id)
+        except model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
 
 def has_second_factor(user) -> bool:

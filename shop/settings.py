@@ -197,8 +197,8 @@ HAYSTACK_CONNECTIONS = {
 
 AUTHENTICATION_BACKENDS = (
     "axes.backends.AxesStandaloneBackend",  # throttles login attempts (first, by design)
-    "oscar.apps.customer.auth_backends.EmailBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "infra.backends.EmailBackend",  # oscar's e-mail sign-in; the user comes with their staff role
+    "infra.backends.ModelBackend",
 )
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

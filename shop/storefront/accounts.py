@@ -76,7 +76,7 @@ def activate(request, uidb64: str, token: str):
     if request.method == "GET":
         return render(request, "pharmacy/activate_account.html", {"valid": True})
     registration.activate_account(user=user)
-    auth_login(request, user, backend="oscar.apps.customer.auth_backends.EmailBackend")
+    auth_login(request, user, backend="infra.backends.EmailBackend")
     user_registered.send_robust(sender=activate, request=request, user=user)
     messages.success(request, "Thank you: your account is open.")
     return redirect(settings.LOGIN_REDIRECT_URL)

@@ -95,3 +95,35 @@ def test_demo_totp_command_prints_a_code_per_staff_account(demo_shop, capsys):
     out = capsys.readouterr().out
     assert "pharmacist@example.com" in out
     assert before in out or after in out
+
+
+def _group_queries(captured) -> list[str]:
+    """The queries asking whether the user holds a staff role (by the roles' names)."""
+    return [q["sql"] for q in captured.captured_queries if "Pharmacy technician" in q["sql"]]
+
+
+def test_the_staff_role_is_read_with_the_user_not_in_a_query_of_its_own(client, demo_shop):
+    """Every signed-in request loads the user; the staff check rides on that query
+    (``infra.staff.StaffAwareBackendMixin``) instead of costing a customer's page another."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _login(client, "alice@example.com")
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/accounts/profile/").status_code == 200
+    [user_query] = [q["sql"] for q in captured.captured_queries if 'FROM "auth_user"' in q["sql"]]
+    assert "EXISTS" in user_query.upper()
+    assert _group_queries(captured) == [user_query]
+
+
+def test_a_role_taken_away_counts_from_the_next_request(client, demo_shop, django_user_model):
+    email = "technician@example.com"
+    _login(client, email)
+    assert client.get("/accounts/profile/").status_code == 302  # to the second factor
+    user = django_user_model.objects.get(email=email)
+    user.groups.clear()
+    assert client.get("/accounts/profile/").status_code == 200  # a customer now
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get(name="Pharmacy technician"))
+    assert client.get("/accounts/profile/").status_code == 302
