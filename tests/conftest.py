@@ -76,6 +76,23 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _no_event_loop_left_running(request):
+    """A test that leaves an asyncio loop running in the main thread makes Django refuse every
+    database call of the tests after it (SynchronousOnlyOperation, far from the cause): name
+    the test that did it instead."""
+    yield
+    if "e2e" in request.keywords:
+        return  # pytest-playwright's own loop; the journeys run last
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    pytest.fail(f"{request.node.nodeid} left an asyncio event loop running in the main thread")
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(request):
     """Run tasks in-process unless the test needs the real broker."""
     if "redis" in request.keywords or "rabbitmq" in request.keywords:
