@@ -45,7 +45,7 @@ def _config_record(facts: Facts, config: Config) -> dict:
 
 
 @transaction.atomic
-def evaluate_and_record(*, facts: Facts, subject: Subject | str, actor=None) -> ComplianceEvaluation:
+def evaluate_and_record(*, facts: Facts, subject: Subject | str, actor=None, findings=None) -> ComplianceEvaluation:
     """Run the rules on ``facts`` and store the result.
 
     ``subject`` names what was checked, in the one grammar of
@@ -54,11 +54,16 @@ def evaluate_and_record(*, facts: Facts, subject: Subject | str, actor=None) -> 
     column too. ``actor`` is the user who asked (None for the system). Returns
     the stored row: ``.passed``, ``.findings``, ``.blocks``, ``.warnings``,
     ``.fingerprint``.
+
+    ``findings``: the rules' answer on these same ``facts``, already worked out in this request
+    under the current configuration (the checkout gate judges a basket once and records that
+    judgement when the order is placed); without it the rules run here.
     """
     if not isinstance(subject, Subject):
         subject = parse(subject)  # ValueError unless spelt by the grammar
     config = compliance_config()
-    findings = evaluate(facts, config=config)
+    if findings is None:
+        findings = evaluate(facts, config=config)
     return ComplianceEvaluation.objects.create(
         stage=facts.stage.value,
         subject=str(subject),

@@ -97,6 +97,32 @@ def _has_transcription(prescription) -> bool:
         return False
 
 
+@dataclass
+class BasketJudgement:
+    """One run of the gate over a basket: its refusals, and the facts and findings of each
+    line the rules judged, so that the place-order step records this judgement instead of
+    judging the same basket a second time in the same request."""
+
+    ship_to_state: str | None
+    signature: tuple  # the prescription lines judged: (line, product, quantity, prescription)
+    refusals: list[LineRefusal]
+    judged: list[tuple[int, int, object, tuple]]  # (line id, prescription id, facts, findings)
+
+    def still_holds_for(self, basket, ship_to_state: str | None) -> bool:
+        """Whether it judged this basket, as it is now, for this ship-to state."""
+        return ship_to_state == self.ship_to_state and _signature(basket) == self.signature
+
+
+def _prescription_lines(basket) -> list:
+    return [line for line in basket.all_lines() if requires_prescription(line.product)]
+
+
+def _signature(basket) -> tuple:
+    return tuple(
+        (line.id, line.product_id, line.quantity, line.prescription_id) for line in _prescription_lines(basket)
+    )
+
+
 def refusals_for_basket(
     basket,
     *,
@@ -112,13 +138,34 @@ def refusals_for_basket(
     as a basket line of that order (``compliance.subjects.for_basket_line``), for
     the inspector; without it nothing is written.
     """
-    lines = [line for line in basket.all_lines() if requires_prescription(line.product)]
+    judgement = judge_basket(basket, ship_to_state=ship_to_state, moment=moment)
+    if record_for_order:
+        record_judgement(judgement, order_number=record_for_order, actor=user)
+    return judgement.refusals
+
+
+def record_judgement(judgement: BasketJudgement, *, order_number: str, actor=None) -> None:
+    """Store each line's evaluation of ``judgement`` for the inspector, about the line's
+    prescription as a basket line of order ``order_number``."""
+    for line_id, prescription_id, facts, findings in judgement.judged:
+        subject = subjects.for_basket_line(
+            prescription_id=prescription_id, order_number=order_number, basket_line_id=line_id
+        )
+        evaluate_and_record(facts=facts, subject=subject, actor=actor, findings=findings)
+
+
+def judge_basket(
+    basket, *, ship_to_state: str | None = None, moment: datetime.datetime | None = None
+) -> BasketJudgement:
+    """The gate's judgement of ``basket`` (``refusals_for_basket`` without recording)."""
+    lines = _prescription_lines(basket)
+    judgement = BasketJudgement(ship_to_state=ship_to_state, signature=_signature(basket), refusals=[], judged=[])
     if not lines:
-        return []
+        return judgement
+    refusals = judgement.refusals
     moment = moment or timezone.now()
     coverage = coverage_for_basket(basket, on=timezone.localtime(moment).date())
     holder_dob = None
-    refusals = []
     for line in lines:
         title = line.product.get_title()
         cover = coverage[line.id]
@@ -147,14 +194,8 @@ def refusals_for_basket(
             account_holder_dob=holder_dob,
         )
         config = compliance_config()
-        if record_for_order:
-            subject = subjects.for_basket_line(
-                prescription_id=cover.prescription.pk, order_number=record_for_order, basket_line_id=line.id
-            )
-            evaluation = evaluate_and_record(facts=facts, subject=subject, actor=user)
-            findings = evaluation.findings
-        else:
-            findings = evaluate(facts, config=config)
+        findings = tuple(evaluate(facts, config=config))
+        judgement.judged.append((line.id, cover.prescription.pk, facts, findings))
         blocks = [
             f
             for f in findings
@@ -186,7 +227,7 @@ def refusals_for_basket(
                 )
             else:
                 refusals.append(LineRefusal(line.id, title, reason, _RULES_NEXT_STEP))
-    return refusals
+    return judgement
 
 
 def coverage_refusals_at_placing(basket, *, moment: datetime.datetime | None = None) -> list[LineRefusal]:

@@ -98,6 +98,46 @@ def test_verified_prescription_goes_through_checkout_and_is_authorised_not_captu
     assert (subject.order_number, subject.line_kind) == (order.number, subjects.BASKET_LINE)
 
 
+def test_place_order_judges_the_basket_once_and_records_that_judgement(
+    alice_client, alice, technician, pharmacist, localstripe, monkeypatch
+):
+    """The place-order POST ran the whole gate twice (its pre-condition, then again to record
+    it): now the pre-condition's judgement is what is recorded; only the coverage count under
+    lock runs again, inside the transaction that writes the order."""
+    from prescriptions import gate
+
+    verified_basket_line(alice_client, alice, technician, pharmacist)
+    checkout_to_preview(alice_client, address={"state": "NY"})
+    calls = {"unlocked": 0, "locked": 0, "facts": 0}
+    coverage, facts = gate.coverage_for_basket, gate.facts_for_prescription
+
+    def counted_coverage(*args, lock=False, **kwargs):
+        calls["locked" if lock else "unlocked"] += 1
+        return coverage(*args, lock=lock, **kwargs)
+
+    def counted_facts(*args, **kwargs):
+        calls["facts"] += 1
+        return facts(*args, **kwargs)
+
+    monkeypatch.setattr(gate, "coverage_for_basket", counted_coverage)
+    monkeypatch.setattr(gate, "facts_for_prescription", counted_facts)
+    response = place_order(alice_client)
+    assert response.status_code == 302 and response["Location"] == "/checkout/thank-you/"
+    assert calls == {"unlocked": 1, "locked": 1, "facts": 1}
+    [stored] = ComplianceEvaluation.objects.filter(stage="checkout")
+    assert stored.passed and subjects.parse(stored.subject).order_number == Order.objects.get().number
+
+
+def test_a_basket_changed_between_the_check_and_placing_is_judged_again(alice, monkeypatch):
+    from prescriptions import gate
+
+    judgement = gate.BasketJudgement(ship_to_state="NY", signature=(), refusals=[], judged=[])
+    basket = type("Basket", (), {"all_lines": lambda self: []})()
+    assert judgement.still_holds_for(basket, "NY")
+    assert not judgement.still_holds_for(basket, "CA")  # another address
+    assert not gate.BasketJudgement("NY", ((1, 2, 1, 3),), [], []).still_holds_for(basket, "NY")  # other lines
+
+
 def test_ship_to_state_without_a_licence_is_refused_at_checkout(
     alice_client, alice, technician, pharmacist, localstripe
 ):

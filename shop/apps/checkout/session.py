@@ -9,7 +9,7 @@ from django.urls import reverse
 from oscar.apps.checkout import exceptions
 from oscar.apps.checkout.session import CheckoutSessionMixin as OscarCheckoutSessionMixin
 
-from prescriptions.gate import refusals_for_basket
+from prescriptions.gate import judge_basket
 
 
 class CheckoutSessionMixin(OscarCheckoutSessionMixin):
@@ -21,11 +21,12 @@ class CheckoutSessionMixin(OscarCheckoutSessionMixin):
 
     def check_basket_is_valid(self, request):
         super().check_basket_is_valid(request)
-        refusals = refusals_for_basket(
-            request.basket,
-            user=request.user,
-            ship_to_state=self.ship_to_state(request) if self.judge_ship_to else None,
+        # Kept for the place-order step of this request, which records it rather than judging
+        # the same basket again (``PaymentDetailsView.handle_payment``).
+        self.gate_judgement = judge_basket(
+            request.basket, ship_to_state=self.ship_to_state(request) if self.judge_ship_to else None
         )
+        refusals = self.gate_judgement.refusals
         if refusals:
             # Refused only for where it ships: straight back to the address step.
             url = "checkout:shipping-address" if all(r.ship_to for r in refusals) else "basket:summary"

@@ -49,7 +49,7 @@ from payments.exceptions import (
 )
 from payments.forms import StripeCardForm, TestCardForm
 from payments.models import PaymentAuthorisation
-from prescriptions.gate import coverage_refusals_at_placing, refusals_for_basket
+from prescriptions.gate import coverage_refusals_at_placing, judge_basket, record_judgement
 
 RedirectRequired, UnableToTakePayment, PaymentError = get_classes(
     "payment.exceptions", ["RedirectRequired", "UnableToTakePayment", "PaymentError"]
@@ -175,16 +175,16 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
         return super().handle_place_order_submission(request)
 
     def handle_payment(self, order_number, total, **kwargs):
-        # The gate once more, at the moment of placing the order, with each
-        # evaluation stored for the inspector (it also ran in dispatch).
-        refusals = refusals_for_basket(
-            self.request.basket,
-            user=self.request.user,
-            ship_to_state=self.ship_to_state(self.request),
-            record_for_order=order_number,
-        )
-        if refusals:
-            raise UnableToTakePayment(" ".join(r.message for r in refusals))
+        # The gate's judgement of this request (made in dispatch, on the basket as it is now and
+        # the address chosen), stored for the inspector with the number of the order it placed;
+        # judged again only if the basket or the address changed since.
+        ship_to_state = self.ship_to_state(self.request)
+        judgement = getattr(self, "gate_judgement", None)
+        if judgement is None or not judgement.still_holds_for(self.request.basket, ship_to_state):
+            judgement = judge_basket(self.request.basket, ship_to_state=ship_to_state)
+        record_judgement(judgement, order_number=order_number, actor=self.request.user)
+        if judgement.refusals:
+            raise UnableToTakePayment(" ".join(r.message for r in judgement.refusals))
         if total.incl_tax <= 0:
             return
         try:
