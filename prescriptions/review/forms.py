@@ -152,10 +152,19 @@ class VerifyForm(forms.Form):
 
 
 class RejectForm(forms.Form):
+    """Its ids carry "reject" so the review screen, which also shows the question form
+    (with its own "note"), has every id once (axe: duplicate-id)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_reject_%s")
+        super().__init__(*args, **kwargs)
+
     reason_code = forms.ChoiceField(
         choices=[("", "Choose a reason")] + list(RejectionReason.choices),
         label="Reason",
-        widget=forms.Select(attrs={"class": "form-control"}),
+        # A plain <select> (not the dashboard's select2, which hides it and so swallowed the
+        # browser's "required" message): keyboard-friendly, and its error is the server's.
+        widget=forms.Select(attrs={"class": "form-control no-widget-init"}),
     )
     message_to_customer = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
@@ -170,6 +179,10 @@ class RejectForm(forms.Form):
 
 
 class InformationRequestForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_ask_%s")
+        super().__init__(*args, **kwargs)
+
     question = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         label="Question to the customer",
