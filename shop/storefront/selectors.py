@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from payments.models import PaymentLogEntry, Refund
 from payments.selectors import authorisation_for
-from prescriptions.orders import OrderStatus, Route, has_prescription_lines, route_refusal
+from prescriptions.models import PrescriptionStatus
+from prescriptions.orders import OrderStatus, Route, has_prescription_lines, is_prescription_line, route_refusal
+from prescriptions.selectors import attachable_prescriptions_for
 
 LICENCES_CACHE_SECONDS = 600
 
@@ -118,3 +120,47 @@ def customer_may_cancel(order) -> bool:
         order.status != OrderStatus.CANCELLED
         and route_refusal(order, to=OrderStatus.CANCELLED, via=Route.CUSTOMER) is None
     )
+
+
+@dataclass(frozen=True)
+class LineOffer:
+    """What the customer's order page offers on one line (issue 20.2, 20.12).
+
+    A prescription line never offers "Re-order" nor "Write a review" (STOREFRONT.md: no
+    reviews of prescription medicines; a new fill goes through a prescription, not a
+    plain basket add). It offers the refill route when the line's prescription still
+    has a usable fill: the medicine's page, then "Use a prescription on file" in the basket.
+    """
+
+    line: object
+    prescription_line: bool
+    reorder: bool = False
+    review: bool = False
+    refill_prescription: object = None
+
+
+def order_line_offers(order, user) -> list[LineOffer]:
+    offers = []
+    for line in order.lines.select_related("product", "prescription"):
+        product = line.product
+        if is_prescription_line(line):
+            usable = None
+            prescription = line.prescription
+            if product is not None and prescription is not None and prescription.fills_remaining:
+                usable = (
+                    attachable_prescriptions_for(user, product)
+                    .filter(pk=prescription.pk, status=PrescriptionStatus.VERIFIED)
+                    .first()
+                )
+            offers.append(LineOffer(line=line, prescription_line=True, refill_prescription=usable))
+            continue
+        available = product is not None and product.is_public
+        offers.append(
+            LineOffer(
+                line=line,
+                prescription_line=False,
+                reorder=available,
+                review=available and product.is_review_permitted(user),
+            )
+        )
+    return offers

@@ -108,3 +108,15 @@ def order_timeline(order):
 @register.simple_tag
 def customer_may_cancel(order) -> bool:
     return selectors.customer_may_cancel(order)
+
+
+@register.simple_tag
+def order_line_offers(order, user):
+    """Each line of the order with what the customer's order page offers on it."""
+    return selectors.order_line_offers(order, user)
+
+
+@register.filter
+def reorder_all_offered(offers) -> bool:
+    """ "Re-order all items" only where every line may be re-ordered (no prescription line)."""
+    return bool(offers) and all(offer.reorder for offer in offers)
