@@ -16,6 +16,7 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[
             ("waiting", "Waiting for review"),
+            ("answered", "Answered by the customer"),
             ("submitted", "New (not yet opened by a pharmacist)"),
             ("in_review", "In review"),
             ("info_requested", "Waiting for the customer's answer"),

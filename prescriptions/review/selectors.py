@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -48,11 +48,14 @@ ShippingEvent = get_model("order", "ShippingEvent")
 OPEN_STATES = (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED)
 QUEUE_STATUSES = {
     "waiting": (S.SUBMITTED, S.IN_REVIEW),
+    "answered": (S.SUBMITTED,),
     "submitted": (S.SUBMITTED,),
     "in_review": (S.IN_REVIEW,),
     "info_requested": (S.INFO_REQUESTED,),
 }
 CLAIM_FILTERS = ("mine", "unclaimed", "others")
+# On a queryset annotated by ``queue_queryset``: the customer's answer is the last thing that happened.
+ANSWERED = Q(status=S.SUBMITTED, last_from_status=S.INFO_REQUESTED)
 
 
 def target_hours() -> float:
@@ -73,6 +76,9 @@ class QueueFilters:
     claim: str = ""  # "mine", "unclaimed", "others" or "" for any
 
 
+ANSWERED_LABEL = "Answered — needs your look"
+
+
 @dataclass(frozen=True)
 class QueuePage:
     rows: list
@@ -80,6 +86,7 @@ class QueuePage:
     previous_cursor: str | None
     target: datetime.timedelta
     now: datetime.datetime
+    answered_count: int = 0  # the first rows: answers to the pharmacist's questions
 
 
 def encode_cursor(prescription) -> str:
@@ -126,6 +133,16 @@ def queue_queryset(*, user, filters: QueueFilters, now: datetime.datetime) -> Qu
         queryset = queryset.filter(~Exists(claims))
     elif filters.claim == "others":
         queryset = queryset.filter(Exists(claims.exclude(reviewer=user)))
+    last_event = PrescriptionEvent.objects.filter(prescription=OuterRef("pk")).order_by("-created_at", "-id")
+    queryset = queryset.annotate(
+        # The customer answered the pharmacist's question: the prescription is back, "Submitted",
+        # but a pharmacist already looked at it and waits for this answer (issue 20.6).
+        # Coalesced: a row with no event must not read as unknown (NOT NULL is not true).
+        last_from_status=Coalesce(Subquery(last_event.values("from_status")[:1]), Value("")),
+        answered_at=Subquery(last_event.filter(from_status=S.INFO_REQUESTED).values("created_at")[:1]),
+    )
+    if filters.status == "answered":
+        queryset = queryset.filter(ANSWERED)
     return queryset.select_related("patient", "customer", "product").annotate(
         # The one column the row shows, not the whole transcription: and no
         # RelatedObjectDoesNotExist for a row not yet transcribed.
@@ -154,6 +171,14 @@ def review_queue(
     now = now or timezone.now()
     limit = limit or page_size()
     queryset = queue_queryset(user=user, filters=filters, now=now)
+    answered: list = []
+    if filters.status in ("waiting", "submitted"):
+        # Answers first, on the first page, the oldest answer at the top: the pharmacist asked,
+        # the customer has replied, and the decision is usually a short look away. The pages
+        # below list the rest, oldest upload first.
+        if not after and not before:
+            answered = list(queryset.filter(ANSWERED).order_by("answered_at", "id")[:limit])
+        queryset = queryset.exclude(ANSWERED)
     going_back = False
     # The cursor is a row-value comparison, (created_at, id) > (c, i): PostgreSQL
     # reads it as a range of the index and stops after the page. Spelled
@@ -173,12 +198,13 @@ def review_queue(
     if going_back:
         rows.reverse()
     target = datetime.timedelta(hours=target_hours())
-    for row in rows:
+    for row in answered + rows:
         row.age = now - row.created_at
         row.overdue = row.age > target
         row.is_claimed = row.claim_reviewer_id is not None
         row.claimed_by_me = row.claim_reviewer_id == user.pk
-        row.status_label = S(row.status).label
+        row.answered = row.status == S.SUBMITTED and row.last_from_status == S.INFO_REQUESTED
+        row.status_label = ANSWERED_LABEL if row.answered else S(row.status).label
     if not rows:
         next_cursor = previous_cursor = None
     elif going_back:
@@ -187,7 +213,14 @@ def review_queue(
     else:
         next_cursor = encode_cursor(rows[-1]) if more else None
         previous_cursor = encode_cursor(rows[0]) if position is not None else None
-    return QueuePage(rows=rows, next_cursor=next_cursor, previous_cursor=previous_cursor, target=target, now=now)
+    return QueuePage(
+        rows=answered + rows,
+        next_cursor=next_cursor,
+        previous_cursor=previous_cursor,
+        target=target,
+        now=now,
+        answered_count=len(answered),
+    )
 
 
 def queue_counts(*, now: datetime.datetime | None = None) -> dict[str, dict[str, int]]:
