@@ -267,10 +267,12 @@ def prescription_list(request):
 
 
 def _detail_context(request, prescription, answer_form=None):
+    events = list(prescription.events.all())
     return {
         "prescription": prescription,
         "files": list(prescription.files.all()),
-        "events": list(prescription.events.all()),
+        "events": events,
+        "questions": selectors.questions_and_answers(events),
         "answer_form": answer_form
         if answer_form is not None
         else (AnswerForm() if prescription.status == PrescriptionStatus.INFO_REQUESTED else None),
