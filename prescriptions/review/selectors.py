@@ -223,6 +223,15 @@ def review_queue(
     )
 
 
+def next_for_review(*, user, now: datetime.datetime | None = None, limit: int = 10) -> list[Prescription]:
+    """Where a pharmacist goes after "Verify and open next": the first page's unclaimed
+    prescriptions in queue order (answers first), the transcribed ones (ready to decide) first,
+    none of their own."""
+    page = review_queue(user=user, filters=QueueFilters(status="waiting", claim="unclaimed"), now=now)
+    rows = [row for row in page.rows if row.customer_id != user.pk]
+    return sorted(rows, key=lambda row: row.transcription_version is None)[:limit]
+
+
 def queue_counts(*, now: datetime.datetime | None = None) -> dict[str, dict[str, int]]:
     """Prescriptions per open state and how many are past the target time, in one query."""
     now = now or timezone.now()
