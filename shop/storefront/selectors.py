@@ -11,7 +11,7 @@ from payments.models import PaymentLogEntry, Refund
 from payments.selectors import authorisation_for
 from prescriptions.models import PrescriptionStatus
 from prescriptions.orders import OrderStatus, Route, has_prescription_lines, is_prescription_line, route_refusal
-from prescriptions.selectors import attachable_prescriptions_for
+from prescriptions.selectors import attachable_prescriptions_for, open_order_holds
 
 LICENCES_CACHE_SECONDS = 600
 
@@ -137,22 +137,30 @@ class LineOffer:
     reorder: bool = False
     review: bool = False
     refill_prescription: object = None
+    refill_fills: int = 0  # fills left that no open order holds
 
 
 def order_line_offers(order, user) -> list[LineOffer]:
+    lines = list(order.lines.select_related("product", "prescription"))
+    # Fills already held by open orders (this one included, until it is dispensed) are not refills.
+    holds = open_order_holds(line.prescription_id for line in lines)
     offers = []
-    for line in order.lines.select_related("product", "prescription"):
+    for line in lines:
         product = line.product
         if is_prescription_line(line):
-            usable = None
+            usable, fills_left = None, 0
             prescription = line.prescription
-            if product is not None and prescription is not None and prescription.fills_remaining:
+            if product is not None and prescription is not None:
+                fills_left = prescription.fills_remaining - len(holds.get(prescription.pk, []))
+            if fills_left > 0:
                 usable = (
                     attachable_prescriptions_for(user, product)
                     .filter(pk=prescription.pk, status=PrescriptionStatus.VERIFIED)
                     .first()
                 )
-            offers.append(LineOffer(line=line, prescription_line=True, refill_prescription=usable))
+            offers.append(
+                LineOffer(line=line, prescription_line=True, refill_prescription=usable, refill_fills=fills_left)
+            )
             continue
         available = product is not None and product.is_public
         offers.append(

@@ -61,8 +61,16 @@ def test_a_prescription_line_with_fills_left_offers_the_refill_route(customer, r
     Line.objects.filter(order=order, product=rx).update(prescription=prescription)
     rx_cell = line_cell(page(customer, order), "Isotretinoin 20 mg")
     assert "Order a refill" in rx_cell and f'href="{rx.get_absolute_url()}"' in rx_cell
-    assert "3 fills left on this prescription" in rx_cell
+    assert "2 fills left on this prescription" in rx_cell  # 3, less the one this open order holds
     assert prescription.reference in rx_cell and "Re-order" not in rx_cell
+
+
+def test_the_only_fill_held_by_this_open_order_is_not_offered_as_a_refill(customer, rx_and_otc, pharmacist):
+    order, rx, _ = rx_and_otc
+    prescription = verify(submit(customer, rx, refills=0), pharmacist)
+    Line.objects.filter(order=order, product=rx).update(prescription=prescription)
+    rx_cell = line_cell(page(customer, order), "Isotretinoin 20 mg")
+    assert "Order a refill" not in rx_cell and "Re-order" not in rx_cell
 
 
 def test_a_used_up_prescription_offers_no_refill(customer, rx_and_otc, pharmacist):
