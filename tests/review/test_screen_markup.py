@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -94,3 +95,19 @@ def test_the_decision_forms_leave_validation_to_the_server(claimed, pharmacist_c
     reject_form = html[html.index(url(claimed, "pharmacy-reject")) :]
     assert reject_form.split(">", 1)[0].endswith("novalidate")
     assert 'class="form-control no-widget-init"' in reject_form.split("</select>")[0]
+
+
+def test_a_photo_of_a_prescription_can_be_zoomed_and_rotated(alice, pharmacist_client):
+    """The viewer's buttons (issue 20.9) work through rxshop.js: no inline script (CSP)."""
+    from tests.prescriptions import files
+    from tests.prescriptions.conftest import submit
+
+    photo = submit(alice, data=files.png(size=(600, 800), color="white"))
+    markup = parse(pharmacist_client.get(url(photo, "pharmacy-review")))
+    assert "rx-doc-1" in markup.ids
+    html = pharmacist_client.get(url(photo, "pharmacy-review")).content.decode()
+    for action, text in (("zoom-in", "Zoom in"), ("zoom-out", "Zoom out"), ("rotate", "Rotate"), ("reset", "Reset")):
+        assert f'data-rx-action="{action}" data-rx-target="rx-doc-1">{text}</button>' in html
+    assert "onclick" not in html
+    script = (Path(__file__).resolve().parents[2] / "shop/static/shop/rxshop.js").read_text()
+    assert 'action === "rotate"' in script and "image.style.transform" in script
