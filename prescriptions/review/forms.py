@@ -96,10 +96,15 @@ class TranscriptionForm(forms.ModelForm):
             "earliest_fill_date": "Only when the prescriber wrote one (several Schedule II prescriptions).",
         }
 
-    def __init__(self, *args, pharmacist: bool = False, **kwargs):
+    def __init__(self, *args, pharmacist: bool = False, prefill=None, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is None:
             self.fields["version"].initial = 0
+            # Known before typing (selectors.transcription_prefill), marked with where it came from.
+            for name, source in prefill.sources.items() if prefill else ():
+                if name in self.fields:
+                    self.initial.setdefault(name, prefill.values[name])
+                    self.fields[name].help_text = f"Filled in {source}: check it against the document."
         else:
             self.fields["version"].initial = self.instance.version
         if not pharmacist:  # RULES.md 2.1: only a pharmacist completes a missing element

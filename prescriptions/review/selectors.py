@@ -38,7 +38,7 @@ from prescriptions.models import (
     PrescriptionStatus as S,
 )
 
-from .models import AuditExport, ReviewClaim, ReviewDecision, TranscriptionChange
+from .models import AuditExport, ReviewClaim, ReviewDecision, Transcription, TranscriptionChange
 
 ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 BasketLine = get_model("basket", "Line")
@@ -705,3 +705,83 @@ def prescription_history(prescription) -> list[HistoryEntry]:
         )
     entries.sort(key=lambda e: (e.at, _KIND_ORDER.get(e.kind, 99)))
     return entries
+
+
+# --- Transcription: what is known before typing, and what differs from the customer's entry ----
+
+FROM_CUSTOMER = "from the customer"
+FROM_RECORDS = "from our records"
+_TITLES = frozenset({"dr", "md", "do", "np", "pa", "pac", "aprn", "mr", "mrs", "ms", "prof"})
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """Values for an empty transcription form and where each came from (issue 20.11)."""
+
+    values: dict
+    sources: dict  # field name -> FROM_CUSTOMER | FROM_RECORDS
+
+
+def transcription_prefill(prescription) -> Prefill:
+    """What the technician need not type: the prescriber, quantity and refills the customer
+    entered with the upload; drug, strength and form as recorded for the product; the NPI
+    from this prescriber's earlier transcriptions. The technician checks each against the
+    document before saving."""
+    values, sources = {}, {}
+
+    def take(name, value, source):
+        if value not in (None, ""):
+            values[name], sources[name] = value, source
+
+    take("prescriber_name", prescription.prescriber_name, FROM_CUSTOMER)
+    take("prescriber_address", prescription.prescriber_address, FROM_CUSTOMER)
+    take("quantity", prescription.quantity, FROM_CUSTOMER)
+    take("refills", prescription.refills_authorized, FROM_CUSTOMER)
+    take("drug_name", prescription.drug_name, FROM_RECORDS)
+    take("strength", prescription.strength, FROM_RECORDS)
+    take("dosage_form", prescription.dosage_form, FROM_RECORDS)
+    wanted = prescriber_key(prescription.prescriber_name)
+    if wanted:
+        earlier = (
+            Transcription.objects.exclude(prescription=prescription)
+            .exclude(prescriber_npi="")
+            .filter(prescriber_name__icontains=max(wanted, key=len))
+            .order_by("-updated_at")
+            .values_list("prescriber_name", "prescriber_npi")[:50]
+        )
+        npi = next((n for name, n in earlier if prescriber_key(name) == wanted), "")
+        take("prescriber_npi", npi, FROM_RECORDS)
+    return Prefill(values=values, sources=sources)
+
+
+def prescriber_key(name: str) -> frozenset[str]:
+    """A prescriber's name without titles, punctuation or order: "Dr. Jane Smith" and
+    "Jane Smith, MD" are the same person on paper."""
+    words = "".join(c if c.isalnum() else " " for c in (name or "").casefold()).split()
+    return frozenset(w for w in words if w not in _TITLES)
+
+
+@dataclass(frozen=True)
+class Difference:
+    label: str
+    customer_entered: str
+    transcribed: str
+
+
+def transcription_differences(prescription, transcription) -> list[Difference]:
+    """Where the transcription (what the document says) differs from what the customer entered
+    with the upload: a different prescriber, quantity or refills is worth a second look."""
+    if transcription is None or not transcription.version:
+        return []
+    differences = []
+    if transcription.prescriber_name and prescriber_key(transcription.prescriber_name) != prescriber_key(
+        prescription.prescriber_name
+    ):
+        differences.append(Difference("Prescriber", prescription.prescriber_name, transcription.prescriber_name))
+    for label, entered, transcribed in (
+        ("Quantity", prescription.quantity, transcription.quantity),
+        ("Refills", prescription.refills_authorized, transcription.refills),
+    ):
+        if transcribed is not None and entered != transcribed:
+            differences.append(Difference(label, str(entered), str(transcribed)))
+    return differences

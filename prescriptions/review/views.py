@@ -156,7 +156,11 @@ def _render_review(
     can_transcribe = mine and permissions.may_transcribe(user) and prescription.status in services.TRANSCRIBABLE
     checks = _warnings_and_blocks(prescription, transcription)
     if transcription_form is None:
-        transcription_form = TranscriptionForm(instance=transcription, pharmacist=pharmacist)
+        transcription_form = TranscriptionForm(
+            instance=transcription,
+            pharmacist=pharmacist,
+            prefill=selectors.transcription_prefill(prescription) if can_transcribe and transcription is None else None,
+        )
     context = {
         "prescription": prescription,
         "patient": prescription.patient,
@@ -174,6 +178,7 @@ def _render_review(
         "can_reject": mine and pharmacist and prescription.status in services.REJECTABLE,
         "can_ask": mine and pharmacist and prescription.status == S.IN_REVIEW,
         "checks": checks,
+        "differences": selectors.transcription_differences(prescription, transcription),
         "verify_form": verify_form or VerifyForm(initial={"version": transcription.version if transcription else 0}),
         "override_values": verify_form.overrides() if verify_form is not None else {},
         "reject_form": reject_form or RejectForm(),
