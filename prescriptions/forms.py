@@ -16,7 +16,7 @@ from compliance.core.states import state_choices
 
 from .models import Patient
 from .services import PatientDetails, PrescriberDetails
-from .uploads import Limits, UploadRefused, inspect_upload
+from .uploads import AcceptedFile, Limits, UploadRefused, inspect_upload
 
 STATE_CHOICES = state_choices(blank="Select a state")
 
@@ -60,12 +60,24 @@ class _FilesMixin:
 
     files_required = True
 
-    def __init__(self, *args, refused_while_uploading: list[str] | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        refused_while_uploading: list[str] | None = None,
+        held: list[AcceptedFile] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.refused_while_uploading = refused_while_uploading or []
+        # Files kept from the customer's last try (services.held): used when none are chosen now.
+        self.held = held or []
+        self.uses_held = False
 
     def clean_files(self):
         uploaded = self.cleaned_data.get("files") or []
+        self.uses_held = not uploaded and bool(self.held) and not self.refused_while_uploading
+        if self.uses_held:
+            return list(self.held)
         limits = Limits.from_settings()
         errors = list(self.refused_while_uploading)
         accepted = []
@@ -133,10 +145,12 @@ class PrescriptionUploadForm(_FilesMixin, forms.Form):
     refills_authorized = forms.IntegerField(min_value=0, max_value=99, initial=0, label="Refills written on it")
 
     files = PrescriptionFilesField(
+        required=False,  # clean_files asks for them, unless files are held from the last try
         label="Prescription files",
         help_text="PDF, JPEG or PNG; one or more files, each up to 10 MB (a PDF at most 10 pages).",
     )
     add_to_basket = forms.BooleanField(required=False, initial=True, label="Put this medicine in my basket")
+    held_files = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, customer, product, show_add_to_basket: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

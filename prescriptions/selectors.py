@@ -301,3 +301,53 @@ def prescription_file_for_viewer(*, user, public_id) -> tuple[PrescriptionFile, 
     if prescription_file.customer_id == user.pk:
         return prescription_file, False
     return None
+
+
+# --- The pharmacist's questions, as the customer reads them ------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionAndAnswer:
+    """One question the pharmacist asked, and the customer's answer (issue 20.4)."""
+
+    asked_at: datetime.datetime
+    question: str
+    answered_at: datetime.datetime | None = None
+    answer: str = ""
+    closed_without_answer: str = ""  # what happened instead (the status it moved to)
+
+    @property
+    def open(self) -> bool:
+        return self.answered_at is None and not self.closed_without_answer
+
+
+def questions_and_answers(events) -> list[QuestionAndAnswer]:
+    """Each question (an event into "info requested") with what followed it: the customer's
+    answer (the next event, out of "info requested", by the customer), or what closed it."""
+    pairs: list[QuestionAndAnswer] = []
+    asked: PrescriptionEvent | None = None
+    for event in events:
+        if asked is not None and event.from_status == S.INFO_REQUESTED:
+            if event.actor_role == PrescriptionEvent.ActorRole.CUSTOMER:
+                pairs.append(
+                    QuestionAndAnswer(
+                        asked_at=asked.created_at,
+                        question=asked.message_to_customer,
+                        answered_at=event.created_at,
+                        answer=event.message_from_customer,
+                    )
+                )
+            else:
+                pairs.append(
+                    QuestionAndAnswer(
+                        asked_at=asked.created_at,
+                        question=asked.message_to_customer,
+                        closed_without_answer=event.get_to_status_display(),
+                    )
+                )
+            asked = None
+        if event.to_status == S.INFO_REQUESTED:
+            asked = event
+    if asked is not None:
+        pairs.append(QuestionAndAnswer(asked_at=asked.created_at, question=asked.message_to_customer))
+    return pairs

@@ -185,8 +185,9 @@ def expire_prescriptions() -> int:
 
 @shared_task(acks_late=True)
 def delete_orphan_files() -> int:
-    """Daily: stored files left behind by a rolled-back upload (services.delete_orphan_files)."""
-    return len(services.delete_orphan_files())
+    """Daily: stored files left behind by a rolled-back upload (services.delete_orphan_files),
+    and the files of sent-back upload forms nobody came back for (services.delete_expired_held_files)."""
+    return len(services.delete_orphan_files()) + len(services.delete_expired_held_files())
 
 
 # --- The card authorisation-expiry job (prescriptions.fulfilment) --------------------------

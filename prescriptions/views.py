@@ -104,11 +104,28 @@ def _user_basket_line(request, line_pk: int):
     return line
 
 
+def _hold_for_retry(form, *, customer, token: str) -> tuple[str, list[str]]:
+    """The form goes back to the customer: keep the files that passed the checks (newly chosen
+    ones replace any held before), so the retry needs no new choice. Returns the note and names."""
+    accepted = form.cleaned_data.get("files") if "files" not in form.errors else None
+    if accepted and not form.uses_held:
+        if token:
+            services.release_held_files(customer=customer, token=token)
+        token = services.hold_files(customer=customer, files=accepted)
+    elif not form.uses_held:
+        token = ""  # nothing usable chosen now, nothing held
+    form.data = form.data.copy()
+    form.data["held_files"] = token
+    return token, services.held_names(customer=customer, token=token) if token else []
+
+
 def _upload(request, *, product, line=None):
     customer = request.user
     from_product_page = line is None
+    held_names: list[str] = []
     if request.method == "POST":
         data, files, refused = _bound_data(request)
+        held_token = data.get("held_files", "")
         form = PrescriptionUploadForm(
             data,
             files,
@@ -116,8 +133,11 @@ def _upload(request, *, product, line=None):
             product=product,
             show_add_to_basket=from_product_page,
             refused_while_uploading=refused,
+            held=services.held_files(customer=customer, token=held_token) if held_token else [],
         )
-        if form.is_valid():
+        if not form.is_valid():
+            held_token, held_names = _hold_for_retry(form, customer=customer, token=held_token)
+        else:
             try:
                 prescription = services.submit_prescription(
                     customer=customer,
@@ -135,6 +155,8 @@ def _upload(request, *, product, line=None):
             except services.PrescriptionError as error:
                 form.add_error(None, error.message)
             else:
+                if held_token:
+                    services.release_held_files(customer=customer, token=held_token)
                 received = (
                     f"Thank you: we have your prescription {prescription.reference}. "
                     "A licensed pharmacist will check it, usually within 4 business hours, and we will e-mail you."
@@ -163,6 +185,7 @@ def _upload(request, *, product, line=None):
             "product": product,
             "line": line,
             "limits": Limits.from_settings(),
+            "held_names": held_names,
             "page_title": f"Upload your prescription for {product.get_title()}",
         },
     )
@@ -244,10 +267,12 @@ def prescription_list(request):
 
 
 def _detail_context(request, prescription, answer_form=None):
+    events = list(prescription.events.all())
     return {
         "prescription": prescription,
         "files": list(prescription.files.all()),
-        "events": list(prescription.events.all()),
+        "events": events,
+        "questions": selectors.questions_and_answers(events),
         "answer_form": answer_form
         if answer_form is not None
         else (AnswerForm() if prescription.status == PrescriptionStatus.INFO_REQUESTED else None),

@@ -30,6 +30,9 @@ class DispenseForm(forms.Form):
         label="Dispense what passes and cancel the lines that cannot be dispensed (the customer is charged only for what goes out)",
         required=False,
     )
+    # Sent only by the confirmation button the screen shows when the programme window has
+    # passed: voiding the card hold and cancelling the order is never a side effect of "Dispense".
+    confirm_void_and_cancel = forms.BooleanField(required=False, widget=forms.HiddenInput)
     shipping_method = forms.ChoiceField(
         label="Ship by",
         required=False,

@@ -89,6 +89,9 @@ class DispenseOutcome:
     dispensed: bool = False
     voided: bool = False
     captured_amount: object = None
+    # The programme window has passed and nothing can go out: voiding the card hold and
+    # cancelling the order is the only way on, and waits for the pharmacist to confirm it.
+    needs_void_confirmation: bool = False
 
     @property
     def blocked(self) -> list[LineResult]:
@@ -241,6 +244,7 @@ def dispense_order(
     medication_guide_included: bool,
     cancel_blocked_lines: bool = False,
     shipping_method: str | None = None,
+    confirm_void_and_cancel: bool = False,
     now: datetime.datetime | None = None,
 ) -> DispenseOutcome:
     """Dispense an order that is waiting for the pharmacist. See the module docstring.
@@ -252,7 +256,9 @@ def dispense_order(
     nothing can be dispensed). ``shipping_method`` (an oscar shipping method code)
     is the service the parcel will go by when the pharmacist picks a faster one
     than the order's; the promised delivery date the rules see is counted from
-    it (``prescriptions.delivery``).
+    it (``prescriptions.delivery``). Voiding and cancelling for a passed window happen
+    only with ``confirm_void_and_cancel``; without it nothing moves and the outcome says
+    ``needs_void_confirmation`` (the screen then asks, in those words).
     """
     if not may_dispense(pharmacist):
         raise DispenseRefused("Only a pharmacist can dispense.")
@@ -277,8 +283,20 @@ def dispense_order(
         otc_going_out = [
             line for line in order.lines.all() if line.pk not in checked and line.status != LineStatus.CANCELLED
         ]
-        if blocked and (not cancel_blocked_lines or not (passing or otc_going_out)):
-            if all(r.window_passed for r in blocked) and not passing:
+        stops = bool(blocked) and (not cancel_blocked_lines or not (passing or otc_going_out))
+        gives_up = stops and all(r.window_passed for r in blocked) and not passing
+        if confirm_void_and_cancel and not gives_up:
+            # The confirmation means "void and cancel", never "dispense": if the window is
+            # open again (a corrected date), the pharmacist presses Dispense.
+            raise DispenseRefused(
+                f"Order {order.number} was not voided or cancelled: its programme window has not passed. "
+                "Check the dates and press Dispense."
+            )
+        if stops:
+            if gives_up:
+                if not confirm_void_and_cancel:
+                    outcome.needs_void_confirmation = True
+                    return outcome  # the evaluations are stored; no money or status moved
                 _give_up(order=order, results=blocked, authorisations=authorisations, pharmacist=pharmacist, now=now)
                 outcome.voided = True
             else:

@@ -69,6 +69,7 @@ def dispense(request, number):
                 medication_guide_included=form.cleaned_data["medication_guide_included"],
                 cancel_blocked_lines=form.cleaned_data["cancel_blocked_lines"],
                 shipping_method=form.cleaned_data["shipping_method"] or None,
+                confirm_void_and_cancel=form.cleaned_data["confirm_void_and_cancel"],
             )
         except (services.DispenseRefused, PaymentProblem) as exc:
             show_error(request, exc)
@@ -83,7 +84,14 @@ def dispense(request, number):
                     "the order cancelled and the RMA flagged for reversal.",
                 )
                 return redirect("dashboard:dispense-queue")
-            messages.error(request, "Not dispensed: a rule blocks it (see below). Nothing was charged.")
+            if outcome.needs_void_confirmation:
+                messages.warning(
+                    request,
+                    "Not dispensed, nothing voided or cancelled yet: the programme window has passed. "
+                    "Confirm below to void the payment and cancel the order.",
+                )
+            else:
+                messages.error(request, "Not dispensed: a rule blocks it (see below). Nothing was charged.")
     return render(
         request,
         "dispensing/dispense.html",
@@ -92,6 +100,7 @@ def dispense(request, number):
             "line_forms": line_forms,
             "form": form,
             "outcome": outcome,
+            "payment": authorisation_for(order) if outcome is not None and outcome.needs_void_confirmation else None,
             "promised_delivery": delivery.promised_delivery_for_order(order=order),
         },
         status=200,

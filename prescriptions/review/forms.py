@@ -16,6 +16,7 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[
             ("waiting", "Waiting for review"),
+            ("answered", "Answered by the customer"),
             ("submitted", "New (not yet opened by a pharmacist)"),
             ("in_review", "In review"),
             ("info_requested", "Waiting for the customer's answer"),
@@ -95,10 +96,15 @@ class TranscriptionForm(forms.ModelForm):
             "earliest_fill_date": "Only when the prescriber wrote one (several Schedule II prescriptions).",
         }
 
-    def __init__(self, *args, pharmacist: bool = False, **kwargs):
+    def __init__(self, *args, pharmacist: bool = False, prefill=None, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is None:
             self.fields["version"].initial = 0
+            # Known before typing (selectors.transcription_prefill), marked with where it came from.
+            for name, source in prefill.sources.items() if prefill else ():
+                if name in self.fields:
+                    self.initial.setdefault(name, prefill.values[name])
+                    self.fields[name].help_text = f"Filled in {source}: check it against the document."
         else:
             self.fields["version"].initial = self.instance.version
         if not pharmacist:  # RULES.md 2.1: only a pharmacist completes a missing element
@@ -152,10 +158,19 @@ class VerifyForm(forms.Form):
 
 
 class RejectForm(forms.Form):
+    """Its ids carry "reject" so the review screen, which also shows the question form
+    (with its own "note"), has every id once (axe: duplicate-id)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_reject_%s")
+        super().__init__(*args, **kwargs)
+
     reason_code = forms.ChoiceField(
         choices=[("", "Choose a reason")] + list(RejectionReason.choices),
         label="Reason",
-        widget=forms.Select(attrs={"class": "form-control"}),
+        # A plain <select> (not the dashboard's select2, which hides it and so swallowed the
+        # browser's "required" message): keyboard-friendly, and its error is the server's.
+        widget=forms.Select(attrs={"class": "form-control no-widget-init"}),
     )
     message_to_customer = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
@@ -170,6 +185,10 @@ class RejectForm(forms.Form):
 
 
 class InformationRequestForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_ask_%s")
+        super().__init__(*args, **kwargs)
+
     question = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         label="Question to the customer",

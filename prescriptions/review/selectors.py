@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -38,7 +38,7 @@ from prescriptions.models import (
     PrescriptionStatus as S,
 )
 
-from .models import AuditExport, ReviewClaim, ReviewDecision, TranscriptionChange
+from .models import AuditExport, ReviewClaim, ReviewDecision, Transcription, TranscriptionChange
 
 ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 BasketLine = get_model("basket", "Line")
@@ -48,11 +48,14 @@ ShippingEvent = get_model("order", "ShippingEvent")
 OPEN_STATES = (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED)
 QUEUE_STATUSES = {
     "waiting": (S.SUBMITTED, S.IN_REVIEW),
+    "answered": (S.SUBMITTED,),
     "submitted": (S.SUBMITTED,),
     "in_review": (S.IN_REVIEW,),
     "info_requested": (S.INFO_REQUESTED,),
 }
 CLAIM_FILTERS = ("mine", "unclaimed", "others")
+# On a queryset annotated by ``queue_queryset``: the customer's answer is the last thing that happened.
+ANSWERED = Q(status=S.SUBMITTED, last_from_status=S.INFO_REQUESTED)
 
 
 def target_hours() -> float:
@@ -73,6 +76,9 @@ class QueueFilters:
     claim: str = ""  # "mine", "unclaimed", "others" or "" for any
 
 
+ANSWERED_LABEL = "Answered — needs your look"
+
+
 @dataclass(frozen=True)
 class QueuePage:
     rows: list
@@ -80,6 +86,7 @@ class QueuePage:
     previous_cursor: str | None
     target: datetime.timedelta
     now: datetime.datetime
+    answered_count: int = 0  # the first rows: answers to the pharmacist's questions
 
 
 def encode_cursor(prescription) -> str:
@@ -126,6 +133,16 @@ def queue_queryset(*, user, filters: QueueFilters, now: datetime.datetime) -> Qu
         queryset = queryset.filter(~Exists(claims))
     elif filters.claim == "others":
         queryset = queryset.filter(Exists(claims.exclude(reviewer=user)))
+    last_event = PrescriptionEvent.objects.filter(prescription=OuterRef("pk")).order_by("-created_at", "-id")
+    queryset = queryset.annotate(
+        # The customer answered the pharmacist's question: the prescription is back, "Submitted",
+        # but a pharmacist already looked at it and waits for this answer (issue 20.6).
+        # Coalesced: a row with no event must not read as unknown (NOT NULL is not true).
+        last_from_status=Coalesce(Subquery(last_event.values("from_status")[:1]), Value("")),
+        answered_at=Subquery(last_event.filter(from_status=S.INFO_REQUESTED).values("created_at")[:1]),
+    )
+    if filters.status == "answered":
+        queryset = queryset.filter(ANSWERED)
     return queryset.select_related("patient", "customer", "product").annotate(
         # The one column the row shows, not the whole transcription: and no
         # RelatedObjectDoesNotExist for a row not yet transcribed.
@@ -154,6 +171,14 @@ def review_queue(
     now = now or timezone.now()
     limit = limit or page_size()
     queryset = queue_queryset(user=user, filters=filters, now=now)
+    answered: list = []
+    if filters.status in ("waiting", "submitted"):
+        # Answers first, on the first page, the oldest answer at the top: the pharmacist asked,
+        # the customer has replied, and the decision is usually a short look away. The pages
+        # below list the rest, oldest upload first.
+        if not after and not before:
+            answered = list(queryset.filter(ANSWERED).order_by("answered_at", "id")[:limit])
+        queryset = queryset.exclude(ANSWERED)
     going_back = False
     # The cursor is a row-value comparison, (created_at, id) > (c, i): PostgreSQL
     # reads it as a range of the index and stops after the page. Spelled
@@ -173,12 +198,13 @@ def review_queue(
     if going_back:
         rows.reverse()
     target = datetime.timedelta(hours=target_hours())
-    for row in rows:
+    for row in answered + rows:
         row.age = now - row.created_at
         row.overdue = row.age > target
         row.is_claimed = row.claim_reviewer_id is not None
         row.claimed_by_me = row.claim_reviewer_id == user.pk
-        row.status_label = S(row.status).label
+        row.answered = row.status == S.SUBMITTED and row.last_from_status == S.INFO_REQUESTED
+        row.status_label = ANSWERED_LABEL if row.answered else S(row.status).label
     if not rows:
         next_cursor = previous_cursor = None
     elif going_back:
@@ -187,7 +213,23 @@ def review_queue(
     else:
         next_cursor = encode_cursor(rows[-1]) if more else None
         previous_cursor = encode_cursor(rows[0]) if position is not None else None
-    return QueuePage(rows=rows, next_cursor=next_cursor, previous_cursor=previous_cursor, target=target, now=now)
+    return QueuePage(
+        rows=answered + rows,
+        next_cursor=next_cursor,
+        previous_cursor=previous_cursor,
+        target=target,
+        now=now,
+        answered_count=len(answered),
+    )
+
+
+def next_for_review(*, user, now: datetime.datetime | None = None, limit: int = 10) -> list[Prescription]:
+    """Where a pharmacist goes after "Verify and open next": the first page's unclaimed
+    prescriptions in queue order (answers first), the transcribed ones (ready to decide) first,
+    none of their own."""
+    page = review_queue(user=user, filters=QueueFilters(status="waiting", claim="unclaimed"), now=now)
+    rows = [row for row in page.rows if row.customer_id != user.pk]
+    return sorted(rows, key=lambda row: row.transcription_version is None)[:limit]
 
 
 def queue_counts(*, now: datetime.datetime | None = None) -> dict[str, dict[str, int]]:
@@ -663,3 +705,83 @@ def prescription_history(prescription) -> list[HistoryEntry]:
         )
     entries.sort(key=lambda e: (e.at, _KIND_ORDER.get(e.kind, 99)))
     return entries
+
+
+# --- Transcription: what is known before typing, and what differs from the customer's entry ----
+
+FROM_CUSTOMER = "from the customer"
+FROM_RECORDS = "from our records"
+_TITLES = frozenset({"dr", "md", "do", "np", "pa", "pac", "aprn", "mr", "mrs", "ms", "prof"})
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """Values for an empty transcription form and where each came from (issue 20.11)."""
+
+    values: dict
+    sources: dict  # field name -> FROM_CUSTOMER | FROM_RECORDS
+
+
+def transcription_prefill(prescription) -> Prefill:
+    """What the technician need not type: the prescriber, quantity and refills the customer
+    entered with the upload; drug, strength and form as recorded for the product; the NPI
+    from this prescriber's earlier transcriptions. The technician checks each against the
+    document before saving."""
+    values, sources = {}, {}
+
+    def take(name, value, source):
+        if value not in (None, ""):
+            values[name], sources[name] = value, source
+
+    take("prescriber_name", prescription.prescriber_name, FROM_CUSTOMER)
+    take("prescriber_address", prescription.prescriber_address, FROM_CUSTOMER)
+    take("quantity", prescription.quantity, FROM_CUSTOMER)
+    take("refills", prescription.refills_authorized, FROM_CUSTOMER)
+    take("drug_name", prescription.drug_name, FROM_RECORDS)
+    take("strength", prescription.strength, FROM_RECORDS)
+    take("dosage_form", prescription.dosage_form, FROM_RECORDS)
+    wanted = prescriber_key(prescription.prescriber_name)
+    if wanted:
+        earlier = (
+            Transcription.objects.exclude(prescription=prescription)
+            .exclude(prescriber_npi="")
+            .filter(prescriber_name__icontains=max(wanted, key=len))
+            .order_by("-updated_at")
+            .values_list("prescriber_name", "prescriber_npi")[:50]
+        )
+        npi = next((n for name, n in earlier if prescriber_key(name) == wanted), "")
+        take("prescriber_npi", npi, FROM_RECORDS)
+    return Prefill(values=values, sources=sources)
+
+
+def prescriber_key(name: str) -> frozenset[str]:
+    """A prescriber's name without titles, punctuation or order: "Dr. Jane Smith" and
+    "Jane Smith, MD" are the same person on paper."""
+    words = "".join(c if c.isalnum() else " " for c in (name or "").casefold()).split()
+    return frozenset(w for w in words if w not in _TITLES)
+
+
+@dataclass(frozen=True)
+class Difference:
+    label: str
+    customer_entered: str
+    transcribed: str
+
+
+def transcription_differences(prescription, transcription) -> list[Difference]:
+    """Where the transcription (what the document says) differs from what the customer entered
+    with the upload: a different prescriber, quantity or refills is worth a second look."""
+    if transcription is None or not transcription.version:
+        return []
+    differences = []
+    if transcription.prescriber_name and prescriber_key(transcription.prescriber_name) != prescriber_key(
+        prescription.prescriber_name
+    ):
+        differences.append(Difference("Prescriber", prescription.prescriber_name, transcription.prescriber_name))
+    for label, entered, transcribed in (
+        ("Quantity", prescription.quantity, transcription.quantity),
+        ("Refills", prescription.refills_authorized, transcription.refills),
+    ):
+        if transcribed is not None and entered != transcribed:
+            differences.append(Difference(label, str(entered), str(transcribed)))
+    return differences

@@ -84,6 +84,17 @@ def _client(request) -> dict:
 # --- The queue ---------------------------------------------------------------------------
 
 
+def _first_to_open(user, rows):
+    """The row whose Open button has the focus (issue 20.10: the next one is Enter away): for a
+    pharmacist the first transcribed one (ready to decide), for a technician the first not yet
+    transcribed; else the first they may open."""
+    openable = [row for row in rows if not row.is_claimed or row.claimed_by_me]
+    ready = permissions.is_licensed_pharmacist(user)
+    preferred = [row for row in openable if (row.transcription_version is not None) == ready]
+    candidates = preferred or openable
+    return candidates[0].public_id if candidates else None
+
+
 @workspace_view()
 @require_GET
 def queue(request):
@@ -98,11 +109,13 @@ def queue(request):
     base_query = {
         k: v for k, v in {"status": filters.status, "programme": filters.programme, "claim": filters.claim}.items() if v
     }
+    first_open = _first_to_open(request.user, page.rows)
     return render(
         request,
         "review/queue.html",
         {
             "form": form,
+            "first_open": first_open,
             "filters": filters,
             "page": page,
             "counts": selectors.queue_counts(now=page.now),
@@ -143,7 +156,11 @@ def _render_review(
     can_transcribe = mine and permissions.may_transcribe(user) and prescription.status in services.TRANSCRIBABLE
     checks = _warnings_and_blocks(prescription, transcription)
     if transcription_form is None:
-        transcription_form = TranscriptionForm(instance=transcription, pharmacist=pharmacist)
+        transcription_form = TranscriptionForm(
+            instance=transcription,
+            pharmacist=pharmacist,
+            prefill=selectors.transcription_prefill(prescription) if can_transcribe and transcription is None else None,
+        )
     context = {
         "prescription": prescription,
         "patient": prescription.patient,
@@ -161,6 +178,7 @@ def _render_review(
         "can_reject": mine and pharmacist and prescription.status in services.REJECTABLE,
         "can_ask": mine and pharmacist and prescription.status == S.IN_REVIEW,
         "checks": checks,
+        "differences": selectors.transcription_differences(prescription, transcription),
         "verify_form": verify_form or VerifyForm(initial={"version": transcription.version if transcription else 0}),
         "override_values": verify_form.overrides() if verify_form is not None else {},
         "reject_form": reject_form or RejectForm(),
@@ -287,6 +305,21 @@ def verify(request, public_id):
         show_error(request, error)
         return redirect(_review_url(prescription, "decide"))
     messages.success(request, f"Prescription {prescription.reference} verified. The customer has been told.")
+    if request.POST.get("then") == "next":
+        return _open_next(request)
+    return redirect("dashboard:pharmacy-queue")
+
+
+def _open_next(request):
+    """ "Verify and open next": claim the next prescription ready for this pharmacist (the
+    queue's first unclaimed one, transcribed first) and show it; the queue if there is none."""
+    for candidate in selectors.next_for_review(user=request.user):
+        try:
+            services.claim_for_review(prescription=candidate, reviewer=request.user, ip_address=client_ip(request))
+        except (services.ReviewError, services.NotPermitted, PrescriptionError):
+            continue  # taken meanwhile, or one this pharmacist may not review
+        return redirect(_review_url(candidate))
+    messages.info(request, "Nothing else is waiting for you in the queue.")
     return redirect("dashboard:pharmacy-queue")
 
 

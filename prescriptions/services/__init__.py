@@ -11,7 +11,8 @@ through the outbox (``infra.outbox.enqueue``), so it happens after commit.
 - ``submission``: the customer's upload, their own details, their answer to
   the pharmacist.
 - ``files``: storing uploaded files, the virus scan's verdict, the staff
-  file-access log. ``orphans``: stored bytes that no record names.
+  file-access log. ``orphans``: stored bytes that no record names. ``held``: the
+  files of an upload form sent back for another field, kept for the retry.
 - ``basket``: which prescription covers a basket line; saving the lines that
   cannot be bought now for later.
 - ``expiry``: fills that use a prescription up, and expiry.
@@ -34,6 +35,7 @@ from .basket import (
 from .exceptions import CannotAttach, DuplicateFile, PrescriptionError, TransitionNotAllowed
 from .expiry import expire_prescriptions, record_fill
 from .files import record_file_access, record_scan_problem, record_scan_result
+from .held import delete_expired_held_files, held_files, held_names, hold_files, release_held_files
 from .orphans import ORPHAN_GRACE, delete_orphan_files
 from .status import (
     CUSTOMER,
@@ -56,6 +58,11 @@ from .submission import (
 )
 
 __all__ = [
+    "delete_expired_held_files",
+    "held_files",
+    "held_names",
+    "hold_files",
+    "release_held_files",
     "CUSTOMER",
     "MESSAGE_REQUIRED",
     "ORPHAN_GRACE",

@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from payments.models import PaymentLogEntry, Refund
 from payments.selectors import authorisation_for
-from prescriptions.orders import OrderStatus, Route, has_prescription_lines, route_refusal
+from prescriptions.models import PrescriptionStatus
+from prescriptions.orders import OrderStatus, Route, has_prescription_lines, is_prescription_line, route_refusal
+from prescriptions.selectors import attachable_prescriptions_for, open_order_holds
 
 LICENCES_CACHE_SECONDS = 600
 
@@ -118,3 +120,55 @@ def customer_may_cancel(order) -> bool:
         order.status != OrderStatus.CANCELLED
         and route_refusal(order, to=OrderStatus.CANCELLED, via=Route.CUSTOMER) is None
     )
+
+
+@dataclass(frozen=True)
+class LineOffer:
+    """What the customer's order page offers on one line (issue 20.2, 20.12).
+
+    A prescription line never offers "Re-order" nor "Write a review" (STOREFRONT.md: no
+    reviews of prescription medicines; a new fill goes through a prescription, not a
+    plain basket add). It offers the refill route when the line's prescription still
+    has a usable fill: the medicine's page, then "Use a prescription on file" in the basket.
+    """
+
+    line: object
+    prescription_line: bool
+    reorder: bool = False
+    review: bool = False
+    refill_prescription: object = None
+    refill_fills: int = 0  # fills left that no open order holds
+
+
+def order_line_offers(order, user) -> list[LineOffer]:
+    lines = list(order.lines.select_related("product", "prescription"))
+    # Fills already held by open orders (this one included, until it is dispensed) are not refills.
+    holds = open_order_holds(line.prescription_id for line in lines)
+    offers = []
+    for line in lines:
+        product = line.product
+        if is_prescription_line(line):
+            usable, fills_left = None, 0
+            prescription = line.prescription
+            if product is not None and prescription is not None:
+                fills_left = prescription.fills_remaining - len(holds.get(prescription.pk, []))
+            if fills_left > 0:
+                usable = (
+                    attachable_prescriptions_for(user, product)
+                    .filter(pk=prescription.pk, status=PrescriptionStatus.VERIFIED)
+                    .first()
+                )
+            offers.append(
+                LineOffer(line=line, prescription_line=True, refill_prescription=usable, refill_fills=fills_left)
+            )
+            continue
+        available = product is not None and product.is_public
+        offers.append(
+            LineOffer(
+                line=line,
+                prescription_line=False,
+                reorder=available,
+                review=available and product.is_review_permitted(user),
+            )
+        )
+    return offers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -20,6 +21,10 @@ from prescriptions.orders import OrderStatusRefused, Route
 from prescriptions.services import save_blocked_prescription_lines_for_later
 
 Order = get_model("order", "Order")
+
+STAFF_HOME = "/dashboard/"
+# Where a sign-in lands when nobody asked for a page: no place for staff to start work.
+_GENERIC_LANDINGS = frozenset({"/", settings.LOGIN_REDIRECT_URL})
 
 
 @require_POST
@@ -43,11 +48,16 @@ def buy_other_items_now(request):
 @login_required
 def staff_verify(request):
     """Ask a staff member for the 6-digit code of their authenticator app."""
-    next_url = request.POST.get("next") or request.GET.get("next") or "/dashboard/"
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    next_url = request.POST.get("next") or request.GET.get("next") or STAFF_HOME
+    if (
+        not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        or next_url in _GENERIC_LANDINGS
     ):
-        next_url = "/dashboard/"
+        # Signed in from the shop's own login form (which lands customers on their account):
+        # staff land on the dashboard, which sends pharmacy staff to their review queue.
+        next_url = STAFF_HOME
     if not is_staff_member(request.user) or has_second_factor(request.user):
         return redirect(next_url)
     form = OTPTokenForm(request.user, request, data=request.POST or None)

@@ -288,6 +288,7 @@ def test_ipledge_window_passed_voids_the_authorisation_and_flags_the_rma(
             pharmacist=pharmacist,
             authorisations={rx_line.pk: rma(days_left=-1)},
             medication_guide_included=True,
+            confirm_void_and_cancel=True,
         )
     assert outcome.voided and not outcome.dispensed
     order.refresh_from_db()
@@ -303,6 +304,48 @@ def test_ipledge_window_passed_voids_the_authorisation_and_flags_the_rma(
     assert window.customer_message in sent[0].body
     assert window.pharmacist_message not in sent[0].body
     assert "No money was taken" in sent[0].body
+
+
+def test_ipledge_window_passed_without_confirmation_voids_and_cancels_nothing(
+    alice_client, alice, technician, pharmacist, localstripe, django_capture_on_commit_callbacks
+):
+    place_rx_order(alice_client, alice, technician, pharmacist, with_otc=False)
+    order = Order.objects.get()
+    rx_line = order.lines.get(product__upc="RX-ISO-20")
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = dispensing.dispense_order(
+            order=order,
+            pharmacist=pharmacist,
+            authorisations={rx_line.pk: rma(days_left=-1)},
+            medication_guide_included=True,
+        )
+    assert outcome.needs_void_confirmation and not outcome.voided and not outcome.dispensed
+    order.refresh_from_db()
+    assert order.status == OrderStatus.AWAITING_DISPENSE
+    payment = PaymentAuthorisation.objects.get(order=order)
+    assert payment.state == PaymentAuthorisation.State.AUTHORISED and payment.amount_captured == 0
+    assert not ProgrammeAuthorisation.objects.filter(order_line=rx_line).exists()
+    assert not [m for m in mail.outbox if "could not be dispensed" in m.subject]
+
+
+def test_confirming_a_void_when_the_window_is_open_dispenses_nothing(
+    alice_client, alice, technician, pharmacist, localstripe
+):
+    """The confirmation button means "void and cancel" only: with a corrected (open) window it refuses."""
+    place_rx_order(alice_client, alice, technician, pharmacist, with_otc=False)
+    order = Order.objects.get()
+    rx_line = order.lines.get(product__upc="RX-ISO-20")
+    with pytest.raises(dispensing.DispenseRefused, match="not voided or cancelled"):
+        dispensing.dispense_order(
+            order=order,
+            pharmacist=pharmacist,
+            authorisations={rx_line.pk: rma(days_left=5)},
+            medication_guide_included=True,
+            confirm_void_and_cancel=True,
+        )
+    order.refresh_from_db()
+    assert order.status == OrderStatus.AWAITING_DISPENSE
+    assert PaymentAuthorisation.objects.get(order=order).amount_captured == 0
 
 
 def test_partial_dispense_captures_only_what_goes_out(alice_client, alice, technician, pharmacist, localstripe):

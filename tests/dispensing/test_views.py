@@ -68,3 +68,35 @@ def test_technician_and_customers_cannot_open_the_dispense_screens(
     assert staff_client(pharmacist, second_factor=False).get(url).status_code in (302, 403)
     order.refresh_from_db()
     assert order.status == OrderStatus.AWAITING_DISPENSE
+
+
+def test_a_passed_window_asks_to_confirm_the_void_and_only_the_confirmation_voids(
+    alice_client, alice, technician, pharmacist, localstripe
+):
+    place_rx_order(alice_client, alice, technician, pharmacist, with_otc=False)
+    order = Order.objects.get()
+    rx_line = order.lines.get(product__upc="RX-ISO-20")
+    client = staff_client(pharmacist)
+    url = f"/dashboard/pharmacy/dispense/order/{order.number}/"
+    entered = {
+        f"line-{rx_line.pk}-rma_number": "RMA-9917-0004",
+        f"line-{rx_line.pk}-do_not_dispense_after": (timezone.localdate() - datetime.timedelta(days=1)).isoformat(),
+        "medication_guide_included": "on",
+    }
+    asked = client.post(url, entered)
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    payment = PaymentAuthorisation.objects.get(order=order)
+    assert f"Void the payment and cancel order {order.number}</button>" in html
+    assert f"void the hold on the customer's card (${payment.amount_authorised})" in html
+    assert "Nothing has been voided or cancelled yet." in html
+    assert 'value="RMA-9917-0004"' in html  # what was entered is kept for the confirmation
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == OrderStatus.AWAITING_DISPENSE and payment.state == PaymentAuthorisation.State.AUTHORISED
+
+    confirmed = client.post(url, {**entered, "confirm_void_and_cancel": "on"})
+    assert confirmed.status_code == 302
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED and payment.state == PaymentAuthorisation.State.VOIDED

@@ -466,7 +466,8 @@ def findings(page: Page) -> dict[str, list[str]]:
 def verify(page: Page, reference: str, reason: str = "Confirmed with the prescriber's office by phone.") -> None:
     """Step 2: a reason for each WARN, then Verify."""
     decide = page.locator("#decide")
-    for override in decide.locator("textarea[name^='override__']").all():
+    # Each warning's reason box sits beside the warning (in #checks), part of the verify form.
+    for override in page.locator("#checks textarea[name^='override__']").all():
         override.fill(reason)
     with page.expect_navigation():
         decide.get_by_role("button", name="Verify prescription").click()

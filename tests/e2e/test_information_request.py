@@ -48,6 +48,7 @@ def test_pharmacist_asks_customer_answers_then_verified(stack, page, new_page, s
     j.staff_sign_in(pharmacist, base, j.PHARMACIST)
     j.open_from_queue(pharmacist, base, reference)
     decide = pharmacist.locator("#decide")
+    decide.get_by_text("Ask the customer a question…").click()  # folded under the decision
     decide.get_by_label("Question to the customer").fill(QUESTION)
     shots(pharmacist, "pharmacist-asks")
     with pharmacist.expect_navigation():

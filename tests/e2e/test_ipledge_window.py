@@ -1,5 +1,6 @@
 """The iPLEDGE window passes before the pharmacist dispenses: the RMA's "do not
-dispense after" date is already over, so dispensing is refused, the card
+dispense after" date is already over, so dispensing is refused; once the
+pharmacist confirms what that means (the screen says it exactly), the card
 authorisation is voided (the customer is never charged), the order is
 cancelled and the RMA is put on the list to reverse."""
 
@@ -12,6 +13,7 @@ from playwright.sync_api import expect
 
 from prescriptions.orders import OrderStatus
 from tests.e2e import journeys as j
+from tests.e2e.conftest import assert_accessible
 
 pytestmark = pytest.mark.e2e
 
@@ -57,6 +59,14 @@ def test_ipledge_window_passed_at_dispense_voids_the_payment_and_cancels(stack, 
     j.enter_dispense(pharmacist, rma=RMA, do_not_dispense_after=j.shop_today() - datetime.timedelta(days=1))
     shots(pharmacist, "dispense-window-passed")
     j.press_dispense(pharmacist)
+    # Nothing is voided or cancelled on "Dispense": the screen says what confirming does.
+    confirm = pharmacist.locator(".rx-void-confirm")
+    expect(confirm).to_contain_text("void the hold on the customer's card")
+    expect(confirm).to_contain_text(f"cancel order {number}")
+    assert j.payment_intent(stack, intent)["status"] == "requires_capture"
+    assert_accessible(pharmacist, "dispense-confirm-void")
+    with pharmacist.expect_navigation():
+        confirm.get_by_role("button", name=f"Void the payment and cancel order {number}").click()
     expect(
         pharmacist.get_by_text(
             f"Order {number} cannot be dispensed: the authorisation was voided, "

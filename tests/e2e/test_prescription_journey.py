@@ -83,7 +83,9 @@ def test_isotretinoin_from_prescription_upload_to_dispense(stack, page, new_page
     pharmacist = new_page()
     j.staff_sign_in(pharmacist, base, j.PHARMACIST)
     j.open_from_queue(pharmacist, base, reference)
-    expect(pharmacist.locator("#transcription").get_by_label("Prescriber NPI")).to_have_value("1234567893")
+    # The transcription is read-only, its form folded away under "Edit the transcription".
+    expect(pharmacist.locator("#transcription dl")).to_contain_text("NPI 1234567893")
+    expect(pharmacist.locator("#transcription").get_by_label("Prescriber NPI")).to_be_hidden()
     found = j.findings(pharmacist)
     assert found["BLOCK"] == [], found
     if not found["WARN"]:

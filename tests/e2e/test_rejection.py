@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e import journeys as j
+from tests.e2e.conftest import assert_accessible
 
 pytestmark = pytest.mark.e2e
 
@@ -43,10 +44,13 @@ def test_rejected_prescription_shows_the_reason_and_is_never_charged(stack, page
     j.staff_sign_in(pharmacist, base, j.PHARMACIST)
     j.open_from_queue(pharmacist, base, reference)
     decide = pharmacist.locator("#decide")
-    # (the dashboard's select2 widget sits over the <select>; the choice goes through the <select>)
-    decide.locator("select[name=reason_code]").select_option(
-        label="Prescription is for a different medicine or strength"
-    )
+    decide.get_by_text("Reject the prescription…").click()  # folded under the decision
+    # Rejecting with no reason says so, beside the form (the browser no longer stops it silently).
+    with pharmacist.expect_navigation():
+        decide.get_by_role("button", name="Reject prescription").click()
+    expect(decide.get_by_role("alert")).to_contain_text("Not rejected: Reason: This field is required.")
+    assert_accessible(pharmacist, "review-reject-refused")
+    decide.get_by_label("Reason").select_option(label="Prescription is for a different medicine or strength")
     decide.get_by_label("Message to the customer").fill(REASON)
     shots(pharmacist, "pharmacist-rejects")
     with pharmacist.expect_navigation():

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from prescriptions import services as prescription_services
 from prescriptions.models import Patient, Prescription, _open_status_door
 from prescriptions.review import selectors, services
 from tests.factories import product
@@ -257,3 +258,50 @@ def test_the_counts_need_nothing_but_their_index(alice):
             db.execute("SELECT sql FROM sqlite_master WHERE name = 'review_rx_queue_states'")
             (definition,) = db.fetchone()
     assert "(status, created_at)" in definition and "WHERE" in definition
+
+
+# --- Answers to the pharmacist's questions (issue 20.6) ------------------------------------------
+
+
+def answered_prescription(customer, pharmacist, *, hours_ago: int = 8):
+    prescription = submit(customer)
+    backdate(prescription, hours=hours_ago)
+    services.claim_for_review(prescription=prescription, reviewer=pharmacist)
+    services.request_information(prescription=prescription, pharmacist=pharmacist, question="Which strength?")
+    prescription_services.answer_information_request(
+        prescription=prescription, customer=customer, answer="20 mg, as written.", files=[]
+    )
+    prescription.refresh_from_db()
+    return prescription
+
+
+def test_a_customers_answer_is_its_own_state_at_the_top_of_the_queue(alice, bob, pharmacist, pharmacist_client):
+    oldest = submit(bob)
+    backdate(oldest, hours=30)
+    answered = answered_prescription(alice, pharmacist)
+    newer = submit(bob)
+    page = pharmacist_client.get(QUEUE).content.decode()
+    assert references(page) == [answered.reference, oldest.reference, newer.reference]
+    assert " Answered — needs your look " in row_of(page, answered)
+    assert " Submitted " in row_of(page, oldest) and "Answered" not in row_of(page, oldest)
+    assert "answers first (1)" in page
+
+
+def test_the_answered_filter_shows_only_answers(alice, bob, pharmacist, pharmacist_client):
+    answered = answered_prescription(alice, pharmacist)
+    submit(bob)
+    page = pharmacist_client.get(QUEUE, {"status": "answered"}).content.decode()
+    assert references(page) == [answered.reference]
+
+
+def test_an_answer_is_listed_once_across_the_pages(alice, bob, pharmacist, pharmacist_client, settings):
+    settings.REVIEW_QUEUE_PAGE_SIZE = 2
+    answered = answered_prescription(alice, pharmacist)
+    others = [submit(bob) for _ in range(3)]
+    seen, url = [], QUEUE
+    while url:
+        response = pharmacist_client.get(url)
+        seen += references(response.content.decode())
+        url = QUEUE + response.context["next_url"] if response.context["next_url"] else ""
+    assert seen.count(answered.reference) == 1
+    assert sorted(seen) == sorted([answered.reference] + [o.reference for o in others])

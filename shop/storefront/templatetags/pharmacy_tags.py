@@ -2,12 +2,14 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from compliance.online import sold_online as _sold_online
+from infra.staff import is_staff_member as _is_staff_member
 from prescriptions import delivery
 from prescriptions.drugs import INFO_SECTIONS, attribute_values
 from prescriptions.drugs import drug_info as _drug_info
 from prescriptions.gate import refusals_for_basket
 from prescriptions.models import Shipment
 from prescriptions.orders import OrderStatus
+from prescriptions.review.permissions import may_use_workspace as _may_use_workspace
 from prescriptions.richtext import clean_drug_info_html
 from shop.storefront import selectors
 
@@ -108,3 +110,26 @@ def order_timeline(order):
 @register.simple_tag
 def customer_may_cancel(order) -> bool:
     return selectors.customer_may_cancel(order)
+
+
+@register.simple_tag
+def order_line_offers(order, user):
+    """Each line of the order with what the customer's order page offers on it."""
+    return selectors.order_line_offers(order, user)
+
+
+@register.filter
+def reorder_all_offered(offers) -> bool:
+    """ "Re-order all items" only where every line may be re-ordered (no prescription line)."""
+    return bool(offers) and all(offer.reorder for offer in offers)
+
+
+@register.filter
+def is_staff_member(user) -> bool:
+    """Shop staff or a pharmacy role (pharmacist, technician): they get the Dashboard link."""
+    return _is_staff_member(user)
+
+
+@register.filter
+def may_use_workspace(user) -> bool:
+    return _may_use_workspace(user)
