@@ -124,6 +124,9 @@ MIDDLEWARE = [
     # Every redirect, whoever made it: none to another site from a target in the request.
     "infra.redirects.SafeRedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # English or Spanish: the language cookie, else the browser's (infra/i18n.py). URLs unprefixed.
+    "django.middleware.locale.LocaleMiddleware",
+    "infra.i18n.SignInLanguageCookieMiddleware",  # the account's language, applied at sign-in
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -153,6 +156,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.debug",
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",  # LANGUAGE_CODE: <html lang>, the switcher
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "oscar.apps.search.context_processors.search_form",
@@ -232,6 +236,12 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True
+# The customer's choice (header switcher, remembered per account: infra/i18n.py). URLs are the
+# same in both languages. rxshop's own catalogue: shop/locale (compiled by `make install`).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "shop" / "locale"]
+# US Spanish writes dates in words and numbers the US way (1,234.50): shop/formats/es/.
+FORMAT_MODULE_PATH = ["shop.formats"]
 
 # --- Static and files ---------------------------------------------------------
 
@@ -410,6 +420,8 @@ RXSHOP_TRUSTED_PROXY_COUNT = env.int(
 OSCAR_SHOP_NAME = "rxshop Pharmacy"
 OSCAR_SHOP_TAGLINE = "Licensed online pharmacy"
 OSCAR_DEFAULT_CURRENCY = "USD"
+# Dollars as the US writes them in English and in US Spanish alike: $1,234.50 (not 1.234,50 US$).
+OSCAR_CURRENCY_FORMAT = {"USD": {"locale": "en_US"}}
 OSCAR_ALLOW_ANON_CHECKOUT = False
 # Oscar would send "back in stock" e-mails from StockRecord's post_save, inside the request
 # that changed the stock; shop/apps/customer/alerts/receivers.py queues them instead.

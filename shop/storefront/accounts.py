@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 from oscar.apps.customer.signals import user_registered
 from oscar.apps.customer.utils import normalise_email
@@ -41,7 +42,9 @@ class RegistrationForm(EmailUserCreationForm):
 
 class PrivateRegistrationMixin:
     def register_and_answer(self, form):
-        registration.register_customer(email=form.cleaned_data["email"], password=form.cleaned_data["password1"])
+        registration.register_customer(
+            email=form.cleaned_data["email"], password=form.cleaned_data["password1"], language=get_language()
+        )
         return render(self.request, "pharmacy/registration_sent.html", {"email": form.cleaned_data["email"]})
 
 
