@@ -17,6 +17,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
@@ -42,7 +44,9 @@ PAGE_SIZE = 20  # like oscar's order history; a page of 50 cost ~60 ms of templa
 # Outermost on every view that takes files: a customer over RXSHOP_UPLOAD_RATE_LIMIT is
 # answered 429 before a byte of the body is read (infra/ratelimit.py).
 limit_uploads = rate_limited(
-    "prescription-upload", setting="RXSHOP_UPLOAD_RATE_LIMIT", what="uploaded prescription files"
+    "prescription-upload",
+    setting="RXSHOP_UPLOAD_RATE_LIMIT",
+    what=pgettext_lazy("you have …", "uploaded prescription files"),
 )
 
 
@@ -135,10 +139,10 @@ def _upload(request, *, product, line=None):
             except services.PrescriptionError as error:
                 form.add_error(None, error.message)
             else:
-                received = (
-                    f"Thank you: we have your prescription {prescription.reference}. "
+                received = _(
+                    "Thank you: we have your prescription %(reference)s. "
                     "A licensed pharmacist will check it, usually within 4 business hours, and we will e-mail you."
-                )
+                ) % {"reference": prescription.reference}
                 if line is not None:
                     messages.success(request, received)
                     return redirect("basket:summary")
@@ -149,7 +153,10 @@ def _upload(request, *, product, line=None):
                         customer=customer,
                     )
                     if added is not None:
-                        messages.success(request, received + f" {product.get_title()} is in your basket.")
+                        messages.success(
+                            request,
+                            received + " " + _("%(product)s is in your basket.") % {"product": product.get_title()},
+                        )
                         return redirect("basket:summary")
                 messages.success(request, received)
                 return redirect("prescriptions:detail", public_id=prescription.public_id)
@@ -163,7 +170,7 @@ def _upload(request, *, product, line=None):
             "product": product,
             "line": line,
             "limits": Limits.from_settings(),
-            "page_title": f"Upload your prescription for {product.get_title()}",
+            "page_title": _("Upload your prescription for %(product)s") % {"product": product.get_title()},
         },
     )
 
@@ -178,7 +185,7 @@ def upload_for_product(request, product_pk: int):
         raise Http404
     if not sold_online(info.dea_schedule):
         messages.error(
-            request, "This is a controlled substance, which we cannot sell online; please use a local pharmacy."
+            request, _("This is a controlled substance, which we cannot sell online; please use a local pharmacy.")
         )
         return redirect(product.get_absolute_url())
     return _upload(request, product=product)
@@ -197,7 +204,7 @@ def attach_to_line(request, line_pk: int):
     line = _user_basket_line(request, line_pk)
     choices = selectors.attachable_prescriptions_for(request.user, line.product)
     if not choices.exists():
-        messages.info(request, "You have no prescription on file for this medicine yet: please upload it.")
+        messages.info(request, _("You have no prescription on file for this medicine yet: please upload it."))
         return redirect("prescriptions:upload-for-line", line_pk=line.pk)
     form = AttachForm(request.POST or None, prescriptions=choices)
     if request.method == "POST" and form.is_valid():
@@ -208,7 +215,9 @@ def attach_to_line(request, line_pk: int):
             form.add_error(None, error.message)
         else:
             messages.success(
-                request, f"Prescription {prescription.reference} is attached to {line.product.get_title()}."
+                request,
+                _("Prescription %(reference)s is attached to %(product)s.")
+                % {"reference": prescription.reference, "product": line.product.get_title()},
             )
             return redirect("basket:summary")
     return render(
@@ -288,7 +297,7 @@ def answer_information_request(request, public_id):
         except services.PrescriptionError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "Thank you: your answer is with our pharmacist.")
+            messages.success(request, _("Thank you: your answer is with our pharmacist."))
             return redirect("prescriptions:detail", public_id=prescription.public_id)
     return render(
         request,

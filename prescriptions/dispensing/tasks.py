@@ -13,6 +13,7 @@ from oscar.core.loading import get_model
 from infra.notifications import send_once
 from prescriptions.orders import LineStatus
 from prescriptions.pharmacy import pharmacy_details
+from prescriptions.wording import customer_wording
 
 Order = get_model("order", "Order")
 
@@ -52,7 +53,7 @@ def send_order_dispensed_email(order_id: int) -> bool:
     retry_backoff=True,
     max_retries=10,
 )
-def send_order_not_dispensed_email(order_id: int, reasons: list[str]) -> bool:
+def send_order_not_dispensed_email(order_id: int, reasons: list) -> bool:
     """The order could never be dispensed (e.g. the iPLEDGE window passed) and was cancelled:
     tell the customer why, in the words meant for them, and that no money was taken."""
     order = Order.objects.select_related("user").get(pk=order_id)
@@ -61,7 +62,11 @@ def send_order_not_dispensed_email(order_id: int, reasons: list[str]) -> bool:
         return False
 
     def send() -> None:
-        context = {"order": order, "pharmacy": pharmacy_details(), "reasons": reasons}
+        context = {
+            "order": order,
+            "pharmacy": pharmacy_details(),
+            "reasons": [customer_wording(reason) for reason in reasons],
+        }
         send_mail(
             subject=_("Your order %(number)s could not be dispensed and has been cancelled") % {"number": order.number},
             message=render_to_string("dispensing/email/not_dispensed.txt", context),
