@@ -109,8 +109,10 @@ def licensed_in_ship_to_state(facts: Facts, ctx: Context) -> tuple[Finding, ...]
             BLOCK,
             f"Cannot ship to {state}: {why}.",
             CustomerText(
-                "We are not able to ship prescription medicines to %(state_name)s (%(state)s): "
-                "we hold no pharmacy licence there. The states we ship to are listed at the bottom of every page.",
+                gettext_noop(
+                    "We are not able to ship prescription medicines to %(state_name)s (%(state)s): "
+                    "we hold no pharmacy licence there. The states we ship to are listed at the bottom of every page."
+                ),
                 state_name=state_name(state),
                 state=state,
             ),
@@ -223,7 +225,9 @@ def account_holder_is_adult(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
             BLOCK,
             f"The account holder is {age}; accounts must belong to someone {minimum} or older.",
             CustomerText(
-                "You must be %(minimum)s or older to order. A parent or guardian can order for a patient under %(minimum)s.",
+                gettext_noop(
+                    "You must be %(minimum)s or older to order. A parent or guardian can order for a patient under %(minimum)s."
+                ),
                 minimum=minimum,
             ),
             ACCOUNT_HOLDER_AGE_SOURCE,

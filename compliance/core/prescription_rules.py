@@ -382,7 +382,9 @@ def not_before_earliest_fill_date(facts: Facts, ctx: Context) -> tuple[Finding, 
             BLOCK,
             f"The prescriber wrote 'do not fill before {rx.earliest_fill_date.isoformat()}'; today is"
             f" {ctx.today.isoformat()}.",
-            CustomerText("This prescription can be filled from %(date)s.", date=rx.earliest_fill_date.isoformat()),
+            CustomerText(
+                gettext_noop("This prescription can be filled from %(date)s."), date=rx.earliest_fill_date.isoformat()
+            ),
             EARLIEST_FILL_SOURCE,
         ),
     )
@@ -437,8 +439,10 @@ def schedule_ii_same_day_total(facts: Facts, ctx: Context) -> tuple[Finding, ...
                     f" (this one {rx.days_supply} days; {listed}); at most {SCHEDULE_II_MAX_TOTAL_DAYS} days are"
                     " allowed. Contact the prescriber.",
                     CustomerText(
-                        "Together, the prescriptions written that day for this medicine supply more than"
-                        " %(days)s days. Our pharmacist will contact your prescriber.",
+                        gettext_noop(
+                            "Together, the prescriptions written that day for this medicine supply more than"
+                            " %(days)s days. Our pharmacist will contact your prescriber."
+                        ),
                         days=SCHEDULE_II_MAX_TOTAL_DAYS,
                     ),
                     SCHEDULE_II_TOTAL_SOURCE,
@@ -513,7 +517,9 @@ def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, .
                 DAYS_SUPPLY,
                 BLOCK,
                 f"Days' supply {rx.days_supply} exceeds the {cap[1]} cap of {cap[0]} days for a controlled substance.",
-                CustomerText("This medicine can be supplied for at most %(days)s days at a time.", days=cap[0]),
+                CustomerText(
+                    gettext_noop("This medicine can be supplied for at most %(days)s days at a time."), days=cap[0]
+                ),
                 DAYS_SUPPLY_SOURCE,
             ),
         )

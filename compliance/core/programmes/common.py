@@ -295,9 +295,11 @@ class DispenseByDate:
                     f" {on.isoformat()} ({self.timezone}). Do not dispense: reverse the {self.label} and return"
                     " the stock; a new authorisation is needed.",
                     CustomerText(
-                        "The time allowed to dispense this medicine ended on %(last)s."
-                        " Your prescriber and the safety programme need to authorise a new fill;"
-                        " we will not charge you.",
+                        gettext_noop(
+                            "The time allowed to dispense this medicine ended on %(last)s."
+                            " Your prescriber and the safety programme need to authorise a new fill;"
+                            " we will not charge you."
+                        ),
                         last=last.isoformat(),
                     ),
                     self.source,
@@ -329,8 +331,10 @@ class DispenseByDate:
                 f" {last.isoformat()} ({self.label} {auth.number}). Choose a faster shipping method that arrives"
                 f" by {last.isoformat()}, or the patient needs a new {self.label}.",
                 CustomerText(
-                    "The chosen delivery would arrive after %(last)s, the last day this medicine may be"
-                    " supplied. Please choose a faster delivery option.",
+                    gettext_noop(
+                        "The chosen delivery would arrive after %(last)s, the last day this medicine may be"
+                        " supplied. Please choose a faster delivery option."
+                    ),
                     last=last.isoformat(),
                 ),
                 self.source,
@@ -370,8 +374,10 @@ class SupplyCap:
                 BLOCK,
                 f"Days' supply {rx.days_supply} exceeds the {self.programme_name} cap of {self.max_days} days.",
                 CustomerText(
-                    "This medicine can be supplied for at most %(days)s days at a time; your prescriber"
-                    " needs to write a new prescription.",
+                    gettext_noop(
+                        "This medicine can be supplied for at most %(days)s days at a time; your prescriber"
+                        " needs to write a new prescription."
+                    ),
                     days=self.max_days,
                 ),
                 self.source,
