@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import render
-from django.utils.translation import pgettext
+from django.utils.translation import gettext, pgettext
 
 from .clientip import client_ip
 
@@ -102,7 +102,7 @@ def too_many_requests(request, *, rate: Rate, retry_after: int, what: str):
             "what": what,
             "rate": rate,
             "minutes": minutes,
-            "page_title": "Please wait a little",
+            "page_title": gettext("Please wait a little"),
             "pharmacy": settings.RXSHOP_PHARMACY,
         },
         status=429,

@@ -74,7 +74,7 @@ def accepts_prescription_uploads(view):
                 return render(
                     request,
                     "prescriptions/upload_too_large.html",
-                    {"limits": limits, "page_title": "Upload too large"},
+                    {"limits": limits, "page_title": _("Upload too large")},
                     status=413,
                 )
             handler = SizeLimitedUploadHandler(request, limits=limits)
@@ -94,7 +94,7 @@ def _bound_data(request):
 
 def _duplicate_message(duplicate: services.DuplicateFile):
     url = reverse("prescriptions:detail", kwargs={"public_id": duplicate.existing.prescription.public_id})
-    return format_html('{} <a href="{}">See it in My prescriptions</a>.', duplicate.message, url)
+    return format_html('{} <a href="{}">{}</a>.', duplicate.message, url, _("See it in My prescriptions"))
 
 
 def _user_basket_line(request, line_pk: int):
@@ -246,7 +246,7 @@ def prescription_list(request):
             "page_obj": page,
             "paginator": page.paginator,
             "prescriptions": page.object_list,
-            "page_title": "My prescriptions",
+            "page_title": _("My prescriptions"),
             "active_tab": "prescriptions",
         },
     )

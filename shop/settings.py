@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import environ
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 from oscar.defaults import *  # noqa: F401,F403  (oscar's documented way)
 from oscar.defaults import OSCAR_DASHBOARD_NAVIGATION
 
@@ -418,7 +419,7 @@ RXSHOP_TRUSTED_PROXY_COUNT = env.int(
 # --- Oscar --------------------------------------------------------------------
 
 OSCAR_SHOP_NAME = "rxshop Pharmacy"
-OSCAR_SHOP_TAGLINE = "Licensed online pharmacy"
+OSCAR_SHOP_TAGLINE = gettext_lazy("Licensed online pharmacy")
 OSCAR_DEFAULT_CURRENCY = "USD"
 # Dollars as the US writes them in English and in US Spanish alike: $1,234.50 (not 1.234,50 US$).
 OSCAR_CURRENCY_FORMAT = {"USD": {"locale": "en_US"}}
@@ -492,8 +493,8 @@ RXSHOP_PHARMACY = {
     "phone": env.str("RXSHOP_PHARMACY_PHONE", default="1-800-555-0142"),
     "email": env.str("RXSHOP_PHARMACY_EMAIL", default="pharmacist@rxshop.example"),
     "pharmacist_in_charge": env.str("RXSHOP_PHARMACIST_IN_CHARGE", default="Dana Whitfield, PharmD"),
-    "pharmacist_hours": "Mon–Fri 8 am–8 pm, Sat 9 am–5 pm Eastern",
-    "support_answer_time": "within 4 business hours",
+    "pharmacist_hours": gettext_lazy("Mon–Fri 8 am–8 pm, Sat 9 am–5 pm Eastern"),
+    "support_answer_time": gettext_lazy("within 4 business hours"),
 }
 # iPLEDGE modification approved 2026-02-09, effective 180 days later (RULES.md 1.11).
 IPLEDGE_MOD_2026_EFFECTIVE = datetime.date.fromisoformat(env.str("IPLEDGE_MOD_2026_EFFECTIVE", default="2026-08-08"))

@@ -1,0 +1,29 @@
+"""Strings of django-oscar's own templates that rxshop translates itself (issue 24).
+
+Oscar's Spanish catalogue is Spain's Spanish, uses "tú" and leaves some strings untranslated;
+these entries in shop/locale/es (which Django reads before oscar's) give them in the shop's US
+Spanish and its "usted". ``gettext_noop`` only marks them for ``makemessages``: oscar's templates
+translate them. The catalogue's data the pharmacy entered in English and the pages show through
+``{% translate %}`` (product types, dosage forms) are listed here too.
+"""
+
+from django.utils.translation import gettext_noop
+
+OSCAR_STRINGS = (
+    gettext_noop("Your basket is empty."),
+    gettext_noop("Your basket is now empty"),
+    gettext_noop("\n        Your basket total is now <strong>%(total)s</strong>\n        "),
+)
+
+CATALOGUE_WORDS = (
+    # Product types (demo: shop/storefront/demo.py).
+    gettext_noop("Prescription medicine"),
+    gettext_noop("Over-the-counter"),
+    # Dosage forms (shop/storefront/demo_catalogue.py).
+    gettext_noop("Capsule"),
+    gettext_noop("Tablet"),
+    gettext_noop("Lip balm"),
+    gettext_noop("Lotion"),
+    gettext_noop("Cream"),
+    gettext_noop("Cleanser"),
+)
