@@ -227,7 +227,7 @@ def attach_to_line(request, line_pk: int):
             "form": form,
             "line": line,
             "product": line.product,
-            "page_title": f"Use a prescription on file for {line.product.get_title()}",
+            "page_title": _("Use a prescription on file for %(product)s") % {"product": line.product.get_title()},
         },
     )
 
@@ -260,7 +260,7 @@ def _detail_context(request, prescription, answer_form=None):
         "answer_form": answer_form
         if answer_form is not None
         else (AnswerForm() if prescription.status == PrescriptionStatus.INFO_REQUESTED else None),
-        "page_title": f"Prescription {prescription.reference}",
+        "page_title": _("Prescription %(ref)s") % {"ref": prescription.reference},
         "active_tab": "prescriptions",
     }
 
