@@ -14,6 +14,7 @@ from django.views import generic
 from oscar.apps.customer.mixins import PageTitleMixin
 from oscar.apps.customer.views import *  # noqa: F401,F403  (oscar's fork pattern)
 from oscar.apps.customer.views import ChangePasswordView as CoreChangePasswordView
+from oscar.apps.customer.views import OrderDetailView as CoreOrderDetailView
 from oscar.apps.customer.views import OrderLineView as CoreOrderLineView
 from oscar.apps.customer.views import ProfileDeleteView as CoreProfileDeleteView
 from oscar.apps.customer.views import ProfileUpdateView as CoreProfileUpdateView
@@ -22,6 +23,7 @@ from oscar.core.loading import get_model
 from infra import outbox
 from infra.errors import show_error
 from prescriptions import privacy
+from prescriptions.orders import StatusForDisplay
 
 Order = get_model("order", "Order")
 
@@ -161,3 +163,12 @@ def _safe_next(request) -> str:
         )
         else ""
     )
+
+
+class OrderDetailView(CoreOrderDetailView):
+    """Oscar's order page, its status shown in the customer's language (stored in English)."""
+
+    def get_object(self, queryset=None):
+        order = super().get_object(queryset)
+        order.status = StatusForDisplay(order.status)
+        return order
