@@ -32,7 +32,8 @@ ENGLISH = re.compile(
     r"checkout|continue|shipping|delivery|payment|account|sign|login|logout|price|quantity|upload|pharmacist|"
     r"pharmacy|medicine|medicines|item|items|home|search|view|back|here|what|when|have|has|been|was|were|are|is|"
     r"it|its|of|to|in|on|by|at|for|all|more|now|new|add|remove|save|later|status|waiting|verified|dispensed|"
-    r"shipped|step|help|free|details|change|edit|print|thank|thanks|page|card|email|questions?|call)\b",
+    r"shipped|step|help|free|details|change|edit|print|thank|thanks|page|card|email|questions?|call|awaiting|"
+    r"dispense|pending|complete|cancelled|re-order)\b",
     re.IGNORECASE,
 )
 # Not interface text: the catalogue's data (the medicines' names, categories, product types and
@@ -221,6 +222,7 @@ def test_the_customer_walkthrough_in_spanish(stack, page, new_page, shots):
     # --- The order page --------------------------------------------------------------------------------
     page.goto(f"{base}/accounts/orders/{number}/")
     expect(page.get_by_text("En espera de que el farmacéutico revise su receta y surta el pedido.")).to_be_visible()
+    expect(page.locator("h2:text-is('Estado') + p")).to_have_text("En espera de que se surta")
     shots(page, "es-order")
     expect_spanish(page, "order")
     assert PROBLEMS == [], "\n".join(PROBLEMS)
