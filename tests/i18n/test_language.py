@@ -161,3 +161,38 @@ def test_us_spanish_formats_dates_in_words_and_numbers_and_dollars_the_us_way():
         assert template.render(context) == "1 de diciembre de 2026 | $1,234.50 | 1234.5"
     with translation.override("en"):
         assert template.render(context) == "Dec. 1, 2026 | $1,234.50 | 1234.5"
+
+
+def test_drug_information_is_shown_in_spanish_with_the_english_guide_said_so(client, demo_shop):
+    from tests.factories.storefront import product
+
+    isotretinoin = product("RX-ISO-20")
+    client.cookies[COOKIE] = "es"
+    html = client.get(isotretinoin.get_absolute_url()).content.decode()
+    assert "Advertencia en recuadro" in html and "defectos de nacimiento graves" in html
+    assert "Isotretinoin can cause severe" not in html
+    assert "la FDA no publica en español la Guía de este medicamento" in html and 'hreflang="en"' in html
+    english = client.get(isotretinoin.get_absolute_url(), HTTP_COOKIE=f"{COOKIE}=en").content.decode()
+    assert "Isotretinoin can cause severe" in english and "Advertencia" not in english
+
+
+def test_a_section_not_yet_written_in_spanish_is_shown_in_english_and_marked(client, demo_shop):
+    from tests.factories.storefront import product
+
+    isotretinoin = product("RX-ISO-20")
+    isotretinoin.attribute_values.filter(attribute__code="uses_es").delete()
+    client.cookies[COOKIE] = "es"
+    html = client.get(isotretinoin.get_absolute_url()).content.decode()
+    assert "Esta sección todavía no está disponible en su idioma" in html
+    assert '<div lang="en">' in html and "severe nodular (cystic) acne" in html
+
+
+def test_an_orders_status_is_shown_in_the_readers_language_and_stays_the_stored_value():
+    from prescriptions.orders import OrderStatus, StatusForDisplay
+
+    status = StatusForDisplay(OrderStatus.AWAITING_DISPENSE)
+    assert status == OrderStatus.AWAITING_DISPENSE == "Awaiting dispense"
+    with translation.override("es"):
+        assert Template("{{ s }}").render(Context({"s": status})) == "En espera de que se surta"
+        assert status == OrderStatus.AWAITING_DISPENSE
+    assert Template("{{ s }}").render(Context({"s": status})) == "Awaiting dispense"
