@@ -6,6 +6,8 @@
 #   make lint   ruff (lint and format check) and the import contracts (lint-imports)
 #   make audit  known vulnerabilities in the runtime dependencies (pip-audit over requirements/runtime.lock)
 #   make lock   regenerate requirements/*.lock from pyproject.toml (LOCK_ARGS=--upgrade to take new releases)
+#   make messages   compile the translation catalogues (shop/locale/*/LC_MESSAGES/django.po -> .mo)
+#   make makemessages   re-extract the strings into the .po files (needs GNU gettext's xgettext)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,7 +15,7 @@ PIP := $(BIN)/python -m pip
 # Reinstall whenever the dependency lists or the lock change.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements/test.lock | cksum | cut -d' ' -f1)
 
-.PHONY: install install-prod demo test test-fast serve clean screenshots lint audit lock
+.PHONY: install install-prod demo test test-fast serve clean screenshots lint audit lock messages makemessages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,13 +45,27 @@ lock: | $(BIN)/python
 node_modules/.package-lock.json: package-lock.json
 	@if command -v npm >/dev/null; then npm ci --silent --no-audit --no-fund; fi
 
-install: $(STAMP)
+# Translations: the .po files are the source (committed); the .mo files are built here, never
+# committed (.gitignore). Babel compiles them in pure Python, so building needs no gettext; it
+# leaves out fuzzy entries (as msgfmt does) and fails on a broken catalogue.
+# tests/shop/test_translations.py fails when a Spanish entry is missing or fuzzy.
+LOCALE_DIR := shop/locale
+messages: $(STAMP)
+	$(BIN)/pybabel --quiet compile --domain django --directory $(LOCALE_DIR)
+
+# Extraction is Django's (it understands {% translate %} and {% blocktranslate %}).
+makemessages: $(STAMP)
+	$(BIN)/python manage.py makemessages --locale es --no-obsolete --ignore 'node_modules/*' \
+		--ignore 'tests/*' --ignore 'bench/*' --ignore 'build/*' --ignore 'staticfiles/*' --ignore 'var/*'
+
+install: $(STAMP) messages
 
 # Production: the runtime dependencies only, each at its locked version and hash, then rxshop
 # itself (the wheel carries templates and static files). PY: the production venv's python.
 PY ?= $(BIN)/python
 install-prod:
 	$(PY) -m pip install --require-hashes -r requirements/runtime.lock
+	$(PY) -m babel.messages.frontend --quiet compile --domain django --directory $(LOCALE_DIR)
 	$(PY) -m pip install --no-deps .
 
 demo: install

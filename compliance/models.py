@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from infra.appendonly import AppendOnlyModel
 
@@ -21,8 +22,8 @@ class PharmacyLicence(models.Model):
     ``expires_on`` inclusive."""
 
     class Kind(models.TextChoices):
-        RESIDENT = RESIDENT, "Resident"
-        NON_RESIDENT = NON_RESIDENT, "Non-resident"
+        RESIDENT = RESIDENT, _("Resident")
+        NON_RESIDENT = NON_RESIDENT, _("Non-resident")
 
     state = models.CharField(max_length=2, choices=STATE_CHOICES)
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import render
+from django.utils.translation import gettext, pgettext
 
 from .clientip import client_ip
 
@@ -51,11 +52,17 @@ class Rate:
 
     @property
     def period_text(self) -> str:
-        for unit, name in (("d", "day"), ("h", "hour"), ("m", "minute")):
+        """The period as the refusal page says it ("… more than 5 times in one hour"), in the
+        reader's language (Spanish needs the article with the noun: "en una hora")."""
+        for unit, one, many in (
+            ("d", pgettext("in one …", "day"), pgettext("in one …", "%(n)s days")),
+            ("h", pgettext("in one …", "hour"), pgettext("in one …", "%(n)s hours")),
+            ("m", pgettext("in one …", "minute"), pgettext("in one …", "%(n)s minutes")),
+        ):
             if self.seconds % _UNITS[unit] == 0:
                 n = self.seconds // _UNITS[unit]
-                return name if n == 1 else f"{n} {name}s"
-        return f"{self.seconds} seconds"
+                return one if n == 1 else many % {"n": n}
+        return pgettext("in one …", "%(n)s seconds") % {"n": self.seconds}
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ def too_many_requests(request, *, rate: Rate, retry_after: int, what: str):
             "what": what,
             "rate": rate,
             "minutes": minutes,
-            "page_title": "Please wait a little",
+            "page_title": gettext("Please wait a little"),
             "pharmacy": settings.RXSHOP_PHARMACY,
         },
         status=429,

@@ -703,7 +703,7 @@ def send_refund_email(*, refund_id: int) -> bool:
             recipient_list=[order.email],
         )
 
-    return send_once(f"payment-refund:{refund.pk}", send)
+    return send_once(f"payment-refund:{refund.pk}", send, user=order.user, email=order.email)
 
 
 # --- Expiry ------------------------------------------------------------------------
@@ -791,7 +791,7 @@ def send_authorisation_expired_email(*, order_id: int) -> bool:
             recipient_list=[email],
         )
 
-    return send_once(f"payment-authorisation-expired:{order.pk}", send)
+    return send_once(f"payment-authorisation-expired:{order.pk}", send, user=order.user, email=order.email)
 
 
 # --- Helpers -------------------------------------------------------------------------

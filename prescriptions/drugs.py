@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from compliance.core.online_rules import is_controlled
 
 # Attribute codes: (code, name, type). Shared by both product classes.
@@ -25,16 +27,30 @@ ATTRIBUTES: tuple[tuple[str, str, str], ...] = (
 )
 # Drug-information sections shown on the product page (STOREFRONT.md), in order.
 INFO_SECTIONS: tuple[tuple[str, str], ...] = (
-    ("boxed_warning", "Boxed warning"),
-    ("how_it_works", "How it works"),
-    ("uses", "Uses"),
-    ("not_for_you", "When it is not for you"),
-    ("benefits", "Benefits"),
-    ("side_effects", "Side effects"),
-    ("recommendations", "Recommendations"),
-    ("faq", "Frequently asked questions"),
+    ("boxed_warning", _("Boxed warning")),
+    ("how_it_works", _("How it works")),
+    ("uses", _("Uses")),
+    ("not_for_you", _("When it is not for you")),
+    ("benefits", _("Benefits")),
+    ("side_effects", _("Side effects")),
+    ("recommendations", _("Recommendations")),
+    ("faq", _("Frequently asked questions")),
 )
 MEDICATION_GUIDE_ATTR = ("medication_guide_url", "FDA Medication Guide (link)", "text")
+# The same information in Spanish: attributes of their own, the section's code with "_es"
+# ("boxed_warning_es"), written by the pharmacy in the catalogue dashboard like the English.
+# A section without its Spanish text is shown in English (marked lang="en"); the Spanish
+# Medication Guide link is the FDA's Spanish guide where the FDA publishes one, else empty.
+SPANISH = "es"
+SPANISH_SUFFIX = "_es"
+SPANISH_INFO_SECTIONS: tuple[tuple[str, str], ...] = tuple(
+    (f"{code}{SPANISH_SUFFIX}", f"{title} (Spanish)") for code, title in INFO_SECTIONS
+)
+MEDICATION_GUIDE_ES_ATTR = (
+    "medication_guide_url_es",
+    "FDA Medication Guide in Spanish (link, if the FDA has one)",
+    "text",
+)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import re
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.core.states import state_choices
 
@@ -18,7 +19,7 @@ from .models import Patient
 from .services import PatientDetails, PrescriberDetails
 from .uploads import AcceptedFile, Limits, UploadRefused, inspect_upload
 
-STATE_CHOICES = state_choices(blank="Select a state")
+STATE_CHOICES = state_choices(blank=_("Select a state"))
 
 ZIP_CODE = re.compile(r"^\d{5}(-\d{4})?$")
 PATIENT_FIELDS = (
@@ -89,7 +90,7 @@ class _FilesMixin:
         if errors:
             raise forms.ValidationError(errors)
         if self.files_required and not accepted:
-            raise forms.ValidationError("Please add a scan or photo of the prescription (PDF, JPEG or PNG).")
+            raise forms.ValidationError(_("Please add a scan or photo of the prescription (PDF, JPEG or PNG)."))
         return accepted
 
     def _clean_fields(self):
@@ -104,52 +105,52 @@ class PrescriptionUploadForm(_FilesMixin, forms.Form):
         queryset=Patient.objects.none(),
         to_field_name="public_id",
         required=False,
-        empty_label="Someone new (enter their details below)",
-        label="Who is the prescription for?",
+        empty_label=_("Someone new (enter their details below)"),
+        label=_("Who is the prescription for?"),
     )
     relationship = forms.ChoiceField(
         choices=Patient.Relationship.choices,
         required=False,
-        label="The patient is",
+        label=_("The patient is"),
     )
-    first_name = forms.CharField(max_length=100, required=False, label="Patient's first name")
-    last_name = forms.CharField(max_length=100, required=False, label="Patient's last name")
+    first_name = forms.CharField(max_length=100, required=False, label=_("Patient's first name"))
+    last_name = forms.CharField(max_length=100, required=False, label=_("Patient's last name"))
     date_of_birth = forms.DateField(
         required=False,
-        label="Patient's date of birth",
+        label=_("Patient's date of birth"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    address_line1 = forms.CharField(max_length=255, required=False, label="Patient's address")
-    address_line2 = forms.CharField(max_length=255, required=False, label="Address (line 2)")
+    address_line1 = forms.CharField(max_length=255, required=False, label=_("Patient's address"))
+    address_line2 = forms.CharField(max_length=255, required=False, label=_("Address (line 2)"))
     city = forms.CharField(max_length=100, required=False)
     state = forms.ChoiceField(choices=STATE_CHOICES, required=False)
-    postcode = forms.CharField(max_length=10, required=False, label="ZIP code")
+    postcode = forms.CharField(max_length=10, required=False, label=_("ZIP code"))
 
     prescriber_name = forms.CharField(
         max_length=200,
-        label="Prescriber's name",
-        help_text="The doctor or other prescriber who wrote the prescription.",
+        label=_("Prescriber's name"),
+        help_text=_("The doctor or other prescriber who wrote the prescription."),
     )
-    prescriber_phone = forms.CharField(max_length=40, label="Prescriber's phone number")
-    prescriber_email = forms.EmailField(required=False, label="Prescriber's e-mail (optional)")
+    prescriber_phone = forms.CharField(max_length=40, label=_("Prescriber's phone number"))
+    prescriber_email = forms.EmailField(required=False, label=_("Prescriber's e-mail (optional)"))
     prescriber_address = forms.CharField(
-        max_length=255, required=False, label="Prescriber's practice address (optional)"
+        max_length=255, required=False, label=_("Prescriber's practice address (optional)")
     )
 
     quantity = forms.IntegerField(
         min_value=1,
         max_value=10_000,
-        label="Quantity prescribed",
-        help_text="Capsules or tablets per fill, as written on the prescription.",
+        label=_("Quantity prescribed"),
+        help_text=_("Capsules or tablets per fill, as written on the prescription."),
     )
-    refills_authorized = forms.IntegerField(min_value=0, max_value=99, initial=0, label="Refills written on it")
+    refills_authorized = forms.IntegerField(min_value=0, max_value=99, initial=0, label=_("Refills written on it"))
 
     files = PrescriptionFilesField(
         required=False,  # clean_files asks for them, unless files are held from the last try
-        label="Prescription files",
-        help_text="PDF, JPEG or PNG; one or more files, each up to 10 MB (a PDF at most 10 pages).",
+        label=_("Prescription files"),
+        help_text=_("PDF, JPEG or PNG; one or more files, each up to 10 MB (a PDF at most 10 pages)."),
     )
-    add_to_basket = forms.BooleanField(required=False, initial=True, label="Put this medicine in my basket")
+    add_to_basket = forms.BooleanField(required=False, initial=True, label=_("Put this medicine in my basket"))
     held_files = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, customer, product, show_add_to_basket: bool = False, **kwargs):
@@ -158,7 +159,8 @@ class PrescriptionUploadForm(_FilesMixin, forms.Form):
         patients = Patient.objects.filter(account=customer).order_by("-relationship", "last_name", "first_name")
         self.fields["patient"].queryset = patients
         self.fields["patient"].label_from_instance = lambda p: (
-            f"{p.full_name} ({p.relationship_text}), born {p.date_of_birth:%m/%d/%Y}"
+            _("%(name)s (%(relationship)s), born %(born)s")
+            % {"name": p.full_name, "relationship": p.relationship_text, "born": f"{p.date_of_birth:%m/%d/%Y}"}
         )
         self.has_self = any(p.relationship == Patient.Relationship.SELF for p in patients)
         if not self.is_bound:
@@ -176,13 +178,13 @@ class PrescriptionUploadForm(_FilesMixin, forms.Form):
     def clean_date_of_birth(self):
         value = self.cleaned_data.get("date_of_birth")
         if value and (value > timezone.localdate() or value < datetime.date(1900, 1, 1)):
-            raise forms.ValidationError("Please enter a real date of birth.")
+            raise forms.ValidationError(_("Please enter a real date of birth."))
         return value
 
     def clean_postcode(self):
         value = (self.cleaned_data.get("postcode") or "").strip()
         if value and not ZIP_CODE.match(value):
-            raise forms.ValidationError("Enter a US ZIP code (12345 or 12345-6789).")
+            raise forms.ValidationError(_("Enter a US ZIP code (12345 or 12345-6789)."))
         return value
 
     def clean(self):
@@ -190,7 +192,7 @@ class PrescriptionUploadForm(_FilesMixin, forms.Form):
         if cleaned.get("patient") is None:
             for name in PATIENT_FIELDS:
                 if not cleaned.get(name) and name not in self.errors:
-                    self.add_error(name, "Needed for a new patient.")
+                    self.add_error(name, _("Needed for a new patient."))
         return cleaned
 
     def patient_details(self) -> PatientDetails | None:
@@ -228,18 +230,18 @@ def _pack_size(product) -> int | None:
 class OwnDetailsForm(forms.Form):
     """The account holder's own details, as a patient record (prescriptions.services.record_own_details)."""
 
-    first_name = forms.CharField(max_length=100, label="First name")
-    last_name = forms.CharField(max_length=100, label="Last name")
+    first_name = forms.CharField(max_length=100, label=_("First name"))
+    last_name = forms.CharField(max_length=100, label=_("Last name"))
     date_of_birth = forms.DateField(
-        label="Date of birth",
+        label=_("Date of birth"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="You must be 18 or older to hold an account that orders medicines.",
+        help_text=_("You must be 18 or older to hold an account that orders medicines."),
     )
-    address_line1 = forms.CharField(max_length=255, label="Address")
-    address_line2 = forms.CharField(max_length=255, required=False, label="Address (line 2)")
+    address_line1 = forms.CharField(max_length=255, label=_("Address"))
+    address_line2 = forms.CharField(max_length=255, required=False, label=_("Address (line 2)"))
     city = forms.CharField(max_length=100)
     state = forms.ChoiceField(choices=STATE_CHOICES)
-    postcode = forms.CharField(max_length=10, label="ZIP code")
+    postcode = forms.CharField(max_length=10, label=_("ZIP code"))
 
     clean_date_of_birth = PrescriptionUploadForm.clean_date_of_birth
     clean_postcode = PrescriptionUploadForm.clean_postcode
@@ -266,18 +268,18 @@ class AnswerForm(_FilesMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
         required=False,
-        label="Your answer",
+        label=_("Your answer"),
     )
     files = PrescriptionFilesField(
         required=False,
-        label="Add files (optional)",
-        help_text="For example a clearer photo, or the missing page. PDF, JPEG or PNG, up to 10 MB each.",
+        label=_("Add files (optional)"),
+        help_text=_("For example a clearer photo, or the missing page. PDF, JPEG or PNG, up to 10 MB each."),
     )
 
     def clean(self):
         cleaned = super().clean()
         if not (cleaned.get("answer") or "").strip() and not cleaned.get("files") and not self.errors:
-            raise forms.ValidationError("Please write your answer or add a file.")
+            raise forms.ValidationError(_("Please write your answer or add a file."))
         return cleaned
 
 
@@ -287,7 +289,7 @@ class AttachForm(forms.Form):
         to_field_name="public_id",
         widget=forms.RadioSelect,
         empty_label=None,
-        label="Prescription on file",
+        label=_("Prescription on file"),
     )
 
     def __init__(self, *args, prescriptions, **kwargs):

@@ -26,6 +26,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from compliance import subjects
 from compliance.core import Severity, Stage, evaluate
@@ -37,28 +38,35 @@ from compliance.services import compliance_config, evaluate_and_record
 from .drugs import requires_prescription
 from .facts import facts_for_prescription, holder_date_of_birth
 from .selectors import coverage_for_basket
+from .wording import customer_wording
 
-# What to do next, by why a line is not covered.
+# What to do next, by why a line is not covered (lazy: in the reader's language when shown).
 _NEXT_STEP = {
-    "no_prescription": _(
+    "no_prescription": gettext_lazy(
         "Upload your prescription (or attach one already verified) from this basket line; "
         "you can pay once a pharmacist has verified it."
     ),
-    "awaiting_verification": _("Our pharmacists aim to verify it within 4 business hours; we will e-mail you."),
-    "needs_answer": _("Answer the pharmacist's question in “My prescriptions”."),
-    "not_usable": _("Ask your prescriber for a new prescription and upload it."),
-    "mismatch": _("Change the quantity or product to match your prescription, or upload the right prescription."),
-    "in_open_order": _(
+    "awaiting_verification": gettext_lazy(
+        "Our pharmacists aim to verify it within 4 business hours; we will e-mail you."
+    ),
+    "needs_answer": gettext_lazy("Answer the pharmacist's question in “My prescriptions”."),
+    "not_usable": gettext_lazy("Ask your prescriber for a new prescription and upload it."),
+    "mismatch": gettext_lazy(
+        "Change the quantity or product to match your prescription, or upload the right prescription."
+    ),
+    "in_open_order": gettext_lazy(
         "That order will use the fill when our pharmacist dispenses it. To order more, upload a new "
         "prescription from your prescriber, or contact us to cancel that order first."
     ),
 }
-_RULES_NEXT_STEP = _("Check the delivery address, or call our pharmacist, who can tell you what is needed.")
-_ABOUT_YOU_NEXT_STEP = _("Add your date of birth under “About you” in your account.")
-_SHIP_TO_NEXT_STEP = _(
+_RULES_NEXT_STEP = gettext_lazy("Check the delivery address, or call our pharmacist, who can tell you what is needed.")
+_ABOUT_YOU_NEXT_STEP = gettext_lazy("Add your date of birth under “About you” in your account.")
+_SHIP_TO_NEXT_STEP = gettext_lazy(
     "We can ship prescription medicines to: %(states)s. Choose or enter a delivery address in one of these states."
 )
-_SHIP_TO_NOWHERE = _("We cannot ship prescription medicines to any state at the moment; please call our pharmacist.")
+_SHIP_TO_NOWHERE = gettext_lazy(
+    "We cannot ship prescription medicines to any state at the moment; please call our pharmacist."
+)
 
 
 def states_we_ship_to(facts, config) -> list[str]:
@@ -170,7 +178,7 @@ def judge_basket(
         title = line.product.get_title()
         cover = coverage[line.id]
         if not cover.covered:
-            refusals.append(LineRefusal(line.id, title, cover.message, _NEXT_STEP.get(cover.state, "")))
+            refusals.append(LineRefusal(line.id, title, cover.message, str(_NEXT_STEP.get(cover.state, ""))))
             continue
         if not _has_transcription(cover.prescription):
             # Verified without a pharmacist's transcription cannot be checked: refuse, never guess.
@@ -179,7 +187,7 @@ def judge_basket(
                     line.id,
                     title,
                     _("Our pharmacist has not finished recording this prescription."),
-                    _NEXT_STEP["awaiting_verification"],
+                    str(_NEXT_STEP["awaiting_verification"]),
                 )
             )
             continue
@@ -202,13 +210,13 @@ def judge_basket(
             if f.severity == Severity.BLOCK and not (ship_to_state is None and f.rule_id == SHIP_TO_LICENCE)
         ]
         if blocks:
-            reason = " ".join(dict.fromkeys(f.customer_message for f in blocks))
+            reason = " ".join(dict.fromkeys(customer_wording(f.customer_message) for f in blocks))
             rule_ids = {f.rule_id for f in blocks}
             if rule_ids == {SHIP_TO_LICENCE}:
                 # Only the address stands in the way: say where we can ship, and send
                 # the customer back to the address step (which the gate never refuses).
                 states = states_we_ship_to(facts, config)
-                next_step = _SHIP_TO_NEXT_STEP % {"states": ", ".join(states)} if states else _SHIP_TO_NOWHERE
+                next_step = str(_SHIP_TO_NEXT_STEP) % {"states": ", ".join(states)} if states else str(_SHIP_TO_NOWHERE)
                 refusals.append(
                     LineRefusal(
                         line.id, title, reason, next_step, next_url=reverse("checkout:shipping-address"), ship_to=True
@@ -221,12 +229,12 @@ def judge_basket(
                         line.id,
                         title,
                         reason,
-                        _ABOUT_YOU_NEXT_STEP,
+                        str(_ABOUT_YOU_NEXT_STEP),
                         next_url=reverse("customer:about-me") + "?next=" + reverse("basket:summary"),
                     )
                 )
             else:
-                refusals.append(LineRefusal(line.id, title, reason, _RULES_NEXT_STEP))
+                refusals.append(LineRefusal(line.id, title, reason, str(_RULES_NEXT_STEP)))
     return judgement
 
 
@@ -244,7 +252,7 @@ def coverage_refusals_at_placing(basket, *, moment: datetime.datetime | None = N
     moment = moment or timezone.now()
     coverage = coverage_for_basket(basket, on=timezone.localtime(moment).date(), lock=True)
     return [
-        LineRefusal(line_id, cover.product_title, cover.message, _NEXT_STEP.get(cover.state, ""))
+        LineRefusal(line_id, cover.product_title, cover.message, str(_NEXT_STEP.get(cover.state, "")))
         for line_id, cover in coverage.items()
         if not cover.covered
     ]

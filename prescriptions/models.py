@@ -156,12 +156,12 @@ class Patient(models.Model):
 
     @property
     def relationship_text(self) -> str:
-        """How the account holder would say it: "you", "your child"."""
+        """How the account holder would say it: _("you"), "your child"."""
         return {
-            self.Relationship.SELF: "you",
-            self.Relationship.CHILD: "your child",
-            self.Relationship.SPOUSE: "your spouse or partner",
-            self.Relationship.DEPENDENT: "someone you are responsible for",
+            self.Relationship.SELF: _("you"),
+            self.Relationship.CHILD: _("your child"),
+            self.Relationship.SPOUSE: _("your spouse or partner"),
+            self.Relationship.DEPENDENT: _("someone you are responsible for"),
         }.get(self.relationship, "")
 
     @property

@@ -42,6 +42,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from payments.models import PaymentAuthorisation
 from payments.selectors import authorisation_for
@@ -66,6 +67,27 @@ class LineStatus(StrEnum):
     DISPENSED = "Dispensed"
     SHIPPED = "Shipped"
     CANCELLED = "Cancelled"
+
+
+# The statuses are stored in English (oscar's pipeline); the customer reads them in their language.
+_STATUS_NAMES = (
+    gettext_noop("Awaiting dispense"),
+    gettext_noop("Dispensed"),
+    gettext_noop("Awaiting shipment"),
+    gettext_noop("Shipped"),
+    gettext_noop("Complete"),
+    gettext_noop("Cancelled"),
+    gettext_noop("Pending"),
+)
+
+
+class StatusForDisplay(str):
+    """An order's stored status that shows itself in the reader's language: equal to the stored
+    English value (comparisons and the door are unchanged), printed translated. Only for pages
+    that show an order; never saved."""
+
+    def __str__(self) -> str:
+        return gettext(str.__str__(self))
 
 
 class Route(StrEnum):

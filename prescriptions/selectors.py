@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from prescriptions.drugs import drug_info, requires_prescription
 from prescriptions.orders import LineStatus, OrderStatus
@@ -148,15 +149,24 @@ def open_order_holds(prescription_ids) -> dict[int, list[str]]:
 def _held_message(ref: str, fills_remaining: int, order_numbers: list[str]) -> str:
     orders = sorted(set(order_numbers))
     if not orders:
-        return f"Prescription {ref} has no fill left for this item: another item in this basket uses it."
+        return _("Prescription %(ref)s has no fill left for this item: another item in this basket uses it.") % {
+            "ref": ref
+        }
     which = (
-        f"your order {orders[0]}"
+        _("your order %(number)s") % {"number": orders[0]}
         if len(orders) == 1
-        else "your orders " + ", ".join(orders[:-1]) + f" and {orders[-1]}"
+        else _("your orders %(numbers)s and %(last)s") % {"numbers": ", ".join(orders[:-1]), "last": orders[-1]}
     )
     if fills_remaining == 1:
-        return f"This prescription's remaining fill is already in {which} (prescription {ref})."
-    return f"This prescription's {fills_remaining} remaining fills are already in {which} (prescription {ref})."
+        return _("This prescription's remaining fill is already in %(which)s (prescription %(ref)s).") % {
+            "which": which,
+            "ref": ref,
+        }
+    return _("This prescription's %(fills)s remaining fills are already in %(which)s (prescription %(ref)s).") % {
+        "fills": fills_remaining,
+        "which": which,
+        "ref": ref,
+    }
 
 
 def _coverage(
@@ -177,25 +187,36 @@ def _coverage(
 
     if prescription is None or owner_id is None or prescription.customer_id != owner_id:
         prescription = None
-        return result(False, "no_prescription", "No prescription is attached to this item yet.")
+        return result(False, "no_prescription", _("No prescription is attached to this item yet."))
     ref = prescription.reference
     if prescription.product_id != line.product_id:
-        return result(False, "mismatch", f"Prescription {ref} is for a different medicine or strength.")
+        return result(
+            False, "mismatch", _("Prescription %(ref)s is for a different medicine or strength.") % {"ref": ref}
+        )
     status = prescription.status
     if status in (S.SUBMITTED, S.IN_REVIEW):
-        return result(False, "awaiting_verification", f"Prescription {ref} is waiting for our pharmacist to verify it.")
+        return result(
+            False,
+            "awaiting_verification",
+            _("Prescription %(ref)s is waiting for our pharmacist to verify it.") % {"ref": ref},
+        )
     if status == S.INFO_REQUESTED:
         return result(
-            False, "needs_answer", f"Our pharmacist has a question about prescription {ref}: please answer it."
+            False,
+            "needs_answer",
+            _("Our pharmacist has a question about prescription %(ref)s: please answer it.") % {"ref": ref},
         )
     if status != S.VERIFIED:
         return result(
-            False, "not_usable", f"Prescription {ref} is “{prescription.customer_status}” and cannot be used."
+            False,
+            "not_usable",
+            _("Prescription %(ref)s is “%(status)s” and cannot be used.")
+            % {"ref": ref, "status": prescription.customer_status},
         )
     if prescription.expires_on is not None and prescription.expires_on < today:
-        return result(False, "not_usable", f"Prescription {ref} has expired.")
+        return result(False, "not_usable", _("Prescription %(ref)s has expired.") % {"ref": ref})
     if prescription.fills_remaining < 1:
-        return result(False, "not_usable", f"Prescription {ref} has no fills left.")
+        return result(False, "not_usable", _("Prescription %(ref)s has no fills left.") % {"ref": ref})
     held_by = held_by or []
     if prescription.fills_remaining - len(held_by) - held_in_basket < 1:
         return result(False, "in_open_order", _held_message(ref, prescription.fills_remaining, held_by))
@@ -204,10 +225,13 @@ def _coverage(
         return result(
             False,
             "mismatch",
-            f"Prescription {ref} covers {prescription.quantity} per fill; this line is for {units}. "
-            "Reduce the quantity to what the prescription allows.",
+            _(
+                "Prescription %(ref)s covers %(quantity)s per fill; this line is for %(units)s. "
+                "Reduce the quantity to what the prescription allows."
+            )
+            % {"ref": ref, "quantity": prescription.quantity, "units": units},
         )
-    return result(True, "covered", f"Covered by your verified prescription {ref}.")
+    return result(True, "covered", _("Covered by your verified prescription %(ref)s.") % {"ref": ref})
 
 
 def coverage_for_line(line, *, on: datetime.date | None = None) -> LineCoverage:

@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from infra.notifications import send_once
 from payments import services as payment_services
@@ -74,7 +75,7 @@ def send_prescription_status_email(event_id: int) -> bool:
         body = render_to_string("prescriptions/email/status_changed_body.txt", context)
         send_mail(subject, body, None, [customer.email])
 
-    return send_once(f"prescription-event:{event.pk}", send)
+    return send_once(f"prescription-event:{event.pk}", send, user=customer)
 
 
 @shared_task(acks_late=True, autoretry_for=RETRYABLE_MAIL, retry_backoff=True, retry_backoff_max=600, max_retries=10)
@@ -98,13 +99,13 @@ def send_parcel_shipped_email(shipment_id: int) -> bool:
             "order_url": _site_url(reverse("customer:order", kwargs={"order_number": order.number})),
         }
         send_mail(
-            subject=f"Your order {order.number} is on its way",
+            subject=_("Your order %(number)s is on its way") % {"number": order.number},
             message=render_to_string("prescriptions/email/parcel_shipped.txt", context),
             from_email=None,
             recipient_list=[order.email],
         )
 
-    return send_once(f"parcel-shipped:{shipment.pk}", send)
+    return send_once(f"parcel-shipped:{shipment.pk}", send, user=order.user, email=order.email)
 
 
 @shared_task(acks_late=True, autoretry_for=RETRYABLE_MAIL, retry_backoff=True, retry_backoff_max=600, max_retries=10)
@@ -128,7 +129,7 @@ def send_file_removed_email(file_id: int) -> bool:
         body = render_to_string("prescriptions/email/file_removed_body.txt", context)
         send_mail(subject, body, None, [customer.email])
 
-    return send_once(f"prescription-file-removed:{prescription_file.pk}", send)
+    return send_once(f"prescription-file-removed:{prescription_file.pk}", send, user=customer)
 
 
 @shared_task(acks_late=True, autoretry_for=RETRYABLE_SCAN, retry_backoff=True, retry_backoff_max=600, max_retries=10)

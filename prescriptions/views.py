@@ -17,6 +17,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
@@ -42,7 +44,9 @@ PAGE_SIZE = 20  # like oscar's order history; a page of 50 cost ~60 ms of templa
 # Outermost on every view that takes files: a customer over RXSHOP_UPLOAD_RATE_LIMIT is
 # answered 429 before a byte of the body is read (infra/ratelimit.py).
 limit_uploads = rate_limited(
-    "prescription-upload", setting="RXSHOP_UPLOAD_RATE_LIMIT", what="uploaded prescription files"
+    "prescription-upload",
+    setting="RXSHOP_UPLOAD_RATE_LIMIT",
+    what=pgettext_lazy("you have …", "uploaded prescription files"),
 )
 
 
@@ -70,7 +74,7 @@ def accepts_prescription_uploads(view):
                 return render(
                     request,
                     "prescriptions/upload_too_large.html",
-                    {"limits": limits, "page_title": "Upload too large"},
+                    {"limits": limits, "page_title": _("Upload too large")},
                     status=413,
                 )
             handler = SizeLimitedUploadHandler(request, limits=limits)
@@ -90,7 +94,7 @@ def _bound_data(request):
 
 def _duplicate_message(duplicate: services.DuplicateFile):
     url = reverse("prescriptions:detail", kwargs={"public_id": duplicate.existing.prescription.public_id})
-    return format_html('{} <a href="{}">See it in My prescriptions</a>.', duplicate.message, url)
+    return format_html('{} <a href="{}">{}</a>.', duplicate.message, url, _("See it in My prescriptions"))
 
 
 def _user_basket_line(request, line_pk: int):
@@ -157,10 +161,10 @@ def _upload(request, *, product, line=None):
             else:
                 if held_token:
                     services.release_held_files(customer=customer, token=held_token)
-                received = (
-                    f"Thank you: we have your prescription {prescription.reference}. "
+                received = _(
+                    "Thank you: we have your prescription %(reference)s. "
                     "A licensed pharmacist will check it, usually within 4 business hours, and we will e-mail you."
-                )
+                ) % {"reference": prescription.reference}
                 if line is not None:
                     messages.success(request, received)
                     return redirect("basket:summary")
@@ -171,7 +175,10 @@ def _upload(request, *, product, line=None):
                         customer=customer,
                     )
                     if added is not None:
-                        messages.success(request, received + f" {product.get_title()} is in your basket.")
+                        messages.success(
+                            request,
+                            received + " " + _("%(product)s is in your basket.") % {"product": product.get_title()},
+                        )
                         return redirect("basket:summary")
                 messages.success(request, received)
                 return redirect("prescriptions:detail", public_id=prescription.public_id)
@@ -186,7 +193,7 @@ def _upload(request, *, product, line=None):
             "line": line,
             "limits": Limits.from_settings(),
             "held_names": held_names,
-            "page_title": f"Upload your prescription for {product.get_title()}",
+            "page_title": _("Upload your prescription for %(product)s") % {"product": product.get_title()},
         },
     )
 
@@ -201,7 +208,7 @@ def upload_for_product(request, product_pk: int):
         raise Http404
     if not sold_online(info.dea_schedule):
         messages.error(
-            request, "This is a controlled substance, which we cannot sell online; please use a local pharmacy."
+            request, _("This is a controlled substance, which we cannot sell online; please use a local pharmacy.")
         )
         return redirect(product.get_absolute_url())
     return _upload(request, product=product)
@@ -220,7 +227,7 @@ def attach_to_line(request, line_pk: int):
     line = _user_basket_line(request, line_pk)
     choices = selectors.attachable_prescriptions_for(request.user, line.product)
     if not choices.exists():
-        messages.info(request, "You have no prescription on file for this medicine yet: please upload it.")
+        messages.info(request, _("You have no prescription on file for this medicine yet: please upload it."))
         return redirect("prescriptions:upload-for-line", line_pk=line.pk)
     form = AttachForm(request.POST or None, prescriptions=choices)
     if request.method == "POST" and form.is_valid():
@@ -231,7 +238,9 @@ def attach_to_line(request, line_pk: int):
             form.add_error(None, error.message)
         else:
             messages.success(
-                request, f"Prescription {prescription.reference} is attached to {line.product.get_title()}."
+                request,
+                _("Prescription %(reference)s is attached to %(product)s.")
+                % {"reference": prescription.reference, "product": line.product.get_title()},
             )
             return redirect("basket:summary")
     return render(
@@ -241,7 +250,7 @@ def attach_to_line(request, line_pk: int):
             "form": form,
             "line": line,
             "product": line.product,
-            "page_title": f"Use a prescription on file for {line.product.get_title()}",
+            "page_title": _("Use a prescription on file for %(product)s") % {"product": line.product.get_title()},
         },
     )
 
@@ -260,7 +269,7 @@ def prescription_list(request):
             "page_obj": page,
             "paginator": page.paginator,
             "prescriptions": page.object_list,
-            "page_title": "My prescriptions",
+            "page_title": _("My prescriptions"),
             "active_tab": "prescriptions",
         },
     )
@@ -276,7 +285,7 @@ def _detail_context(request, prescription, answer_form=None):
         "answer_form": answer_form
         if answer_form is not None
         else (AnswerForm() if prescription.status == PrescriptionStatus.INFO_REQUESTED else None),
-        "page_title": f"Prescription {prescription.reference}",
+        "page_title": _("Prescription %(ref)s") % {"ref": prescription.reference},
         "active_tab": "prescriptions",
     }
 
@@ -313,7 +322,7 @@ def answer_information_request(request, public_id):
         except services.PrescriptionError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "Thank you: your answer is with our pharmacist.")
+            messages.success(request, _("Thank you: your answer is with our pharmacist."))
             return redirect("prescriptions:detail", public_id=prescription.public_id)
     return render(
         request,

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import environ
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 from oscar.defaults import *  # noqa: F401,F403  (oscar's documented way)
 from oscar.defaults import OSCAR_DASHBOARD_NAVIGATION
 
@@ -124,6 +125,9 @@ MIDDLEWARE = [
     # Every redirect, whoever made it: none to another site from a target in the request.
     "infra.redirects.SafeRedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # English or Spanish: the language cookie, else the browser's (infra/i18n.py). URLs unprefixed.
+    "django.middleware.locale.LocaleMiddleware",
+    "infra.i18n.SignInLanguageCookieMiddleware",  # the account's language, applied at sign-in
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -153,6 +157,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.debug",
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",  # LANGUAGE_CODE: <html lang>, the switcher
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "oscar.apps.search.context_processors.search_form",
@@ -232,6 +237,12 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True
+# The customer's choice (header switcher, remembered per account: infra/i18n.py). URLs are the
+# same in both languages. rxshop's own catalogue: shop/locale (compiled by `make install`).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "shop" / "locale"]
+# US Spanish writes dates in words and numbers the US way (1,234.50): shop/formats/es/.
+FORMAT_MODULE_PATH = ["shop.formats"]
 
 # --- Static and files ---------------------------------------------------------
 
@@ -408,8 +419,10 @@ RXSHOP_TRUSTED_PROXY_COUNT = env.int(
 # --- Oscar --------------------------------------------------------------------
 
 OSCAR_SHOP_NAME = "rxshop Pharmacy"
-OSCAR_SHOP_TAGLINE = "Licensed online pharmacy"
+OSCAR_SHOP_TAGLINE = gettext_lazy("Licensed online pharmacy")
 OSCAR_DEFAULT_CURRENCY = "USD"
+# Dollars as the US writes them in English and in US Spanish alike: $1,234.50 (not 1.234,50 US$).
+OSCAR_CURRENCY_FORMAT = {"USD": {"locale": "en_US"}}
 OSCAR_ALLOW_ANON_CHECKOUT = False
 # Oscar would send "back in stock" e-mails from StockRecord's post_save, inside the request
 # that changed the stock; shop/apps/customer/alerts/receivers.py queues them instead.
@@ -480,8 +493,8 @@ RXSHOP_PHARMACY = {
     "phone": env.str("RXSHOP_PHARMACY_PHONE", default="1-800-555-0142"),
     "email": env.str("RXSHOP_PHARMACY_EMAIL", default="pharmacist@rxshop.example"),
     "pharmacist_in_charge": env.str("RXSHOP_PHARMACIST_IN_CHARGE", default="Dana Whitfield, PharmD"),
-    "pharmacist_hours": "Mon–Fri 8 am–8 pm, Sat 9 am–5 pm Eastern",
-    "support_answer_time": "within 4 business hours",
+    "pharmacist_hours": gettext_lazy("Mon–Fri 8 am–8 pm, Sat 9 am–5 pm Eastern"),
+    "support_answer_time": gettext_lazy("within 4 business hours"),
 }
 # iPLEDGE modification approved 2026-02-09, effective 180 days later (RULES.md 1.11).
 IPLEDGE_MOD_2026_EFFECTIVE = datetime.date.fromisoformat(env.str("IPLEDGE_MOD_2026_EFFECTIVE", default="2026-08-08"))

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
+from infra import i18n
 from payments.urls import urlpatterns as payment_urls
 from shop import health
 from shop.apps.checkout.views import AuthenticationView
@@ -19,7 +20,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The header's language switcher: Django's set_language, and the account's choice remembered.
+    path("i18n/setlang/", i18n.set_language, name="set_language"),
     path("pharmacy/", include("shop.storefront.urls")),
     path("prescriptions/", include("prescriptions.urls")),
     path("stripe/", include((stripe_urls, "payments"))),

@@ -46,6 +46,23 @@ def _missing_for(marker: str) -> str | None:
     return None
 
 
+def _compile_stale_catalogues() -> None:
+    """`make install` compiles the translation catalogues (the .mo files are not committed); a run
+    started without it (a fresh checkout, plain pytest) compiles any that are missing or older
+    than their .po here, as the build would, so Spanish pages are not silently English."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in (Path(__file__).parent.parent / "shop" / "locale").glob("*/LC_MESSAGES/django.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po:
+            catalog = read_po(po, locale=po_path.parent.parent.name)
+        with mo_path.open("wb") as mo:
+            write_mo(mo, catalog)  # fuzzy entries left out, as `make messages` does
+
+
 def pytest_configure(config):
     """Tests hash passwords with a fast hasher: PBKDF2's 200 ms a hash was most of the suite's
     time (every ``demo_shop`` makes five accounts). Production keeps Django's strong default
@@ -57,6 +74,7 @@ def pytest_configure(config):
     # imports the shop's URLconf while being collected would otherwise build it with the demo's
     # DEBUG (and its /media/ route), for every test after it.
     settings.DEBUG = False
+    _compile_stale_catalogues()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -275,3 +293,14 @@ def localstripe(localstripe_server, settings, _no_stray_stripe_calls):
     settings.STRIPE_WEBHOOK_SECRET = LOCALSTRIPE_WEBHOOK_SECRET
     settings.STRIPE_MAX_NETWORK_RETRIES = 2
     return localstripe_server
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request's LocaleMiddleware leaves its language active in the thread (a server starts every
+    request afresh; a test process does not): a test that asked for Spanish must not make the
+    next test's pages, e-mails or messages Spanish."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

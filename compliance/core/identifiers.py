@@ -10,6 +10,7 @@ from .context import NOTHING, Context, rule
 from .facts import Facts
 from .findings import Finding, Severity
 from .online_rules import is_controlled
+from .wording import gettext_noop
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
 
@@ -73,7 +74,9 @@ def npi_check(npi: str | None) -> tuple[Finding, ...]:
                 NPI_RULE,
                 BLOCK,
                 f"Prescriber NPI {npi!r} is not valid: {why}. Confirm the NPI with the prescriber or NPPES.",
-                "We could not confirm your prescriber's details. Our pharmacist will contact your prescriber.",
+                gettext_noop(
+                    "We could not confirm your prescriber's details. Our pharmacist will contact your prescriber."
+                ),
                 NPI_SOURCE,
             ),
         )
@@ -83,7 +86,7 @@ def npi_check(npi: str | None) -> tuple[Finding, ...]:
                 NPI_RULE,
                 WARN,
                 f"Prescriber NPI {npi} starts with {npi[0]}; issued NPIs start with 1 or 2. Look it up in NPPES.",
-                "Our pharmacist is checking your prescriber's details.",
+                gettext_noop("Our pharmacist is checking your prescriber's details."),
                 NPI_SOURCE,
             ),
         )
@@ -173,7 +176,9 @@ def dea_number_check(dea_number: str, last_name: str | None = None, *, controlle
     text = dea_number.strip().upper()
     base, sep, suffix = text.partition("-")
     found: list[Finding] = []
-    customer = "We could not confirm your prescriber's details. Our pharmacist will contact your prescriber."
+    customer = gettext_noop(
+        "We could not confirm your prescriber's details. Our pharmacist will contact your prescriber."
+    )
     match = _DEA_FORMAT.fullmatch(base)
     if match is None or (sep and not _SUFFIX_FORMAT.fullmatch(suffix)):
         found.append(
@@ -210,7 +215,7 @@ def dea_number_check(dea_number: str, last_name: str | None = None, *, controlle
                 f"DEA number {base} has registrant type {kind_letter!r}"
                 + (f" ({other}), which does not prescribe." if other else ", which is not a known prescriber type.")
                 + " Check the registration.",
-                "Our pharmacist is checking your prescriber's details.",
+                gettext_noop("Our pharmacist is checking your prescriber's details."),
                 DEA_SOURCE,
             )
         )
@@ -225,7 +230,7 @@ def dea_number_check(dea_number: str, last_name: str | None = None, *, controlle
                     WARN,
                     f"DEA number {base} has {name_letter!r} as its second letter, but the prescriber's last name"
                     f" is {last_name!r}. Check the registrant (names change).",
-                    "Our pharmacist is checking your prescriber's details.",
+                    gettext_noop("Our pharmacist is checking your prescriber's details."),
                     DEA_SOURCE,
                 )
             )

@@ -8,6 +8,7 @@ from .context import NOTHING, Context, age_on, rule
 from .facts import NON_RESIDENT, Facts, Stage
 from .findings import Finding, Severity
 from .states import state_name
+from .wording import CustomerText, gettext_noop
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
 
@@ -25,7 +26,9 @@ def prescription_drug_has_prescription(facts: Facts, ctx: Context) -> tuple[Find
             PRESCRIPTION_REQUIRED,
             BLOCK,
             f"{facts.drug.name} is prescription-only and no prescription is attached.",
-            "This medicine needs a prescription. Upload your prescription and a pharmacist will verify it.",
+            gettext_noop(
+                "This medicine needs a prescription. Upload your prescription and a pharmacist will verify it."
+            ),
             PRESCRIPTION_REQUIRED_SOURCE,
         ),
     )
@@ -46,7 +49,7 @@ def prescription_verified_by_pharmacist(facts: Facts, ctx: Context) -> tuple[Fin
             PHARMACIST_VERIFIED,
             BLOCK,
             "The prescription has not been verified by a pharmacist.",
-            "A pharmacist must verify your prescription before you can pay for this medicine.",
+            gettext_noop("A pharmacist must verify your prescription before you can pay for this medicine."),
             PHARMACIST_VERIFIED_SOURCE,
         ),
     )
@@ -78,7 +81,7 @@ def licensed_in_ship_to_state(facts: Facts, ctx: Context) -> tuple[Finding, ...]
                 SHIP_TO_LICENCE,
                 BLOCK,
                 "No shipping state is known; the licence for the ship-to state cannot be checked.",
-                "Please enter a shipping address.",
+                gettext_noop("Please enter a shipping address."),
                 SHIP_TO_LICENCE_SOURCE,
             ),
         )
@@ -105,8 +108,14 @@ def licensed_in_ship_to_state(facts: Facts, ctx: Context) -> tuple[Finding, ...]
             SHIP_TO_LICENCE,
             BLOCK,
             f"Cannot ship to {state}: {why}.",
-            f"We are not able to ship prescription medicines to {state_name(state)} ({state}): "
-            "we hold no pharmacy licence there. The states we ship to are listed at the bottom of every page.",
+            CustomerText(
+                gettext_noop(
+                    "We are not able to ship prescription medicines to %(state_name)s (%(state)s): "
+                    "we hold no pharmacy licence there. The states we ship to are listed at the bottom of every page."
+                ),
+                state_name=state_name(state),
+                state=state,
+            ),
             SHIP_TO_LICENCE_SOURCE,
         ),
     )
@@ -165,7 +174,7 @@ def controlled_substance_allowed_online(facts: Facts, ctx: Context) -> tuple[Fin
                 BLOCK,
                 f"{facts.drug.name} is listed as Schedule {_ROMAN.get(schedule, schedule)}: no accepted medical use"
                 " (21 USC 812(b)(1)); it cannot be dispensed.",
-                "This product cannot be supplied.",
+                gettext_noop("This product cannot be supplied."),
                 CONTROLLED_ONLINE_SOURCE,
             ),
         )
@@ -175,7 +184,9 @@ def controlled_substance_allowed_online(facts: Facts, ctx: Context) -> tuple[Fin
             BLOCK,
             f"{facts.drug.name} is Schedule {_ROMAN[schedule]}; the pharmacy is not registered"
             " with DEA for online dispensing of controlled substances.",
-            "We cannot supply controlled medicines online yet. Please use a local pharmacy for this prescription.",
+            gettext_noop(
+                "We cannot supply controlled medicines online yet. Please use a local pharmacy for this prescription."
+            ),
             CONTROLLED_ONLINE_SOURCE,
         ),
     )
@@ -201,7 +212,7 @@ def account_holder_is_adult(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
                 ACCOUNT_HOLDER_AGE,
                 BLOCK,
                 "The account holder's date of birth is not recorded.",
-                "Please add your date of birth to your account.",
+                gettext_noop("Please add your date of birth to your account."),
                 ACCOUNT_HOLDER_AGE_SOURCE,
             ),
         )
@@ -213,7 +224,12 @@ def account_holder_is_adult(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
             ACCOUNT_HOLDER_AGE,
             BLOCK,
             f"The account holder is {age}; accounts must belong to someone {minimum} or older.",
-            f"You must be {minimum} or older to order. A parent or guardian can order for a patient under {minimum}.",
+            CustomerText(
+                gettext_noop(
+                    "You must be %(minimum)s or older to order. A parent or guardian can order for a patient under %(minimum)s."
+                ),
+                minimum=minimum,
+            ),
             ACCOUNT_HOLDER_AGE_SOURCE,
         ),
     )
@@ -244,7 +260,7 @@ def patient_meets_product_minimum_age(facts: Facts, ctx: Context) -> tuple[Findi
             WARN,
             f"The patient is {age}; {facts.drug.name} is labelled for age {minimum} and over."
             " Confirm with the prescriber and record the reason.",
-            "Our pharmacist is reviewing this medicine for the patient's age.",
+            gettext_noop("Our pharmacist is reviewing this medicine for the patient's age."),
             PATIENT_MINIMUM_AGE_SOURCE,
         ),
     )
@@ -266,7 +282,7 @@ def programme_is_registered(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
             PROGRAMME_KNOWN,
             BLOCK,
             f"{facts.drug.name} belongs to programme {code!r}, which has no rules configured here.",
-            "This medicine is not available at the moment.",
+            gettext_noop("This medicine is not available at the moment."),
             PROGRAMME_KNOWN_SOURCE,
         ),
     )

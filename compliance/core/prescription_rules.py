@@ -32,6 +32,7 @@ from .facts import (
 from .findings import Finding, Severity
 from .online_rules import is_controlled
 from .product_rules import dosage_form_key
+from .wording import CustomerText, gettext_noop
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
 
@@ -142,8 +143,16 @@ def prescription_has_required_elements(facts: Facts, ctx: Context) -> tuple[Find
                 REQUIRED_ELEMENTS,
                 BLOCK,
                 "Prescription incomplete: " + "; ".join(parts) + ".",
-                "Your prescription is missing some details. Our pharmacist will contact your prescriber"
-                + (" or ask you for a new prescription." if never else "."),
+                (
+                    gettext_noop(
+                        "Your prescription is missing some details. Our pharmacist will contact your prescriber"
+                        " or ask you for a new prescription."
+                    )
+                    if never
+                    else gettext_noop(
+                        "Your prescription is missing some details. Our pharmacist will contact your prescriber."
+                    )
+                ),
                 REQUIRED_ELEMENTS_SOURCE,
             )
         )
@@ -156,7 +165,7 @@ def prescription_has_required_elements(facts: Facts, ctx: Context) -> tuple[Find
                     REQUIRED_ELEMENTS,
                     BLOCK,
                     f"The {_labels(forbidden)} may not be completed by the pharmacist; a new prescription is needed.",
-                    "We need a new prescription from your prescriber.",
+                    gettext_noop("We need a new prescription from your prescriber."),
                     REQUIRED_ELEMENTS_SOURCE,
                 )
             )
@@ -167,7 +176,7 @@ def prescription_has_required_elements(facts: Facts, ctx: Context) -> tuple[Find
                     BLOCK,
                     f"The {_labels(completed)} were completed by the pharmacist without a note of the call to the"
                     " prescriber. Record who confirmed what, and when.",
-                    "Our pharmacist is confirming details with your prescriber.",
+                    gettext_noop("Our pharmacist is confirming details with your prescriber."),
                     REQUIRED_ELEMENTS_SOURCE,
                 )
             )
@@ -190,8 +199,10 @@ def controlled_erx_is_epcs(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
             SIGNATURE_RULE,
             BLOCK,
             "Electronic prescription for a controlled substance was not signed through EPCS (21 CFR 1311).",
-            "Your prescription for a controlled medicine must be sent by your prescriber through a certified"
-            " electronic system. Please ask them to resend it.",
+            gettext_noop(
+                "Your prescription for a controlled medicine must be sent by your prescriber through a certified"
+                " electronic system. Please ask them to resend it."
+            ),
             SIGNATURE_SOURCE,
         ),
     )
@@ -216,7 +227,9 @@ def date_of_issue_not_in_future(facts: Facts, ctx: Context) -> tuple[Finding, ..
             BLOCK,
             f"Date of issue {rx.date_written.isoformat()} is after today ({ctx.today.isoformat()}):"
             " post-dated prescriptions cannot be filled.",
-            "The date on your prescription is in the future. Our pharmacist will contact your prescriber.",
+            gettext_noop(
+                "The date on your prescription is in the future. Our pharmacist will contact your prescriber."
+            ),
             DATE_OF_ISSUE_SOURCE,
         ),
     )
@@ -293,7 +306,7 @@ def prescription_not_expired(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
             BLOCK,
             f"Prescription dated {rx.date_written.isoformat()} expired after {last[0].isoformat()}"
             f" (valid {last[1]}); today is {ctx.today.isoformat()}. A new prescription is needed.",
-            "Your prescription has expired. Please ask your prescriber for a new one.",
+            gettext_noop("Your prescription has expired. Please ask your prescriber for a new one."),
             EXPIRY_SOURCE,
         ),
     )
@@ -319,7 +332,7 @@ def refills_within_limits(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
                 REFILLS_RULE,
                 BLOCK,
                 f"A Schedule II prescription cannot have refills; this one has {rx.refills}.",
-                "This medicine cannot be refilled; each supply needs a new prescription.",
+                gettext_noop("This medicine cannot be refilled; each supply needs a new prescription."),
                 REFILLS_SOURCE,
             )
         )
@@ -330,7 +343,9 @@ def refills_within_limits(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
                 BLOCK,
                 f"A Schedule III/IV prescription may have at most {ctx.config.c34_max_refills} refills;"
                 f" this one has {rx.refills}.",
-                "Your prescription allows more refills than the law permits. Our pharmacist will contact your prescriber.",
+                gettext_noop(
+                    "Your prescription allows more refills than the law permits. Our pharmacist will contact your prescriber."
+                ),
                 REFILLS_SOURCE,
             )
         )
@@ -340,7 +355,9 @@ def refills_within_limits(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
                 REFILLS_RULE,
                 BLOCK,
                 f"All fills are used: {facts.fills_so_far} dispensed of 1 + {rx.refills} refill(s).",
-                "There are no refills left on this prescription. Please ask your prescriber for a new one.",
+                gettext_noop(
+                    "There are no refills left on this prescription. Please ask your prescriber for a new one."
+                ),
                 REFILLS_SOURCE,
             )
         )
@@ -365,7 +382,9 @@ def not_before_earliest_fill_date(facts: Facts, ctx: Context) -> tuple[Finding, 
             BLOCK,
             f"The prescriber wrote 'do not fill before {rx.earliest_fill_date.isoformat()}'; today is"
             f" {ctx.today.isoformat()}.",
-            f"This prescription can be filled from {rx.earliest_fill_date.isoformat()}.",
+            CustomerText(
+                gettext_noop("This prescription can be filled from %(date)s."), date=rx.earliest_fill_date.isoformat()
+            ),
             EARLIEST_FILL_SOURCE,
         ),
     )
@@ -404,7 +423,7 @@ def schedule_ii_same_day_total(facts: Facts, ctx: Context) -> tuple[Finding, ...
                 f"{len(others) + 1} Schedule II prescriptions were issued on {issued} by this prescriber for this"
                 f" patient; the days' supply of {', '.join(unknown)} is not recorded, so the"
                 f" {SCHEDULE_II_MAX_TOTAL_DAYS}-day total cannot be checked.",
-                "Our pharmacist is confirming how long your supply should last.",
+                gettext_noop("Our pharmacist is confirming how long your supply should last."),
                 SCHEDULE_II_TOTAL_SOURCE,
             )
         )
@@ -419,8 +438,13 @@ def schedule_ii_same_day_total(facts: Facts, ctx: Context) -> tuple[Finding, ...
                     f"Schedule II prescriptions issued on {issued} by this prescriber total {total} days' supply"
                     f" (this one {rx.days_supply} days; {listed}); at most {SCHEDULE_II_MAX_TOTAL_DAYS} days are"
                     " allowed. Contact the prescriber.",
-                    f"Together, the prescriptions written that day for this medicine supply more than"
-                    f" {SCHEDULE_II_MAX_TOTAL_DAYS} days. Our pharmacist will contact your prescriber.",
+                    CustomerText(
+                        gettext_noop(
+                            "Together, the prescriptions written that day for this medicine supply more than"
+                            " %(days)s days. Our pharmacist will contact your prescriber."
+                        ),
+                        days=SCHEDULE_II_MAX_TOTAL_DAYS,
+                    ),
                     SCHEDULE_II_TOTAL_SOURCE,
                 )
             )
@@ -433,7 +457,7 @@ def schedule_ii_same_day_total(facts: Facts, ctx: Context) -> tuple[Finding, ...
                 f"This prescription and {', '.join(undated)} (Schedule II, issued on {issued}) give no earliest"
                 " fill date: only the first to be filled may go without one. Ask the prescriber for the"
                 " 'do not fill before' dates.",
-                "Our pharmacist is confirming with your prescriber when each prescription may be filled.",
+                gettext_noop("Our pharmacist is confirming with your prescriber when each prescription may be filled."),
                 SCHEDULE_II_TOTAL_SOURCE,
             )
         )
@@ -463,7 +487,7 @@ def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, .
                 DAYS_SUPPLY,
                 BLOCK,
                 f"Days' supply {rx.days_supply} is not a positive number of days; confirm it from the directions.",
-                "Our pharmacist is confirming how long your supply should last.",
+                gettext_noop("Our pharmacist is confirming how long your supply should last."),
                 DAYS_SUPPLY_SOURCE,
             ),
         )
@@ -483,7 +507,7 @@ def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, .
                 DAYS_SUPPLY,
                 BLOCK,
                 f"Days' supply is not recorded; {cap[1]} caps controlled fills at {cap[0]} days.",
-                "Our pharmacist is confirming how long your supply should last.",
+                gettext_noop("Our pharmacist is confirming how long your supply should last."),
                 DAYS_SUPPLY_SOURCE,
             ),
         )
@@ -493,7 +517,9 @@ def days_supply_within_state_cap(facts: Facts, ctx: Context) -> tuple[Finding, .
                 DAYS_SUPPLY,
                 BLOCK,
                 f"Days' supply {rx.days_supply} exceeds the {cap[1]} cap of {cap[0]} days for a controlled substance.",
-                f"This medicine can be supplied for at most {cap[0]} days at a time.",
+                CustomerText(
+                    gettext_noop("This medicine can be supplied for at most %(days)s days at a time."), days=cap[0]
+                ),
                 DAYS_SUPPLY_SOURCE,
             ),
         )
@@ -541,7 +567,7 @@ def quantity_matches_days_supply(facts: Facts, ctx: Context) -> tuple[Finding, .
             f" day (“{rx.directions.strip()}”) lasts {number_text(lasts.quantize(Decimal('0.1')))} days, not the"
             f" {rx.days_supply} days' supply recorded. Check the quantity, days' supply and directions with the"
             " prescriber, and record the reason.",
-            "Our pharmacist is checking the quantity and directions on your prescription.",
+            gettext_noop("Our pharmacist is checking the quantity and directions on your prescription."),
             QUANTITY_DAYS_SUPPLY_SOURCE,
         ),
     )
@@ -568,7 +594,7 @@ def refill_not_too_soon(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
             WARN,
             f"Refill {elapsed} day(s) after the last fill of {rx.last_fill_days_supply} days'"
             f" supply ({rx.last_fill_on.isoformat()}). Review before dispensing and record the reason.",
-            "Our pharmacist is reviewing the timing of this refill.",
+            gettext_noop("Our pharmacist is reviewing the timing of this refill."),
             REFILL_TOO_SOON_SOURCE,
         ),
     )
@@ -593,7 +619,7 @@ def medication_guide_supplied(facts: Facts, ctx: Context) -> tuple[Finding, ...]
             MEDICATION_GUIDE,
             BLOCK,
             f"The Medication Guide for {facts.drug.name} is not recorded as attached. Attach it before shipping.",
-            "We include the Medication Guide with your medicine.",
+            gettext_noop("We include the Medication Guide with your medicine."),
             MEDICATION_GUIDE_SOURCE,
         ),
     )

@@ -28,6 +28,7 @@ from decimal import Decimal
 from .context import NOTHING, Context, rule
 from .facts import ALL_STAGES, Drug, Facts, PrescriptionFacts, Stage
 from .findings import Finding, Severity
+from .wording import gettext_noop
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
 
@@ -112,7 +113,7 @@ def product_match_findings(drug: Drug, prescription: PrescriptionFacts) -> tuple
                 BLOCK,
                 f"Written strength “{prescription.strength}” differs from the product ({drug.name}, {drug.strength})."
                 " Ask the customer to upload a prescription for the right strength, or reject.",
-                "Your prescription is for a different strength than the product in your order.",
+                gettext_noop("Your prescription is for a different strength than the product in your order."),
                 SOURCE,
             )
         )
@@ -123,7 +124,7 @@ def product_match_findings(drug: Drug, prescription: PrescriptionFacts) -> tuple
                 WARN,
                 f"Written drug “{prescription.drug_name}” is not named as the product's active ingredient ({drug.name})."
                 " Confirm it is the same medicine (brand or generic name).",
-                "Our pharmacist is checking that your prescription is for this medicine.",
+                gettext_noop("Our pharmacist is checking that your prescription is for this medicine."),
                 SOURCE,
             )
         )
@@ -138,7 +139,7 @@ def product_match_findings(drug: Drug, prescription: PrescriptionFacts) -> tuple
                 WARN,
                 f"Written dosage form “{prescription.dosage_form}” differs from the product's ({drug.dosage_form})."
                 " Confirm it is the same form, or ask the prescriber before substituting.",
-                "Our pharmacist is checking that your prescription is for this form of the medicine.",
+                gettext_noop("Our pharmacist is checking that your prescription is for this form of the medicine."),
                 SOURCE,
             )
         )

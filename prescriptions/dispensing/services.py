@@ -47,6 +47,7 @@ from prescriptions.orders import (
     change_line_status,
     change_order_status,
 )
+from prescriptions.wording import for_queue
 
 from .models import RMA_FIELDS, Dispense, ProgrammeAuthorisation, ProgrammeAuthorisationChange
 
@@ -380,7 +381,8 @@ def _give_up(*, order, results: list[LineResult], authorisations, pharmacist, no
     fulfilment.cancel_order(
         order=order, reason=f"Could not be dispensed: {reason}", actor=pharmacist, via=Route.DISPENSING
     )
-    for_customer = list(dict.fromkeys(f.customer_message for r in results for f in r.blocks))
+    # Translated by the e-mail task, in the customer's language (prescriptions.wording).
+    for_customer = [for_queue(m) for m in dict.fromkeys(f.customer_message for r in results for f in r.blocks)]
     outbox.enqueue("prescriptions.dispensing.tasks.send_order_not_dispensed_email", order.pk, for_customer)
 
 

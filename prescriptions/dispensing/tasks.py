@@ -7,11 +7,13 @@ import smtplib
 from celery import shared_task
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from infra.notifications import send_once
 from prescriptions.orders import LineStatus
 from prescriptions.pharmacy import pharmacy_details
+from prescriptions.wording import customer_wording
 
 Order = get_model("order", "Order")
 
@@ -36,13 +38,13 @@ def send_order_dispensed_email(order_id: int) -> bool:
             "not_sent": [line for line in lines if line.status == LineStatus.CANCELLED],
         }
         send_mail(
-            subject=f"Your order {order.number} has been dispensed",
+            subject=_("Your order %(number)s has been dispensed") % {"number": order.number},
             message=render_to_string("dispensing/email/dispensed.txt", context),
             from_email=None,
             recipient_list=[order.user.email],
         )
 
-    return send_once(f"order-dispensed:{order.pk}", send)
+    return send_once(f"order-dispensed:{order.pk}", send, user=order.user)
 
 
 @shared_task(
@@ -51,7 +53,7 @@ def send_order_dispensed_email(order_id: int) -> bool:
     retry_backoff=True,
     max_retries=10,
 )
-def send_order_not_dispensed_email(order_id: int, reasons: list[str]) -> bool:
+def send_order_not_dispensed_email(order_id: int, reasons: list) -> bool:
     """The order could never be dispensed (e.g. the iPLEDGE window passed) and was cancelled:
     tell the customer why, in the words meant for them, and that no money was taken."""
     order = Order.objects.select_related("user").get(pk=order_id)
@@ -60,15 +62,19 @@ def send_order_not_dispensed_email(order_id: int, reasons: list[str]) -> bool:
         return False
 
     def send() -> None:
-        context = {"order": order, "pharmacy": pharmacy_details(), "reasons": reasons}
+        context = {
+            "order": order,
+            "pharmacy": pharmacy_details(),
+            "reasons": [customer_wording(reason) for reason in reasons],
+        }
         send_mail(
-            subject=f"Your order {order.number} could not be dispensed and has been cancelled",
+            subject=_("Your order %(number)s could not be dispensed and has been cancelled") % {"number": order.number},
             message=render_to_string("dispensing/email/not_dispensed.txt", context),
             from_email=None,
             recipient_list=[email],
         )
 
-    return send_once(f"order-not-dispensed:{order.pk}", send)
+    return send_once(f"order-not-dispensed:{order.pk}", send, user=order.user, email=email)
 
 
 @shared_task(acks_late=True)

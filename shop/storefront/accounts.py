@@ -14,6 +14,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from oscar.apps.customer.signals import user_registered
 from oscar.apps.customer.utils import normalise_email
@@ -41,7 +43,9 @@ class RegistrationForm(EmailUserCreationForm):
 
 class PrivateRegistrationMixin:
     def register_and_answer(self, form):
-        registration.register_customer(email=form.cleaned_data["email"], password=form.cleaned_data["password1"])
+        registration.register_customer(
+            email=form.cleaned_data["email"], password=form.cleaned_data["password1"], language=get_language()
+        )
         return render(self.request, "pharmacy/registration_sent.html", {"email": form.cleaned_data["email"]})
 
 
@@ -78,5 +82,5 @@ def activate(request, uidb64: str, token: str):
     registration.activate_account(user=user)
     auth_login(request, user, backend="infra.backends.EmailBackend")
     user_registered.send_robust(sender=activate, request=request, user=user)
-    messages.success(request, "Thank you: your account is open.")
+    messages.success(request, _("Thank you: your account is open."))
     return redirect(settings.LOGIN_REDIRECT_URL)

@@ -15,7 +15,13 @@ from django.db import transaction
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.core.loading import get_model
 
-from prescriptions.drugs import ATTRIBUTES, INFO_SECTIONS, MEDICATION_GUIDE_ATTR
+from prescriptions.drugs import (
+    ATTRIBUTES,
+    INFO_SECTIONS,
+    MEDICATION_GUIDE_ATTR,
+    MEDICATION_GUIDE_ES_ATTR,
+    SPANISH_INFO_SECTIONS,
+)
 
 from . import demo_catalogue
 from .search import SEARCH_TERMS_ATTR
@@ -108,7 +114,7 @@ def load_demo() -> None:
                 "is_public": True,
             },
         )
-        values = {**attributes, **info}
+        values = {**attributes, **info, **demo_catalogue.spanish_info(upc)}
         if attributes.get("requires_prescription"):
             values["medication_guide_url"] = demo_catalogue.MEDICATION_GUIDES
         for code, value in values.items():
@@ -129,13 +135,13 @@ def _product_class(slug: str, name: str):
     product_class, _ = ProductClass.objects.update_or_create(
         slug=slug, defaults={"name": name, "requires_shipping": True, "track_stock": True}
     )
-    for code, attr_name, attr_type in (*ATTRIBUTES, MEDICATION_GUIDE_ATTR, SEARCH_TERMS_ATTR):
+    for code, attr_name, attr_type in (*ATTRIBUTES, MEDICATION_GUIDE_ATTR, MEDICATION_GUIDE_ES_ATTR, SEARCH_TERMS_ATTR):
         ProductAttribute.objects.update_or_create(
             product_class=product_class, code=code, defaults={"name": attr_name, "type": attr_type}
         )
-    for code, attr_name in INFO_SECTIONS:
+    for code, attr_name in (*INFO_SECTIONS, *SPANISH_INFO_SECTIONS):
         ProductAttribute.objects.update_or_create(
-            product_class=product_class, code=code, defaults={"name": attr_name, "type": "richtext"}
+            product_class=product_class, code=code, defaults={"name": str(attr_name), "type": "richtext"}
         )
     return product_class
 

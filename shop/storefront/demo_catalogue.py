@@ -315,3 +315,223 @@ PRODUCTS = [
         },
     ),
 ]
+
+# --- The same information in Spanish (issue 24) -------------------------------------------------
+# Written for patients in US Spanish from the English above (itself from the FDA labelling and
+# Medication Guides); general information, not medical advice. Medication Guides in Spanish: the
+# FDA's Medication Guides page lists the English guides; we know of no FDA-published Spanish
+# Medication Guide for these medicines, so MEDICATION_GUIDES_ES is empty and the product page
+# links the English guide and says so (shop/storefront/templatetags/pharmacy_tags.py). A
+# pharmacy that has the address of a Spanish guide enters it as "medication_guide_url_es".
+MEDICATION_GUIDES_ES = ""
+
+ISOTRETINOIN_INFO_ES = {
+    "boxed_warning": (
+        "<p><strong>La isotretinoína puede causar defectos de nacimiento graves que ponen en riesgo "
+        "la vida.</strong> No la debe tomar ninguna persona que esté embarazada o que pueda quedar "
+        "embarazada durante el tratamiento o en el mes siguiente. Una sola dosis puede dañar al bebé "
+        "en gestación, y también aumenta el riesgo de aborto espontáneo y de parto prematuro.</p>"
+        "<p>Por este riesgo, la isotretinoína solo se consigue por medio de un programa restringido "
+        "de la FDA, el <strong>iPLEDGE REMS</strong>. Su médico, usted y nuestra farmacia deben estar "
+        "inscritos. Las pacientes que pueden quedar embarazadas deben usar dos métodos "
+        "anticonceptivos (o comprometerse a la abstinencia) y tener pruebas de embarazo negativas "
+        "antes del tratamiento y cada mes. No done sangre durante el tratamiento ni durante el mes "
+        "siguiente a la última dosis. No comparta sus cápsulas con nadie.</p>"
+    ),
+    "how_it_works": (
+        "<p>La isotretinoína es un retinoide, un medicamento relacionado con la vitamina A. Actúa a "
+        "la vez sobre todas las causas principales del acné:</p><ul>"
+        "<li>reduce el tamaño de las glándulas de grasa (sebáceas) y disminuye mucho la cantidad de "
+        "grasa (sebo) que produce la piel;</li>"
+        "<li>normaliza la renovación de las células de la piel dentro del folículo piloso, de modo "
+        "que se tapan menos poros;</li>"
+        "<li>reduce la inflamación en los folículos y a su alrededor;</li>"
+        "<li>al secar el folículo, limita el crecimiento de la bacteria del acné "
+        "(<em>Cutibacterium acnes</em>, antes llamada <em>Propionibacterium acnes</em>).</li></ul>"
+    ),
+    "uses": (
+        "<p>La isotretinoína está aprobada para el <strong>acné nodular (quístico) grave</strong> que "
+        "no ha mejorado con otros tratamientos, incluidos los antibióticos por vía oral. Los "
+        "dermatólogos también la usan para el acné que vuelve una y otra vez después de los "
+        "antibióticos, el peróxido de benzoilo y los retinoides de uso tópico, y para el acné que "
+        "está dejando cicatrices, para evitar más cicatrices.</p>"
+    ),
+    "not_for_you": (
+        "<ul><li>Está embarazada, planea un embarazo o podría quedar embarazada y no puede cumplir "
+        "los requisitos de anticoncepción y pruebas de iPLEDGE.</li>"
+        "<li>Está amamantando.</li>"
+        "<li>Tiene menos de 12 años.</li>"
+        "<li>Es alérgico a la isotretinoína, a los medicamentos con vitamina A o a algún ingrediente "
+        "de la cápsula (algunas marcas contienen aceite de soya o parabenos).</li>"
+        "<li>Toma un antibiótico del grupo de las tetraciclinas (como doxiciclina o minociclina) o "
+        "suplementos de vitamina A: juntos pueden aumentar la presión alrededor del cerebro.</li></ul>"
+        "<p>Dígale a su médico si ha tenido depresión u otros problemas de salud mental, diabetes, "
+        "enfermedad del hígado, colesterol o triglicéridos altos, o un trastorno de la alimentación.</p>"
+    ),
+    "benefits": (
+        "<p>La isotretinoína es el tratamiento para el acné más eficaz que existe. Muchos pacientes "
+        "tienen la piel limpia o casi limpia al terminar un tratamiento, y muchos siguen así durante "
+        "años; algunos necesitan un segundo tratamiento. Menos brotes también significan menos "
+        "cicatrices nuevas.</p>"
+    ),
+    "side_effects": (
+        "<p><strong>Frecuentes:</strong> labios secos y agrietados; sequedad de la piel, los ojos, la "
+        "boca y la nariz (a veces sangrado por la nariz); sensibilidad al sol; dolores musculares y de "
+        "las articulaciones; dolor de cabeza; un empeoramiento pasajero del acné en las primeras "
+        "semanas.</p>"
+        "<p><strong>Graves, y que se detectan en análisis de sangre:</strong> aumento de los "
+        "triglicéridos y del colesterol; aumento de las enzimas del hígado; en raras ocasiones, "
+        "inflamación del páncreas.</p>"
+        "<p><strong>Deje de tomarla y llame a su médico de inmediato si tiene:</strong> ánimo bajo, "
+        "tristeza, episodios de llanto, pérdida de interés, irritabilidad, agresividad o "
+        "pensamientos de hacerse daño (la isotretinoína se ha relacionado con depresión, psicosis y, "
+        "en raras ocasiones, suicidio); dolor de cabeza intenso con visión borrosa, mareo, náuseas o "
+        "vómitos; dolor intenso de estómago, de pecho o de intestino, o diarrea con sangre; color "
+        "amarillo en la piel o los ojos, u orina oscura; un sarpullido con ampollas, fiebre o piel "
+        "que se descama; dificultad para ver de noche, pérdida de audición o zumbido en los oídos; o "
+        "señales de una reacción alérgica. Si cree que podría estar embarazada, deje de tomarla y "
+        "llame a su médico enseguida.</p>"
+        f'<p>Lea la <a href="{MEDICATION_GUIDES}" rel="noopener" hreflang="en">Guía del medicamento</a> '
+        "de la FDA (en inglés); nuestro farmacéutico incluye la guía vigente con cada surtido.</p>"
+    ),
+    "recommendations": (
+        "<ul><li>Hágase análisis de sangre antes de empezar y durante el tratamiento, según lo "
+        "indique su médico (pruebas del hígado, colesterol y triglicéridos en ayunas; pruebas de "
+        "embarazo si puede quedar embarazada).</li>"
+        "<li>Evite tomar el sol y las camas de bronceado; use todos los días un protector solar de "
+        "amplio espectro SPF 50.</li>"
+        "<li>Use una crema humectante sin fragancia y un bálsamo labial varias veces al día.</li>"
+        "<li>Evite la depilación con cera, el láser y la dermoabrasión durante el tratamiento y hasta "
+        "6 meses después.</li>"
+        "<li>Tome las cápsulas con una comida, enteras y con un vaso lleno de agua, a menos que el "
+        "folleto de su marca indique otra cosa.</li>"
+        "<li>No falte a sus citas de control mensuales: cada mes se necesita una receta nueva.</li></ul>"
+    ),
+    "faq": (
+        "<dl>"
+        "<dt>¿Cuánto tarda en hacer efecto?</dt><dd>La mayoría de las personas nota una mejoría en "
+        "unas semanas; el acné puede empeorar en las primeras semanas. El efecto completo suele "
+        "verse a los 4 a 6 meses; un tratamiento suele durar de 15 a 20 semanas.</dd>"
+        "<dt>¿Sirve para otras afecciones?</dt><dd>A veces los médicos la usan para otras afecciones "
+        "de la piel (como la rosácea), pero solo fuera de las indicaciones aprobadas y bajo el "
+        "cuidado de un dermatólogo.</dd>"
+        "<dt>¿Puedo tomarla por mucho tiempo?</dt><dd>No: es un tratamiento de duración limitada, con "
+        "controles. A veces se necesita un segundo tratamiento, y lo decide su dermatólogo.</dd>"
+        "<dt>¿Por qué necesitan mi receta?</dt><dd>La isotretinoína es un medicamento que solo se "
+        "vende con receta. La ley de EE. UU. y el programa iPLEDGE solo nos permiten surtirla con "
+        "una receta válida que haya revisado nuestro farmacéutico con licencia. Los sitios que la "
+        "venden “sin receta” operan de forma ilegal, y sus productos pueden ser falsos o "
+        "peligrosos.</dd>"
+        "<dt>¿Qué es iPLEDGE y qué tengo que hacer cada mes?</dt><dd>iPLEDGE es el programa de "
+        "seguridad de la FDA para la isotretinoína. Cada mes usted ve a su médico, que confirma la "
+        "orientación que le dio; si puede quedar embarazada, se hace una prueba de embarazo, "
+        "confirma sus dos métodos anticonceptivos y responde las preguntas de comprensión en "
+        "iPLEDGE. Después, su farmacéutico obtiene una autorización (RMA) de iPLEDGE. Si puede "
+        "quedar embarazada, la receta debe surtirse dentro de los 7 días siguientes a la fecha de la "
+        "muestra de su prueba de embarazo, así que súbala cuanto antes.</dd>"
+        "<dt>¿Cuánto tarda la verificación?</dt><dd>Nuestros farmacéuticos procuran revisar cada "
+        "receta en un plazo de 4 horas hábiles. Si necesitamos hablar con su médico, se lo "
+        "avisamos.</dd>"
+        "</dl>"
+    ),
+}
+
+DOXYCYCLINE_INFO_ES = {
+    "how_it_works": (
+        "<p>La doxiciclina es un antibiótico del grupo de las tetraciclinas. Impide que las bacterias "
+        "produzcan las proteínas que necesitan para crecer; en el acné también calma la "
+        "inflamación.</p>"
+    ),
+    "uses": (
+        "<p>Infecciones bacterianas como las del pecho y los senos paranasales, algunas infecciones "
+        "de transmisión sexual, la enfermedad de Lyme en su etapa inicial y el acné inflamatorio "
+        "moderado a grave (junto con un tratamiento tópico). También se usa para prevenir la malaria "
+        "en los viajes.</p>"
+    ),
+    "not_for_you": (
+        "<ul><li>Embarazo o lactancia (puede afectar los dientes y los huesos del bebé).</li>"
+        "<li>Niños menores de 8 años, salvo en infecciones graves como el ántrax o la fiebre "
+        "maculosa de las Montañas Rocosas.</li>"
+        "<li>Alergia a cualquier tetraciclina.</li>"
+        "<li>Si toma isotretinoína o medicamentos con vitamina A.</li></ul>"
+    ),
+    "benefits": "<p>Eficaz contra muchas bacterias comunes; se toma una o dos veces al día.</p>",
+    "side_effects": (
+        "<p><strong>Frecuentes:</strong> náuseas, malestar estomacal, quemaduras de sol con más "
+        "facilidad.</p>"
+        "<p><strong>Llame a su médico si tiene:</strong> diarrea intensa o con sangre (incluso semanas "
+        "después de terminar el tratamiento), dolor al tragar, dolor de cabeza intenso con visión "
+        "borrosa, o un sarpullido.</p>"
+    ),
+    "recommendations": (
+        "<ul><li>Tráguela con un vaso lleno de agua y permanezca erguido durante 30 minutos para "
+        "proteger el esófago.</li>"
+        "<li>Tómela con 2 horas de diferencia de los antiácidos y de los suplementos de hierro, "
+        "calcio o zinc.</li>"
+        "<li>Use protector solar y evite las camas de bronceado.</li>"
+        "<li>Termine el tratamiento que le indicó su médico.</li></ul>"
+    ),
+    "faq": (
+        "<dl><dt>¿Puedo tomarla con leche?</dt><dd>Una cantidad pequeña con la comida no hay "
+        "problema; evite tomarla al mismo tiempo que suplementos de calcio o antiácidos.</dd>"
+        "<dt>¿Por qué necesitan mi receta?</dt><dd>Los antibióticos solo se venden con receta para "
+        "que se usen únicamente cuando hacen falta, lo que limita la resistencia a los "
+        "antibióticos.</dd></dl>"
+    ),
+}
+
+TRAMADOL_INFO_ES = {
+    "boxed_warning": (
+        "<p>El tramadol es un opioide. Conlleva riesgos de adicción, abuso y uso indebido, problemas "
+        "respiratorios que ponen en riesgo la vida, ingestión accidental (sobre todo por niños) e "
+        "interacciones peligrosas con el alcohol, las benzodiacepinas y otros sedantes.</p>"
+    ),
+    "how_it_works": "<p>Un analgésico opioide que también actúa sobre la serotonina y la noradrenalina.</p>",
+    "uses": "<p>Dolor lo bastante intenso como para necesitar un opioide cuando otros tratamientos no bastan.</p>",
+    "faq": (
+        "<dl><dt>¿Por qué no puedo comprarlo aquí?</dt><dd>El tramadol es una sustancia controlada "
+        "de la Lista IV. Según la Ley Ryan Haight, una farmacia por internet solo puede surtir "
+        "sustancias controladas con un registro especial de la DEA, que nosotros no tenemos. Surta "
+        "esta receta en una farmacia local.</dd></dl>"
+    ),
+}
+
+OTC_INFO_ES = {
+    "OTC-LIPBALM": {
+        "uses": "<p>Calma y protege los labios secos y agrietados, incluida la resequedad que causa la "
+        "isotretinoína; el SPF 15 ayuda a prevenir las quemaduras de sol en los labios.</p>",
+        "recommendations": "<p>Aplíquelo con frecuencia, y de nuevo después de comer o beber.</p>",
+    },
+    "OTC-SPF50": {
+        "uses": "<p>Ayuda a prevenir las quemaduras de sol; junto con otras medidas de protección solar, "
+        "disminuye el riesgo de cáncer de piel y de envejecimiento prematuro de la piel causado por el "
+        "sol. Recomendado con la isotretinoína y la doxiciclina, que hacen que la piel se queme con "
+        "más facilidad.</p>",
+        "recommendations": "<p>Aplíquelo en abundancia 15 minutos antes de exponerse al sol; vuelva a "
+        "aplicarlo por lo menos cada 2 horas y después de nadar o sudar.</p>",
+    },
+    "OTC-MOIST": {
+        "uses": "<p>Devuelve la humedad a la piel seca y sensible; no comedogénica, así que no tapa los poros.</p>"
+    },
+    "OTC-CLEANSER": {
+        "uses": "<p>Un limpiador sin jabón que quita la suciedad y la grasa sin resecar la piel; adecuado "
+        "durante el tratamiento con isotretinoína.</p>"
+    },
+}
+
+
+def spanish_info(upc: str) -> dict[str, str]:
+    """The Spanish attributes of the product ``upc``: its sections as ``<code>_es``, and the
+    Spanish Medication Guide link when there is one."""
+    if upc.startswith("RX-ISO-"):
+        sections = ISOTRETINOIN_INFO_ES
+    elif upc == "RX-DOXY-100":
+        sections = DOXYCYCLINE_INFO_ES
+    elif upc == "RX-TRAM-50":
+        sections = TRAMADOL_INFO_ES
+    else:
+        sections = OTC_INFO_ES.get(upc, {})
+    values = {f"{code}_es": text for code, text in sections.items()}
+    if MEDICATION_GUIDES_ES and upc.startswith("RX-"):
+        values["medication_guide_url_es"] = MEDICATION_GUIDES_ES
+    return values

@@ -26,6 +26,7 @@ from oscar.apps.customer.utils import normalise_email
 from oscar.core.compat import existing_user_fields
 from oscar.core.loading import get_class
 
+from infra.i18n import remember_language
 from infra.outbox import enqueue
 
 ACTIVATION_TASK = "shop.storefront.tasks.send_account_activation_email"
@@ -34,10 +35,11 @@ generate_username = get_class("customer.forms", "generate_username")
 
 
 @transaction.atomic
-def register_customer(*, email: str, password: str) -> None:
+def register_customer(*, email: str, password: str, language: str | None = None) -> None:
     """Open an inactive account for a new ``email`` and queue its activation link; for an
     address that has an account, queue a note to its owner instead. Returns nothing: the
-    caller must not be able to tell the two apart."""
+    caller must not be able to tell the two apart. ``language``: the one the customer
+    registered in, remembered for the new account (its e-mails, its sign-ins)."""
     User = get_user_model()
     email = normalise_email(email)
     hashed = make_password(password)  # always: hashing is what a timing attack would see
@@ -50,6 +52,8 @@ def register_customer(*, email: str, password: str) -> None:
     if "username" in existing_user_fields(["username"]):
         user.username = generate_username()
     user.save()
+    if language:
+        remember_language(user, language)
     enqueue(ACTIVATION_TASK, user.pk, nonce)
 
 

@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from payments.models import PaymentLogEntry, Refund
 from payments.selectors import authorisation_for
@@ -67,9 +68,10 @@ def order_timeline(order) -> list[TimelineStep]:
         TimelineStep(
             order.date_placed,
             (
-                f"Order placed — your card was authorised for ${order.total_incl_tax}, not charged."
+                _("Order placed — your card was authorised for $%(amount)s, not charged.")
+                % {"amount": order.total_incl_tax}
                 if payment is not None
-                else "Order placed."
+                else _("Order placed.")
             ),
         )
     ]
@@ -77,41 +79,49 @@ def order_timeline(order) -> list[TimelineStep]:
     changes = {change.new_status: change.date_created for change in order.status_changes.order_by("date_created")}
     if payment is not None:
         for entry in payment.log.filter(action=PaymentLogEntry.Action.CAPTURE).order_by("created_at"):
-            text = f"Dispensed — charged ${entry.amount}." if has_rx else f"Charged ${entry.amount}."
+            text = (_("Dispensed — charged $%(amount)s.") if has_rx else _("Charged $%(amount)s.")) % {
+                "amount": entry.amount
+            }
             events.append((entry.created_at, text))
         for refund in Refund.objects.filter(authorisation=payment).order_by("created_at"):
             events.append(
-                (refund.created_at, f"Refunded ${refund.amount} ({refund.get_reason_code_display().lower()}).")
+                (
+                    refund.created_at,
+                    _("Refunded $%(amount)s (%(reason)s).")
+                    % {"amount": refund.amount, "reason": str(refund.get_reason_code_display()).lower()},
+                )
             )
     elif OrderStatus.DISPENSED in changes:
-        events.append((changes[OrderStatus.DISPENSED], "Dispensed by our pharmacist."))
+        events.append((changes[OrderStatus.DISPENSED], _("Dispensed by our pharmacist.")))
     if OrderStatus.SHIPPED in changes:
-        events.append((changes[OrderStatus.SHIPPED], "Shipped" + _tracking(order) + "."))
+        events.append((changes[OrderStatus.SHIPPED], _tracking(order)))
     if OrderStatus.COMPLETE in changes:
-        events.append((changes[OrderStatus.COMPLETE], "Delivered."))
+        events.append((changes[OrderStatus.COMPLETE], _("Delivered.")))
     if OrderStatus.CANCELLED in changes:
         charged = payment is not None and payment.amount_captured > 0
         events.append(
             (
                 changes[OrderStatus.CANCELLED],
-                "Cancelled." if charged else "Cancelled — no money was taken; the hold on your card is released.",
+                _("Cancelled.") if charged else _("Cancelled — no money was taken; the hold on your card is released."),
             )
         )
     events.sort(key=lambda event: event[0])
     steps += [TimelineStep(when, text) for when, text in events]
     if order.status == OrderStatus.AWAITING_DISPENSE:
-        steps.append(TimelineStep(None, "Waiting for the pharmacist to check your prescription and dispense.", True))
+        steps.append(TimelineStep(None, _("Waiting for the pharmacist to check your prescription and dispense."), True))
     elif order.status == OrderStatus.AWAITING_SHIPMENT:
-        steps.append(TimelineStep(None, "Being packed: your card is charged when it ships.", True))
+        steps.append(TimelineStep(None, _("Being packed: your card is charged when it ships."), True))
     elif order.status == OrderStatus.DISPENSED:
-        steps.append(TimelineStep(None, "Being packed for shipping.", True))
+        steps.append(TimelineStep(None, _("Being packed for shipping."), True))
     return steps
 
 
 def _tracking(order) -> str:
     # Tracking numbers are kept as the reference of oscar's shipping event, when given.
     event = order.shipping_events.exclude(notes="").order_by("-date_created").first()
-    return f" — tracking {event.notes}" if event is not None else ""
+    if event is None:
+        return _("Shipped.")
+    return _("Shipped — tracking %(tracking)s.") % {"tracking": event.notes}
 
 
 def customer_may_cancel(order) -> bool:

@@ -8,6 +8,7 @@ import smtplib
 from celery import shared_task
 from django.contrib.sites.models import Site
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from oscar.core.loading import get_class, get_model
 
 from infra.notifications import send_once
@@ -47,7 +48,7 @@ def send_order_placed_email(order_id: int) -> bool:
         }
         OrderDispatcher(logger=logger).send_order_placed_email_for_user(order, context)
 
-    return send_once(f"order-placed:{order.pk}", send)
+    return send_once(f"order-placed:{order.pk}", send, user=order.user, email=order.email)
 
 
 # --- Registration (shop/storefront/registration.py) --------------------------------------
@@ -86,13 +87,16 @@ def send_account_activation_email(user_id: int, nonce: str) -> bool:
     def send() -> None:
         _mail(
             user,
-            "Activate your rxshop Pharmacy account",
-            "Thank you for registering with rxshop Pharmacy.\n\n"
-            f"Open this link to activate your account:\n{_site_url(activation_path(user))}\n\n"
-            "If you did not register, ignore this e-mail: no account is opened without the link.\n",
+            _("Activate your rxshop Pharmacy account"),
+            _(
+                "Thank you for registering with rxshop Pharmacy.\n\n"
+                "Open this link to activate your account:\n%(link)s\n\n"
+                "If you did not register, ignore this e-mail: no account is opened without the link.\n"
+            )
+            % {"link": _site_url(activation_path(user))},
         )
 
-    return send_once(f"account-activation:{user.pk}:{nonce}", send)
+    return send_once(f"account-activation:{user.pk}:{nonce}", send, user=user)
 
 
 @shared_task(
@@ -115,15 +119,18 @@ def send_registration_attempt_email(user_id: int, nonce: str) -> bool:
     def send() -> None:
         _mail(
             user,
-            "Someone tried to register with your e-mail address",
-            "Someone tried to register a new rxshop Pharmacy account with your e-mail address, "
-            "which already has an account with us.\n\n"
-            f"If it was you, sign in: {_site_url(reverse('customer:login'))}\n"
-            f"Forgotten your password? Reset it: {_site_url(reverse('password-reset'))}\n\n"
-            "If it was not you, you need do nothing: your account has not changed.\n",
+            _("Someone tried to register with your e-mail address"),
+            _(
+                "Someone tried to register a new rxshop Pharmacy account with your e-mail address, "
+                "which already has an account with us.\n\n"
+                "If it was you, sign in: %(sign_in)s\n"
+                "Forgotten your password? Reset it: %(reset)s\n\n"
+                "If it was not you, you need do nothing: your account has not changed.\n"
+            )
+            % {"sign_in": _site_url(reverse("customer:login")), "reset": _site_url(reverse("password-reset"))},
         )
 
-    return send_once(f"registration-attempt:{user.pk}:{nonce}", send)
+    return send_once(f"registration-attempt:{user.pk}:{nonce}", send, user=user)
 
 
 @shared_task(
@@ -147,5 +154,5 @@ def send_password_reset_email(email: str, nonce: str) -> int:
             context = {"user": user, "site": Site.objects.get_current(), "reset_url": get_password_reset_url(user)}
             CustomerDispatcher().send_password_reset_email_for_user(user, context)
 
-        sent += send_once(f"password-reset:{user.pk}:{nonce}", send)
+        sent += send_once(f"password-reset:{user.pk}:{nonce}", send, user=user)
     return sent

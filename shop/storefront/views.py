@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -89,6 +90,8 @@ def cancel_my_order(request, number):
         messages.error(request, str(exc))
         return redirect("customer:order", order_number=order.number)
     messages.success(
-        request, f"Order {order.number} is cancelled. No money was taken: the hold on your card is released."
+        request,
+        _("Order %(number)s is cancelled. No money was taken: the hold on your card is released.")
+        % {"number": order.number},
     )
     return redirect("customer:order", order_number=order.number)

@@ -15,6 +15,7 @@ from datetime import date
 from ..context import NOTHING, Context, age_on, number_text
 from ..facts import ALL_STAGES, Authorisation, Facts, Stage
 from ..findings import Finding, Severity
+from ..wording import CustomerText, gettext_noop
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
 PHARMACIST_STAGES = frozenset({Stage.VERIFY, Stage.DISPENSE})
@@ -62,7 +63,7 @@ class PharmacyCertified:
                     BLOCK,
                     f"The pharmacy is not certified in {self.programme_name}: {reason}."
                     " No product of this programme may be sold or dispensed.",
-                    "This medicine is temporarily unavailable from our pharmacy.",
+                    gettext_noop("This medicine is temporarily unavailable from our pharmacy."),
                     self.source,
                 ),
             )
@@ -79,7 +80,7 @@ class PharmacyCertified:
                 WARN,
                 f"{self.programme_name} reactivation is due {due.isoformat()} ({left} day(s) left);"
                 f" responsible pharmacist {best.responsible_pharmacist}.",
-                "Our pharmacist is reviewing your order.",
+                gettext_noop("Our pharmacist is reviewing your order."),
                 self.source,
             ),
         )
@@ -107,7 +108,7 @@ class AuthorisationPresent:
                     self.rule_id,
                     BLOCK,
                     f"The authorisation on file is for programme {auth.programme!r}, not {self.programme_name}.",
-                    "Our pharmacist is completing a required safety-programme step.",
+                    gettext_noop("Our pharmacist is completing a required safety-programme step."),
                     self.source,
                 ),
             )
@@ -119,7 +120,7 @@ class AuthorisationPresent:
                 BLOCK,
                 f"No {self.programme_name} {self.label} is recorded. Obtain one before"
                 f" {'dispensing' if ctx.stage is Stage.DISPENSE else 'going on'} and record its number.",
-                "Our pharmacist is completing a required safety-programme step.",
+                gettext_noop("Our pharmacist is completing a required safety-programme step."),
                 self.source,
             ),
         )
@@ -162,7 +163,7 @@ class AuthorisationObtained:
                 BLOCK,
                 f"{self.programme_name} {self.label} {auth.number}: {problem}. The dispensing pharmacist obtains the"
                 f" {self.label} from {self.programme_name} and records it before dispensing.",
-                "Our pharmacist is completing a required safety-programme step.",
+                gettext_noop("Our pharmacist is completing a required safety-programme step."),
                 self.source,
             ),
         )
@@ -211,7 +212,7 @@ class AuthorisationMatchesPrescription:
                 f"{self.programme_name} {self.label} {auth.number}: "
                 + "; ".join(problems)
                 + f". Record what was authorised, or reverse the {self.label} and obtain a new one.",
-                "Our pharmacist is completing a required safety-programme step.",
+                gettext_noop("Our pharmacist is completing a required safety-programme step."),
                 self.source,
             ),
         )
@@ -270,7 +271,7 @@ class DispenseByDate:
                         f" who cannot get pregnant {self.programme_name} sets no dispense window; confirm in"
                         f" {self.programme_name} that the {self.label} shows no date (if it shows one, record it;"
                         " never compute it).",
-                        "Our pharmacist is completing a required safety-programme step.",
+                        gettext_noop("Our pharmacist is completing a required safety-programme step."),
                         self.source,
                     ),
                 )
@@ -280,7 +281,7 @@ class DispenseByDate:
                     BLOCK,
                     f"{self.label} {auth.number} has no 'do not dispense after' date recorded. Copy it from"
                     f" {self.programme_name}; never compute it.",
-                    "Our pharmacist is completing a required safety-programme step.",
+                    gettext_noop("Our pharmacist is completing a required safety-programme step."),
                     self.source,
                 ),
             )
@@ -293,8 +294,14 @@ class DispenseByDate:
                     f"{self.label} {auth.number} says do not dispense after {last.isoformat()}; it is now"
                     f" {on.isoformat()} ({self.timezone}). Do not dispense: reverse the {self.label} and return"
                     " the stock; a new authorisation is needed.",
-                    f"The time allowed to dispense this medicine ended on {last.isoformat()}."
-                    " Your prescriber and the safety programme need to authorise a new fill; we will not charge you.",
+                    CustomerText(
+                        gettext_noop(
+                            "The time allowed to dispense this medicine ended on %(last)s."
+                            " Your prescriber and the safety programme need to authorise a new fill;"
+                            " we will not charge you."
+                        ),
+                        last=last.isoformat(),
+                    ),
                     self.source,
                 ),
             )
@@ -310,7 +317,7 @@ class DispenseByDate:
                     WARN,
                     f"No promised delivery date is recorded; ship only if delivery is promised on or before"
                     f" {last.isoformat()} ({self.label} {auth.number}).",
-                    "Our pharmacist is choosing a delivery option that arrives in time.",
+                    gettext_noop("Our pharmacist is choosing a delivery option that arrives in time."),
                     self.source,
                 ),
             )
@@ -323,8 +330,13 @@ class DispenseByDate:
                 f"Promised delivery {delivery.isoformat()} is after the {self.label}'s do-not-dispense-after date"
                 f" {last.isoformat()} ({self.label} {auth.number}). Choose a faster shipping method that arrives"
                 f" by {last.isoformat()}, or the patient needs a new {self.label}.",
-                f"The chosen delivery would arrive after {last.isoformat()}, the last day this medicine may be"
-                " supplied. Please choose a faster delivery option.",
+                CustomerText(
+                    gettext_noop(
+                        "The chosen delivery would arrive after %(last)s, the last day this medicine may be"
+                        " supplied. Please choose a faster delivery option."
+                    ),
+                    last=last.isoformat(),
+                ),
                 self.source,
             ),
         )
@@ -350,7 +362,7 @@ class SupplyCap:
                     self.rule_id,
                     BLOCK,
                     f"Days' supply is not recorded; {self.programme_name} allows at most {self.max_days} days.",
-                    "Our pharmacist is confirming how long your supply should last.",
+                    gettext_noop("Our pharmacist is confirming how long your supply should last."),
                     self.source,
                 ),
             )
@@ -361,8 +373,13 @@ class SupplyCap:
                 self.rule_id,
                 BLOCK,
                 f"Days' supply {rx.days_supply} exceeds the {self.programme_name} cap of {self.max_days} days.",
-                f"This medicine can be supplied for at most {self.max_days} days at a time; your prescriber"
-                " needs to write a new prescription.",
+                CustomerText(
+                    gettext_noop(
+                        "This medicine can be supplied for at most %(days)s days at a time; your prescriber"
+                        " needs to write a new prescription."
+                    ),
+                    days=self.max_days,
+                ),
                 self.source,
             ),
         )
@@ -387,7 +404,9 @@ class NoRefills:
                 BLOCK,
                 f"{self.programme_name} allows no refills; this prescription has {rx.refills}. Each fill needs"
                 " a new prescription.",
-                "This medicine cannot be refilled; each month needs a new prescription from your prescriber.",
+                gettext_noop(
+                    "This medicine cannot be refilled; each month needs a new prescription from your prescriber."
+                ),
                 self.source,
             ),
         )
@@ -411,7 +430,7 @@ class MedicationGuideRecorded:
                 self.rule_id,
                 BLOCK,
                 f"The Medication Guide ({self.programme_name}) is not recorded as attached. Attach it before shipping.",
-                "We include the Medication Guide with your medicine.",
+                gettext_noop("We include the Medication Guide with your medicine."),
                 self.source,
             ),
         )
@@ -440,7 +459,7 @@ class MinimumAge:
                 WARN,
                 f"The patient is {years}; {self.programme_name} products are approved for age {self.age} and over."
                 " Confirm with the prescriber and record the reason.",
-                "Our pharmacist is reviewing this medicine for the patient's age.",
+                gettext_noop("Our pharmacist is reviewing this medicine for the patient's age."),
                 self.source,
             ),
         )

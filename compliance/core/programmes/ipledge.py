@@ -66,6 +66,7 @@ from ..config import DEFAULT_CONFIG, Config
 from ..context import NOTHING, Context, local_date, number_text
 from ..facts import Facts, Stage
 from ..findings import Finding, Severity
+from ..wording import gettext_noop
 from .common import (
     DISPENSE_ONLY,
     PHARMACIST_STAGES,
@@ -98,7 +99,7 @@ BLISTER_SIZE = 10
 FIRST_WINDOW_LOCKOUT_DAYS = 19
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
-_CUSTOMER_STEP = "Our pharmacist is completing a required iPLEDGE step."
+_CUSTOMER_STEP = gettext_noop("Our pharmacist is completing a required iPLEDGE step.")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,7 +152,7 @@ class BlisterPack:
                 WARN,
                 f"Quantity {number_text(rx.quantity)} breaks a {BLISTER_SIZE}-capsule blister; dispense whole blisters where"
                 " the prescriber agrees, and record the reason otherwise.",
-                "Our pharmacist is reviewing the quantity on your prescription.",
+                gettext_noop("Our pharmacist is reviewing the quantity on your prescription."),
                 self.source,
             ),
         )

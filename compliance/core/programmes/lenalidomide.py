@@ -38,6 +38,7 @@ from datetime import date
 from ..context import NOTHING, Context
 from ..facts import ALL_STAGES, Facts
 from ..findings import Finding, Severity
+from ..wording import gettext_noop
 from .common import (
     AuthorisationMatchesPrescription,
     AuthorisationPresent,
@@ -76,7 +77,7 @@ class RiskCategoryOnPrescription:
                 BLOCK,
                 "Lenalidomide REMS: the patient's risk category is not on the prescription or the authorisation."
                 " Obtain it from the prescriber.",
-                "Our pharmacist is completing a required safety-programme step with your prescriber.",
+                gettext_noop("Our pharmacist is completing a required safety-programme step with your prescriber."),
                 self.source,
             ),
         )
@@ -99,7 +100,7 @@ class NoTelephonePrescription:
                 self.rule_id,
                 BLOCK,
                 "Lenalidomide REMS does not allow telephone prescriptions; a written or electronic one is needed.",
-                "Your prescriber needs to send a written or electronic prescription for this medicine.",
+                gettext_noop("Your prescriber needs to send a written or electronic prescription for this medicine."),
                 self.source,
             ),
         )

@@ -5,6 +5,7 @@ choice from the list of states, never free text.
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from oscar.apps.checkout.forms import *  # noqa: F401,F403  (keep oscar's other forms)
 from oscar.apps.checkout.forms import ShippingAddressForm as OscarShippingAddressForm
 
@@ -16,6 +17,6 @@ STATE_CHOICES = state_choices(blank="Select a state")
 class ShippingAddressForm(OscarShippingAddressForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["state"] = forms.ChoiceField(label="State", choices=STATE_CHOICES, required=True)
+        self.fields["state"] = forms.ChoiceField(label=_("State"), choices=STATE_CHOICES, required=True)
         self.fields["line4"].label = "City"
         self.fields["postcode"].label = "ZIP code"

@@ -33,6 +33,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from oscar.apps.checkout import exceptions as checkout_exceptions
 from oscar.apps.checkout import views as oscar_views
 from oscar.core.loading import get_class, get_classes, get_model
@@ -168,7 +169,10 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
     def handle_place_order_submission(self, request):
         # Each Place order authorises a card: limited, against card testing (infra/ratelimit.py).
         refused = ratelimit.limit_request(
-            request, bucket="place-order", setting="RXSHOP_PLACE_ORDER_RATE_LIMIT", what="pressed Place order"
+            request,
+            bucket="place-order",
+            setting="RXSHOP_PLACE_ORDER_RATE_LIMIT",
+            what=pgettext_lazy("you have …", "pressed Place order"),
         )
         if refused is not None:
             return refused

@@ -52,7 +52,7 @@ def send_email_changed_email(user_id: int, old_email: str, new_email: str, nonce
         }
         _customer_dispatcher().send_email_changed_email_for_user(old_user, context)
 
-    return send_once(f"email-changed:{user.pk}:{nonce}", send)
+    return send_once(f"email-changed:{user.pk}:{nonce}", send, user=user)
 
 
 @shared_task(name=PASSWORD_CHANGED_TASK, **RETRY)
@@ -64,7 +64,7 @@ def send_password_changed_email(user_id: int, nonce: str) -> bool:
         context = {"user": user, "reset_url": get_password_reset_url(user), "site": Site.objects.get_current()}
         _customer_dispatcher().send_password_changed_email_for_user(user, context)
 
-    return send_once(f"password-changed:{user.pk}:{nonce}", send)
+    return send_once(f"password-changed:{user.pk}:{nonce}", send, user=user)
 
 
 @shared_task(name=ALERT_CONFIRMATION_TASK, **RETRY)
@@ -81,7 +81,7 @@ def send_product_alert_confirmation_email(alert_id: int) -> bool:
         context["site"] = Site.objects.get_current()
         dispatcher.send_product_alert_confirmation_email_for_user(alert, context)
 
-    return send_once(f"product-alert-confirmation:{alert.pk}", send)
+    return send_once(f"product-alert-confirmation:{alert.pk}", send, user=alert.user, email=alert.email)
 
 
 @shared_task(name=PRODUCT_ALERTS_TASK, **RETRY)

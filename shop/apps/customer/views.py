@@ -9,10 +9,12 @@ from django.contrib.auth import logout
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import generic
 from oscar.apps.customer.mixins import PageTitleMixin
 from oscar.apps.customer.views import *  # noqa: F401,F403  (oscar's fork pattern)
 from oscar.apps.customer.views import ChangePasswordView as CoreChangePasswordView
+from oscar.apps.customer.views import OrderDetailView as CoreOrderDetailView
 from oscar.apps.customer.views import OrderLineView as CoreOrderLineView
 from oscar.apps.customer.views import ProfileDeleteView as CoreProfileDeleteView
 from oscar.apps.customer.views import ProfileUpdateView as CoreProfileUpdateView
@@ -21,6 +23,7 @@ from oscar.core.loading import get_model
 from infra import outbox
 from infra.errors import show_error
 from prescriptions import privacy
+from prescriptions.orders import StatusForDisplay
 
 Order = get_model("order", "Order")
 
@@ -61,14 +64,15 @@ class ProfileDeleteView(CoreProfileDeleteView):
         closed = privacy.close_account(customer=self.request.user)
         logout(self.request)
         if closed.deleted:
-            messages.success(self.request, "Your account has been deleted. Thank you for using rxshop Pharmacy.")
+            messages.success(self.request, _("Your account has been deleted. Thank you for using rxshop Pharmacy."))
         else:
             messages.success(
                 self.request,
-                (
+                _(
                     "Your account is closed and your personal details have been removed from it. As the law requires, "
-                    f"we keep your prescription and order records for {privacy.retention_years()} years, then delete them."
-                ),
+                    "we keep your prescription and order records for %(years)s years, then delete them."
+                )
+                % {"years": privacy.retention_years()},
             )
         return redirect(self.get_success_url())
 
@@ -132,7 +136,7 @@ class AboutMeView(PageTitleMixin, generic.FormView):
 
     def post(self, request, *args, **kwargs):
         if self.own_record() is not None:
-            messages.error(request, "Your details are already on file. To correct them, please contact us.")
+            messages.error(request, _("Your details are already on file. To correct them, please contact us."))
             return redirect("customer:about-me")
         return super().post(request, *args, **kwargs)
 
@@ -144,7 +148,7 @@ class AboutMeView(PageTitleMixin, generic.FormView):
         except PrescriptionError as exc:
             show_error(self.request, exc)
             return redirect("customer:about-me")
-        messages.success(self.request, "Thank you: your details are on file.")
+        messages.success(self.request, _("Thank you: your details are on file."))
         return redirect(_safe_next(self.request) or "customer:about-me")
 
 
@@ -159,3 +163,12 @@ def _safe_next(request) -> str:
         )
         else ""
     )
+
+
+class OrderDetailView(CoreOrderDetailView):
+    """Oscar's order page, its status shown in the customer's language (stored in English)."""
+
+    def get_object(self, queryset=None):
+        order = super().get_object(queryset)
+        order.status = StatusForDisplay(order.status)
+        return order

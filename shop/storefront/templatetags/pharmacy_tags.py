@@ -1,10 +1,11 @@
 from django import template
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from compliance.online import sold_online as _sold_online
 from infra.staff import is_staff_member as _is_staff_member
 from prescriptions import delivery
-from prescriptions.drugs import INFO_SECTIONS, attribute_values
+from prescriptions.drugs import INFO_SECTIONS, MEDICATION_GUIDE_ES_ATTR, SPANISH, SPANISH_SUFFIX, attribute_values
 from prescriptions.drugs import drug_info as _drug_info
 from prescriptions.gate import refusals_for_basket
 from prescriptions.models import Shipment
@@ -34,16 +35,28 @@ def drug_sections(product):
     The texts are rich text written by pharmacy staff in the catalogue dashboard:
     cleaned to an allow-list when saved, and again here, so nothing stored any other
     way reaches a customer's page as markup.
+
+    In Spanish, each section's Spanish text (``<code>_es``) where the pharmacy wrote one, else the
+    English, marked ``lang="en"`` for screen readers; the FDA's Spanish Medication Guide where
+    the catalogue has one, else the English guide, with a note saying so.
     """
     values = attribute_values(product)  # a child shows its parent's sections unless it has its own
-    return {
-        "sections": [
-            {"code": code, "title": title, "html": mark_safe(clean_drug_info_html(values[code]))}
-            for code, title in INFO_SECTIONS
-            if values.get(code)
-        ],
-        "medication_guide_url": values.get("medication_guide_url"),
-    }
+    spanish = (get_language() or "").split("-")[0] == SPANISH
+    sections = []
+    for code, title in INFO_SECTIONS:
+        text, lang = values.get(code), ""
+        if spanish and values.get(code + SPANISH_SUFFIX):
+            text = values[code + SPANISH_SUFFIX]
+        elif spanish and text:
+            lang = "en"
+        if text:
+            sections.append({"code": code, "title": title, "html": mark_safe(clean_drug_info_html(text)), "lang": lang})
+    guide = values.get("medication_guide_url")
+    guide_in_english_only = False
+    if spanish and guide:
+        guide_in_english_only = not values.get(MEDICATION_GUIDE_ES_ATTR[0])
+        guide = values.get(MEDICATION_GUIDE_ES_ATTR[0]) or guide
+    return {"sections": sections, "medication_guide_url": guide, "guide_in_english_only": guide_in_english_only}
 
 
 @register.simple_tag
