@@ -97,7 +97,9 @@ class CounsellingForm(forms.Form):
     counselling_answer = forms.ChoiceField(
         label="Offer to counsel",
         choices=(),
-        initial="offered",
+        initial=Counselling.Answer.OFFERED,
+        required=False,
+        help_text="Left as it is: offered in writing (the toll-free number on the label and in the parcel).",
     )
     counselled_by = forms.CharField(label="Counselled by", max_length=255, required=False)
     counselled_at = forms.DateTimeField(
@@ -113,6 +115,7 @@ class CounsellingForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        data["counselling_answer"] = data.get("counselling_answer") or Counselling.Answer.OFFERED
         if data.get("counselling_answer") == "accepted" and not (data.get("counselled_by") or "").strip():
             self.add_error("counselled_by", "Say who counselled the patient.")
         return data
