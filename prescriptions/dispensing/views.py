@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from infra.errors import show_error
@@ -204,6 +205,16 @@ def fill_context(request, order, *, scan_form=None, manual_form=None) -> dict:
     }
 
 
+def _back_to(request, order) -> str:
+    """The page the scan came from (the fill or the dispense screen): a path on this site only."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("dashboard:dispense-fill", args=[order.number])
+
+
 @workspace_view(FILL)
 @require_GET
 def fill_queue(request):
@@ -250,7 +261,7 @@ def fill_order(request, number):
                         messages.warning(request, text)
                 else:
                     messages.error(request, " ".join(scan.messages) or "Not counted.")
-            return redirect(request.POST.get("next") or reverse("dashboard:dispense-fill", args=[order.number]))
+            return redirect(_back_to(request, order))
         if manual:
             manual_form = form
         else:

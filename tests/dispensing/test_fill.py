@@ -255,3 +255,37 @@ def test_import_ndc_directory_reads_the_fdas_files(tmp_path, db):
     assert "1 packages imported" in out.getvalue()
     assert ndc.package_for_digits("0555105586").package_ndc == RIGHT
     assert ndc.package_for_digits("0555105486") is None
+
+
+def test_a_scan_goes_back_only_to_a_page_of_this_site(alice_client, alice, technician, pharmacist, localstripe):
+    order, line = rx_line(alice_client, alice, technician, pharmacist)
+    client = staff_client(technician)
+    url = f"/dashboard/pharmacy/dispense/order/{order.number}/fill/"
+    typed = scanner_string(pack_symbol(RIGHT))
+    response = client.post(url, {"line": line.pk, "code": typed, "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == url
+
+
+def test_counselling_accepted_on_the_dispense_screen_needs_who_counselled(
+    alice_client, alice, technician, pharmacist, localstripe
+):
+    order, line = rx_line(alice_client, alice, technician, pharmacist)
+    scan(line, technician)
+    client = staff_client(pharmacist)
+    url = f"/dashboard/pharmacy/dispense/order/{order.number}/"
+    form = {
+        f"line-{line.pk}-rma_number": "RMA-9917-0003",
+        f"line-{line.pk}-do_not_dispense_after": (timezone.localdate() + datetime.timedelta(days=14)).isoformat(),
+        "medication_guide_included": "on",
+        "counselling_answer": "accepted",
+    }
+    page = client.post(url, form)
+    assert page.status_code == 200 and "Say who counselled the patient." in page.content.decode()
+    response = client.post(url, {**form, "counselled_by": "Priya Patel, PharmD", "counselling_notes": "By phone."})
+    assert response.status_code == 302
+    counselling = Counselling.objects.get()
+    assert (counselling.answer, counselling.counselled_by, counselling.toll_free_number) == (
+        "accepted",
+        "Priya Patel, PharmD",
+        "1-800-555-0142",
+    )
