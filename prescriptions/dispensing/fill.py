@@ -41,7 +41,8 @@ def may_fill(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active and user.has_perm(FILL_PERMISSION))
 
 
-def _is_pharmacist(user) -> bool:
+def may_key_ndc(user) -> bool:
+    """Keying an NDC by hand is a pharmacist's call (the dispense permission)."""
     return bool(user is not None and user.is_authenticated and user.is_active and user.has_perm(DISPENSE_PERMISSION))
 
 
@@ -131,10 +132,15 @@ def _judge(*, line, actor, now, method, raw, gtin, digits, lot, serial, expires_
     counted = FillScan.objects.filter(
         order_line=line, outcome__in=(FillScan.Outcome.ACCEPTED, FillScan.Outcome.ACCEPTED_WITH_WARNING)
     ).count()
-    serial_used = (
-        bool(serial)
-        and FillScan.objects.filter(
-            gtin=gtin, serial=serial, outcome__in=(FillScan.Outcome.ACCEPTED, FillScan.Outcome.ACCEPTED_WITH_WARNING)
+    # One pack, one serial (DSCSA): already dispensed to someone, or already counted on this line.
+    # A pack counted for an order that was then cancelled goes back to stock and may be scanned again.
+    serial_used = bool(serial) and (
+        DispensedPack.objects.filter(scan__gtin=gtin, serial=serial).exists()
+        or FillScan.objects.filter(
+            order_line=line,
+            gtin=gtin,
+            serial=serial,
+            outcome__in=(FillScan.Outcome.ACCEPTED, FillScan.Outcome.ACCEPTED_WITH_WARNING),
         ).exists()
     )
     facts = PackFacts(
@@ -246,7 +252,7 @@ def record_manual_ndc(
 ) -> FillScan:
     """A pack whose barcode will not scan, keyed by a pharmacist, with why. Only a
     pharmacist: keying bypasses the scanner's certainty, so it takes their judgement."""
-    if not _is_pharmacist(pharmacist):
+    if not may_key_ndc(pharmacist):
         raise FillRefused("Only a pharmacist may key an NDC when a barcode will not scan.")
     if not reason.strip():
         raise FillRefused("Say why the NDC is keyed (the barcode is damaged, missing …).")

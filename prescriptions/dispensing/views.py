@@ -200,7 +200,7 @@ def fill_context(request, order, *, scan_form=None, manual_form=None) -> dict:
         "fills": [fill.line_fill(line) for line in _rx_lines(order) if line.prescription_id],
         "scan_form": scan_form or ScanForm(),
         "manual_form": manual_form or ManualNdcForm(),
-        "may_key_ndc": fill._is_pharmacist(request.user),
+        "may_key_ndc": fill.may_key_ndc(request.user),
         "gs_substitute": settings.RXSHOP_SCAN_GS_SUBSTITUTE,
     }
 
