@@ -139,6 +139,18 @@ class DispenseRefused(PrescriptionsError):
     code = "dispense_refused"
 
 
+class FillRefused(DispenseRefused):
+    """A scan or keyed NDC at fill that cannot be recorded as a pack (who may, what is missing)."""
+
+    code = "fill_refused"
+
+
+class ScanUnreadable(FillRefused):
+    """The scanner's string is not a readable GS1 pack code (check digit, separator, AIs)."""
+
+    code = "scan_unreadable"
+
+
 class StatusRefused(PrescriptionsError):
     """The order-status door refuses a change; ``str(exc)`` says why, for staff or the customer."""
 

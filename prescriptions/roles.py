@@ -30,6 +30,8 @@ _WORKSPACE = (
     # The ship screen: parcels of dispensed orders and OTC orders (captures an OTC card). Packing and
     # shipping is technicians' work in a mail-order pharmacy; no clinical decision is made there.
     "prescriptions.ship_order",
+    # Fill: scan the packs at the bench (the pharmacist's final check then releases them).
+    "dispensing.fill_order",
 )
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "Pharmacy technician": _WORKSPACE,

@@ -496,6 +496,12 @@ RXSHOP_PHARMACY = {
     "pharmacist_hours": gettext_lazy("Mon–Fri 8 am–8 pm, Sat 9 am–5 pm Eastern"),
     "support_answer_time": gettext_lazy("within 4 business hours"),
 }
+# Fill accuracy (prescriptions/dispensing/fill.py): every prescription pack is scanned at
+# fill before the pharmacist may release the order. Handheld scanners in keyboard mode send
+# the GS1 group separator (ASCII 29) as this substitute when the keyboard cannot type it;
+# "|" is outside the GS1 character set, so it never occurs in a lot or serial.
+RXSHOP_FILL_SCAN_REQUIRED = env.bool("RXSHOP_FILL_SCAN_REQUIRED", default=True)
+RXSHOP_SCAN_GS_SUBSTITUTE = env.str("RXSHOP_SCAN_GS_SUBSTITUTE", default="|")
 # iPLEDGE modification approved 2026-02-09, effective 180 days later (RULES.md 1.11).
 IPLEDGE_MOD_2026_EFFECTIVE = datetime.date.fromisoformat(env.str("IPLEDGE_MOD_2026_EFFECTIVE", default="2026-08-08"))
 # Prescriptions, their files and every record about them are kept this many years after

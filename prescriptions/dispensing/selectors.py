@@ -8,7 +8,7 @@ from oscar.core.loading import get_model
 from payments.models import Refund
 from prescriptions.orders import OrderStatus
 
-from .models import ProgrammeAuthorisation
+from .models import Dispense, DispensedPack, ProgrammeAuthorisation
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
@@ -60,3 +60,35 @@ def order_for_refund(*, number: str):
 def refunds_of(order):
     """The order's refunds, oldest first (rxshop's and those made in the Stripe dashboard)."""
     return Refund.objects.filter(authorisation__order=order).select_related("actor").order_by("created_at", "pk")
+
+
+def packs_with_lot(*, lot: str, ndc: str = ""):
+    """Recall: every pack of ``lot`` (and ``ndc``, when given) that went to a patient, with
+    the patient, the prescription, the order and the ship-to address. Lot numbers are
+    compared without regard to case (scanners and printed lots differ in case)."""
+    packs = DispensedPack.objects.filter(lot__iexact=lot.strip())
+    if ndc.strip():
+        packs = packs.filter(ndc=ndc.strip())
+    return packs.select_related(
+        "dispense__prescription__patient",
+        "dispense__order_line__order__user",
+        "dispense__order_line__order__shipping_address",
+    ).order_by("dispense__dispensed_at", "pk")
+
+
+def recent_dispenses(limit: int = 20):
+    """The latest dispenses, for their labels."""
+    return Dispense.objects.select_related("order_line__order", "prescription__patient").order_by(
+        "-dispensed_at", "-pk"
+    )[:limit]
+
+
+def dispense_for_label(*, pk: int):
+    return (
+        Dispense.objects.select_related(
+            "order_line__order", "order_line__product", "prescription__patient", "prescription__transcription"
+        )
+        .prefetch_related("packs")
+        .filter(pk=pk)
+        .first()
+    )

@@ -49,6 +49,7 @@ from prescriptions.orders import (
 )
 from prescriptions.wording import for_queue
 
+from . import fill
 from .models import RMA_FIELDS, Dispense, ProgrammeAuthorisation, ProgrammeAuthorisationChange
 
 Order = get_model("order", "Order")
@@ -246,6 +247,7 @@ def dispense_order(
     cancel_blocked_lines: bool = False,
     shipping_method: str | None = None,
     confirm_void_and_cancel: bool = False,
+    counselling: fill.CounsellingInput | None = None,
     now: datetime.datetime | None = None,
 ) -> DispenseOutcome:
     """Dispense an order that is waiting for the pharmacist. See the module docstring.
@@ -259,7 +261,10 @@ def dispense_order(
     than the order's; the promised delivery date the rules see is counted from
     it (``prescriptions.delivery``). Voiding and cancelling for a passed window happen
     only with ``confirm_void_and_cancel``; without it nothing moves and the outcome says
-    ``needs_void_confirmation`` (the screen then asks, in those words).
+    ``needs_void_confirmation`` (the screen then asks, in those words). Every prescription
+    line's packs must have been scanned at fill (``fill``, unless ``RXSHOP_FILL_SCAN_REQUIRED``
+    is off); they go on the dispense record with ``counselling``, the offer to counsel and
+    the answer.
     """
     if not may_dispense(pharmacist):
         raise DispenseRefused("Only a pharmacist can dispense.")
@@ -269,6 +274,14 @@ def dispense_order(
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status != OrderStatus.AWAITING_DISPENSE:
             raise DispenseRefused(f"Order {order.number} is “{order.status}”, not waiting to be dispensed.")
+        if fill.scan_required():
+            missing = fill.unfilled(
+                line
+                for line in order.lines.select_related("product").order_by("pk")
+                if requires_prescription(line.product) and line.status != LineStatus.CANCELLED
+            )
+            if missing:
+                raise DispenseRefused(" ".join(missing))
         results = _evaluate_lines(
             order=order,
             actor=pharmacist,
@@ -322,7 +335,7 @@ def dispense_order(
                 now=now,
                 state=ProgrammeAuthorisation.State.DISPENSED,
             )
-            Dispense.objects.create(
+            dispense = Dispense.objects.create(
                 order_line=line,
                 prescription=line.prescription,
                 pharmacist=pharmacist,
@@ -332,6 +345,8 @@ def dispense_order(
                 authorisation=rma,
                 medication_guide_included=medication_guide_included,
             )
+            fill.record_packs(dispense=dispense, line=line)
+            fill.record_counselling(dispense=dispense, counselling=counselling, pharmacist=pharmacist)
             prescription_services.record_fill(prescription=line.prescription, actor=pharmacist)
             change_line_status(line=line, to=LineStatus.DISPENSED, actor=pharmacist, via=Route.DISPENSING)
         going_out = [line for line in order.lines.all() if line.status != LineStatus.CANCELLED]

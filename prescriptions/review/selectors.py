@@ -471,8 +471,10 @@ def _rma_changes(prescription) -> list[HistoryEntry]:
 
 def _dispenses(prescription) -> list[HistoryEntry]:
     entries = []
-    for dispense in prescription.dispenses.select_related("order_line__order", "authorisation").order_by(
-        "dispensed_at", "id"
+    for dispense in (
+        prescription.dispenses.select_related("order_line__order", "authorisation", "counselling")
+        .prefetch_related("packs", "label_prints")
+        .order_by("dispensed_at", "id")
     ):
         details = [
             ("Order", dispense.order_line.order.number),
@@ -485,6 +487,7 @@ def _dispenses(prescription) -> list[HistoryEntry]:
         ]
         if dispense.authorisation is not None:
             details.append(("RMA", dispense.authorisation.number))
+        details += _fill_details(dispense)
         entries.append(
             HistoryEntry(
                 dispense.dispensed_at,
@@ -496,6 +499,39 @@ def _dispenses(prescription) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+def _fill_details(dispense) -> list[tuple[str, str]]:
+    """The packs (NDC, lot, expiry, serial), the offer to counsel and its answer, and each
+    label print of a dispense (fill accuracy, prescriptions.dispensing.fill)."""
+    details = [
+        (
+            f"Pack {n}",
+            f"NDC {pack.ndc}, lot {pack.lot or '—'}, expiry {_value(pack.expires_on)}, serial {pack.serial or '—'}",
+        )
+        for n, pack in enumerate(dispense.packs.all(), 1)
+    ]
+    counselling = getattr(dispense, "counselling", None)
+    if counselling is not None:
+        said = f"{counselling.get_answer_display()} (offered by {counselling.offered_by}, toll-free {counselling.toll_free_number}"
+        if counselling.counselled_by:
+            when = (
+                timezone.localtime(counselling.counselled_at).isoformat(timespec="minutes")
+                if counselling.counselled_at
+                else "—"
+            )
+            said += f"; counselled {counselling.method} by {counselling.counselled_by} at {when}"
+        said += ")" + (f": {counselling.notes}" if counselling.notes else "")
+        details.append(("Counselling", said))
+    for printed in dispense.label_prints.all():
+        details.append(
+            (
+                "Label reprinted" if printed.reprint else "Label printed",
+                f"{timezone.localtime(printed.printed_at):%Y-%m-%d %H:%M} by {printed.printed_by_name}"
+                + (f": {printed.reason}" if printed.reason else ""),
+            )
+        )
+    return details
 
 
 _PAYMENT_WORDS = {

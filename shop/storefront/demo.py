@@ -129,6 +129,7 @@ def load_demo() -> None:
         )
     _load_accounts()
     _load_compliance()
+    _load_ndc_directory()
 
 
 def _product_class(slug: str, name: str):
@@ -175,6 +176,12 @@ def _load_accounts() -> None:
                 name="Demo authenticator",
                 defaults={"key": account.totp_key, "confirmed": True},
             )
+
+
+def _load_ndc_directory() -> None:
+    from prescriptions.dispensing.ndc import load_bundled
+
+    load_bundled()
 
 
 def _load_compliance() -> None:

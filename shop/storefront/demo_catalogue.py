@@ -175,6 +175,17 @@ DOXYCYCLINE_SEARCH_TERMS = (
 )
 TRAMADOL_SEARCH_TERMS = "Ultram, ConZip, pain, pain relief, opioid"
 
+# Real package NDCs from the FDA NDC Directory (snapshot 2019-04-29, the slice in
+# prescriptions/dispensing/ndc_data/): each pack holds 30 capsules (3 blisters of 10); the
+# three NDC layouts appear (4-4-2 here, 5-3-2 doxycycline, 5-4-1 tramadol). Several NDCs
+# for one product: any of them is the right pack at fill.
+ISOTRETINOIN_NDCS = {
+    10: "0555-1054-86, 0378-6611-93",  # Claravis (Teva), Amnesteem (Mylan)
+    20: "0555-1055-86, 0378-6612-93",
+    30: "0555-1056-86",
+    40: "0555-1057-86, 0378-6614-93",
+}
+
 RX = "prescription-medicine"
 OTC = "over-the-counter"
 
@@ -195,7 +206,7 @@ PRODUCTS = [
                 "strength": f"{mg} mg",
                 "dosage_form": "Capsule",
                 "pack_size": 30,
-                "ndc": f"99999-01{mg:02d}-30",
+                "ndc": ISOTRETINOIN_NDCS[mg],
                 "minimum_age": 12,
                 "search_terms": ISOTRETINOIN_SEARCH_TERMS,
             },
@@ -216,7 +227,7 @@ PRODUCTS = [
             "strength": "100 mg",
             "dosage_form": "Capsule",
             "pack_size": 28,
-            "ndc": "99999-0200-28",
+            "ndc": "10544-060-28",
             "search_terms": DOXYCYCLINE_SEARCH_TERMS,
         },
         DOXYCYCLINE_INFO,
@@ -235,7 +246,7 @@ PRODUCTS = [
             "strength": "50 mg",
             "dosage_form": "Tablet",
             "pack_size": 30,
-            "ndc": "99999-0300-30",
+            "ndc": "50090-0806-0",
             "minimum_age": 18,
             "search_terms": TRAMADOL_SEARCH_TERMS,
         },

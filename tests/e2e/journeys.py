@@ -21,6 +21,7 @@ from playwright.sync_api import Page, expect
 
 from shop.storefront.demo import DEMO_ACCOUNTS
 from tests.e2e.conftest import TOTP_STEP, TOTP_STEPS_USED, totp_step, wait_for_unused_totp_step
+from tests.factories.packs import GS, pack_symbol, scanner_string
 
 ISOTRETINOIN_20 = "Isotretinoin 20 mg capsules (30)"
 LIP_BALM = "Lip balm SPF 15, fragrance-free (4.5 g)"
@@ -484,6 +485,26 @@ def open_for_dispense(page: Page, base_url: str, number: str) -> None:
     expect(page.get_by_role("heading", level=1, name="Orders waiting to be dispensed")).to_be_visible()
     page.get_by_role("row").filter(has_text=number).get_by_role("link", name="Dispense").click()
     expect(page.get_by_role("heading", level=1, name=f"Dispense order {number}")).to_be_visible()
+    # Fill accuracy (issue 23): every pack is scanned before the release.
+    for field in page.locator("input[data-gs-substitute]").all():
+        scan_pack(page, field, ISOTRETINOIN_20_NDC)
+
+
+# The pack of Isotretinoin 20 mg capsules (30) in the demo: Claravis 20 mg, 3 blisters of 10.
+ISOTRETINOIN_20_NDC = "0555-1055-86"
+
+
+def scan_pack(page: Page, field, ndc: str, *, lot: str = "E2E-LOT-1", serial: str | None = None) -> None:
+    """A handheld scanner in keyboard mode: it types the pack's GS1 DataMatrix (a real symbol,
+    decoded) into the focused field, Ctrl+] for the group separator, then Enter."""
+    typed = scanner_string(pack_symbol(ndc, lot=lot, serial=serial or f"S{time.time_ns() % 10**9}"))
+    field.focus()
+    for n, segment in enumerate(typed.rstrip("\r").split(GS)):
+        if n:
+            page.keyboard.press("Control+BracketRight")
+        page.keyboard.type(segment)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
 
 
 def enter_dispense(page: Page, *, rma: str, do_not_dispense_after: datetime.date, guide: bool = True) -> None:

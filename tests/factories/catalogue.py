@@ -147,7 +147,7 @@ class RxProductFactory(OtcProductFactory):
             "strength": "100 mg",
             "dosage_form": "Capsule",
             "pack_size": 28,
-            "ndc": "99999-0200-28",
+            "ndc": "10544-060-28",
             "medication_guide_url": demo_catalogue.MEDICATION_GUIDES,
         }
     )
@@ -169,7 +169,7 @@ class ControlledProductFactory(RxProductFactory):
             "strength": "50 mg",
             "dosage_form": "Tablet",
             "pack_size": 30,
-            "ndc": "99999-0300-30",
+            "ndc": "50090-0806-0",
             "minimum_age": 18,
             "medication_guide_url": demo_catalogue.MEDICATION_GUIDES,
         }
@@ -192,7 +192,7 @@ class IsotretinoinProductFactory(RxProductFactory):
             "strength": "20 mg",
             "dosage_form": "Capsule",
             "pack_size": 30,
-            "ndc": "99999-0120-30",
+            "ndc": "0555-1055-86, 0378-6612-93",
             "minimum_age": 12,
             "medication_guide_url": demo_catalogue.MEDICATION_GUIDES,
         }

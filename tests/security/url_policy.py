@@ -216,6 +216,13 @@ POLICY: dict[str, dict] = {
     "dashboard:dispense-order": PHARMACIST_ONLY,
     "dashboard:dispense-rma-reversed": PHARMACIST_ONLY_POST,
     "dashboard:dispense-refund": PHARMACIST_ONLY,
+    # Fill accuracy (issue 23): technicians and pharmacists scan packs and print labels
+    # (dispensing.fill_order); the recall screen and its export are pharmacists'.
+    "dashboard:dispense-fill-queue": WORKSPACE,
+    "dashboard:dispense-fill": WORKSPACE,
+    "dashboard:dispense-label": policy(LOGIN, FORBIDDEN, FORBIDDEN, {ALLOWED, NOT_FOUND}),
+    "dashboard:dispense-recall": PHARMACIST_ONLY,
+    "dashboard:dispense-recall-csv": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, {ALLOWED, BAD_REQUEST}),
     # Shipping (prescriptions.shipping): technicians and pharmacists (prescriptions.ship_order).
     "dashboard:ship-queue": WORKSPACE,
     "dashboard:ship-order": WORKSPACE,
@@ -304,6 +311,8 @@ POST_POLICY: dict[str, dict] = {
     "dashboard:pharmacy-request-information": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, SKIP),
     "dashboard:dispense-rma-reversed": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, SKIP),
     "dashboard:dispense-refund": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, SKIP),
+    "dashboard:dispense-fill": policy(LOGIN, FORBIDDEN, FORBIDDEN, SKIP),
+    "dashboard:dispense-label": policy(LOGIN, FORBIDDEN, FORBIDDEN, SKIP),
     # The customer cancels their own order: Alice would cancel it (skipped); anyone else finds nothing.
     "pharmacy:cancel-order": policy(LOGIN, SKIP, NOT_FOUND),
 }
