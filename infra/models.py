@@ -1,5 +1,8 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from .appendonly import AppendOnlyModel
 
 
 class SentNotification(models.Model):
@@ -46,3 +49,32 @@ class LanguagePreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.language}"
+
+
+class AuthenticatorEvent(AppendOnlyModel):
+    """Who gave, confirmed or took away a member of staff's second factor, when, from where:
+    the security audit trail of staff authentication (HIPAA Security Rule, 45 CFR 164.312(d)).
+    Written by ``shop.storefront.authenticators`` (the dashboard) and ``setup_pharmacy``
+    (``actor`` empty: the operator at the command line). Append-only."""
+
+    class Action(models.TextChoices):
+        ACCOUNT_CREATED = "account_created", "Staff account created"
+        ENROLMENT_STARTED = "enrolment_started", "Enrolment started (QR code shown)"
+        CONFIRMED = "confirmed", "Authenticator confirmed"
+        CONFIRMATION_FAILED = "confirmation_failed", "Wrong confirmation code"
+        REVOKED = "revoked", "Authenticator revoked"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authenticator_events")
+    action = models.CharField(max_length=30, choices=Action.choices)
+    device_name = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.action} for {self.staff_id} by {self.actor_id or 'setup_pharmacy'} at {self.at:%Y-%m-%d %H:%M}"

@@ -319,6 +319,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
+# The queue every task goes to and every worker reads: a name of its own per shop when two share
+# a broker (or give each a virtual host of its own in CELERY_BROKER_URL).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -470,6 +473,11 @@ def _may_ship(user, url_name=None, url_args=None, url_kwargs=None) -> bool:
     return user.has_perm("prescriptions.ship_order")
 
 
+def _is_administrator(user, url_name=None, url_args=None, url_kwargs=None) -> bool:
+    """Nav visibility of the staff authenticators page (shop/apps/dashboard/staff.py)."""
+    return user.is_superuser
+
+
 # The pharmacy section (prescriptions.review); each entry shows only to users
 # with its permissions (oscar's default_access_fn reads the section's config).
 OSCAR_DASHBOARD_NAVIGATION += [
@@ -481,6 +489,11 @@ OSCAR_DASHBOARD_NAVIGATION += [
             {"label": "Prescription history (inspector)", "url_name": "dashboard:pharmacy-inspector"},
             {"label": "Dispense", "url_name": "dashboard:dispense-queue", "access_fn": _may_dispense},
             {"label": "Ship", "url_name": "dashboard:ship-queue", "access_fn": _may_ship},
+            {
+                "label": "Staff authenticators",
+                "url_name": "dashboard:staff-authenticators",
+                "access_fn": _is_administrator,
+            },
         ],
     },
 ]

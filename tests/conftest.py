@@ -2,13 +2,15 @@
 
 Celery runs tasks eagerly in tests (inside ``on_commit``), except in tests
 marked ``redis``, which use the real broker from ``CELERY_BROKER_URL`` and a
-real worker. Outside CI those are skipped when no broker is configured; CI sets
+real worker. ``production_smoke`` (tests/prod/test_smoke.py) installs the built wheel into a
+fresh venv and runs the whole production stack on RabbitMQ. Outside CI those are skipped when no broker is configured; CI sets
 ``RXSHOP_REQUIRE_SERVICES=1`` so that a missing broker fails instead.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,11 @@ def _missing_for(marker: str) -> str | None:
         return "needs CELERY_BROKER_URL (a real Redis); CI always sets it"
     if marker == "rabbitmq" and not _reachable(RABBITMQ_URL):
         return f"needs RabbitMQ at {RABBITMQ_URL} (RXSHOP_RABBITMQ_URL); CI runs one"
+    if marker == "production_smoke":
+        if not _reachable(RABBITMQ_URL):
+            return f"needs RabbitMQ at {RABBITMQ_URL} (RXSHOP_RABBITMQ_URL); CI runs one"
+        if not shutil.which("make"):
+            return "needs make (the README installs with `make install-prod`)"
     if marker == "e2e":
         chromium = os.environ.get("RXSHOP_CHROMIUM", "/usr/bin/chromium")
         if not os.path.exists(chromium):
@@ -85,7 +92,7 @@ def pytest_collection_modifyitems(config, items):
     # loop running in the main thread from the first journey on, and Django then refuses every
     # database call made from that thread (SynchronousOnlyOperation) in the tests after it.
     items.sort(key=lambda item: "e2e" in item.keywords)
-    for marker in ("redis", "rabbitmq", "e2e"):
+    for marker in ("redis", "rabbitmq", "production_smoke", "e2e"):
         reason = _missing_for(marker)
         if reason is None:
             continue

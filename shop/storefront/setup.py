@@ -18,9 +18,20 @@ from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from oscar.core.loading import get_model
 
 from compliance.models import PharmacyLicence
+from infra.models import AuthenticatorEvent
+from prescriptions.drugs import (
+    ATTRIBUTES,
+    INFO_SECTIONS,
+    MEDICATION_GUIDE_ATTR,
+    MEDICATION_GUIDE_ES_ATTR,
+    SPANISH_INFO_SECTIONS,
+)
 from prescriptions.roles import sync_roles
+
+from .search import SEARCH_TERMS_ATTR
 
 ADMIN_GROUP = "Shop administrator"
 SETUP_DEVICE_NAME = "Authenticator (enrolled by setup_pharmacy)"
@@ -73,9 +84,12 @@ def start_totp_enrolment(*, user, name: str = SETUP_DEVICE_NAME) -> Enrolment:
     device = TOTPDevice.objects.filter(user=user, name=name, confirmed=False).first()
     if device is not None:
         return Enrolment(device, False)
-    return Enrolment(TOTPDevice.objects.create(user=user, name=name, confirmed=False), True)
+    device = TOTPDevice.objects.create(user=user, name=name, confirmed=False)
+    AuthenticatorEvent.objects.create(staff=user, action=AuthenticatorEvent.Action.ENROLMENT_STARTED, device_name=name)
+    return Enrolment(device, True)
 
 
+@transaction.atomic
 def confirm_totp_enrolment(*, device: TOTPDevice, code: str | None) -> bool:
     """Confirm ``device`` with a code its authenticator shows; ``code=None`` confirms it without
     one (automation, ``--no-input``: the operator delivered the URI by other means)."""
@@ -83,6 +97,10 @@ def confirm_totp_enrolment(*, device: TOTPDevice, code: str | None) -> bool:
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    # On the audit trail with no actor: the operator, at the command line.
+    AuthenticatorEvent.objects.create(
+        staff=device.user, action=AuthenticatorEvent.Action.CONFIRMED, device_name=device.name
+    )
     return True
 
 
@@ -107,3 +125,50 @@ def record_licence(*, spec: str) -> PharmacyLicence:
         state=licence.state, kind=kind, number=number, defaults={"expires_on": expires_on}
     )
     return licence
+
+
+# --- The catalogue's frame: what a product needs before the dashboard can add one -------
+
+RX_CLASS, OTC_CLASS = ("prescription-medicine", "Prescription medicine"), ("over-the-counter", "Over-the-counter")
+PARTNER_CODE = "rxshop-pharmacy"
+
+
+def ensure_product_class(slug: str, name: str):
+    """A product type with the attributes the pharmacy's rules read (``prescriptions.drugs``:
+    requires_prescription, DEA schedule, strength, NDC…) and the drug-information sections."""
+    ProductClass = get_model("catalogue", "ProductClass")
+    ProductAttribute = get_model("catalogue", "ProductAttribute")
+    product_class, _ = ProductClass.objects.update_or_create(
+        slug=slug, defaults={"name": name, "requires_shipping": True, "track_stock": True}
+    )
+    for code, attr_name, attr_type in (*ATTRIBUTES, MEDICATION_GUIDE_ATTR, MEDICATION_GUIDE_ES_ATTR, SEARCH_TERMS_ATTR):
+        ProductAttribute.objects.update_or_create(
+            product_class=product_class, code=code, defaults={"name": attr_name, "type": attr_type}
+        )
+    for code, attr_name in (*INFO_SECTIONS, *SPANISH_INFO_SECTIONS):
+        ProductAttribute.objects.update_or_create(
+            product_class=product_class, code=code, defaults={"name": str(attr_name), "type": "richtext"}
+        )
+    return product_class
+
+
+@transaction.atomic
+def configure_catalogue(*, pharmacy_name: str) -> None:
+    """The two product types, the pharmacy as the partner that holds the stock, and the United
+    States as the one shipping country. Products are then added in the dashboard."""
+    Country = get_model("address", "Country")
+    Partner = get_model("partner", "Partner")
+    for slug, name in (RX_CLASS, OTC_CLASS):
+        ensure_product_class(slug, name)
+    Partner.objects.update_or_create(code=PARTNER_CODE, defaults={"name": pharmacy_name[:128]})
+    Country.objects.update_or_create(
+        iso_3166_1_a2="US",
+        defaults={
+            "iso_3166_1_a3": "USA",
+            "iso_3166_1_numeric": "840",
+            "printable_name": "United States",
+            "name": "United States of America",
+            "display_order": 1,
+            "is_shipping_country": True,
+        },
+    )

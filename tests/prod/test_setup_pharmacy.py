@@ -10,11 +10,16 @@ from django.contrib.sites.models import Site
 from django.core.management import CommandError, call_command
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from oscar.core.loading import get_model
 
 from compliance.models import PharmacyLicence
+from infra.models import AuthenticatorEvent
 from prescriptions.models import PharmacyProfile
 from prescriptions.pharmacy import pharmacy_details
 
+ProductClass = get_model("catalogue", "ProductClass")
+Partner = get_model("partner", "Partner")
+Country = get_model("address", "Country")
 PASSWORD = "correct-Horse-battery-9"
 DETAILS = [
     "--name",
@@ -65,11 +70,24 @@ def test_setup_pharmacy_twice_gives_one_admin_one_authenticator_and_the_site(mon
     assert TOTPDevice.objects.filter(user=admin).count() == 1
     assert TOTPDevice.objects.get(user=admin).confirmed
     assert "otpauth://totp/" in first and "otpauth://" not in second
+    assert "/dashboard/staff/" in first  # where the other staff are enrolled from then on
+    # On the staff audit trail, once, by nobody signed in (the operator at the command line).
+    trail = list(AuthenticatorEvent.objects.filter(staff=admin).order_by("id").values_list("action", "actor"))
+    assert trail == [("enrolment_started", None), ("confirmed", None)]
     site = Site.objects.get_current()
     assert (site.domain, site.name) == ("pharmacy.example", "Hudson Street Pharmacy")
     assert PharmacyProfile.objects.count() == 1
     assert PharmacyLicence.objects.filter(state="NY", number="031234").count() == 1
     assert pharmacy_details()["npi"] == "1234567893"
+    # The catalogue's frame: the product types with the attributes the rules read, the stock
+    # partner, the shipping country; products are then added in the dashboard.
+    rx = ProductClass.objects.get(slug="prescription-medicine")
+    assert {"requires_prescription", "dea_schedule", "strength", "ndc"} <= set(
+        rx.attributes.values_list("code", flat=True)
+    )
+    assert ProductClass.objects.filter(slug="over-the-counter").exists()
+    assert Partner.objects.get(code="rxshop-pharmacy").name == "Hudson Street Pharmacy"
+    assert Country.objects.get(iso_3166_1_a2="US").is_shipping_country
 
 
 @pytest.mark.django_db

@@ -226,6 +226,14 @@ POLICY: dict[str, dict] = {
     # Shipping (prescriptions.shipping): technicians and pharmacists (prescriptions.ship_order).
     "dashboard:ship-queue": WORKSPACE,
     "dashboard:ship-order": WORKSPACE,
+    # Staff authenticators (shop/apps/dashboard/staff.py): the administrator (a superuser) only. The
+    # test's id is Alice's, a customer: there is no authenticator of hers to enrol (404); the rest take POST.
+    "dashboard:staff-authenticators": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED),
+    "dashboard:staff-enrol": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "dashboard:staff-add": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, METHOD_NOT_ALLOWED),
+    "dashboard:staff-revoke": policy(
+        LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, {NOT_FOUND, METHOD_NOT_ALLOWED}
+    ),
     # --- Oscar's shop dashboard ----------------------------------------------------------------------------
     **{f"dashboard:catalogue-{name}": SHOP_STAFF for name in _OSCAR_SHOP_DASHBOARD},
     **{

@@ -29,9 +29,17 @@ class DashboardConfig(apps.DashboardConfig):
         self.review_app = django_apps.get_app_config("review")
 
     def get_urls(self):
+        from . import staff  # views import models: not at app-registry time
+
         urls = super().get_urls()
         # The dispense screens come before the review section's catch-all patterns.
         urls.append(path("pharmacy/dispense/", include("prescriptions.dispensing.urls")))
         urls.append(path("pharmacy/ship/", include("prescriptions.shipping.urls")))
         urls.append(path("pharmacy/", include(self.review_app.urls[0])))
+        urls += [
+            path("staff/", staff.staff_list, name="staff-authenticators"),
+            path("staff/add/", staff.add_staff, name="staff-add"),
+            path("staff/<int:pk>/enrol/", staff.enrol, name="staff-enrol"),
+            path("staff/authenticator/<int:pk>/revoke/", staff.revoke, name="staff-revoke"),
+        ]
         return urls

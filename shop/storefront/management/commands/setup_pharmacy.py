@@ -73,15 +73,16 @@ class Command(BaseCommand):
         profile = self._profile(options)
         site = setup.configure_site(site_url=settings.RXSHOP_SITE_URL, name=profile.name)
         self.stdout.write(f"Site: {site.domain} ({site.name}).")
+        setup.configure_catalogue(pharmacy_name=profile.name)
+        self.stdout.write("Catalogue: product types, the pharmacy's stock partner, the United States for shipping.")
         for spec in options["licence"]:
             licence = self._valid(setup.record_licence, spec=spec)
             self.stdout.write(f"Licence: {licence}.")
         self._administrator(options)
         self.stdout.write(
             self.style.SUCCESS(
-                "The pharmacy is set up. An administrator enrols each member of staff's authenticator in the "
-                "Django admin: /admin/otp_totp/totpdevice/add/ (choose the user, save, scan the QR code shown "
-                "on the device's page, then mark it confirmed)."
+                "The pharmacy is set up. Sign in as the administrator, then add each member of staff and enrol "
+                "their authenticator at /dashboard/staff/ (Dashboard → Staff authenticators)."
             )
         )
 
