@@ -24,10 +24,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from compliance.core import Severity
+from compliance.core import Severity, is_dur
+from compliance.interactions import interaction_source
 from infra.clientip import client_ip
 from infra.errors import show_error
 from infra.staff import has_second_factor
+from prescriptions.clinical import current_profile
 from prescriptions.models import PrescriptionStatus as S
 from prescriptions.services import PrescriptionError
 
@@ -124,10 +126,16 @@ def _warnings_and_blocks(prescription, transcription):
     if transcription is None or not transcription.is_evaluated:
         return None
     findings = transcription.latest_evaluation.findings
+    general = [f for f in findings if not is_dur(f)]
+    dur = [f for f in findings if is_dur(f)]
     return {
         "evaluation": transcription.latest_evaluation,
-        "blocks": [f for f in findings if f.severity is Severity.BLOCK],
-        "warnings": [f for f in findings if f.severity is Severity.WARN],
+        "blocks": [f for f in general if f.severity is Severity.BLOCK],
+        "warnings": [f for f in general if f.severity is Severity.WARN],
+        # Drug-utilisation review: shown by review/partials/dur.html; every one needs a reason.
+        "dur": dur,
+        "needs_reason": [f for f in dur if f.severity is Severity.BLOCK]
+        + [f for f in findings if f.severity is Severity.WARN],
     }
 
 
@@ -161,6 +169,8 @@ def _render_review(
         "can_reject": mine and pharmacist and prescription.status in services.REJECTABLE,
         "can_ask": mine and pharmacist and prescription.status == S.IN_REVIEW,
         "checks": checks,
+        "profile": current_profile(prescription.patient),
+        "interaction_source": interaction_source().name,
         "verify_form": verify_form or VerifyForm(initial={"version": transcription.version if transcription else 0}),
         "override_values": verify_form.overrides() if verify_form is not None else {},
         "reject_form": reject_form or RejectForm(),
