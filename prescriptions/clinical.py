@@ -96,7 +96,7 @@ def clinical_facts(prescription, drug_ingredients, *, now, source: InteractionSo
                 continue
             medicines.append(
                 OtherMedicine(
-                    reference=f"from elsewhere (profile v{profile.version})",
+                    reference=f"from elsewhere, profile v{profile.version}",
                     name=item.get("name") or code,
                     ingredients=ingredients_for((code,), source, name=item.get("name", "")),
                     from_elsewhere=True,

@@ -30,8 +30,9 @@ from infra.clientip import client_ip
 from infra.errors import show_error
 from infra.staff import has_second_factor
 from prescriptions.clinical import current_profile
+from prescriptions.forms import health_profile_form
 from prescriptions.models import PrescriptionStatus as S
-from prescriptions.services import PrescriptionError
+from prescriptions.services import PrescriptionError, record_patient_profile
 
 from . import permissions, selectors, services
 from .forms import (
@@ -423,3 +424,28 @@ def history_csv(request, public_id):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="{prescription.reference}-history-{stamp}.csv"'
     return response
+
+
+@workspace_view()
+def patient_profile(request, public_id):
+    """The pharmacist (or technician) adds to the patient's health information, or maps a medicine
+    the customer typed to its ingredient; a new version is kept with their name."""
+    prescription = _prescription_or_404(public_id)
+    patient = prescription.patient
+    profile = current_profile(patient)
+    form = health_profile_form(request.POST if request.method == "POST" else None, profile=profile)
+    note = request.POST.get("note", "") if request.method == "POST" else ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_patient_profile(patient=patient, actor=request.user, note=note, **form.entries())
+        except PrescriptionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Health information saved. Run the checks again to screen against it.")
+            return redirect(_review_url(prescription, "dur"))
+    return render(
+        request,
+        "review/profile.html",
+        {"form": form, "patient": patient, "profile": profile, "prescription": prescription, "note": note},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -288,3 +288,80 @@ def test_the_review_screen_shows_the_finding_the_profile_and_asks_for_the_overri
     assert "demonstration data" in page and "DUR_INTERACTION_SOURCE" in page
     assert f'name="override__{CONTRAINDICATION}"' in page
     assert "Every rule passed." not in page
+
+
+# --- Filling in the profile ------------------------------------------------------------------
+
+
+def test_the_customer_fills_in_the_health_information_from_the_account(client, customer, patient):
+    client.force_login(customer)
+    url = reverse("prescriptions:health-profile", kwargs={"public_id": patient.public_id})
+    page = client.get(url).content.decode()
+    assert "Does the patient have any allergies" in page and 'value="tetracyclines"' in page
+    response = client.post(
+        url,
+        {
+            "allergy_answer": "listed",
+            "allergy_1_class": "tetracyclines",
+            "allergy_1_reaction": "hives",
+            "conditions": ["kidney-disease"],
+            "medicine_1_code": "36437",
+            "medicine_2_name": "Water pill, 20 mg",
+        },
+    )
+    assert response.status_code == 302
+    profile = current_profile(patient)
+    assert (profile.version, profile.changed_by, profile.allergy_answer) == (1, customer, "listed")
+    assert profile.allergies == [
+        {"name": "tetracyclines", "code": "", "drug_class": "tetracyclines", "reaction": "hives", "intolerance": False}
+    ]
+    assert profile.conditions == ["kidney-disease"]
+    assert profile.medicines == [{"name": "sertraline", "code": "36437"}, {"name": "Water pill, 20 mg", "code": ""}]
+    assert "Water pill" in client.get(reverse("prescriptions:health")).content.decode()
+
+
+def test_listing_no_allergy_after_answering_yes_is_refused_with_a_message(client, customer, patient):
+    client.force_login(customer)
+    url = reverse("prescriptions:health-profile", kwargs={"public_id": patient.public_id})
+    response = client.post(url, {"allergy_answer": "listed"})
+    assert response.status_code == 400 and "List the allergies" in response.content.decode()
+    assert current_profile(patient) is None
+
+
+def test_a_customer_cannot_open_another_accounts_patient(client, patient, django_user_model):
+    client.force_login(django_user_model.objects.create_user("eve@example.com", "eve@example.com", "x"))
+    url = reverse("prescriptions:health-profile", kwargs={"public_id": patient.public_id})
+    assert client.get(url).status_code == 404
+
+
+def test_the_prescription_page_asks_for_the_health_information_until_it_is_given(client, customer, patient):
+    prescription = PrescriptionFactory(customer=customer, patient=patient, product=isotretinoin())
+    client.force_login(customer)
+    url = reverse("prescriptions:detail", kwargs={"public_id": prescription.public_id})
+    assert "Tell us about them now" in client.get(url).content.decode()
+    services.record_patient_profile(patient=patient, actor=customer, allergy_answer="none-known")
+    assert "Tell us about them now" not in client.get(url).content.decode()
+
+
+def test_the_pharmacist_maps_a_typed_medicine_and_the_screen_then_finds_it(customer, patient, staff):
+    services.record_patient_profile(
+        patient=patient, actor=customer, allergy_answer="none-known", medicines=[{"name": "Doryx 100"}]
+    )
+    prescription = isotretinoin_in_review(customer, patient, staff)
+    assert "dur.profile:unmapped-medicine:1" in dur(prescription.transcription.latest_evaluation.findings)
+    _technician, pharmacist = staff
+    response = staff_client(pharmacist).post(
+        reverse("dashboard:pharmacy-profile", kwargs={"public_id": prescription.public_id}),
+        {
+            "allergy_answer": "none-known",
+            "medicine_1_name": "Doryx 100",
+            "medicine_1_code": "3640",
+            "note": "Doryx is doxycycline",
+        },
+    )
+    assert response.status_code == 302
+    profile = current_profile(patient)
+    assert (profile.version, profile.changed_by, profile.note) == (2, pharmacist, "Doryx is doxycycline")
+    evaluation = review.evaluate_transcription(prescription=prescription, user=pharmacist)
+    found = dur(evaluation.findings)
+    assert CONTRAINDICATION in found and "dur.profile:unmapped-medicine:1" not in found
