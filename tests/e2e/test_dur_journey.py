@@ -39,13 +39,18 @@ def test_a_contraindication_needs_a_documented_override_that_the_history_keeps(s
     j.go_to_basket(page, base)
     reference = j.upload_from_basket(page, j.ISOTRETINOIN_20, IRIS)
 
-    # Her health profile: no known allergies, doxycycline from her dermatologist (RxCUI 3640).
-    stack.shell(
-        "from prescriptions.models import Patient; from prescriptions import services; "
-        f"p = Patient.objects.get(account__email={IRIS.email!r}); "
-        "services.record_patient_profile(patient=p, actor=p.account, allergy_answer='none-known', "
-        "medicines=[services.MedicineEntry(name='Doxycycline 100 mg', code='3640')])"
-    )
+    # Her health information, from the account: no known allergies, doxycycline from her dermatologist.
+    page.goto(f"{base}/prescriptions/health/")
+    expect(page.get_by_text("Not filled in yet.")).to_be_visible()
+    page.get_by_role("link", name=re.compile("Fill in health information")).click()
+    page.get_by_label("No known allergies").check()
+    page.get_by_label("Medicine 1: pick the ingredient").select_option(label="doxycycline")
+    page.get_by_label("Medicine 1: or type its name (and strength)").fill("Doxycycline 100 mg, twice daily")
+    assert_accessible(page, "health-information")
+    shots(page, "health-information")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save health information").click()
+    expect(page.get_by_text(f"Health information of {IRIS.first_name} {IRIS.last_name} saved.")).to_be_visible()
 
     j.transcribe_as_technician(new_page(), base, reference)
     pharmacist = new_page()
