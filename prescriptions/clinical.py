@@ -21,7 +21,7 @@ from compliance.core import (
     OtherMedicine,
     screen,
 )
-from compliance.core.dur import PREFIX
+from compliance.core.dur import INTERACTION, PREFIX
 from compliance.interactions import interaction_source
 
 from .drugs import drug_info
@@ -48,14 +48,14 @@ def ingredients_for(codes, source: InteractionSource, *, name: str = "") -> tupl
     return tuple(found)
 
 
-def _other_prescriptions(prescription, source: InteractionSource, now) -> list[OtherMedicine]:
+def _other_prescriptions(prescription, source: InteractionSource, now) -> tuple[list[OtherMedicine], list[int]]:
     others = (
         Prescription.objects.filter(patient_id=prescription.patient_id, status__in=ACTIVE)
         .exclude(pk=prescription.pk)
         .select_related("product")
         .order_by("pk")
     )
-    medicines = []
+    medicines, ids = [], []
     for other in others:
         if other.status == PrescriptionStatus.USED_UP and other.updated_at and other.updated_at < now - RECENT:
             continue
@@ -69,24 +69,43 @@ def _other_prescriptions(prescription, source: InteractionSource, now) -> list[O
                 ingredients=ingredients_for(info.ingredient_codes, source, name=info.active_ingredient),
             )
         )
-    return medicines
+        ids.append(other.pk)
+    return medicines, ids
 
 
-def _overridden(prescription) -> frozenset[str]:
-    decision = (
-        ReviewDecision.objects.filter(prescription_id=prescription.pk, outcome=Outcome.VERIFIED)
+def _latest_verification(prescription_id):
+    return (
+        ReviewDecision.objects.filter(prescription_id=prescription_id, outcome=Outcome.VERIFIED)
         .order_by("-decided_at", "-id")
         .first()
     )
-    if decision is None:
-        return frozenset()
-    return frozenset(o["rule_id"] for o in decision.warning_overrides if o["rule_id"].startswith(PREFIX))
+
+
+def _overridden(prescription, other_ids) -> frozenset[str]:
+    """The DUR findings a pharmacist overrode, with a reason, when verifying
+    this prescription; and an interaction overridden when verifying one of the
+    patient's other active prescriptions (the same pair, seen from the other
+    side: the pharmacist documented that this patient takes both)."""
+    found = set()
+    decision = _latest_verification(prescription.pk)
+    if decision is not None:
+        found |= {o["rule_id"] for o in decision.warning_overrides if o["rule_id"].startswith(PREFIX)}
+    for other_id in other_ids:
+        other = _latest_verification(other_id)
+        if other is None:
+            continue
+        for override in other.warning_overrides:
+            rule_id = override["rule_id"]
+            if rule_id.startswith(f"{INTERACTION}:"):
+                mine, theirs = rule_id.removeprefix(f"{INTERACTION}:").split("+", 1)
+                found.add(f"{INTERACTION}:{theirs}+{mine}")
+    return frozenset(found)
 
 
 def clinical_facts(prescription, drug_ingredients, *, now, source: InteractionSource | None = None) -> ClinicalFacts:
     source = source or interaction_source()
     profile = current_profile(prescription.patient)
-    medicines = _other_prescriptions(prescription, source, now)
+    medicines, other_ids = _other_prescriptions(prescription, source, now)
     unmapped = []
     if profile is not None:
         for item in profile.medicines:
@@ -122,5 +141,5 @@ def clinical_facts(prescription, drug_ingredients, *, now, source: InteractionSo
         unmapped_medicines=tuple(unmapped),
         interactions=screen(source, drug_ingredients, medicines),
         source=source.name,
-        overridden=_overridden(prescription),
+        overridden=_overridden(prescription, other_ids),
     )

@@ -5,6 +5,8 @@ same screen at checkout and dispense (RULES.md 6.1)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -365,3 +367,34 @@ def test_the_pharmacist_maps_a_typed_medicine_and_the_screen_then_finds_it(custo
     evaluation = review.evaluate_transcription(prescription=prescription, user=pharmacist)
     found = dur(evaluation.findings)
     assert CONTRAINDICATION in found and "dur.profile:unmapped-medicine:1" not in found
+
+
+def test_an_override_on_the_other_prescription_covers_the_same_pair_seen_from_this_side(customer, patient, staff):
+    """Isotretinoin verified first; doxycycline then verified with a documented override of the
+    pair: isotretinoin's checkout sees that override (a WARN), not a new block."""
+    technician, pharmacist = staff
+    first = isotretinoin_in_review(customer, patient, staff)
+    review.verify_prescription(
+        prescription=first, pharmacist=pharmacist, expected_version=first.transcription.version, warning_overrides={}
+    )
+    product = doxycycline()
+    second = PrescriptionFactory(customer=customer, patient=patient, product=product)
+    transcribe(second, technician, transcription_for(product))
+    review.claim_for_review(prescription=second, reviewer=pharmacist)
+    second.refresh_from_db()
+    first.refresh_from_db()
+    before = facts_for_prescription(stage=Stage.CHECKOUT, prescription=first, moment=timezone.now())
+    assert CONTRAINDICATION not in dur(evaluate(before))  # doxycycline is not verified yet
+    review.verify_prescription(
+        prescription=second,
+        pharmacist=pharmacist,
+        expected_version=second.transcription.version,
+        warning_overrides={"dur.interaction:3640+6064": "Dermatologist stops isotretinoin for the antibiotic course."},
+    )
+    after = facts_for_prescription(stage=Stage.CHECKOUT, prescription=first, moment=timezone.now())
+    assert after.clinical.overridden == {CONTRAINDICATION}
+    finding = dur(evaluate(after))[CONTRAINDICATION]
+    assert finding.severity is Severity.WARN and "overrode this at verification" in finding.pharmacist_message
+    # Without that override the same facts block.
+    unexcused = dataclasses.replace(after, clinical=dataclasses.replace(after.clinical, overridden=frozenset()))
+    assert dur(evaluate(unexcused))[CONTRAINDICATION].severity is Severity.BLOCK
