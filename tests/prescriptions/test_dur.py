@@ -6,6 +6,7 @@ same screen at checkout and dispense (RULES.md 6.1)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 
 import pytest
 from django.urls import reverse
@@ -398,3 +399,34 @@ def test_an_override_on_the_other_prescription_covers_the_same_pair_seen_from_th
     # Without that override the same facts block.
     unexcused = dataclasses.replace(after, clinical=dataclasses.replace(after.clinical, overridden=frozenset()))
     assert dur(evaluate(unexcused))[CONTRAINDICATION].severity is Severity.BLOCK
+
+
+# --- Privacy and retention ---------------------------------------------------------------------
+
+
+def test_the_customers_data_export_holds_every_version_of_the_health_information(customer, patient):
+    from prescriptions.privacy import export_customer_data
+
+    services.record_patient_profile(patient=patient, actor=customer, allergy_answer="none-known")
+    services.record_patient_profile(
+        patient=patient,
+        actor=customer,
+        allergy_answer="none-known",
+        medicines=[{"name": "Sertraline", "code": "36437"}],
+    )
+    (exported,) = export_customer_data(customer=customer)["patients"]
+    assert [v["version"] for v in exported["health_information"]] == [1, 2]
+    assert exported["health_information"][1]["medicines_from_elsewhere"] == [{"name": "Sertraline", "code": "36437"}]
+
+
+def test_the_purge_of_a_closed_accounts_patient_takes_the_health_information_with_it(customer, patient):
+    from prescriptions import retention
+
+    services.record_patient_profile(patient=patient, actor=customer, allergy_answer="none-known")
+    old = PrescriptionFactory(expired=True, customer=customer, patient=patient, product=isotretinoin())
+    customer.is_active = False
+    customer.save(update_fields=["is_active"])
+    report = retention.purge_past_retention(now=timezone.now() + datetime.timedelta(days=7 * 366), dry_run=False)
+    assert report.prescriptions == [old.reference]
+    assert report.patients == 1 and report.rows["prescriptions.PatientProfileVersion"] == 1
+    assert not PatientProfileVersion.objects.filter(patient_id=patient.pk).exists()
