@@ -24,6 +24,7 @@ ATTRIBUTES: tuple[tuple[str, str, str], ...] = (
     ("pack_size", "Pack size", "integer"),
     ("ndc", "NDC", "text"),
     ("minimum_age", "Minimum patient age", "integer"),
+    ("ingredient_codes", "Ingredient codes (RxNorm RxCUI, comma-separated)", "text"),
 )
 # Drug-information sections shown on the product page (STOREFRONT.md), in order.
 INFO_SECTIONS: tuple[tuple[str, str], ...] = (
@@ -64,6 +65,7 @@ class DrugInfo:
     pack_size: int | None = None
     ndc: str = ""
     minimum_age: int | None = None
+    ingredient_codes: tuple[str, ...] = ()
 
     @property
     def is_controlled(self) -> bool:
@@ -104,7 +106,13 @@ def _info(values: dict) -> DrugInfo:
         pack_size=values.get("pack_size"),
         ndc=values.get("ndc") or "",
         minimum_age=values.get("minimum_age"),
+        ingredient_codes=ingredient_codes(values.get("ingredient_codes") or ""),
     )
+
+
+def ingredient_codes(text: str) -> tuple[str, ...]:
+    """The RxCUIs of ``ingredient_codes`` ("6064" or "3640, 6064"), in order, without repeats."""
+    return tuple(dict.fromkeys(code.strip() for code in text.replace(";", ",").split(",") if code.strip()))
 
 
 def _stricter_schedule(a: int | None, b: int | None) -> int | None:
@@ -133,6 +141,7 @@ def _variant_info(child: DrugInfo, parent: DrugInfo) -> DrugInfo:
         pack_size=child.pack_size if child.pack_size is not None else parent.pack_size,
         ndc=child.ndc or parent.ndc,
         minimum_age=max(ages) if ages else None,
+        ingredient_codes=child.ingredient_codes or parent.ingredient_codes,
     )
 
 

@@ -17,6 +17,10 @@ a parameter of ``facts_for_prescription``, not a copy of it:
 - whether the Medication Guide goes in the parcel (dispense),
 - the moment ("now" at checkout, the dispense time at dispense),
 - the promised delivery date of the parcel (dispense, ship: ``prescriptions.delivery``).
+
+Every stage also carries the clinical facts drug-utilisation review screens
+(``prescriptions.clinical``): the profile, the other medicines, the
+interactions found, the DUR findings overridden at verification.
 """
 
 from __future__ import annotations
@@ -41,7 +45,9 @@ from compliance.core import (
 from compliance.core import (
     Patient as PatientFacts,
 )
+from compliance.interactions import interaction_source
 
+from .clinical import clinical_facts, ingredients_for
 from .drugs import drug_info
 from .models import Patient, Prescription, PrescriptionStatus
 
@@ -95,6 +101,7 @@ def drug_facts(product) -> Drug:
         programme=info.programme or None,
         minimum_age=info.minimum_age,
         medication_guide_required=bool(guide),
+        ingredients=ingredients_for(info.ingredient_codes, interaction_source(), name=info.active_ingredient),
     )
 
 
@@ -236,4 +243,5 @@ def facts_for_prescription(
         medication_guide_recorded=medication_guide_recorded,
         fills_so_far=prescription.fills_used,
         promised_delivery_on=promised_delivery_on,
+        clinical=clinical_facts(prescription, drug.ingredients, now=moment),
     )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compliance.core.states import state_choices
+from compliance.interactions import interaction_source
 
 from .models import Patient
 from .services import PatientDetails, PrescriberDetails
@@ -298,3 +299,130 @@ class AttachForm(forms.Form):
         self.fields["prescription"].label_from_instance = lambda p: (
             f"{p.reference} for {p.patient.full_name}: {p.customer_status}"
         )
+
+
+# --- The patient's health profile (drug-utilisation review) ----------------------------------
+
+CONDITION_CHOICES = (
+    ("pregnant", "Pregnant"),
+    ("breastfeeding", "Breast-feeding"),
+    ("kidney-disease", "Kidney disease"),
+    ("liver-disease", "Liver disease"),
+)
+
+
+class HealthProfileForm(forms.Form):
+    """Allergies (to a medicine or a class), conditions and medicines from
+    elsewhere, for one patient. Rows: the current entries plus a few blank
+    ones (no script needed). A medicine may be picked from the vocabulary or
+    typed; a pharmacist maps typed ones by picking the ingredient."""
+
+    EXTRA_ALLERGIES = 2
+    EXTRA_MEDICINES = 3
+
+    allergy_answer = forms.ChoiceField(
+        label="Does the patient have any allergies or intolerances to medicines?",
+        choices=(("none-known", "No known allergies"), ("listed", "Yes: listed below")),
+        widget=forms.RadioSelect,
+    )
+    conditions = forms.MultipleChoiceField(
+        label="Conditions that matter for medicines",
+        choices=CONDITION_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, profile=None, classes=(), vocabulary=(), **kwargs):
+        allergies = list(profile.allergies) if profile is not None else []
+        medicines = list(profile.medicines) if profile is not None else []
+        initial = kwargs.setdefault("initial", {})
+        if profile is not None:
+            if profile.allergy_answer != "not-asked":
+                initial.setdefault("allergy_answer", profile.allergy_answer)
+            initial.setdefault("conditions", list(profile.conditions))
+        super().__init__(*args, **kwargs)
+        class_choices = [("", "—")] + [(c, c) for c in classes]
+        ingredient_choices = [("", "—")] + [(code, name) for code, name in vocabulary]
+        self.allergy_rows = []
+        for i in range(len(allergies) + self.EXTRA_ALLERGIES):
+            row = allergies[i] if i < len(allergies) else {}
+            n = i + 1
+            fields = {
+                f"allergy_{n}_name": forms.CharField(
+                    label=f"Allergy {n}: medicine or substance", max_length=120, required=False
+                ),
+                f"allergy_{n}_code": forms.ChoiceField(
+                    label=f"Allergy {n}: ingredient", choices=ingredient_choices, required=False
+                ),
+                f"allergy_{n}_class": forms.ChoiceField(
+                    label=f"Allergy {n}: or a class of medicines", choices=class_choices, required=False
+                ),
+                f"allergy_{n}_reaction": forms.CharField(
+                    label=f"Allergy {n}: reaction", max_length=200, required=False
+                ),
+                f"allergy_{n}_intolerance": forms.BooleanField(
+                    label=f"Allergy {n} is an intolerance (a side effect), not an allergy", required=False
+                ),
+            }
+            values = (row.get("name", ""), row.get("code", ""), row.get("drug_class", ""), row.get("reaction", ""))
+            for (name, field), value in zip(fields.items(), (*values, bool(row.get("intolerance"))), strict=True):
+                self.fields[name] = field
+                self.initial.setdefault(name, value)
+            self.allergy_rows.append([self[name] for name in fields])
+        self.medicine_rows = []
+        for i in range(len(medicines) + self.EXTRA_MEDICINES):
+            row = medicines[i] if i < len(medicines) else {}
+            n = i + 1
+            fields = {
+                f"medicine_{n}_code": forms.ChoiceField(
+                    label=f"Medicine {n}: pick the ingredient", choices=ingredient_choices, required=False
+                ),
+                f"medicine_{n}_name": forms.CharField(
+                    label=f"Medicine {n}: or type its name (and strength)", max_length=120, required=False
+                ),
+            }
+            for (name, field), value in zip(fields.items(), (row.get("code", ""), row.get("name", "")), strict=True):
+                self.fields[name] = field
+                self.initial.setdefault(name, value)
+            self.medicine_rows.append([self[name] for name in fields])
+        self._names = dict(vocabulary)
+        for field in self.fields.values():
+            if isinstance(field.widget, (forms.TextInput, forms.Select)):
+                field.widget.attrs.setdefault("class", "form-control")
+
+    def entries(self) -> dict:
+        """The service's arguments (``record_patient_profile``) from the cleaned data."""
+        data = self.cleaned_data
+        allergies = []
+        for n in range(1, len(self.allergy_rows) + 1):
+            code, drug_class = data.get(f"allergy_{n}_code") or "", data.get(f"allergy_{n}_class") or ""
+            name = (data.get(f"allergy_{n}_name") or "").strip() or self._names.get(code, "") or drug_class
+            if name or code or drug_class:
+                allergies.append(
+                    {
+                        "name": name,
+                        "code": code,
+                        "drug_class": drug_class,
+                        "reaction": data.get(f"allergy_{n}_reaction") or "",
+                        "intolerance": bool(data.get(f"allergy_{n}_intolerance")),
+                    }
+                )
+        medicines = []
+        for n in range(1, len(self.medicine_rows) + 1):
+            code = data.get(f"medicine_{n}_code") or ""
+            name = (data.get(f"medicine_{n}_name") or "").strip() or self._names.get(code, "")
+            if name or code:
+                medicines.append({"name": name, "code": code})
+        return {
+            "allergy_answer": data["allergy_answer"],
+            "allergies": allergies,
+            "conditions": data.get("conditions") or [],
+            "medicines": medicines,
+        }
+
+
+def health_profile_form(data=None, *, profile):
+    """The profile form with the interaction source's vocabulary (classes, ingredients)."""
+    source = interaction_source()
+    vocabulary = source.ingredient_vocabulary() if hasattr(source, "ingredient_vocabulary") else ()
+    return HealthProfileForm(data, profile=profile, classes=source.allergy_classes(), vocabulary=vocabulary)

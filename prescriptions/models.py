@@ -507,3 +507,43 @@ class ShipmentLine(AppendOnlyModel):
     class Meta:
         ordering = ("id",)
         constraints = [models.UniqueConstraint(fields=["shipment", "order_line"], name="one_row_per_line_per_parcel")]
+
+
+class PatientProfileVersion(AppendOnlyModel):
+    """One version of a patient's clinical profile, which drug-utilisation
+    review screens each prescription against (RULES.md 6.1). Append-only:
+    every change is a new version, with who made it and when; the latest is
+    the profile. ``allergy_answer`` keeps "no known allergies" (an answer)
+    apart from "not asked".
+
+    ``allergies``: ``[{"name", "code" (RxCUI or ""), "drug_class" (or ""),
+    "reaction", "intolerance"}]``; ``conditions``: codes from
+    ``compliance.core.facts.CONDITIONS``; ``medicines`` (from elsewhere):
+    ``[{"name", "code" (RxCUI, or "" for free text a pharmacist has not
+    mapped yet)}]``.
+    """
+
+    class AllergyAnswer(models.TextChoices):
+        NOT_ASKED = "not-asked", _("Not asked yet")
+        NONE_KNOWN = "none-known", _("No known allergies")
+        LISTED = "listed", _("Allergies or intolerances listed")
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="profile_versions")
+    version = models.PositiveIntegerField()
+    allergy_answer = models.CharField(max_length=20, choices=AllergyAnswer.choices, default=AllergyAnswer.NOT_ASKED)
+    allergies = models.JSONField(default=list, blank=True)
+    conditions = models.JSONField(default=list, blank=True)
+    medicines = models.JSONField(default=list, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    changed_by_name = models.CharField(max_length=255, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("patient", "-version")
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "version"], name="one_profile_version_number_per_patient")
+        ]
+
+    def __str__(self) -> str:
+        return f"Profile of {self.patient} v{self.version}"

@@ -100,6 +100,7 @@ def export_customer_data(*, customer) -> dict:
                 "last_name": p.last_name,
                 "date_of_birth": _when(p.date_of_birth),
                 "address": p.address_text,
+                "health_information": [_profile_version(v) for v in p.profile_versions.order_by("version")],
             }
             for p in patients
         ],
@@ -247,3 +248,16 @@ def close_account(*, customer) -> ClosedAccount:
     # Orders keep the delivery address and e-mail given at the time (they are records of a
     # sale); prescriptions, patients, files and their history stay as they are.
     return kept
+
+
+def _profile_version(version) -> dict:
+    """One version of a patient's health information, as kept (RULES.md 6.1)."""
+    return {
+        "version": version.version,
+        "allergy_answer": version.get_allergy_answer_display(),
+        "allergies": version.allergies,
+        "conditions": version.conditions,
+        "medicines_from_elsewhere": version.medicines,
+        "changed_by": version.changed_by_name,
+        "changed_at": _when(version.changed_at),
+    }

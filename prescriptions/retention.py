@@ -36,7 +36,7 @@ from django.db.models import Max, ProtectedError, Q, RestrictedError
 from django.utils import timezone
 
 from compliance import subjects
-from prescriptions.models import Patient, Prescription, PrescriptionStatus, private_storage
+from prescriptions.models import Patient, PatientProfileVersion, Prescription, PrescriptionStatus, private_storage
 
 logger = logging.getLogger(__name__)
 
@@ -224,6 +224,10 @@ def _purge_orphans(report: PurgeReport) -> None:
     for patient in _orphan_patients():
         account_id = patient.account_id
         with transaction.atomic():
+            # Their health information (append-only versions) goes with them: the one deliberate deletion.
+            versions = PatientProfileVersion._base_manager.filter(patient=patient)
+            report.rows[PatientProfileVersion._meta.label] += versions.count()
+            versions._raw_delete(versions.db)
             patient.delete()
             report.patients += 1
         user = User.objects.filter(pk=account_id, is_active=False).first()

@@ -10,6 +10,8 @@ urlpatterns = [
     path("upload/basket-line/<int:line_pk>/", views.upload_for_line, name="upload-for-line"),
     path("attach/basket-line/<int:line_pk>/", views.attach_to_line, name="attach-to-line"),
     path("files/<uuid:public_id>/", views.prescription_file, name="file"),
+    path("health/", views.health_profiles, name="health"),
+    path("health/<uuid:public_id>/", views.health_profile, name="health-profile"),
     path("<uuid:public_id>/", views.prescription_detail, name="detail"),
     path("<uuid:public_id>/answer/", views.answer_information_request, name="answer"),
 ]

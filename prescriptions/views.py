@@ -30,8 +30,9 @@ from infra.ratelimit import rate_limited
 from prescriptions.drugs import drug_info
 
 from . import selectors, services
-from .forms import AnswerForm, AttachForm, PrescriptionUploadForm
-from .models import PrescriptionStatus, ScanStatus, private_storage
+from .clinical import current_profile
+from .forms import AnswerForm, AttachForm, PrescriptionUploadForm, health_profile_form
+from .models import Patient, PrescriptionStatus, ScanStatus, private_storage
 from .uploads import Limits, SizeLimitedUploadHandler
 
 Product = get_model("catalogue", "Product")
@@ -287,6 +288,9 @@ def _detail_context(request, prescription, answer_form=None):
         else (AnswerForm() if prescription.status == PrescriptionStatus.INFO_REQUESTED else None),
         "page_title": _("Prescription %(ref)s") % {"ref": prescription.reference},
         "active_tab": "prescriptions",
+        "health_profile_missing": prescription.customer_id == request.user.pk
+        and prescription.patient.account_id == request.user.pk
+        and current_profile(prescription.patient) is None,
     }
 
 
@@ -373,3 +377,48 @@ def prescription_file(request, public_id):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+# --- Health information (drug-utilisation review) ----------------------------------------------
+
+
+@login_required
+@require_GET
+def health_profiles(request):
+    patients = Patient.objects.filter(account=request.user).order_by("relationship", "first_name", "id")
+    return render(
+        request,
+        "prescriptions/customer/health_profiles.html",
+        {
+            "patients": [(patient, current_profile(patient)) for patient in patients],
+            "page_title": "Health information",
+            "active_tab": "health",
+        },
+    )
+
+
+@login_required
+def health_profile(request, public_id):
+    patient = get_object_or_404(Patient, account=request.user, public_id=public_id)
+    profile = current_profile(patient)
+    form = health_profile_form(request.POST if request.method == "POST" else None, profile=profile)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_patient_profile(patient=patient, actor=request.user, **form.entries())
+        except services.PrescriptionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Health information of {patient.full_name} saved.")
+            return redirect("prescriptions:health")
+    return render(
+        request,
+        "prescriptions/customer/health_profile.html",
+        {
+            "form": form,
+            "patient": patient,
+            "profile": profile,
+            "page_title": f"Health information of {patient.full_name}",
+            "active_tab": "health",
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -11,6 +11,7 @@ See ``compliance/README.md`` for the rule/stage table.
 """
 
 from .config import DEFAULT_CONFIG, Config, Expiry, days, months
+from .dur import InteractionSource, is_dur, needs_documented_override, screen
 from .engine import GENERAL_RULES, evaluate, rules_for
 from .facts import (
     ALL_STAGES,
@@ -19,11 +20,17 @@ from .facts import (
     PRESCRIPTION_ELEMENTS,
     RESIDENT,
     AccountHolder,
+    Allergy,
     Authorisation,
     Certification,
+    ClinicalFacts,
     Drug,
     Facts,
+    Ingredient,
+    Interaction,
+    InteractionLevel,
     Licence,
+    OtherMedicine,
     OtherPrescription,
     Patient,
     PharmacyFacts,
@@ -53,8 +60,18 @@ __all__ = [
     "PRESCRIPTION_ELEMENTS",
     "RESIDENT",
     "AccountHolder",
+    "Allergy",
     "Authorisation",
     "Certification",
+    "ClinicalFacts",
+    "Ingredient",
+    "Interaction",
+    "InteractionLevel",
+    "InteractionSource",
+    "OtherMedicine",
+    "is_dur",
+    "needs_documented_override",
+    "screen",
     "Config",
     "DeaNumberCheck",
     "Drug",

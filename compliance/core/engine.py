@@ -3,7 +3,7 @@ the findings. Pure: no I/O, no clock, no Django."""
 
 from __future__ import annotations
 
-from . import identifiers, online_rules, prescription_rules, product_rules
+from . import dur, identifiers, online_rules, prescription_rules, product_rules
 from .config import DEFAULT_CONFIG, Config
 from .context import Context
 from .facts import Facts, Stage
@@ -34,8 +34,11 @@ GENERAL_RULES = (
     online_rules.patient_meets_product_minimum_age,
     product_rules.product_strength_is_as_written,
     product_rules.product_is_the_drug_written,
+    *dur.RULES,
 )
-assert set(GENERAL_RULES) == set(online_rules.RULES) | set(prescription_rules.RULES) | set(product_rules.RULES) | {
+assert set(GENERAL_RULES) == set(online_rules.RULES) | set(prescription_rules.RULES) | set(product_rules.RULES) | set(
+    dur.RULES
+) | {
     identifiers.prescriber_npi_is_valid,
     identifiers.prescriber_dea_number_is_valid,
 }

@@ -110,6 +110,24 @@ class Prescriber:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Ingredient:
+    """An active ingredient by its code (RxNorm ingredient RxCUI): screening
+    matches codes and classes, never names. ``name`` is for messages only;
+    ``classes`` are the therapeutic classes the interaction source puts it in
+    (e.g. "tetracyclines"), as the source names them."""
+
+    code: str
+    name: str = ""
+    classes: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.classes, frozenset):
+            object.__setattr__(self, "classes", frozenset(self.classes))
+        if not self.code.strip():
+            raise ValueError("an ingredient needs its code")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Drug:
     """The product being sold or dispensed (from the catalogue).
 
@@ -117,6 +135,8 @@ class Drug:
     dispensable), None otherwise; ``online_rules.is_controlled`` and
     ``online_rules.sold_online`` are the one reading of it. ``programme`` is the registered code of a
     REMS programme (the product attribute ``programme``), None for none.
+    ``ingredients`` are its active ingredients by code (the product attribute
+    ``ingredient_codes``); drug-utilisation review screens them.
     """
 
     name: str
@@ -127,8 +147,11 @@ class Drug:
     programme: str | None = None
     minimum_age: int | None = None
     medication_guide_required: bool = False
+    ingredients: tuple[Ingredient, ...] = ()
 
     def __post_init__(self) -> None:
+        if not isinstance(self.ingredients, tuple):
+            object.__setattr__(self, "ingredients", tuple(self.ingredients))
         if self.dea_schedule is not None and self.dea_schedule not in (1, 2, 3, 4, 5):
             raise ValueError(f"dea_schedule must be 1..5 or None, not {self.dea_schedule!r}")
 
@@ -252,6 +275,146 @@ class PharmacyFacts:
         object.__setattr__(self, "home_states", frozenset(lic.state for lic in self.licences if lic.kind == RESIDENT))
 
 
+class InteractionLevel(enum.StrEnum):
+    """How strongly a compendium grades an interaction, most severe first. The
+    French ANSM thesaurus (the demo source) has four levels: Contre-indication,
+    Association déconseillée, Précaution d'emploi, A prendre en compte."""
+
+    CONTRAINDICATED = "contraindicated"
+    NOT_RECOMMENDED = "not-recommended"
+    PRECAUTION = "precaution"
+    TAKE_INTO_ACCOUNT = "take-into-account"
+
+    @property
+    def label(self) -> str:
+        return _LEVEL_LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        """0 for the most severe."""
+        return list(InteractionLevel).index(self)
+
+
+_LEVEL_LABELS = {
+    InteractionLevel.CONTRAINDICATED: "contraindicated",
+    InteractionLevel.NOT_RECOMMENDED: "combination not recommended",
+    InteractionLevel.PRECAUTION: "precaution for use",
+    InteractionLevel.TAKE_INTO_ACCOUNT: "take into account",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Interaction:
+    """One interaction the source found between an ingredient of the drug
+    being checked (``drug_code``) and one of another medicine
+    (``other_code``, the medicine ``other_reference``).
+
+    ``summary``/``management`` are the source's mechanism and what to do, in
+    ``language`` (an ISO 639-1 code: the demo source's own text is French,
+    "fr", unless an English summary was written for the pair); ``source``
+    names the compendium and its edition; ``conditional`` says the source
+    grades the pair by circumstances (e.g. only above a dose), so the level is
+    the pharmacist's to confirm.
+    """
+
+    drug_code: str
+    other_code: str
+    other_reference: str
+    level: InteractionLevel
+    drug_name: str = ""
+    other_name: str = ""
+    summary: str = ""
+    management: str = ""
+    language: str = "en"
+    source: str = ""
+    conditional: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.level, InteractionLevel):
+            object.__setattr__(self, "level", InteractionLevel(self.level))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Allergy:
+    """An allergy or intolerance on the patient's profile: to one ingredient
+    (``code``) or to a class (``drug_class``, as the interaction source names
+    it), with the reaction. ``intolerance`` is a side effect the patient does
+    not tolerate, not an immune reaction."""
+
+    name: str
+    code: str | None = None
+    drug_class: str | None = None
+    reaction: str = ""
+    intolerance: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OtherMedicine:
+    """A medicine the patient takes besides the one being checked: another
+    active or recently dispensed prescription at this pharmacy
+    (``reference`` is how the pharmacist finds it) or one from elsewhere that
+    the profile lists. ``ingredients`` may be empty for free text nobody has
+    mapped yet."""
+
+    reference: str
+    name: str
+    ingredients: tuple[Ingredient, ...] = ()
+    from_elsewhere: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.ingredients, tuple):
+            object.__setattr__(self, "ingredients", tuple(self.ingredients))
+
+
+#: Allergy answers: never asked, asked and none known, asked and listed.
+ALLERGIES_NOT_ASKED = "not-asked"
+NO_KNOWN_ALLERGIES = "none-known"
+ALLERGIES_LISTED = "listed"
+ALLERGY_ANSWERS = frozenset({ALLERGIES_NOT_ASKED, NO_KNOWN_ALLERGIES, ALLERGIES_LISTED})
+
+#: Conditions relevant to dispensing (profile vocabulary).
+PREGNANT = "pregnant"
+BREASTFEEDING = "breastfeeding"
+KIDNEY_DISEASE = "kidney-disease"
+LIVER_DISEASE = "liver-disease"
+CONDITIONS = frozenset({PREGNANT, BREASTFEEDING, KIDNEY_DISEASE, LIVER_DISEASE})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClinicalFacts:
+    """What drug-utilisation review screens the drug against.
+
+    ``allergy_answer`` distinguishes "no known allergies" (an answer) from
+    "not asked"; ``unmapped_medicines`` names medicines from elsewhere that
+    are free text no pharmacist has coded yet; ``interactions`` are what the
+    interaction source (``source``) found between the drug and
+    ``medicines``; ``overridden`` are the DUR finding ids a pharmacist
+    overrode, with a documented reason, when verifying this prescription.
+    """
+
+    allergy_answer: str = ALLERGIES_NOT_ASKED
+    allergies: tuple[Allergy, ...] = ()
+    conditions: frozenset[str] = field(default_factory=frozenset)
+    medicines: tuple[OtherMedicine, ...] = ()
+    unmapped_medicines: tuple[str, ...] = ()
+    interactions: tuple[Interaction, ...] = ()
+    source: str = ""
+    overridden: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        for name in ("allergies", "medicines", "unmapped_medicines", "interactions"):
+            if not isinstance(getattr(self, name), tuple):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
+        for name in ("conditions", "overridden"):
+            if not isinstance(getattr(self, name), frozenset):
+                object.__setattr__(self, name, frozenset(getattr(self, name)))
+        if self.allergy_answer not in ALLERGY_ANSWERS:
+            raise ValueError(f"allergy_answer must be one of {sorted(ALLERGY_ANSWERS)}, not {self.allergy_answer!r}")
+        unknown = self.conditions - CONDITIONS
+        if unknown:
+            raise ValueError(f"unknown conditions: {sorted(unknown)}")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Facts:
     """Everything one evaluation looks at.
@@ -261,7 +424,9 @@ class Facts:
     verified the prescription (needed at CHECKOUT and DISPENSE, RULES.md 3.1).
     ``fills_so_far`` counts fills already dispensed under this prescription.
     ``promised_delivery_on`` is the carrier's promised delivery date for a
-    mail-order dispense.
+    mail-order dispense. ``clinical`` is what drug-utilisation review looks
+    at (the patient's profile, their other medicines, the interactions the
+    source found); None where nobody gathered it.
     """
 
     stage: Stage
@@ -278,6 +443,7 @@ class Facts:
     medication_guide_recorded: bool = False
     fills_so_far: int = 0
     promised_delivery_on: date | None = None
+    clinical: ClinicalFacts | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.stage, Stage):

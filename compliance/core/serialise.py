@@ -22,11 +22,17 @@ from typing import Any
 
 from .facts import (
     AccountHolder,
+    Allergy,
     Authorisation,
     Certification,
+    ClinicalFacts,
     Drug,
     Facts,
+    Ingredient,
+    Interaction,
+    InteractionLevel,
     Licence,
+    OtherMedicine,
     OtherPrescription,
     Patient,
     PharmacyFacts,
@@ -120,7 +126,7 @@ def facts_from_jsonable(data: dict) -> Facts:
         {
             "stage": Stage,
             "moment": _datetime,
-            "drug": lambda d: _build(Drug, d, {}),
+            "drug": lambda d: _build(Drug, d, {"ingredients": _ingredients}),
             "pharmacy": lambda d: _build(
                 PharmacyFacts,
                 d,
@@ -154,8 +160,24 @@ def facts_from_jsonable(data: dict) -> Facts:
                 {"do_not_dispense_after": _date, "quantity": _quantity, "obtained_at": _datetime},
             ),
             "promised_delivery_on": _date,
+            "clinical": lambda d: _build(
+                ClinicalFacts,
+                d,
+                {
+                    "allergies": lambda xs: tuple(_build(Allergy, x, {}) for x in xs),
+                    "conditions": frozenset,
+                    "medicines": lambda xs: tuple(_build(OtherMedicine, x, {"ingredients": _ingredients}) for x in xs),
+                    "unmapped_medicines": tuple,
+                    "interactions": lambda xs: tuple(_build(Interaction, x, {"level": InteractionLevel}) for x in xs),
+                    "overridden": frozenset,
+                },
+            ),
         },
     )
+
+
+def _ingredients(xs) -> tuple[Ingredient, ...]:
+    return tuple(_build(Ingredient, x, {"classes": frozenset}) for x in xs)
 
 
 def findings_to_jsonable(findings) -> list[dict]:

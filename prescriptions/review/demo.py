@@ -4,6 +4,10 @@ A separate demo customer (Carlos Diaz, and his daughter as a second patient)
 so the storefront's demo customers start with empty "My prescriptions". One
 prescription is already transcribed by the demo technician, so the demo
 pharmacist can go straight to step 2 (the same person may not do both steps).
+Sofia's health profile lists doxycycline from another pharmacy, so her
+isotretinoin prescription shows a contraindication (drug-utilisation review)
+once it is transcribed, which a pharmacist can verify only with a documented
+override.
 The documents are drawn here: PNG images of a typed prescription.
 
 Idempotent: nothing is created when the demo customer already has prescriptions.
@@ -111,6 +115,13 @@ def load_demo_review(*, today: datetime.date | None = None) -> int:
         first_name="Sofia",
         last_name="Diaz",
         defaults={"relationship": Patient.Relationship.CHILD, "date_of_birth": datetime.date(2009, 7, 2), **address},
+    )
+    prescription_services.record_patient_profile(
+        patient=sofia,
+        actor=customer,
+        allergy_answer="listed",
+        allergies=[prescription_services.AllergyEntry(name="Penicillins", drug_class="penicillins", reaction="rash")],
+        medicines=[prescription_services.MedicineEntry(name="Doxycycline 100 mg (another pharmacy)", code="3640")],
     )
     sig = "Take one capsule by mouth once daily with food."
     waiting_longest = _submit(

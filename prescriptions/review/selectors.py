@@ -703,7 +703,8 @@ def prescription_history(prescription) -> list[HistoryEntry]:
         if decision.message_to_customer:
             details.append(("Message to customer", decision.message_to_customer))
         for override in decision.warning_overrides:
-            details.append((f"Override {override['rule_id']}", override["override_reason"]))
+            severity = override.get("severity", "warn").upper()
+            details.append((f"Override {severity} {override['rule_id']}", override["override_reason"]))
         if decision.outcome == "verified":
             details.append(
                 (

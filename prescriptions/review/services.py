@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance import subjects
-from compliance.core import Severity, Stage
+from compliance.core import Severity, Stage, needs_documented_override
 from compliance.core.prescription_rules import last_day_to_fill
 from compliance.models import ComplianceEvaluation
 from compliance.services import compliance_config, evaluate_and_record
@@ -352,7 +352,8 @@ def verify_prescription(
     """The pharmacist verifies: the rules run again now, on exactly the
     transcription the pharmacist saw (``expected_version``), and the result is
     stored. Verified only with no BLOCK and an override reason for every WARN
-    (``warning_overrides``: rule id → reason). The authorised quantity per fill,
+    and every drug-utilisation BLOCK (``warning_overrides``: rule id → reason;
+    ``compliance.core.needs_documented_override``). The authorised quantity per fill,
     refills and last fill date are written onto the prescription for the
     checkout gate. Raises ``VerificationRefused`` (the evaluation stays stored
     as evidence of what was refused), ``NotPermitted``, ``ClaimRequired``,
@@ -378,8 +379,10 @@ def verify_prescription(
             raise NotPermitted("You transcribed this prescription, so another pharmacist must verify it.")
         facts, evaluation = _record_evaluation(locked=locked, transcription=transcription, actor=pharmacist, now=now)
         findings = evaluation.findings  # the product match is one of the rules (compliance.core.product_rules)
-        blocks = [f for f in findings if f.severity is Severity.BLOCK]
-        warnings = [f for f in findings if f.severity is Severity.WARN]
+        # A drug-utilisation BLOCK (a contraindication, an allergy) is the
+        # pharmacist's to override with a documented reason; every other BLOCK stands.
+        blocks = [f for f in findings if f.severity is Severity.BLOCK and not needs_documented_override(f)]
+        warnings = [f for f in findings if f.severity is Severity.WARN or needs_documented_override(f)]
         reasons = {key: (value or "").strip() for key, value in warning_overrides.items()}
         missing = [f for f in warnings if not reasons.get(f.rule_id)]
         if blocks or missing:
@@ -395,16 +398,25 @@ def verify_prescription(
             overrides = [
                 {
                     "rule_id": f.rule_id,
+                    "severity": f.severity.value,
                     "source": f.source,
                     "message": f.pharmacist_message,
                     "override_reason": reasons[f.rule_id],
                 }
                 for f in warnings
             ]
-            summary = (
-                f"Compliance evaluation #{evaluation.pk} (facts {evaluation.fingerprint[:12]}) has no blocking "
-                f"finding; {len(overrides)} warning(s) overridden with reasons."
-            )
+            overridden_blocks = [o["rule_id"] for o in overrides if o["severity"] == Severity.BLOCK.value]
+            if overridden_blocks:
+                summary = (
+                    f"Compliance evaluation #{evaluation.pk} (facts {evaluation.fingerprint[:12]}): drug-utilisation "
+                    f"block(s) {', '.join(overridden_blocks)} overridden by the pharmacist with a documented reason; "
+                    f"{len(overrides) - len(overridden_blocks)} warning(s) overridden with reasons."
+                )
+            else:
+                summary = (
+                    f"Compliance evaluation #{evaluation.pk} (facts {evaluation.fingerprint[:12]}) has no blocking "
+                    f"finding; {len(overrides)} warning(s) overridden with reasons."
+                )
             event = transition_prescription(
                 prescription=locked,
                 to_status=S.VERIFIED,

@@ -24,12 +24,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from compliance.core import Severity
+from compliance.core import Severity, is_dur
+from compliance.interactions import interaction_source
 from infra.clientip import client_ip
 from infra.errors import show_error
 from infra.staff import has_second_factor
+from prescriptions.clinical import current_profile
+from prescriptions.forms import health_profile_form
 from prescriptions.models import PrescriptionStatus as S
-from prescriptions.services import PrescriptionError
+from prescriptions.services import PrescriptionError, record_patient_profile
 
 from . import permissions, selectors, services
 from .forms import (
@@ -137,10 +140,16 @@ def _warnings_and_blocks(prescription, transcription):
     if transcription is None or not transcription.is_evaluated:
         return None
     findings = transcription.latest_evaluation.findings
+    general = [f for f in findings if not is_dur(f)]
+    dur = [f for f in findings if is_dur(f)]
     return {
         "evaluation": transcription.latest_evaluation,
-        "blocks": [f for f in findings if f.severity is Severity.BLOCK],
-        "warnings": [f for f in findings if f.severity is Severity.WARN],
+        "blocks": [f for f in general if f.severity is Severity.BLOCK],
+        "warnings": [f for f in general if f.severity is Severity.WARN],
+        # Drug-utilisation review: shown by review/partials/dur.html; every one needs a reason.
+        "dur": dur,
+        "needs_reason": [f for f in dur if f.severity is Severity.BLOCK]
+        + [f for f in findings if f.severity is Severity.WARN],
     }
 
 
@@ -179,6 +188,8 @@ def _render_review(
         "can_ask": mine and pharmacist and prescription.status == S.IN_REVIEW,
         "checks": checks,
         "differences": selectors.transcription_differences(prescription, transcription),
+        "profile": current_profile(prescription.patient),
+        "interaction_source": interaction_source().name,
         "verify_form": verify_form or VerifyForm(initial={"version": transcription.version if transcription else 0}),
         "override_values": verify_form.overrides() if verify_form is not None else {},
         "reject_form": reject_form or RejectForm(),
@@ -446,3 +457,28 @@ def history_csv(request, public_id):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="{prescription.reference}-history-{stamp}.csv"'
     return response
+
+
+@workspace_view()
+def patient_profile(request, public_id):
+    """The pharmacist (or technician) adds to the patient's health information, or maps a medicine
+    the customer typed to its ingredient; a new version is kept with their name."""
+    prescription = _prescription_or_404(public_id)
+    patient = prescription.patient
+    profile = current_profile(patient)
+    form = health_profile_form(request.POST if request.method == "POST" else None, profile=profile)
+    note = request.POST.get("note", "") if request.method == "POST" else ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_patient_profile(patient=patient, actor=request.user, note=note, **form.entries())
+        except PrescriptionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Health information saved. Run the checks again to screen against it.")
+            return redirect(_review_url(prescription, "dur"))
+    return render(
+        request,
+        "review/profile.html",
+        {"form": form, "patient": patient, "profile": profile, "prescription": prescription, "note": note},
+        status=400 if request.method == "POST" else 200,
+    )

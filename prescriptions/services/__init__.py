@@ -17,6 +17,8 @@ through the outbox (``infra.outbox.enqueue``), so it happens after commit.
   cannot be bought now for later.
 - ``expiry``: fills that use a prescription up, and expiry.
 - ``notifications``: the customer's e-mails, queued by task name.
+- ``profile``: the patient's clinical profile (allergies, conditions, medicines
+  from elsewhere), a new version at each change.
 - ``exceptions``: ``PrescriptionError`` and its subclasses.
 
 Callers import from here (``from prescriptions import services``;
@@ -37,6 +39,7 @@ from .expiry import expire_prescriptions, record_fill
 from .files import record_file_access, record_scan_problem, record_scan_result
 from .held import delete_expired_held_files, held_files, held_names, hold_files, release_held_files
 from .orphans import ORPHAN_GRACE, delete_orphan_files
+from .profile import AllergyEntry, MedicineEntry, record_patient_profile
 from .status import (
     CUSTOMER,
     MESSAGE_REQUIRED,
@@ -63,6 +66,9 @@ __all__ = [
     "held_names",
     "hold_files",
     "release_held_files",
+    "AllergyEntry",
+    "MedicineEntry",
+    "record_patient_profile",
     "CUSTOMER",
     "MESSAGE_REQUIRED",
     "ORPHAN_GRACE",

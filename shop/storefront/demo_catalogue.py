@@ -203,6 +203,7 @@ PRODUCTS = [
                 "requires_prescription": True,
                 "programme": "ipledge",
                 "active_ingredient": "Isotretinoin",
+                "ingredient_codes": "6064",
                 "strength": f"{mg} mg",
                 "dosage_form": "Capsule",
                 "pack_size": 30,
@@ -224,6 +225,7 @@ PRODUCTS = [
         {
             "requires_prescription": True,
             "active_ingredient": "Doxycycline hyclate",
+            "ingredient_codes": "3640",
             "strength": "100 mg",
             "dosage_form": "Capsule",
             "pack_size": 28,
@@ -243,6 +245,7 @@ PRODUCTS = [
             "requires_prescription": True,
             "dea_schedule": 4,
             "active_ingredient": "Tramadol hydrochloride",
+            "ingredient_codes": "10689",
             "strength": "50 mg",
             "dosage_form": "Tablet",
             "pack_size": 30,

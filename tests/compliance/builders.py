@@ -11,15 +11,21 @@ from compliance.core import (
     AccountHolder,
     Authorisation,
     Certification,
+    ClinicalFacts,
     Drug,
     Facts,
+    Ingredient,
+    Interaction,
+    InteractionLevel,
     Licence,
+    OtherMedicine,
     Patient,
     PharmacyFacts,
     Prescriber,
     PrescriptionFacts,
     Stage,
 )
+from compliance.core.facts import NO_KNOWN_ALLERGIES
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -189,3 +195,48 @@ def controlled_dispense(drug=OXYCODONE, **changes) -> Facts:
         prescription__epcs=True,
     )
     return dataclasses.replace(facts, **changes)
+
+
+# --- Drug-utilisation review ----------------------------------------------------------------
+# Ingredients as the interaction source describes them (RxNorm ingredient RxCUI, classes).
+ISOTRETINOIN_RXCUI, DOXYCYCLINE_RXCUI, MINOCYCLINE_RXCUI, TRAMADOL_RXCUI = "6064", "3640", "6980", "10689"
+ISOTRETINOIN_INGREDIENT = Ingredient(code=ISOTRETINOIN_RXCUI, name="isotretinoin", classes={"retinoids"})
+DOXYCYCLINE_INGREDIENT = Ingredient(code=DOXYCYCLINE_RXCUI, name="doxycycline", classes={"tetracyclines"})
+MINOCYCLINE_INGREDIENT = Ingredient(code=MINOCYCLINE_RXCUI, name="minocycline", classes={"tetracyclines"})
+
+
+def interaction(level=InteractionLevel.CONTRAINDICATED, **changes) -> Interaction:
+    """Isotretinoin (the drug checked) with doxycycline (prescription R-DOXY)."""
+    values = {
+        "drug_code": ISOTRETINOIN_RXCUI,
+        "other_code": DOXYCYCLINE_RXCUI,
+        "other_reference": "prescription R-DOXY",
+        "level": level,
+        "drug_name": "isotretinoin",
+        "other_name": "doxycycline",
+        "summary": "A retinoid with a tetracycline: risk of raised intracranial pressure.",
+        "management": "Do not combine.",
+        "source": "ANSM Thésaurus des interactions médicamenteuses, October 2020 (demonstration data)",
+    }
+    values.update(changes)
+    return Interaction(**values)
+
+
+def doxycycline_medicine(reference="prescription R-DOXY", ingredient=DOXYCYCLINE_INGREDIENT) -> OtherMedicine:
+    return OtherMedicine(reference=reference, name=ingredient.name, ingredients=(ingredient,))
+
+
+def clinical(**changes) -> ClinicalFacts:
+    """A patient who answered "no known allergies" and takes nothing else."""
+    values = {"allergy_answer": NO_KNOWN_ALLERGIES}
+    values.update(changes)
+    return ClinicalFacts(**values)
+
+
+def isotretinoin_screened(stage=Stage.VERIFY, **clinical_changes) -> Facts:
+    """An isotretinoin prescription, coded, with clinical facts."""
+    return isotretinoin_dispense(
+        stage=stage,
+        drug=dataclasses.replace(ISOTRETINOIN, ingredients=(ISOTRETINOIN_INGREDIENT,)),
+        clinical=clinical(**clinical_changes),
+    )

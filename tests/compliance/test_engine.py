@@ -46,13 +46,19 @@ EVERY_STAGE = {
     "ipledge.supply-cap",
     "ipledge.no-refills",
     "ipledge.minimum-age",
+    "dur.interaction",
+    "dur.allergy",
+    "dur.duplication",
 }
 
 
 @pytest.mark.parametrize(
     "stage, only_here",
     [
-        (Stage.VERIFY, {"ipledge.blister-pack", "product.drug", "rx.quantity-days-supply"}),
+        (
+            Stage.VERIFY,
+            {"ipledge.blister-pack", "product.drug", "rx.quantity-days-supply", "dur.condition", "dur.profile"},
+        ),
         (Stage.CHECKOUT, {"online.pharmacist-verified"}),
         (
             Stage.DISPENSE,

@@ -12,18 +12,33 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance.core import GENERAL_RULES, Authorisation, Certification, Drug, OtherPrescription, Stage, evaluate
+from compliance.core import (
+    GENERAL_RULES,
+    Allergy,
+    Authorisation,
+    Certification,
+    Drug,
+    InteractionLevel,
+    OtherPrescription,
+    Stage,
+    evaluate,
+)
+from compliance.core.facts import PREGNANT
 from compliance.core.programmes import ipledge, programmes
 
 from .builders import (
     ALPRAZOLAM,
     CLOZAPINE,
     LENALIDOMIDE,
+    MINOCYCLINE_INGREDIENT,
     change,
     controlled_dispense,
     doxycycline_dispense,
+    doxycycline_medicine,
     et,
+    interaction,
     isotretinoin_dispense,
+    isotretinoin_screened,
     pharmacy,
 )
 
@@ -196,6 +211,29 @@ FAILING = {
         prescription__dosage_form="tablet",
         prescription__date_written=date(2025, 1, 2),
     ),
+    "dur interaction, contraindicated": isotretinoin_screened(
+        medicines=(doxycycline_medicine(),), interactions=(interaction(),)
+    ),
+    "dur interaction, French source text": isotretinoin_screened(
+        interactions=(interaction(InteractionLevel.PRECAUTION, language="fr", summary="Risque."),)
+    ),
+    "dur allergy to a class": isotretinoin_screened(
+        allergy_answer="listed", allergies=(Allergy(name="Retinoids", drug_class="retinoids", reaction="rash"),)
+    ),
+    "dur duplication": isotretinoin_screened(
+        medicines=(
+            doxycycline_medicine(),
+            doxycycline_medicine("prescription R-ISO", ingredient=MINOCYCLINE_INGREDIENT),
+        ),
+    ),
+    "dur duplication, same ingredient": change(
+        isotretinoin_screened(),
+        clinical__medicines=(
+            doxycycline_medicine("from elsewhere", ingredient=isotretinoin_screened().drug.ingredients[0]),
+        ),
+    ),
+    "dur pregnancy": isotretinoin_screened(conditions={PREGNANT}),
+    "dur unmapped medicine": isotretinoin_screened(unmapped_medicines=("the blue pill",)),
     "mycophenolate": change(
         _DOXY(
             drug=Drug(name="Mycophenolate mofetil", strength="500 mg", dosage_form="tablet", programme="mycophenolate")
@@ -221,6 +259,9 @@ def test_the_table_makes_every_rule_fire():
         for stage in Stage:
             fired |= {f.rule_id for f in evaluate(change(facts, stage=stage))}
         fired |= {f.rule_id for f in evaluate(facts, config=ipledge.with_mod_2026_effective(date(2026, 1, 1)))}
+    # A finding's id is its rule's, or the rule's followed by ":" and what it is about
+    # (drug-utilisation review: "dur.interaction:6064+3640").
+    fired = {rule_id.split(":", 1)[0] for rule_id in fired}
     assert _all_rule_ids() - fired == set()
 
 

@@ -4,7 +4,8 @@
     PrescriptionFactory(in_review=True)        a pharmacist opened it before anyone transcribed it
     PrescriptionFactory(transcribed=True)      a technician transcribed it (step 1) and put it back in the queue
     PrescriptionFactory(claimed=True)          ... then a pharmacist opened it: in review
-    PrescriptionFactory(verified=True)         ... and verified it (step 2), overriding each warning with a reason
+    PrescriptionFactory(verified=True)         ... and verified it (step 2), overriding each warning (and
+                                               drug-utilisation block) with a reason
     PrescriptionFactory(rejected=True)         ... or rejected it, with a coded reason and a message
     PrescriptionFactory(info_requested=True)   ... or asked the customer a question
     PrescriptionFactory(expired=True)          verified, then past its last fill date (the system expired it)
@@ -31,6 +32,7 @@ import factory
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from compliance.core import Severity, needs_documented_override
 from prescriptions import services
 from prescriptions.drugs import drug_info
 from prescriptions.models import Prescription, PrescriptionStatus
@@ -172,7 +174,8 @@ def _claim(prescription, *, pharmacist, **_):
 
 
 def _verify(prescription, *, pharmacist, **_):
-    """Step 2 in the review workspace: every warning overridden with a reason (a BLOCK still
+    """Step 2 in the review workspace: every warning, and every drug-utilisation block (e.g. the
+    patient's other prescription interacts), overridden with a reason (any other BLOCK still
     refuses). A programme drug needs the pharmacy's certification in that programme: it is
     made if the shop has none (the demo's is used when loaded)."""
     programme = drug_info(prescription.product).programme
@@ -184,7 +187,11 @@ def _verify(prescription, *, pharmacist, **_):
         prescription=prescription,
         pharmacist=pharmacist,
         expected_version=prescription.transcription.version,
-        warning_overrides={finding.rule_id: OVERRIDE_REASON for finding in evaluation.warnings},
+        warning_overrides={
+            finding.rule_id: OVERRIDE_REASON
+            for finding in evaluation.findings
+            if finding.severity is Severity.WARN or needs_documented_override(finding)
+        },
     )
 
 

@@ -195,6 +195,10 @@ def test_customers_still_cannot_open_the_dashboard(alice_client):
 
 
 def test_demo_review_prescriptions_load_once_and_wait_in_the_queue(demo_shop, pharmacist_client):
+    from django.utils import timezone
+
+    from compliance.core import Stage, evaluate, needs_documented_override
+    from prescriptions.facts import facts_for_prescription
     from prescriptions.models import Prescription
     from prescriptions.review.demo import load_demo_review
     from prescriptions.review.models import Transcription
@@ -204,5 +208,13 @@ def test_demo_review_prescriptions_load_once_and_wait_in_the_queue(demo_shop, ph
     assert Prescription.objects.filter(customer__email="carlos@example.com").count() == 3
     transcription = Transcription.objects.get()
     assert transcription.latest_evaluation.passed and transcription.updated_by.email == "technician@example.com"
+    # Sofia's profile lists doxycycline from elsewhere: her isotretinoin is contraindicated
+    # (drug-utilisation review), a block only a pharmacist's documented override lets through.
+    sofia = Prescription.objects.get(patient__first_name="Sofia")
+    facts = facts_for_prescription(
+        stage=Stage.VERIFY, prescription=sofia, transcription=Transcription(prescription=sofia), moment=timezone.now()
+    )
+    (finding,) = [f for f in evaluate(facts) if f.rule_id.startswith("dur.")]
+    assert finding.rule_id == "dur.interaction:6064+3640" and needs_documented_override(finding)
     page = pharmacist_client.get(reverse("dashboard:pharmacy-queue")).content.decode()
     assert page.count("Carlos Diaz") == 2 and "Sofia Diaz" in page and "past target" in page
