@@ -107,3 +107,13 @@ def test_the_queue_focuses_a_pharmacist_on_the_first_transcribed_one(alice, bob,
     (focused,) = tags_with(html, "autofocus")
     row = next(r for r in html.split("<tr>") if focused in r)
     assert ready.reference in row and oldest.reference not in row
+
+
+def test_claim_verify_ask_and_reject_each_have_an_access_key(transcribed, pharmacist, pharmacist_client):
+    html = pharmacist_client.get(url(transcribed, "pharmacy-review")).content.decode()
+    (claim,) = tags_with(html, "accesskey")
+    assert 'accesskey="o"' in claim and "autofocus" in claim  # "Open for review", focused
+    services.claim_for_review(prescription=transcribed, reviewer=pharmacist)
+    html = pharmacist_client.get(url(transcribed, "pharmacy-review")).content.decode()
+    keys = {re.search(r'accesskey="(\w)"', tag).group(1) for tag in tags_with(html, "accesskey")}
+    assert keys == {"v", "n", "a", "r"}

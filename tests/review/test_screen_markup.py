@@ -81,7 +81,7 @@ def test_rejecting_with_no_reason_shows_the_error_beside_the_form(claimed, pharm
     assert response.status_code == 400
     html = response.content.decode()
     assert '<div class="alert alert-danger" role="alert" id="reject-errors">Not rejected: ' in html
-    assert '<a href="#id_reject_reason_code">Reason</a>: This field is required.' in html
+    assert '<a class="rx-text-link" href="#id_reject_reason_code">Reason</a>: This field is required.' in html
     assert 'aria-invalid="true"' in html and 'id="id_reject_reason_code_errors"' in html
     assert "Please call us." in html  # what was typed is kept
     claimed.refresh_from_db()
