@@ -27,7 +27,7 @@ from infra.clientip import client_ip
 from infra.ratelimit import rate_limited
 from prescriptions.drugs import drug_info
 
-from . import selectors, services
+from . import refills, selectors, services
 from .forms import AnswerForm, AttachForm, PrescriptionUploadForm
 from .models import PrescriptionStatus, ScanStatus, private_storage
 from .uploads import Limits, SizeLimitedUploadHandler
@@ -230,6 +230,9 @@ def attach_to_line(request, line_pk: int):
 @require_GET
 def prescription_list(request):
     page = Paginator(selectors.prescriptions_for_customer(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    infos = refills.refill_infos(page.object_list)
+    for prescription in page.object_list:
+        prescription.refill = infos.get(prescription.pk)
     return render(
         request,
         "prescriptions/customer/prescription_list.html",
@@ -239,6 +242,7 @@ def prescription_list(request):
             "prescriptions": page.object_list,
             "page_title": "My prescriptions",
             "active_tab": "prescriptions",
+            "reminders_on": refills.account_reminders_on(request.user),
         },
     )
 
@@ -253,6 +257,7 @@ def _detail_context(request, prescription, answer_form=None):
         else (AnswerForm() if prescription.status == PrescriptionStatus.INFO_REQUESTED else None),
         "page_title": f"Prescription {prescription.reference}",
         "active_tab": "prescriptions",
+        "refill": refills.refill_info(prescription),
     }
 
 

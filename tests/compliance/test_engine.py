@@ -53,7 +53,7 @@ EVERY_STAGE = {
     "stage, only_here",
     [
         (Stage.VERIFY, {"ipledge.blister-pack", "product.drug", "rx.quantity-days-supply"}),
-        (Stage.CHECKOUT, {"online.pharmacist-verified"}),
+        (Stage.CHECKOUT, {"online.pharmacist-verified", "rx.refill-too-soon"}),
         (
             Stage.DISPENSE,
             {
