@@ -69,7 +69,7 @@ def supply_runs_out_on(last_fill_on: date | None, last_fill_days_supply: int | N
 class RefillState(enum.StrEnum):
     AVAILABLE = "available"  # may be ordered today
     TOO_SOON = "too_soon"  # a fill is left, but not before ``earliest_on``
-    IN_OPEN_ORDER = "in_open_order"  # every fill left is already in an order on its way
+    IN_OPEN_ORDER = "in_open_order"  # a fill is already in an order on its way (one at a time)
     NONE_LEFT = "none_left"  # every fill dispensed
     EXPIRED = "expired"  # past its last fill date
     NOT_REFILLABLE = "not_refillable"  # the law or the programme allows no refill of this drug
@@ -170,11 +170,13 @@ def refill_status(facts: RefillFacts, *, today: date, config: Config = DEFAULT_C
         return RefillStatus(
             RefillState.NONE_LEFT, 0, "Every fill of this prescription has been dispensed.", runs_out_on=runs_out
         )
-    if left == 0:
+    if facts.fills_held > 0:
+        # One fill at a time: the next is counted from the one on its way, once it is dispensed.
         return RefillStatus(
             RefillState.IN_OPEN_ORDER,
-            0,
-            "The fill left on this prescription is already in an order on its way to our pharmacist.",
+            left,
+            "Your next fill is already in an order on its way to our pharmacist; you can order the one"
+            " after it once it has been dispensed.",
             runs_out_on=runs_out,
         )
     earliest = earliest_refill_date(facts.last_fill_on, facts.last_fill_days_supply, facts.drug.dea_schedule, config)

@@ -83,7 +83,7 @@ def test_schedule_ii_has_no_refills():
     "changes, state",
     [
         ({"fills_used": 3}, RefillState.NONE_LEFT),
-        ({"fills_held": 2}, RefillState.IN_OPEN_ORDER),
+        ({"fills_held": 1}, RefillState.IN_OPEN_ORDER),  # one fill at a time, even with two left
         ({"expires_on": date(2026, 3, 30)}, RefillState.EXPIRED),
         ({"verified": False}, RefillState.NOT_VERIFIED),
     ],
