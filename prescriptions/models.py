@@ -549,7 +549,7 @@ class TransferRequest(models.Model):
     the date of the first fill. The status changes only in ``prescriptions.transfers``.
     """
 
-    class Status(models.TextChoices):
+    class State(models.TextChoices):
         REQUESTED = "requested", _("Requested")
         TRANSFERRED = "transferred", _("Transferred")
         REFUSED = "refused", _("Could not be transferred")
@@ -561,7 +561,7 @@ class TransferRequest(models.Model):
     pharmacy_phone = models.CharField(max_length=40)
     prescription_number = models.CharField(_("prescription number at that pharmacy"), max_length=60)
     drug = models.CharField(_("medicine and strength"), max_length=255)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED, db_index=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.REQUESTED, db_index=True)
     requested_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     # What the pharmacist recorded when working it (both sides' records, 21 CFR 1306.25(b)).

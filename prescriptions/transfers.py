@@ -22,7 +22,7 @@ from .exceptions import TransferRefused
 from .models import Patient, TransferRequest
 
 DECIDE_PERMISSION = "review.decide_prescription"
-Status = TransferRequest.Status
+State = TransferRequest.State
 
 
 def _name(user) -> str:
@@ -55,7 +55,7 @@ def transfer_requests_for_customer(customer) -> QuerySet[TransferRequest]:
 def open_transfer_requests() -> QuerySet[TransferRequest]:
     """The pharmacy's queue: requests not yet worked, oldest first."""
     return (
-        TransferRequest.objects.filter(status=Status.REQUESTED)
+        TransferRequest.objects.filter(state=State.REQUESTED)
         .select_related("patient", "customer")
         .order_by("requested_at", "id")
     )
@@ -81,7 +81,7 @@ class TransferDetails:
 
 def _locked(request: TransferRequest) -> TransferRequest:
     locked = TransferRequest.objects.select_for_update().get(pk=request.pk)
-    if locked.status != Status.REQUESTED:
+    if locked.state != State.REQUESTED:
         raise TransferRefused(f"Transfer request {locked.reference} was already worked.")
     return locked
 
@@ -111,7 +111,7 @@ def record_transfer(*, request: TransferRequest, pharmacist, details: TransferDe
         raise TransferRefused(" ".join(f"{f.pharmacist_message} ({f.source})" for f in findings))
     with transaction.atomic():
         locked = _locked(request)
-        locked.status = Status.TRANSFERRED
+        locked.state = State.TRANSFERRED
         locked.worked_by = pharmacist
         locked.worked_by_name = _name(pharmacist)
         locked.worked_at = now
@@ -137,7 +137,7 @@ def refuse_transfer(*, request: TransferRequest, pharmacist, reason: str, now=No
         raise TransferRefused("Say why the transfer could not be done; the patient reads it.")
     with transaction.atomic():
         locked = _locked(request)
-        locked.status = Status.REFUSED
+        locked.state = State.REFUSED
         locked.worked_by = pharmacist
         locked.worked_by_name = _name(pharmacist)
         locked.worked_at = now or timezone.now()

@@ -49,7 +49,7 @@ def test_a_transfer_request_is_worked_by_a_pharmacist_under_the_dea_rules(alice_
     submit(alice, "RX-DOXY-100")  # her patient record
     with time_machine.travel(timezone.now() - datetime.timedelta(hours=30)):
         item = ask_for_transfer(alice_client, alice.patients.get())
-    assert item.status == TransferRequest.Status.REQUESTED and item.customer == alice
+    assert item.state == TransferRequest.State.REQUESTED and item.customer == alice
 
     page = staff_client(technician).get("/dashboard/pharmacy/refills/").content.decode()
     assert item.reference in page and "Corner Drugs" in page and "30 h" in page
@@ -61,12 +61,12 @@ def test_a_transfer_request_is_worked_by_a_pharmacist_under_the_dea_rules(alice_
     response = pharmacist_client.post(url, {**WORKED, "transferred_before": "on"}, follow=True)
     assert "21 CFR 1306.25(a)" in response.content.decode()
     item.refresh_from_db()
-    assert item.status == TransferRequest.Status.REQUESTED
+    assert item.state == TransferRequest.State.REQUESTED
 
     response = pharmacist_client.post(url, WORKED)
     assert response.status_code == 302
     item.refresh_from_db()
-    assert item.status == TransferRequest.Status.TRANSFERRED and item.worked_by == pharmacist
+    assert item.state == TransferRequest.State.TRANSFERRED and item.worked_by == pharmacist
     assert (item.transferring_pharmacist, item.fills_remaining, item.first_filled_on) == (
         "Sam Lee, RPh",
         3,
