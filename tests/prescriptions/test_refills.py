@@ -233,3 +233,10 @@ def test_isotretinoin_offers_ask_my_prescriber_and_never_a_refill_or_a_reminder(
 def test_ask_my_prescriber_is_not_offered_while_fills_are_left(alice_client, alice, pharmacist):
     prescription = verify(submit(alice, DOXY, quantity=28, refills=2), pharmacist)
     assert alice_client.get(f"/prescriptions/{prescription.public_id}/ask-prescriber/").status_code == 404
+
+
+def test_the_reminder_job_runs_once_a_day_at_nine_new_york_time(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["prescriptions-refill-reminders"]
+    assert entry["task"] == send_refill_reminders.name == "prescriptions.tasks.send_refill_reminders"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({9}, {0})
+    assert settings.CELERY_TIMEZONE == "America/New_York" and settings.RXSHOP_REFILL_REMINDER_DAYS == 7
