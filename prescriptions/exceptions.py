@@ -58,6 +58,20 @@ class CannotAttach(PrescriptionError):
     code = "cannot_attach"
 
 
+class RefillRefused(PrescriptionError):
+    """The Refill button's action refused: ``str(exc)`` says why, for the customer."""
+
+    code = "refill_refused"
+    http_status = 409
+
+
+class TransferRefused(PrescriptionsError):
+    """A transfer-in request cannot be recorded or completed; ``str(exc)`` says why."""
+
+    code = "transfer_refused"
+    http_status = 409
+
+
 class UploadRefused(PrescriptionsError):
     """An uploaded file is refused (type, size, content); ``code`` says which check."""
 

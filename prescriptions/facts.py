@@ -26,8 +26,11 @@ interactions found, the DUR findings overridden at verification.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Protocol
 
+from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 from compliance.adapters import pharmacy_facts
@@ -45,6 +48,7 @@ from compliance.core import (
 from compliance.core import (
     Patient as PatientFacts,
 )
+from compliance.core.refills import RefillFacts
 from compliance.interactions import interaction_source
 
 from .clinical import clinical_facts, ingredients_for
@@ -81,6 +85,62 @@ def holder_date_of_birth(customer_id: int | None) -> datetime.date | None:
         Patient.objects.filter(account_id=customer_id, relationship=Patient.Relationship.SELF)
         .values_list("date_of_birth", flat=True)
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class LastFill:
+    """The latest fill of a prescription: its ``Dispense`` row, the day (in the pharmacy's time
+    zone) and the days' supply that went out."""
+
+    dispense_id: int
+    on: datetime.date
+    days_supply: int | None
+
+
+def last_fills(prescriptions) -> dict[int, LastFill]:
+    """For each prescription, its latest fill (``LastFill``). The days' supply is the
+    programme's authorised one when the pharmacist entered it at dispense, else the
+    transcription's. One query for any number of prescriptions."""
+    by_id = {p.pk: p for p in prescriptions}
+    if not by_id:
+        return {}
+    dispense = apps.get_model("dispensing", "Dispense")
+    found: dict[int, LastFill] = {}
+    rows = (
+        dispense.objects.filter(prescription_id__in=by_id)
+        .order_by("prescription_id", "-dispensed_at", "-id")
+        .values_list("prescription_id", "id", "dispensed_at", "authorisation__days_supply")
+    )
+    for prescription_id, dispense_id, dispensed_at, authorised_days in rows:
+        if prescription_id in found:
+            continue
+        days_supply = authorised_days
+        if days_supply is None:
+            try:
+                days_supply = by_id[prescription_id].transcription.days_supply
+            except ObjectDoesNotExist:
+                days_supply = None
+        found[prescription_id] = LastFill(dispense_id, timezone.localtime(dispensed_at).date(), days_supply)
+    return found
+
+
+def refill_facts(prescription, *, fills_held: int = 0, last_fill: LastFill | None | _LookUp = None) -> RefillFacts:
+    """The prescription as the refill rules see it (``compliance.core.refills``).
+    ``last_fill`` is its entry of ``last_fills`` (None: never filled; ``LOOK_UP``: read it)."""
+    if last_fill is LOOK_UP:
+        last_fill = last_fills([prescription]).get(prescription.pk)
+    return RefillFacts(
+        drug=drug_facts(prescription.product),
+        # "verified": a pharmacist verified it (used-up and expired ones too: the rules say why no refill).
+        verified=prescription.status
+        in (PrescriptionStatus.VERIFIED, PrescriptionStatus.USED_UP, PrescriptionStatus.EXPIRED),
+        refills_authorized=prescription.refills_authorized,
+        fills_used=prescription.fills_used,
+        fills_held=fills_held,
+        expires_on=prescription.expires_on,
+        last_fill_on=last_fill.on if last_fill else None,
+        last_fill_days_supply=last_fill.days_supply if last_fill else None,
     )
 
 
@@ -203,6 +263,7 @@ def facts_for_prescription(
     drug = drug_facts(prescription.product if product is None else product)
     if account_holder_dob is LOOK_UP:
         account_holder_dob = holder_date_of_birth(prescription.customer_id)
+    last_fill = last_fills([prescription]).get(prescription.pk)
     return Facts(
         stage=Stage(stage),
         moment=moment,
@@ -236,6 +297,8 @@ def facts_for_prescription(
             risk_category=t.risk_category or None,
             earliest_fill_date=t.earliest_fill_date,
             same_day_schedule_ii=same_day_schedule_ii(prescription, t, drug),
+            last_fill_on=last_fill.on if last_fill else None,
+            last_fill_days_supply=last_fill.days_supply if last_fill else None,
         ),
         authorisation=_authorisation(drug, t, authorisation, obtained_by=authorisation_obtained_by, obtained_at=moment),
         ship_to_state=ship_to_state or None,

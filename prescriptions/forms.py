@@ -426,3 +426,22 @@ def health_profile_form(data=None, *, profile):
     source = interaction_source()
     vocabulary = source.ingredient_vocabulary() if hasattr(source, "ingredient_vocabulary") else ()
     return HealthProfileForm(data, profile=profile, classes=source.allergy_classes(), vocabulary=vocabulary)
+
+
+# --- Transfer in (prescriptions.transfers) ---------------------------------------------------------
+
+
+class TransferRequestForm(forms.Form):
+    """The patient's request to move a prescription here from another pharmacy."""
+
+    patient = forms.ModelChoiceField(queryset=Patient.objects.none(), empty_label=None, label="For")
+    pharmacy_name = forms.CharField(max_length=200, label="Pharmacy name")
+    pharmacy_phone = forms.CharField(max_length=40, label="Pharmacy phone")
+    prescription_number = forms.CharField(max_length=60, label="Prescription number (on the label)")
+    drug = forms.CharField(max_length=255, label="Medicine and strength")
+
+    def __init__(self, *args, patients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = patients
+        self.fields["patient"].label_from_instance = lambda p: f"{p.full_name} ({p.relationship_text})"
+        self.fields["pharmacy_phone"].widget.attrs["autocomplete"] = "tel"

@@ -32,6 +32,7 @@ from compliance import subjects
 from compliance.core import Severity, Stage, evaluate
 from compliance.core.facts import NON_RESIDENT
 from compliance.core.online_rules import ACCOUNT_HOLDER_AGE, SHIP_TO_LICENCE
+from compliance.core.prescription_rules import REFILL_TOO_SOON
 from compliance.core.states import state_name
 from compliance.services import compliance_config, evaluate_and_record
 
@@ -60,6 +61,9 @@ _NEXT_STEP = {
     ),
 }
 _RULES_NEXT_STEP = gettext_lazy("Check the delivery address, or call our pharmacist, who can tell you what is needed.")
+_TOO_SOON_NEXT_STEP = gettext_lazy(
+    "Save it for later and check it out from that day; the Refill button on “My prescriptions” shows the date too."
+)
 _ABOUT_YOU_NEXT_STEP = gettext_lazy("Add your date of birth under “About you” in your account.")
 _SHIP_TO_NEXT_STEP = gettext_lazy(
     "We can ship prescription medicines to: %(states)s. Choose or enter a delivery address in one of these states."
@@ -233,6 +237,8 @@ def judge_basket(
                         next_url=reverse("customer:about-me") + "?next=" + reverse("basket:summary"),
                     )
                 )
+            elif rule_ids == {REFILL_TOO_SOON}:
+                refusals.append(LineRefusal(line.id, title, reason, _TOO_SOON_NEXT_STEP))
             else:
                 refusals.append(LineRefusal(line.id, title, reason, str(_RULES_NEXT_STEP)))
     return judgement

@@ -547,3 +547,89 @@ class PatientProfileVersion(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"Profile of {self.patient} v{self.version}"
+
+
+# --- Refills and transfers (issue 22) ---------------------------------------------------------
+
+
+class RefillReminderOptOut(models.Model):
+    """The account holder asked for no refill reminders: for one prescription, or (with no
+    prescription) for every prescription on the account. A row is the opt-out; opting back
+    in deletes it. Reminders never go out while one applies (``prescriptions.refills``)."""
+
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    prescription = models.ForeignKey(
+        Prescription, null=True, blank=True, on_delete=models.CASCADE, related_name="reminder_opt_outs"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "prescription"],
+                condition=Q(prescription__isnull=False),
+                name="one_reminder_opt_out_per_prescription",
+            ),
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(prescription__isnull=True), name="one_reminder_opt_out_per_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"No refill reminders for {self.prescription_id or 'the account'} of {self.account_id}"
+
+
+class TransferRequest(models.Model):
+    """A patient asks us to move a prescription from another pharmacy ("transfer in").
+
+    A queue item for the pharmacy: a pharmacist calls the transferring pharmacy and, under
+    21 CFR 1306.25 (refills of Schedule III-V) or 1306.08(e) (an unfilled electronic
+    Schedule II-V prescription, once, for its initial fill), records what was transferred:
+    the transferring pharmacy and pharmacist, the original date written, the fills left and
+    the date of the first fill. The status changes only in ``prescriptions.transfers``.
+    """
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        TRANSFERRED = "transferred", _("Transferred")
+        REFUSED = "refused", _("Could not be transferred")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="transfer_requests")
+    pharmacy_name = models.CharField(max_length=200)
+    pharmacy_phone = models.CharField(max_length=40)
+    prescription_number = models.CharField(_("prescription number at that pharmacy"), max_length=60)
+    drug = models.CharField(_("medicine and strength"), max_length=255)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.REQUESTED, db_index=True)
+    requested_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    # What the pharmacist recorded when working it (both sides' records, 21 CFR 1306.25(b)).
+    worked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    worked_by_name = models.CharField(max_length=255, blank=True)
+    worked_at = models.DateTimeField(null=True, blank=True)
+    transferring_pharmacist = models.CharField(max_length=200, blank=True)
+    transferring_pharmacy_address = models.CharField(max_length=300, blank=True)
+    transferring_pharmacy_dea = models.CharField("transferring pharmacy's DEA registration", max_length=20, blank=True)
+    dea_schedule = models.PositiveSmallIntegerField(null=True, blank=True)
+    electronic = models.BooleanField(default=False)
+    date_written = models.DateField(null=True, blank=True)
+    refills_authorized = models.PositiveSmallIntegerField(null=True, blank=True)
+    fills_remaining = models.PositiveSmallIntegerField(null=True, blank=True)
+    first_filled_on = models.DateField(null=True, blank=True)
+    outcome_note = models.TextField(blank=True)
+    prescription = models.ForeignKey(
+        Prescription, null=True, blank=True, on_delete=models.PROTECT, related_name="transfer_requests"
+    )
+
+    class Meta:
+        ordering = ("requested_at", "id")
+
+    def __str__(self) -> str:
+        return f"Transfer request {self.public_id.hex[:8].upper()} from {self.pharmacy_name}"
+
+    @property
+    def reference(self) -> str:
+        return f"TR-{self.public_id.hex[:8].upper()}"

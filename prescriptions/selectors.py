@@ -41,10 +41,15 @@ IN_PROGRESS = (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED)
 def prescriptions_for_customer(customer) -> QuerySet[Prescription]:
     """ "My prescriptions": the customer's prescriptions, newest first, with
     what the list shows (patient, product, file count) in a fixed number of queries."""
+    product = apps.get_model("catalogue", "Product")
     return (
         Prescription.objects.filter(customer=customer)
-        .select_related("patient", "product", "product__parent")
-        .prefetch_related(Prefetch("files", queryset=PrescriptionFile.objects.order_by("uploaded_at", "id")))
+        # The transcription and the products' drug facts: the refill picture of each row (prescriptions.refills).
+        .select_related("patient", "transcription")
+        .prefetch_related(
+            Prefetch("product", queryset=product.objects.select_related("parent").prefetch_attribute_values()),
+            Prefetch("files", queryset=PrescriptionFile.objects.order_by("uploaded_at", "id")),
+        )
         .order_by("-created_at", "-id")
     )
 
@@ -375,3 +380,20 @@ def questions_and_answers(events) -> list[QuestionAndAnswer]:
     if asked is not None:
         pairs.append(QuestionAndAnswer(asked_at=asked.created_at, question=asked.message_to_customer))
     return pairs
+
+
+def prescriptions_of_order(order) -> list[Prescription]:
+    """The prescriptions the order's lines use (its customer's own), in line order, once each."""
+    ids = list(
+        apps.get_model("order", "Line")
+        .objects.filter(order=order, prescription__isnull=False)
+        .order_by("pk")
+        .values_list("prescription_id", flat=True)
+    )
+    found = {
+        p.pk: p
+        for p in Prescription.objects.filter(pk__in=ids, customer_id=order.user_id).select_related(
+            "patient", "product", "transcription"
+        )
+    }
+    return [found[pk] for pk in dict.fromkeys(ids) if pk in found]

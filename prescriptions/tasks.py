@@ -16,13 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from infra.notifications import send_once
+from infra.sms import send_sms
 from payments import services as payment_services
 from payments import tasks as payment_tasks
 from payments.exceptions import PaymentGatewayUnavailable
 
-from . import clamav, fulfilment, services
+from . import clamav, fulfilment, refills, services
 from .models import (
     CUSTOMER_STATUS,
+    Prescription,
     PrescriptionEvent,
     PrescriptionFile,
     PrescriptionStatus,
@@ -220,3 +222,63 @@ def void_expiring_authorisations() -> int:
 def expire_authorisation(authorisation_id: int) -> bool:
     """Void one expiring authorisation, cancel its order through the door, e-mail the customer once."""
     return fulfilment.expire_authorisation(authorisation_id=authorisation_id)
+
+
+# --- Refill reminders (prescriptions.refills) -------------------------------------------------------
+
+
+@shared_task(acks_late=True)
+def send_refill_reminders() -> int:
+    """Celery beat, once a day at 09:00 in the pharmacy's time zone (CELERY_TIMEZONE):
+    queue a reminder for every fill whose supply runs out soon. Safe to run twice."""
+    return refills.queue_refill_reminders(today=timezone.localdate())
+
+
+def _customer_phone(customer) -> str:
+    """The phone number of the customer's default delivery address, if any (oscar's address book)."""
+    address = customer.addresses.filter(is_default_for_shipping=True).first()
+    return str(address.phone_number) if address is not None and address.phone_number else ""
+
+
+@shared_task(acks_late=True, autoretry_for=RETRYABLE_MAIL, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+def send_refill_reminder(prescription_id: int, dispense_id: int) -> bool:
+    """One reminder per fill (``refills.reminder_key``): an e-mail, and a text message when the
+    customer has a phone number on their default address. Neither names the medicine or the
+    patient: the customer signs in to see it. Checked again just before sending (an opt-out
+    or a refill since the job ran stops it)."""
+    prescription = Prescription.objects.select_related("customer", "product").get(pk=prescription_id)
+    customer = prescription.customer
+    today = timezone.localdate()
+    if not customer.email or not refills.reminder_still_wanted(prescription, dispense_id, today=today):
+        return False
+    info = refills.refill_info(prescription, today=today)
+
+    def opt_out_url(for_prescription: bool) -> str:
+        token = refills.opt_out_token(
+            account_id=customer.pk, prescription_id=prescription.pk if for_prescription else None
+        )
+        return _site_url(reverse("prescriptions:reminders-opt-out", kwargs={"token": token}))
+
+    def send() -> None:
+        context = {
+            "customer": customer,
+            "prescription": prescription,
+            "runs_out_on": info.status.runs_out_on,
+            "earliest_on": info.status.earliest_on if not info.status.may_order else None,
+            "url": _site_url(reverse("prescriptions:detail", kwargs={"public_id": prescription.public_id})),
+            "opt_out_prescription_url": opt_out_url(True),
+            "opt_out_account_url": opt_out_url(False),
+            "pharmacy": pharmacy_details(),
+        }
+        subject = render_to_string("prescriptions/email/refill_reminder_subject.txt", context).strip()
+        body = render_to_string("prescriptions/email/refill_reminder_body.txt", context)
+        send_mail(subject, body, None, [customer.email])
+        phone = _customer_phone(customer)
+        if phone:
+            send_sms(
+                phone,
+                f"{pharmacy_details()['name']}: your prescription {prescription.reference} is due for a refill. "
+                f"Sign in to refill it: {context['url']} To stop these reminders use the link in our e-mail.",
+            )
+
+    return send_once(refills.reminder_key(dispense_id), send)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import refill_views, views
 
 app_name = "prescriptions"
 
@@ -14,4 +14,10 @@ urlpatterns = [
     path("health/<uuid:public_id>/", views.health_profile, name="health-profile"),
     path("<uuid:public_id>/", views.prescription_detail, name="detail"),
     path("<uuid:public_id>/answer/", views.answer_information_request, name="answer"),
+    path("<uuid:public_id>/refill/", refill_views.refill, name="refill"),
+    path("<uuid:public_id>/ask-prescriber/", refill_views.ask_prescriber, name="ask-prescriber"),
+    path("<uuid:public_id>/reminders/", refill_views.reminders_for_prescription, name="reminders"),
+    path("reminders/", refill_views.reminders_for_account, name="reminders-account"),
+    path("reminders/opt-out/<str:token>/", refill_views.reminders_opt_out, name="reminders-opt-out"),
+    path("transfer/", refill_views.transfer_in, name="transfer-in"),
 ]

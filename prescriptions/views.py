@@ -29,7 +29,7 @@ from infra.clientip import client_ip
 from infra.ratelimit import rate_limited
 from prescriptions.drugs import drug_info
 
-from . import selectors, services
+from . import refills, selectors, services
 from .clinical import current_profile
 from .forms import AnswerForm, AttachForm, PrescriptionUploadForm, health_profile_form
 from .models import Patient, PrescriptionStatus, ScanStatus, private_storage
@@ -263,6 +263,9 @@ def attach_to_line(request, line_pk: int):
 @require_GET
 def prescription_list(request):
     page = Paginator(selectors.prescriptions_for_customer(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    infos = refills.refill_infos(page.object_list)
+    for prescription in page.object_list:
+        prescription.refill = infos.get(prescription.pk)
     return render(
         request,
         "prescriptions/customer/prescription_list.html",
@@ -272,6 +275,7 @@ def prescription_list(request):
             "prescriptions": page.object_list,
             "page_title": _("My prescriptions"),
             "active_tab": "prescriptions",
+            "reminders_on": refills.account_reminders_on(request.user),
         },
     )
 
@@ -291,6 +295,7 @@ def _detail_context(request, prescription, answer_form=None):
         "health_profile_missing": prescription.customer_id == request.user.pk
         and prescription.patient.account_id == request.user.pk
         and current_profile(prescription.patient) is None,
+        "refill": refills.refill_info(prescription),
     }
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
@@ -487,6 +488,7 @@ OSCAR_DASHBOARD_NAVIGATION += [
         "children": [
             {"label": "Review queue", "url_name": "dashboard:pharmacy-queue"},
             {"label": "Prescription history (inspector)", "url_name": "dashboard:pharmacy-inspector"},
+            {"label": "Refills and transfers", "url_name": "dashboard:pharmacy-refills"},
             {"label": "Dispense", "url_name": "dashboard:dispense-queue", "access_fn": _may_dispense},
             {"label": "Ship", "url_name": "dashboard:ship-queue", "access_fn": _may_ship},
             {
@@ -590,6 +592,17 @@ CELERY_BEAT_SCHEDULE["dispensing-flag-rmas"] = {
     "task": "prescriptions.dispensing.tasks.flag_rmas_for_reversal",
     "schedule": 6 * 3600,
 }
+
+# --- Refills (issue 22, prescriptions/refills.py) ----------------------------------
+# Once a day at 09:00 in the pharmacy's time zone (CELERY_TIMEZONE = TIME_ZONE, New York):
+# one reminder per fill whose supply runs out within RXSHOP_REFILL_REMINDER_DAYS days.
+RXSHOP_REFILL_REMINDER_DAYS = env.int("RXSHOP_REFILL_REMINDER_DAYS", default=7)
+CELERY_BEAT_SCHEDULE["prescriptions-refill-reminders"] = {
+    "task": "prescriptions.tasks.send_refill_reminders",
+    "schedule": crontab(hour=9, minute=0),
+}
+# Text messages (refill reminders): a class with send(to, body); the demo prints them.
+RXSHOP_SMS_BACKEND = env.str("RXSHOP_SMS_BACKEND", default="infra.sms.ConsoleSmsBackend")
 
 # --- Pharmacist review workspace (issue 5, prescriptions/review) ----------------
 # The queue shows each prescription's age against this target (hours since upload).

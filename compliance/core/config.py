@@ -95,8 +95,11 @@ class Config:
         one of these states is not accepted (Massachusetts issues none).
     reactivation_warning_days: warn this many days before a programme
         certification's reactivation is due.
-    refill_too_soon_fraction: WARN when a refill comes before this share of
-        the previous fill's days' supply has elapsed.
+    refill_too_soon_fraction: a refill comes too soon before this share of
+        the previous fill's days' supply has elapsed (non-controlled drugs).
+    refill_too_soon_fraction_by_schedule: the share for a schedule class
+        (payers commonly ask 85-90 % for controlled substances, RULES.md 6.2);
+        a class not listed uses ``refill_too_soon_fraction``.
     minimum_account_holder_age: store policy (RULES.md 3.7).
     """
 
@@ -126,14 +129,27 @@ class Config:
     states_without_nonresident_licence: frozenset[str] = frozenset({"MA"})
     reactivation_warning_days: int = 30
     refill_too_soon_fraction: float = 0.75
+    refill_too_soon_fraction_by_schedule: Mapping[str, float] = field(default_factory=lambda: {C34: 0.85, C5: 0.85})
     minimum_account_holder_age: int = 18
 
     def __post_init__(self) -> None:
-        for name in ("effective_dates", "expiry_default", "expiry_by_state", "controlled_days_supply_cap_by_state"):
+        for name in (
+            "effective_dates",
+            "expiry_default",
+            "expiry_by_state",
+            "controlled_days_supply_cap_by_state",
+            "refill_too_soon_fraction_by_schedule",
+        ):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         for key, value in self.effective_dates.items():
             if not isinstance(value, date):
                 raise ValueError(f"effective date {key!r} must be a date, not {value!r}")
+        for key, share in (
+            ("default", self.refill_too_soon_fraction),
+            *self.refill_too_soon_fraction_by_schedule.items(),
+        ):
+            if not 0 <= share <= 1:
+                raise ValueError(f"refill-too-soon share {key!r} must be between 0 and 1, not {share!r}")
         # A typo in a state code would silently never apply: refuse it.
         unknown = unknown_states(
             [state for _, state in self.expiry_by_state]
@@ -163,6 +179,7 @@ class Config:
             "states_without_nonresident_licence": sorted(self.states_without_nonresident_licence),
             "reactivation_warning_days": self.reactivation_warning_days,
             "refill_too_soon_fraction": self.refill_too_soon_fraction,
+            "refill_too_soon_fraction_by_schedule": dict(sorted(self.refill_too_soon_fraction_by_schedule.items())),
             "minimum_account_holder_age": self.minimum_account_holder_age,
         }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from . import refills
 from .config import C2, C34, DEFAULT_CONFIG, Config, schedule_class
 from .context import NOTHING, Context, number_text, rule
 from .directions import daily_dose
@@ -574,20 +575,37 @@ def quantity_matches_days_supply(facts: Facts, ctx: Context) -> tuple[Finding, .
 
 
 REFILL_TOO_SOON = "rx.refill-too-soon"
-REFILL_TOO_SOON_SOURCE = "Payer refill-too-soon practice (NCPDP reject code 79)"
+REFILL_TOO_SOON_SOURCE = refills.REFILL_TOO_SOON_SOURCE
 
 
-@rule(REFILL_TOO_SOON, source=REFILL_TOO_SOON_SOURCE, stages=(Stage.DISPENSE,))
+@rule(REFILL_TOO_SOON, source=REFILL_TOO_SOON_SOURCE, stages=(Stage.CHECKOUT, Stage.DISPENSE))
 def refill_not_too_soon(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
-    """Payer refill-too-soon practice, NCPDP reject code 79 (RULES.md 2.5): WARN when a refill is dispensed before ``refill_too_soon_fraction``
-    (default 75 %, a common payer threshold; RULES.md gives none) of the last
-    fill's days' supply has passed."""
+    """Payer refill-too-soon practice, NCPDP reject code 79 (RULES.md 2.5, 6.2): a refill
+    before the share of the last fill's days' supply set for the drug's schedule
+    (``compliance.core.refills.earliest_refill_date``) has passed. At CHECKOUT the
+    customer cannot order it yet (BLOCK: the same date the "Refill" button shows);
+    at DISPENSE the pharmacist may still release an early refill, with a reason (WARN)."""
     rx = facts.prescription
-    if rx is None or rx.last_fill_on is None or not rx.last_fill_days_supply:
+    if rx is None:
+        return NOTHING
+    earliest = refills.earliest_refill_date(
+        rx.last_fill_on, rx.last_fill_days_supply, facts.drug.dea_schedule, ctx.config
+    )
+    if earliest is None or ctx.today >= earliest:
         return NOTHING
     elapsed = (ctx.today - rx.last_fill_on).days
-    if elapsed >= ctx.config.refill_too_soon_fraction * rx.last_fill_days_supply:
-        return NOTHING
+    if ctx.stage is Stage.CHECKOUT:
+        return (
+            Finding(
+                REFILL_TOO_SOON,
+                BLOCK,
+                f"Refill ordered {elapsed} day(s) after the last fill of {rx.last_fill_days_supply} days'"
+                f" supply ({rx.last_fill_on.isoformat()}); allowed from {earliest.isoformat()}.",
+                f"It is too soon to refill this prescription: you can order it from {earliest:%B} {earliest.day},"
+                f" {earliest.year}.",
+                REFILL_TOO_SOON_SOURCE,
+            ),
+        )
     return (
         Finding(
             REFILL_TOO_SOON,

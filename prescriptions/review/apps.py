@@ -33,10 +33,11 @@ class ReviewConfig(OscarDashboardConfig):
         "pharmacy-inspector": [VIEW_AUDIT_TRAIL],
         "pharmacy-history": [VIEW_AUDIT_TRAIL],
         "pharmacy-history-csv": [VIEW_AUDIT_TRAIL],
+        "pharmacy-transfer": [ACCESS_WORKSPACE, DECIDE],
     }
 
     def get_urls(self):
-        from . import views
+        from . import refill_views, views
 
         urls = [
             path("", views.queue, name="pharmacy-queue"),
@@ -56,5 +57,7 @@ class ReviewConfig(OscarDashboardConfig):
             path("history/", views.inspector, name="pharmacy-inspector"),
             path("history/<uuid:public_id>/", views.history, name="pharmacy-history"),
             path("history/<uuid:public_id>/export.csv", views.history_csv, name="pharmacy-history-csv"),
+            path("refills/", refill_views.refills_dashboard, name="pharmacy-refills"),
+            path("transfers/<uuid:public_id>/", refill_views.work_transfer, name="pharmacy-transfer"),
         ]
         return self.post_process_urls(urls)

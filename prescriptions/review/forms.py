@@ -207,3 +207,43 @@ class InspectorSearchForm(forms.Form):
         max_length=64,
         widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "RX-1A2B3C4D"}),
     )
+
+
+class TransferWorkForm(forms.Form):
+    """What the pharmacist records on the call with the transferring pharmacist (21 CFR 1306.25(b))."""
+
+    SCHEDULES = [
+        ("", "Not controlled"),
+        ("2", "Schedule II"),
+        ("3", "Schedule III"),
+        ("4", "Schedule IV"),
+        ("5", "Schedule V"),
+    ]
+
+    outcome = forms.ChoiceField(choices=[("transferred", "Transferred"), ("refused", "Could not be transferred")])
+    transferring_pharmacist = forms.CharField(max_length=200, required=False)
+    transferring_pharmacy_address = forms.CharField(max_length=300, required=False)
+    transferring_pharmacy_dea = forms.CharField(
+        max_length=20, required=False, label="Transferring pharmacy's DEA registration"
+    )
+    dea_schedule = forms.TypedChoiceField(choices=SCHEDULES, required=False, coerce=int, empty_value=None)
+    electronic = forms.BooleanField(required=False, label="Electronic prescription")
+    filled = forms.BooleanField(required=False, label="Filled at least once at that pharmacy")
+    transferred_before = forms.BooleanField(required=False, label="Already transferred before")
+    date_written = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    refills_authorized = forms.IntegerField(min_value=0, required=False, label="Refills authorised (original)")
+    fills_remaining = forms.IntegerField(min_value=0, required=False)
+    first_filled_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Date of original dispensing"
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Note (the patient reads it if refused)"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == "transferred":
+            for name in ("date_written", "refills_authorized", "fills_remaining"):
+                if data.get(name) is None:
+                    self.add_error(name, "Required for a transfer (21 CFR 1306.25(b)).")
+        return data

@@ -5,7 +5,7 @@ from django import template
 
 from prescriptions.drugs import drug_info
 
-from .. import selectors
+from .. import refills, selectors
 
 register = template.Library()
 
@@ -33,3 +33,12 @@ def rx_basket_coverage(basket):
     if basket is None or not getattr(basket, "id", None):
         return {}
     return selectors.coverage_for_basket(basket)
+
+
+@register.simple_tag
+def order_refills(order):
+    """The refill picture of each prescription the order's lines were filled under
+    (the order page's Refill buttons): ``prescriptions.refills.RefillInfo`` rows."""
+    prescriptions = selectors.prescriptions_of_order(order)
+    infos = refills.refill_infos(prescriptions)
+    return [infos[p.pk] for p in prescriptions if p.pk in infos]

@@ -59,7 +59,7 @@ EVERY_STAGE = {
             Stage.VERIFY,
             {"ipledge.blister-pack", "product.drug", "rx.quantity-days-supply", "dur.condition", "dur.profile"},
         ),
-        (Stage.CHECKOUT, {"online.pharmacist-verified"}),
+        (Stage.CHECKOUT, {"online.pharmacist-verified", "rx.refill-too-soon"}),
         (
             Stage.DISPENSE,
             {

@@ -52,6 +52,7 @@ def test_my_prescriptions_costs_the_same_number_of_queries_for_1_and_50(
     alice_client, alice, pharmacist, django_assert_num_queries
 ):
     first = submit(alice, "RX-ISO-20")
+    verify(submit(alice, "RX-DOXY-100"), pharmacist)  # one verified row: its refill picture is on the page too
     alice_client.get("/prescriptions/")  # warm what any page warms (site, session)
     with CaptureQueriesContext(connection) as for_one:
         assert alice_client.get("/prescriptions/").status_code == 200

@@ -192,6 +192,15 @@ POLICY: dict[str, dict] = {
     "prescriptions:upload-for-line": ALICES,
     "prescriptions:attach-to-line": ALICES,
     "prescriptions:answer": policy(LOGIN, METHOD_NOT_ALLOWED),
+    # Refills: the button and the reminder switches take POST only; "ask my prescriber" is Alice's
+    # (her prescription may have fills left: then there is nothing to ask, 404); the e-mail's
+    # opt-out link carries a signed token (the sweep's is not one: 404); transfer-in is one's own.
+    "prescriptions:refill": policy(LOGIN, METHOD_NOT_ALLOWED),
+    "prescriptions:reminders": policy(LOGIN, METHOD_NOT_ALLOWED),
+    "prescriptions:reminders-account": policy(LOGIN, METHOD_NOT_ALLOWED),
+    "prescriptions:ask-prescriber": policy(LOGIN, {ALLOWED, NOT_FOUND}, NOT_FOUND),
+    "prescriptions:reminders-opt-out": policy(NOT_FOUND),
+    "prescriptions:transfer-in": SIGNED_IN,
     "pharmacy:cancel-order": POST_ONLY,  # a GET is refused before anything else, as buy-other-items-now
     # The file: Alice, and staff who hold prescriptions.view_prescriptionfile (every open is logged).
     "prescriptions:file": policy(LOGIN, ALLOWED, NOT_FOUND, ALLOWED),
@@ -211,6 +220,8 @@ POLICY: dict[str, dict] = {
     "dashboard:pharmacy-inspector": PHARMACIST_ONLY,
     "dashboard:pharmacy-history": PHARMACIST_ONLY,
     "dashboard:pharmacy-history-csv": PHARMACIST_ONLY,
+    "dashboard:pharmacy-refills": WORKSPACE,
+    "dashboard:pharmacy-transfer": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, {ALLOWED, NOT_FOUND}),
     # Dispensing (prescriptions.dispensing): pharmacists only, never a technician.
     "dashboard:dispense-queue": PHARMACIST_ONLY,
     "dashboard:dispense-order": PHARMACIST_ONLY,
@@ -310,6 +321,13 @@ POST_POLICY: dict[str, dict] = {
     "dashboard:logout": policy(ALLOWED),
     "admin:logout": policy(ALLOWED),
     "prescriptions:answer": policy(LOGIN, ALLOWED, NOT_FOUND),  # Alice: the form again, with its errors
+    # Refill: Alice's prescription in the sweep may not be refillable (back to it with the reason), or it
+    # would go in her basket: either way a redirect; anyone else finds nothing.
+    "prescriptions:refill": policy(LOGIN, SKIP, NOT_FOUND),
+    "prescriptions:reminders": policy(LOGIN, SKIP, NOT_FOUND),
+    "prescriptions:reminders-account": policy(LOGIN, SKIP),
+    "prescriptions:transfer-in": policy(LOGIN, ALLOWED),  # an empty form: the form again, with its errors
+    "dashboard:pharmacy-transfer": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, SKIP),
     "dashboard:pharmacy-claim": policy(LOGIN, FORBIDDEN, FORBIDDEN, SKIP),
     "dashboard:pharmacy-release": policy(LOGIN, FORBIDDEN, FORBIDDEN, SKIP),
     "dashboard:pharmacy-transcribe": policy(LOGIN, FORBIDDEN, FORBIDDEN, SKIP),

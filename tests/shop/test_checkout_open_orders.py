@@ -4,11 +4,14 @@ prescription locked, so two checkouts at once place exactly one order."""
 
 from __future__ import annotations
 
+import datetime
 import threading
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from oscar.apps.checkout.signals import post_payment
 from oscar.core.loading import get_class, get_model
 
@@ -231,9 +234,12 @@ def test_a_dispensed_order_is_counted_once(alice_client, alice, technician, phar
     assert prescription.fills_used == 1 and prescription.fills_remaining == 1
     assert selectors.open_order_holds([prescription.pk]) == {}
 
-    order_again(alice_client, alice, prescription, upc="RX-DOXY-100")
-    checkout_to_preview(alice_client)
-    assert place_order(alice_client)["Location"] == "/checkout/thank-you/"
+    # The refill is ordered once it is no longer too soon (75 % of the 30 days' supply).
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=23), tick=False):
+        alice_client.force_login(alice)
+        order_again(alice_client, alice, prescription, upc="RX-DOXY-100")
+        checkout_to_preview(alice_client)
+        assert place_order(alice_client)["Location"] == "/checkout/thank-you/"
     second = Order.objects.exclude(pk=first.pk).get()
     assert selectors.open_order_holds([prescription.pk]) == {prescription.pk: [str(second.number)]}
 

@@ -1,0 +1,81 @@
+"""The pharmacy's refills page: who is about to run out, and the transfer-in requests to
+work, with their ages (issue 22). Wrapped like every workspace view (``workspace_view``)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from infra.errors import show_error
+from prescriptions import refills, transfers
+from prescriptions.exceptions import TransferRefused
+from prescriptions.models import TransferRequest
+
+from .forms import TransferWorkForm
+from .permissions import DECIDE
+from .views import workspace_view
+
+
+def _age(since, now) -> str:
+    hours = int((now - since).total_seconds() // 3600)
+    return f"{hours} h" if hours < 48 else f"{hours // 24} days"
+
+
+@workspace_view()
+@require_GET
+def refills_dashboard(request):
+    now = timezone.now()
+    requests = list(transfers.open_transfer_requests())
+    for item in requests:
+        item.age = _age(item.requested_at, now)
+    return render(
+        request,
+        "review/refills.html",
+        {
+            "upcoming": refills.upcoming_refills(),
+            "days_ahead": refills.reminder_days(),
+            "transfer_requests": requests,
+        },
+    )
+
+
+@workspace_view(DECIDE)
+@require_http_methods(["GET", "POST"])
+def work_transfer(request, public_id):
+    item = TransferRequest.objects.select_related("patient", "customer").filter(public_id=public_id).first()
+    if item is None:
+        raise Http404
+    form = TransferWorkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["outcome"] == "refused":
+                transfers.refuse_transfer(request=item, pharmacist=request.user, reason=data["note"])
+            else:
+                transfers.record_transfer(
+                    request=item,
+                    pharmacist=request.user,
+                    details=transfers.TransferDetails(
+                        transferring_pharmacist=data["transferring_pharmacist"],
+                        transferring_pharmacy_address=data["transferring_pharmacy_address"],
+                        transferring_pharmacy_dea=data["transferring_pharmacy_dea"],
+                        dea_schedule=data["dea_schedule"],
+                        electronic=data["electronic"],
+                        filled=data["filled"],
+                        transferred_before=data["transferred_before"],
+                        date_written=data["date_written"],
+                        refills_authorized=data["refills_authorized"],
+                        fills_remaining=data["fills_remaining"],
+                        first_filled_on=data["first_filled_on"],
+                        note=data["note"],
+                    ),
+                )
+        except TransferRefused as refused:
+            show_error(request, refused)
+        else:
+            messages.success(request, f"Transfer request {item.reference} is recorded.")
+            return redirect("dashboard:pharmacy-refills")
+    return render(request, "review/transfer.html", {"item": item, "form": form})
