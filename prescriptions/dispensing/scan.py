@@ -59,7 +59,10 @@ def normalise(raw: str) -> str:
 
 def shown(raw: str) -> str:
     """The raw string as a person can read it (ASCII 29 as ``<GS>``), for the scan record."""
-    return raw.replace(GS, "<GS>").strip()[:300]
+    readable = raw.replace(GS, "<GS>")
+    # Other control characters (a NUL from a misconfigured scanner) are shown, never stored raw.
+    readable = "".join(ch if ch.isprintable() else f"<{ord(ch):02X}>" for ch in readable)
+    return readable.strip()[:300]
 
 
 def parse_pack_code(raw: str) -> PackCode:

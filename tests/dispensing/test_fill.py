@@ -289,3 +289,24 @@ def test_counselling_accepted_on_the_dispense_screen_needs_who_counselled(
         "Priya Patel, PharmD",
         "1-800-555-0142",
     )
+
+
+def test_garbage_posted_to_the_fill_and_label_screens_is_refused_not_a_server_error(
+    alice_client, alice, technician, pharmacist, localstripe
+):
+    order, line = rx_line(alice_client, alice, technician, pharmacist)
+    client = staff_client(pharmacist)
+    url = f"/dashboard/pharmacy/dispense/order/{order.number}/fill/"
+    for form in (
+        {},
+        {"line": "x", "code": "y"},
+        {"line": line.pk, "code": "01abc"},
+        {"line": line.pk, "code": "0100305551055869\x0017280630"},
+        {"line": 999999, "code": "01"},
+        {"line": line.pk, "ndc": "12", "lot": "", "expires_on": "tomorrow", "reason": ""},
+        {"line": line.pk, "ndc": "0555-1055-86", "lot": "L", "expires_on": "2028-06-30", "reason": "torn"},
+    ):
+        assert client.post(url, form).status_code in (200, 302), form
+    assert client.post("/dashboard/pharmacy/dispense/dispensed/999999/label/", {}).status_code == 404
+    unreadable = FillScan.objects.filter(outcome=FillScan.Outcome.UNREADABLE).order_by("pk").last()
+    assert "\x00" not in unreadable.raw
