@@ -14,8 +14,10 @@ the administrator signs in with the authenticator setup enrolled, adds a technic
 pharmacist and enrols theirs (/dashboard/staff/), adds a category and a prescription medicine
 in the dashboard; a customer registers (the activation link from the e-mail file the worker
 wrote), uploads a prescription (it lands in the bucket); the technician transcribes, the
-pharmacist verifies; the customer pays by card (localstripe's test card); the pharmacist
-dispenses (the card is captured) and ships with a tracking number (the customer is e-mailed).
+pharmacist verifies; the customer pays by card (localstripe's test card); the technician scans
+the pack at the fill screen (a keyboard-wedge GS1 string, its NDC found in the NDC Directory the
+operator imported); the pharmacist dispenses, recording the offer to counsel (the card is
+captured), and ships with a tracking number (the customer is e-mailed).
 
 Needs RabbitMQ (RXSHOP_RABBITMQ_URL) and PyPI; CI has both (RXSHOP_REQUIRE_SERVICES=1 makes a
 missing broker fail, as for the other service-marked tests). A few minutes on a busy machine.
@@ -639,6 +641,18 @@ def run_smoke(stack: Stack, step: list) -> None:  # noqa: PLR0915 (one story, to
     again = stack.django_admin("setup", *setup_args, env={"ADMIN_PW": ADMIN_PASSWORD})
     assert again.count("otpauth://") == out.count("otpauth://"), "setup_pharmacy enrolled a second authenticator"
 
+    # The FDA NDC Directory, downloaded and unzipped by the operator. Nothing is fetched here: the
+    # slice rxshop carries is in the FDA's own format (product.txt, package.txt) and stands in for it.
+    step[0] = "operator imports the NDC Directory"
+    documented("django-admin import_ndc_directory /srv/rxshop/ndctext")
+    ndctext = tmp / "ndctext"
+    ndctext.mkdir()
+    for name in ("product.txt", "package.txt"):
+        shutil.copy2(ROOT / "prescriptions" / "dispensing" / "ndc_data" / name, ndctext / name)
+    imported = stack.django_admin("ndc", "import_ndc_directory", str(ndctext))
+    count = re.search(r"(\d+) packages imported", imported)
+    assert count and int(count.group(1)) > 0, f"import_ndc_directory imported nothing:\n{imported}"
+
     # --- The processes, as the operator's table says -------------------------------------------------------
     step[0] = "starting gunicorn, the Celery worker and beat"
     documented("gunicorn shop.wsgi --bind 127.0.0.1:8000 --workers")
@@ -712,7 +726,7 @@ def run_smoke(stack: Stack, step: list) -> None:  # noqa: PLR0915 (one story, to
             "attr_strength": "100 mg",
             "attr_dosage_form": "Capsule",
             "attr_pack_size": "28",
-            "attr_ndc": "99999-0200-28",
+            "attr_ndc": DOXYCYCLINE_NDC,  # in the NDC Directory; the fill scan counts only this pack
             "stockrecords-0-partner": partner,
             "stockrecords-0-partner_sku": "SMOKE-DOXY-100",
             "stockrecords-0-price": "24.00",
@@ -848,10 +862,34 @@ def run_smoke(stack: Stack, step: list) -> None:  # noqa: PLR0915 (one story, to
     assert "/checkout/thank-you/" in customer.url, f"the order was not placed:\n{text_of(customer.page)}"
     number = re.search(r"Order (\d+)", html.unescape(customer.page)).group(1)
 
-    # --- Dispense and ship --------------------------------------------------------------------------------------
+    # --- Fill, dispense and ship ---------------------------------------------------------------------------------
+    step[0] = "technician scans the pack at the fill screen"
+    technician.get("/dashboard/pharmacy/dispense/fill/")
+    fill_link = re.search(rf'href="([^"]*/order/{number}/fill/)"', technician.page)
+    assert fill_link, f"order {number} is not in the fill queue:\n{text_of(technician.page)}"
+    technician.get(html.unescape(fill_link.group(1)))
+    documented("`RXSHOP_SCAN_GS_SUBSTITUTE`")
+    lot = "SMOKE-LOT-1"
+    technician.submit(
+        technician.form(has="code"),
+        {"code": wedge_scan(DOXYCYCLINE_NDC, expires_on=shop_today() + datetime.timedelta(days=730), lot=lot)},
+    )
+    technician.expect(f"Pack NDC {DOXYCYCLINE_NDC} lot {lot} counted for Doxycycline hyclate 100 mg capsules (28)")
+    technician.expect("1 of 1 pack(s) counted")
+
     step[0] = "pharmacist dispenses"
     pharmacist.get(f"/dashboard/pharmacy/dispense/order/{number}/")
-    pharmacist.submit(pharmacist.form(has="medication_guide_included"), {"medication_guide_included": "on"})
+    release = pharmacist.form(has="medication_guide_included")
+    pharmacist.submit(
+        release,
+        {
+            "medication_guide_included": "on",
+            "counselling_answer": release.option("counselling_answer", "Accepted"),
+            "counselled_by": "Priya Smoke, PharmD",
+            "counselled_at": f"{datetime.datetime.now(ZoneInfo('America/New_York')):%Y-%m-%dT%H:%M}",
+            "counselling_notes": "Take with a full glass of water; avoid the sun.",
+        },
+    )
     pharmacist.expect(f"Order {number} dispensed")
 
     step[0] = "pharmacist ships with a tracking number"
@@ -876,6 +914,19 @@ def body_of(message) -> str:
 def shop_today() -> datetime.date:
     """Today where the pharmacy is (TIME_ZONE), the date the server compares with."""
     return datetime.datetime.now(ZoneInfo("America/New_York")).date()
+
+
+DOXYCYCLINE_NDC = "10544-060-28"  # doxycycline hyclate 100 mg, 28 capsules (ndc_data/PROVENANCE.md)
+
+
+def wedge_scan(ndc: str, *, expires_on: datetime.date, lot: str) -> str:
+    """What a keyboard-wedge scanner types for the pack's GS1 DataMatrix (a real symbol, decoded):
+    GTIN-14 (01), expiry (17), lot (10), serial (21), the group separator sent as
+    RXSHOP_SCAN_GS_SUBSTITUTE's default ``|``; the Enter that submits the form is not in the field."""
+    from tests.factories.packs import pack_symbol, scanner_string
+
+    serial = f"SMOKE{time.time_ns() % 10**9:09d}"
+    return scanner_string(pack_symbol(ndc, lot=lot, serial=serial, expires_on=expires_on), separator="|").rstrip("\r")
 
 
 def open_from_queue(person: Person, reference: str) -> None:
