@@ -480,18 +480,22 @@ def verify(page: Page, reference: str, reason: str = "Confirmed with the prescri
 DISPENSE_QUEUE = "/dashboard/pharmacy/dispense/"
 
 
-def open_for_dispense(page: Page, base_url: str, number: str) -> None:
+def open_for_dispense(page: Page, base_url: str, number: str, *, ndc: str | None = None) -> None:
+    """The dispense screen of order ``number``, every pack scanned: ``ndc`` is the pack's
+    (the demo's isotretinoin 20 mg unless said)."""
     page.goto(f"{base_url}{DISPENSE_QUEUE}")
     expect(page.get_by_role("heading", level=1, name="Orders waiting to be dispensed")).to_be_visible()
     page.get_by_role("row").filter(has_text=number).get_by_role("link", name="Dispense").click()
     expect(page.get_by_role("heading", level=1, name=f"Dispense order {number}")).to_be_visible()
     # Fill accuracy (issue 23): every pack is scanned before the release.
     for field in page.locator("input[data-gs-substitute]").all():
-        scan_pack(page, field, ISOTRETINOIN_20_NDC)
+        scan_pack(page, field, ndc or ISOTRETINOIN_20_NDC)
 
 
 # The pack of Isotretinoin 20 mg capsules (30) in the demo: Claravis 20 mg, 3 blisters of 10.
 ISOTRETINOIN_20_NDC = "0555-1055-86"
+# Doxycycline hyclate 100 mg capsules (28) in the demo.
+DOXYCYCLINE_100_NDC = "10544-060-28"
 
 
 def scan_pack(page: Page, field, ndc: str, *, lot: str = "E2E-LOT-1", serial: str | None = None) -> None:

@@ -34,7 +34,7 @@ def checkout(page, base) -> str:
 
 
 def dispense(pharmacist, base, number) -> None:
-    j.open_for_dispense(pharmacist, base, number)
+    j.open_for_dispense(pharmacist, base, number, ndc=j.DOXYCYCLINE_100_NDC)
     pharmacist.get_by_label(re.compile("Medication Guide is in the package")).check()
     j.press_dispense(pharmacist)
     expect(pharmacist.get_by_text(re.compile(rf"Order {number} dispensed; \$[\d.]+ captured\."))).to_be_visible()
