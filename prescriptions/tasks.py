@@ -77,7 +77,7 @@ def send_prescription_status_email(event_id: int) -> bool:
         body = render_to_string("prescriptions/email/status_changed_body.txt", context)
         send_mail(subject, body, None, [customer.email])
 
-    return send_once(f"prescription-event:{event.pk}", send, user=customer)
+    return send_once(f"prescription-event:{event.pk}", send)
 
 
 @shared_task(acks_late=True, autoretry_for=RETRYABLE_MAIL, retry_backoff=True, retry_backoff_max=600, max_retries=10)
@@ -131,7 +131,7 @@ def send_file_removed_email(file_id: int) -> bool:
         body = render_to_string("prescriptions/email/file_removed_body.txt", context)
         send_mail(subject, body, None, [customer.email])
 
-    return send_once(f"prescription-file-removed:{prescription_file.pk}", send, user=customer)
+    return send_once(f"prescription-file-removed:{prescription_file.pk}", send)
 
 
 @shared_task(acks_late=True, autoretry_for=RETRYABLE_SCAN, retry_backoff=True, retry_backoff_max=600, max_retries=10)
@@ -277,8 +277,12 @@ def send_refill_reminder(prescription_id: int, dispense_id: int) -> bool:
         if phone:
             send_sms(
                 phone,
-                f"{pharmacy_details()['name']}: your prescription {prescription.reference} is due for a refill. "
-                f"Sign in to refill it: {context['url']} To stop these reminders use the link in our e-mail.",
+                _(
+                    "%(pharmacy)s: your prescription %(ref)s is due for a refill. "
+                    "Sign in to refill it: %(url)s To stop these reminders use the link in our e-mail."
+                )
+                % {"pharmacy": pharmacy_details()["name"], "ref": prescription.reference, "url": context["url"]},
             )
 
-    return send_once(refills.reminder_key(dispense_id), send)
+    # In the customer's language (their account's choice), like the status e-mails.
+    return send_once(refills.reminder_key(dispense_id), send, user=customer)
