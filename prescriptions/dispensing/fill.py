@@ -186,7 +186,9 @@ def _judge(*, line, actor, now, method, raw, gtin, digits, lot, serial, expires_
 
 
 def _line_for_fill(line):
-    locked = Line.objects.select_for_update().select_related("order", "product", "prescription").get(pk=line.pk)
+    locked = (
+        Line.objects.select_for_update(of=("self",)).select_related("order", "product", "prescription").get(pk=line.pk)
+    )
     if locked.prescription_id is None:
         raise FillRefused(f"Line {locked.pk} has no prescription: there is nothing to fill against.")
     if hasattr(locked, "dispense"):
@@ -324,7 +326,7 @@ def record_counselling(*, dispense, counselling: CounsellingInput | None, pharma
         answer=counselling.answer,
         offered_by=_name(pharmacist),
         toll_free_number=pharmacy_details().get("phone", "")[:40],
-        method=counselling.method[:40]
+        method=counselling.method[:80]
         or ("by phone" if accepted else "toll-free number on the label and in the parcel"),
         counselled_at=counselling.counselled_at if accepted else None,
         counselled_by=counselling.counselled_by.strip()[:255] if accepted else "",

@@ -233,7 +233,7 @@ class Counselling(AppendOnlyModel):
     answer = models.CharField(max_length=10, choices=Answer.choices)
     offered_by = models.CharField(max_length=255)
     toll_free_number = models.CharField(max_length=40)
-    method = models.CharField(max_length=40, blank=True, help_text="By phone, in writing …")
+    method = models.CharField(max_length=80, blank=True, help_text="By phone, in writing …")
     counselled_at = models.DateTimeField(null=True, blank=True)
     counselled_by = models.CharField(max_length=255, blank=True)
     notes = models.TextField(blank=True)

@@ -310,3 +310,17 @@ def test_garbage_posted_to_the_fill_and_label_screens_is_refused_not_a_server_er
     assert client.post("/dashboard/pharmacy/dispense/dispensed/999999/label/", {}).status_code == 404
     unreadable = FillScan.objects.filter(outcome=FillScan.Outcome.UNREADABLE).order_by("pk").last()
     assert "\x00" not in unreadable.raw
+
+
+@pytest.mark.parametrize("answer", [Counselling.Answer.OFFERED, Counselling.Answer.DECLINED])
+def test_counselling_offered_in_writing_fits_its_record(
+    alice_client, alice, technician, pharmacist, localstripe, answer
+):
+    """The default method ("toll-free number on the label and in the parcel") was longer than its
+    column: SQLite let it through, PostgreSQL refused the release."""
+    order, line = rx_line(alice_client, alice, technician, pharmacist)
+    scan(line, technician, lot="RC-2291", serial="S78", expires_on=IN_DATE)
+    assert release(line, pharmacist, fill.CounsellingInput(answer=answer)).dispensed
+    counselling = Counselling.objects.get()
+    counselling.full_clean()  # every value within its column's length, on any database
+    assert counselling.method == "toll-free number on the label and in the parcel"

@@ -201,6 +201,8 @@ POLICY: dict[str, dict] = {
     "prescriptions:ask-prescriber": policy(LOGIN, {ALLOWED, NOT_FOUND}, NOT_FOUND),
     "prescriptions:reminders-opt-out": policy(NOT_FOUND),
     "prescriptions:transfer-in": SIGNED_IN,
+    "prescriptions:health": SIGNED_IN,
+    "prescriptions:health-profile": policy(LOGIN, NOT_FOUND),  # one's own patients only; the sweep's id is none of them
     "pharmacy:cancel-order": POST_ONLY,  # a GET is refused before anything else, as buy-other-items-now
     # The file: Alice, and staff who hold prescriptions.view_prescriptionfile (every open is logged).
     "prescriptions:file": policy(LOGIN, ALLOWED, NOT_FOUND, ALLOWED),
@@ -214,6 +216,7 @@ POLICY: dict[str, dict] = {
     "dashboard:pharmacy-release": WORKSPACE_POST,
     "dashboard:pharmacy-transcribe": WORKSPACE_POST,
     "dashboard:pharmacy-evaluate": WORKSPACE_POST,
+    "dashboard:pharmacy-profile": WORKSPACE,
     "dashboard:pharmacy-verify": PHARMACIST_ONLY_POST,
     "dashboard:pharmacy-reject": PHARMACIST_ONLY_POST,
     "dashboard:pharmacy-request-information": PHARMACIST_ONLY_POST,
@@ -332,6 +335,8 @@ POST_POLICY: dict[str, dict] = {
     "dashboard:pharmacy-release": policy(LOGIN, FORBIDDEN, FORBIDDEN, SKIP),
     "dashboard:pharmacy-transcribe": policy(LOGIN, FORBIDDEN, FORBIDDEN, SKIP),
     "dashboard:pharmacy-evaluate": policy(LOGIN, FORBIDDEN, FORBIDDEN, SKIP),
+    "dashboard:pharmacy-profile": policy(LOGIN, FORBIDDEN, FORBIDDEN, SKIP),
+    "prescriptions:health-profile": policy(LOGIN, SKIP, NOT_FOUND),  # Alice would save her own (skipped)
     "dashboard:pharmacy-verify": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, SKIP),
     "dashboard:pharmacy-reject": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, SKIP),
     "dashboard:pharmacy-request-information": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, SKIP),
