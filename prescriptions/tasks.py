@@ -77,7 +77,7 @@ def send_prescription_status_email(event_id: int) -> bool:
         body = render_to_string("prescriptions/email/status_changed_body.txt", context)
         send_mail(subject, body, None, [customer.email])
 
-    return send_once(f"prescription-event:{event.pk}", send)
+    return send_once(f"prescription-event:{event.pk}", send, user=customer)
 
 
 @shared_task(acks_late=True, autoretry_for=RETRYABLE_MAIL, retry_backoff=True, retry_backoff_max=600, max_retries=10)
@@ -131,7 +131,7 @@ def send_file_removed_email(file_id: int) -> bool:
         body = render_to_string("prescriptions/email/file_removed_body.txt", context)
         send_mail(subject, body, None, [customer.email])
 
-    return send_once(f"prescription-file-removed:{prescription_file.pk}", send)
+    return send_once(f"prescription-file-removed:{prescription_file.pk}", send, user=customer)
 
 
 @shared_task(acks_late=True, autoretry_for=RETRYABLE_SCAN, retry_backoff=True, retry_backoff_max=600, max_retries=10)
