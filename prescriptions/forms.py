@@ -11,6 +11,7 @@ import re
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from compliance.core.states import state_choices
@@ -304,10 +305,10 @@ class AttachForm(forms.Form):
 # --- The patient's health profile (drug-utilisation review) ----------------------------------
 
 CONDITION_CHOICES = (
-    ("pregnant", "Pregnant"),
-    ("breastfeeding", "Breast-feeding"),
-    ("kidney-disease", "Kidney disease"),
-    ("liver-disease", "Liver disease"),
+    ("pregnant", _("Pregnant")),
+    ("breastfeeding", _("Breast-feeding")),
+    ("kidney-disease", _("Kidney disease")),
+    ("liver-disease", _("Liver disease")),
 )
 
 
@@ -321,12 +322,12 @@ class HealthProfileForm(forms.Form):
     EXTRA_MEDICINES = 3
 
     allergy_answer = forms.ChoiceField(
-        label="Does the patient have any allergies or intolerances to medicines?",
-        choices=(("none-known", "No known allergies"), ("listed", "Yes: listed below")),
+        label=_("Does the patient have any allergies or intolerances to medicines?"),
+        choices=(("none-known", _("No known allergies")), ("listed", _("Yes: listed below"))),
         widget=forms.RadioSelect,
     )
     conditions = forms.MultipleChoiceField(
-        label="Conditions that matter for medicines",
+        label=_("Conditions that matter for medicines"),
         choices=CONDITION_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -349,19 +350,22 @@ class HealthProfileForm(forms.Form):
             n = i + 1
             fields = {
                 f"allergy_{n}_name": forms.CharField(
-                    label=f"Allergy {n}: medicine or substance", max_length=120, required=False
+                    label=format_lazy(_("Allergy {n}: medicine or substance"), n=n), max_length=120, required=False
                 ),
                 f"allergy_{n}_code": forms.ChoiceField(
-                    label=f"Allergy {n}: ingredient", choices=ingredient_choices, required=False
+                    label=format_lazy(_("Allergy {n}: ingredient"), n=n), choices=ingredient_choices, required=False
                 ),
                 f"allergy_{n}_class": forms.ChoiceField(
-                    label=f"Allergy {n}: or a class of medicines", choices=class_choices, required=False
+                    label=format_lazy(_("Allergy {n}: or a class of medicines"), n=n),
+                    choices=class_choices,
+                    required=False,
                 ),
                 f"allergy_{n}_reaction": forms.CharField(
-                    label=f"Allergy {n}: reaction", max_length=200, required=False
+                    label=format_lazy(_("Allergy {n}: reaction"), n=n), max_length=200, required=False
                 ),
                 f"allergy_{n}_intolerance": forms.BooleanField(
-                    label=f"Allergy {n} is an intolerance (a side effect), not an allergy", required=False
+                    label=format_lazy(_("Allergy {n} is an intolerance (a side effect), not an allergy"), n=n),
+                    required=False,
                 ),
             }
             values = (row.get("name", ""), row.get("code", ""), row.get("drug_class", ""), row.get("reaction", ""))
@@ -375,10 +379,14 @@ class HealthProfileForm(forms.Form):
             n = i + 1
             fields = {
                 f"medicine_{n}_code": forms.ChoiceField(
-                    label=f"Medicine {n}: pick the ingredient", choices=ingredient_choices, required=False
+                    label=format_lazy(_("Medicine {n}: pick the ingredient"), n=n),
+                    choices=ingredient_choices,
+                    required=False,
                 ),
                 f"medicine_{n}_name": forms.CharField(
-                    label=f"Medicine {n}: or type its name (and strength)", max_length=120, required=False
+                    label=format_lazy(_("Medicine {n}: or type its name (and strength)"), n=n),
+                    max_length=120,
+                    required=False,
                 ),
             }
             for (name, field), value in zip(fields.items(), (row.get("code", ""), row.get("name", "")), strict=True):
@@ -434,11 +442,11 @@ def health_profile_form(data=None, *, profile):
 class TransferRequestForm(forms.Form):
     """The patient's request to move a prescription here from another pharmacy."""
 
-    patient = forms.ModelChoiceField(queryset=Patient.objects.none(), empty_label=None, label="For")
-    pharmacy_name = forms.CharField(max_length=200, label="Pharmacy name")
-    pharmacy_phone = forms.CharField(max_length=40, label="Pharmacy phone")
-    prescription_number = forms.CharField(max_length=60, label="Prescription number (on the label)")
-    drug = forms.CharField(max_length=255, label="Medicine and strength")
+    patient = forms.ModelChoiceField(queryset=Patient.objects.none(), empty_label=None, label=_("For"))
+    pharmacy_name = forms.CharField(max_length=200, label=_("Pharmacy name"))
+    pharmacy_phone = forms.CharField(max_length=40, label=_("Pharmacy phone"))
+    prescription_number = forms.CharField(max_length=60, label=_("Prescription number (on the label)"))
+    drug = forms.CharField(max_length=255, label=_("Medicine and strength"))
 
     def __init__(self, *args, patients, **kwargs):
         super().__init__(*args, **kwargs)

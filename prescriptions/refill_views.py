@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from infra.errors import show_error
@@ -41,7 +42,9 @@ def refill(request, public_id):
         show_error(request, refused)
         return redirect("prescriptions:detail", public_id=prescription.public_id)
     messages.success(
-        request, f"The next fill of prescription {prescription.reference} is in your basket. Check out when ready."
+        request,
+        _("The next fill of prescription %(ref)s is in your basket. Check out when ready.")
+        % {"ref": prescription.reference},
     )
     return redirect("basket:summary")
 
@@ -59,15 +62,23 @@ def ask_prescriber(request, public_id):
     except ObjectDoesNotExist:
         transcription = None
     pharmacy = pharmacy_details()
-    text = (
-        f"Please issue a new prescription for {prescription.patient.full_name}: "
-        f"{prescription.drug_name} {prescription.strength}".strip()
-        + f", {prescription.quantity} per fill. Our prescription {prescription.reference} can no longer be filled."
-    )
+    text = _(
+        "Please issue a new prescription for %(patient)s: %(medicine)s, %(quantity)s per fill. "
+        "Our prescription %(ref)s can no longer be filled."
+    ) % {
+        "patient": prescription.patient.full_name,
+        "medicine": f"{prescription.drug_name} {prescription.strength}".strip(),
+        "quantity": prescription.quantity,
+        "ref": prescription.reference,
+    }
     mailto = ""
     if prescription.prescriber_email:
-        body = f"{text}\n\nSend it to {pharmacy['name']}, {pharmacy['address']}, {pharmacy['phone']}."
-        mailto = f"mailto:{quote(prescription.prescriber_email)}?subject={quote('New prescription request')}&body={quote(body)}"
+        send_to = _("Send it to %(pharmacy)s.") % {
+            "pharmacy": f"{pharmacy['name']}, {pharmacy['address']}, {pharmacy['phone']}"
+        }
+        body = f"{text}\n\n{send_to}"
+        subject = quote(_("New prescription request"))
+        mailto = f"mailto:{quote(prescription.prescriber_email)}?subject={subject}&body={quote(body)}"
     return render(
         request,
         "prescriptions/refills/ask_prescriber.html",
@@ -79,7 +90,7 @@ def ask_prescriber(request, public_id):
             "date_written": transcription.date_written if transcription else None,
             "mailto": mailto,
             "pharmacy": pharmacy,
-            "page_title": f"Ask your prescriber: prescription {prescription.reference}",
+            "page_title": _("Ask your prescriber: prescription %(ref)s") % {"ref": prescription.reference},
             "active_tab": "prescriptions",
         },
     )
@@ -93,9 +104,9 @@ def reminders_for_prescription(request, public_id):
     refills.set_reminders(account=request.user, prescription=prescription, on=on)
     messages.success(
         request,
-        "We will remind you when this prescription is due for a refill."
+        _("We will remind you when this prescription is due for a refill.")
         if on
-        else "No more refill reminders for this prescription.",
+        else _("No more refill reminders for this prescription."),
     )
     return redirect("prescriptions:detail", public_id=prescription.public_id)
 
@@ -106,7 +117,7 @@ def reminders_for_account(request):
     on = request.POST.get("on") == "1"
     refills.set_reminders(account=request.user, prescription=None, on=on)
     messages.success(
-        request, "Refill reminders are on." if on else "No more refill reminders for any of your prescriptions."
+        request, _("Refill reminders are on.") if on else _("No more refill reminders for any of your prescriptions.")
     )
     return redirect("prescriptions:list")
 
@@ -132,7 +143,7 @@ def reminders_opt_out(request, token: str):
     return render(
         request,
         "prescriptions/refills/opt_out.html",
-        {"prescription": prescription, "done": done, "page_title": "Refill reminders"},
+        {"prescription": prescription, "done": done, "page_title": _("Refill reminders")},
     )
 
 
@@ -146,12 +157,15 @@ def transfer_in(request):
         try:
             made = transfers.request_transfer(customer=request.user, **form.cleaned_data)
         except TransferRefused as refused:
-            form.add_error(None, str(refused))
+            form.add_error(None, str(refused))  # already in the customer's language
         else:
             messages.success(
                 request,
-                f"Transfer request {made.reference} is with our pharmacists: they will call the other pharmacy"
-                " and let you know.",
+                _(
+                    "Transfer request %(ref)s is with our pharmacists: they will call the other pharmacy"
+                    " and let you know."
+                )
+                % {"ref": made.reference},
             )
             return redirect("prescriptions:transfer-in")
     return render(
@@ -161,7 +175,7 @@ def transfer_in(request):
             "form": form,
             "has_patients": patients.exists(),
             "requests": transfers.transfer_requests_for_customer(request.user),
-            "page_title": "Transfer a prescription to us",
+            "page_title": _("Transfer a prescription to us"),
             "active_tab": "prescriptions",
         },
     )

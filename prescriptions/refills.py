@@ -20,6 +20,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from compliance.core.refills import RefillStatus, refill_status
 from compliance.services import compliance_config
@@ -32,6 +33,7 @@ from .facts import LastFill, last_fills, refill_facts
 from .models import Prescription, RefillReminderOptOut
 from .models import PrescriptionStatus as S
 from .selectors import open_order_holds
+from .wording import customer_wording
 
 # Statuses a pharmacist verified: the ones with something to say about refills.
 _VERIFIED_ONCE = (S.VERIFIED, S.USED_UP, S.EXPIRED)
@@ -115,15 +117,20 @@ def add_refill_to_basket(*, basket, prescription: Prescription, customer, today:
     the line tied to the prescription. Refused (``RefillRefused``, with the reason the
     customer reads) when no refill may be ordered today. Returns the basket line."""
     if prescription.customer_id != getattr(customer, "pk", None) or basket.owner_id != customer.pk:
-        raise RefillRefused("That prescription is not on your account.")
+        raise RefillRefused(_("That prescription is not on your account."))
     info = refill_info(prescription, today=today)
     if info is None or not info.status.may_order:
-        raise RefillRefused(info.status.message if info is not None else "This prescription is not verified yet.")
+        raise RefillRefused(
+            customer_wording(info.status.message) if info is not None else _("This prescription is not verified yet.")
+        )
     if info.packs < 1:
-        raise RefillRefused("Please call our pharmacist: this prescription's quantity is less than one pack.")
+        raise RefillRefused(_("Please call our pharmacist: this prescription's quantity is less than one pack."))
     product = prescription.product
     if not basket.strategy.fetch_for_product(product).availability.is_purchase_permitted(info.packs)[0]:
-        raise RefillRefused(f"{product.get_title()} cannot be ordered at the moment; please call our pharmacist.")
+        raise RefillRefused(
+            _("%(product)s cannot be ordered at the moment; please call our pharmacist.")
+            % {"product": product.get_title()}
+        )
     lines = [line for line in basket.all_lines() if line.product_id == product.pk]
     if lines:
         line = lines[0]
@@ -133,7 +140,7 @@ def add_refill_to_basket(*, basket, prescription: Prescription, customer, today:
         line.prescription = prescription
         line.save(update_fields=["quantity", "prescription"])
     else:
-        line, _ = basket.add_product(product, info.packs)
+        line, _created = basket.add_product(product, info.packs)
         line.prescription = prescription
         line.save(update_fields=["prescription"])
     basket.reset_offer_applications()
@@ -159,7 +166,7 @@ def read_opt_out_token(token: str) -> tuple[int, int | None] | None:
 def set_reminders(*, account, prescription: Prescription | None, on: bool) -> None:
     """Turn refill reminders on or off for one prescription of ``account`` or (None) for the account."""
     if prescription is not None and prescription.customer_id != account.pk:
-        raise RefillRefused("That prescription is not on your account.")
+        raise RefillRefused(_("That prescription is not on your account."))
     rows = RefillReminderOptOut.objects.filter(account=account, prescription=prescription)
     if on:
         rows.delete()

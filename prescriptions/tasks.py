@@ -277,8 +277,12 @@ def send_refill_reminder(prescription_id: int, dispense_id: int) -> bool:
         if phone:
             send_sms(
                 phone,
-                f"{pharmacy_details()['name']}: your prescription {prescription.reference} is due for a refill. "
-                f"Sign in to refill it: {context['url']} To stop these reminders use the link in our e-mail.",
+                _(
+                    "%(pharmacy)s: your prescription %(ref)s is due for a refill. "
+                    "Sign in to refill it: %(url)s To stop these reminders use the link in our e-mail."
+                )
+                % {"pharmacy": pharmacy_details()["name"], "ref": prescription.reference, "url": context["url"]},
             )
 
-    return send_once(refills.reminder_key(dispense_id), send)
+    # In the customer's language (their account's choice), like the status e-mails.
+    return send_once(refills.reminder_key(dispense_id), send, user=customer)

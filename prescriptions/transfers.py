@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from compliance.core.transfers import TransferFacts, transfer_findings
 
@@ -23,6 +25,13 @@ from .models import Patient, TransferRequest
 
 DECIDE_PERMISSION = "review.decide_prescription"
 State = TransferRequest.State
+# The request form's fields as the customer's "Please give the …" names them.
+_FIELD_NAMES = {
+    "pharmacy_name": gettext_lazy("pharmacy name"),
+    "pharmacy_phone": gettext_lazy("pharmacy phone"),
+    "prescription_number": gettext_lazy("prescription number"),
+    "drug": gettext_lazy("drug"),
+}
 
 
 def _name(user) -> str:
@@ -35,16 +44,16 @@ def request_transfer(
 ) -> TransferRequest:
     """The customer's request: it waits in the pharmacy's queue until a pharmacist works it."""
     if patient.account_id != customer.pk:
-        raise TransferRefused("That patient is not on your account.")
+        raise TransferRefused(_("That patient is not on your account."))
     fields = {
         "pharmacy_name": pharmacy_name.strip(),
         "pharmacy_phone": pharmacy_phone.strip(),
         "prescription_number": prescription_number.strip(),
         "drug": drug.strip(),
     }
-    missing = [name.replace("_", " ") for name, value in fields.items() if not value]
+    missing = [str(_FIELD_NAMES[name]) for name, value in fields.items() if not value]
     if missing:
-        raise TransferRefused("Please give the " + ", ".join(missing) + ".")
+        raise TransferRefused(_("Please give the %(fields)s.") % {"fields": ", ".join(missing)})
     return TransferRequest.objects.create(customer=customer, patient=patient, **fields)
 
 

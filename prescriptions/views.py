@@ -396,7 +396,7 @@ def health_profiles(request):
         "prescriptions/customer/health_profiles.html",
         {
             "patients": [(patient, current_profile(patient)) for patient in patients],
-            "page_title": "Health information",
+            "page_title": _("Health information"),
             "active_tab": "health",
         },
     )
@@ -413,7 +413,7 @@ def health_profile(request, public_id):
         except services.PrescriptionError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Health information of {patient.full_name} saved.")
+            messages.success(request, _("Health information of %(name)s saved.") % {"name": patient.full_name})
             return redirect("prescriptions:health")
     return render(
         request,
@@ -422,7 +422,7 @@ def health_profile(request, public_id):
             "form": form,
             "patient": patient,
             "profile": profile,
-            "page_title": f"Health information of {patient.full_name}",
+            "page_title": _("Health information of %(name)s") % {"name": patient.full_name},
             "active_tab": "health",
         },
         status=400 if request.method == "POST" else 200,

@@ -9,6 +9,9 @@ queued by task name) travels as ``{"template": ..., "values": ...}`` (``for_queu
 
 from __future__ import annotations
 
+import datetime
+
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 
@@ -20,6 +23,10 @@ def customer_wording(text) -> str:
         template, values = getattr(text, "template", None), getattr(text, "values", None)
     if template:
         translated = gettext(template)
+        if translated == template and isinstance(text, str):
+            return str(text)  # not translated (English): the rule's own sentence
+        if values:
+            values = {k: date_format(v) if isinstance(v, datetime.date) else v for k, v in values.items()}
         try:
             return translated % values if values else translated
         except (KeyError, ValueError, TypeError):

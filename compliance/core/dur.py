@@ -41,6 +41,7 @@ from .facts import (
     Stage,
 )
 from .findings import Finding, Severity
+from .wording import gettext_noop
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
 
@@ -52,7 +53,7 @@ CONDITION = "dur.condition"
 PROFILE = "dur.profile"
 
 OBRA_SOURCE = "OBRA '90 prospective drug use review, 42 USC 1396r-8(g)(2)(A)"
-CUSTOMER_MESSAGE = (
+CUSTOMER_MESSAGE = gettext_noop(
     "Our pharmacist is checking this medicine alongside your other medicines and health information,"
     " and may contact you before it can be dispensed."
 )

@@ -38,6 +38,7 @@ import datetime
 from dataclasses import dataclass
 
 from .findings import Finding, Severity
+from .wording import gettext_noop
 
 BLOCK, WARN = Severity.BLOCK, Severity.WARN
 
@@ -168,7 +169,7 @@ def pack_matches(*, ndc_digits_scanned: str, expected_ndcs: tuple[str, ...]) -> 
 
 
 def _f(rule_id: str, severity: Severity, message: str, source: str) -> Finding:
-    return Finding(rule_id, severity, message, "Your order is being prepared by our pharmacy.", source)
+    return Finding(rule_id, severity, message, gettext_noop("Your order is being prepared by our pharmacy."), source)
 
 
 def pack_findings(facts: PackFacts) -> tuple[Finding, ...]:

@@ -30,6 +30,7 @@ from fractions import Fraction
 from .config import C2, DEFAULT_CONFIG, Config, schedule_class
 from .facts import Drug
 from .programmes.registry import get_programme
+from .wording import CustomerText, gettext_noop
 
 REFILL_TOO_SOON_SOURCE = "Payer refill-too-soon practice (NCPDP reject code 79)"
 SCHEDULE_II_SOURCE = "21 CFR 1306.12(a)"
@@ -138,14 +139,21 @@ def refill_status(facts: RefillFacts, *, today: date, config: Config = DEFAULT_C
     runs_out = supply_runs_out_on(facts.last_fill_on, facts.last_fill_days_supply)
     left = facts.fills_left
     if not facts.verified:
-        return RefillStatus(RefillState.NOT_VERIFIED, left, "This prescription is not verified.", runs_out_on=runs_out)
+        return RefillStatus(
+            RefillState.NOT_VERIFIED, left, gettext_noop("This prescription is not verified."), runs_out_on=runs_out
+        )
     if facts.fills_used >= 1:
         programme = _programme_allows_no_refills(facts.drug, today, config)
         if programme is not None:
             return RefillStatus(
                 RefillState.NOT_REFILLABLE,
                 0,
-                f"{programme} allows no refills: each supply needs a new prescription from your prescriber.",
+                CustomerText(
+                    gettext_noop(
+                        "%(programme)s allows no refills: each supply needs a new prescription from your prescriber."
+                    ),
+                    programme=programme,
+                ),
                 runs_out_on=runs_out,
                 source=programme,
             )
@@ -153,8 +161,10 @@ def refill_status(facts: RefillFacts, *, today: date, config: Config = DEFAULT_C
             return RefillStatus(
                 RefillState.NOT_REFILLABLE,
                 0,
-                "Federal law allows no refills of a Schedule II medicine (21 CFR 1306.12(a)): "
-                "each supply needs a new prescription.",
+                gettext_noop(
+                    "Federal law allows no refills of a Schedule II medicine (21 CFR 1306.12(a)): "
+                    "each supply needs a new prescription."
+                ),
                 runs_out_on=runs_out,
                 source=SCHEDULE_II_SOURCE,
             )
@@ -162,21 +172,27 @@ def refill_status(facts: RefillFacts, *, today: date, config: Config = DEFAULT_C
         return RefillStatus(
             RefillState.EXPIRED,
             left,
-            f"This prescription could be filled until {facts.expires_on:%B} {facts.expires_on.day}, "
-            f"{facts.expires_on.year}; it has expired.",
+            CustomerText(
+                gettext_noop("This prescription could be filled until %(date)s; it has expired."), date=facts.expires_on
+            ),
             runs_out_on=runs_out,
         )
     if 1 + facts.refills_authorized - facts.fills_used <= 0:
         return RefillStatus(
-            RefillState.NONE_LEFT, 0, "Every fill of this prescription has been dispensed.", runs_out_on=runs_out
+            RefillState.NONE_LEFT,
+            0,
+            gettext_noop("Every fill of this prescription has been dispensed."),
+            runs_out_on=runs_out,
         )
     if facts.fills_held > 0:
         # One fill at a time: the next is counted from the one on its way, once it is dispensed.
         return RefillStatus(
             RefillState.IN_OPEN_ORDER,
             left,
-            "Your next fill is already in an order on its way to our pharmacist; you can order the one"
-            " after it once it has been dispensed.",
+            gettext_noop(
+                "Your next fill is already in an order on its way to our pharmacist; you can order the one"
+                " after it once it has been dispensed."
+            ),
             runs_out_on=runs_out,
         )
     earliest = earliest_refill_date(facts.last_fill_on, facts.last_fill_days_supply, facts.drug.dea_schedule, config)
@@ -185,12 +201,23 @@ def refill_status(facts: RefillFacts, *, today: date, config: Config = DEFAULT_C
         return RefillStatus(
             RefillState.TOO_SOON,
             left,
-            f"You can order the next fill from {earliest:%A} {earliest:%B} {earliest.day}: "
-            f"{percent} % of the last fill's {facts.last_fill_days_supply} days' supply must have passed.",
+            CustomerText(
+                gettext_noop(
+                    "You can order the next fill from %(date)s: %(percent)s %% of the last fill's %(days)s days'"
+                    " supply must have passed."
+                ),
+                date=earliest,
+                percent=percent,
+                days=facts.last_fill_days_supply,
+            ),
             earliest_on=earliest,
             runs_out_on=runs_out,
             source=REFILL_TOO_SOON_SOURCE,
         )
     return RefillStatus(
-        RefillState.AVAILABLE, left, "You can order the next fill now.", earliest_on=earliest, runs_out_on=runs_out
+        RefillState.AVAILABLE,
+        left,
+        gettext_noop("You can order the next fill now."),
+        earliest_on=earliest,
+        runs_out_on=runs_out,
     )

@@ -7,6 +7,10 @@ name, strength, quantity, beyond-use date, refills remaining, the pharmacy's pho
 the same label for every drug. Schedule II–IV drugs carry the federal transfer caution
 (21 CFR 290.5); drugs with an FDA Medication Guide remind the patient of it (21 CFR
 208.24). The toll-free number is also the mail-order offer to counsel.
+
+The label stays in English whatever the customer's language (issue 24): it is printed at the
+bench by staff, its federal cautions have fixed English wording, and it is not marked for
+translation on purpose.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from compliance.core.facts import CONDITIONS
 
@@ -64,7 +65,7 @@ def record_patient_profile(
     may not list any; "listed" must list at least one. Returns the new version
     (the previous one is unchanged when nothing differs)."""
     if not _may_edit(patient, actor):
-        raise PrescriptionError("You may not change this patient's health information.")
+        raise PrescriptionError(_("You may not change this patient's health information."))
     allergy_list = [
         {
             "name": _clean(a.name),
@@ -83,14 +84,14 @@ def record_patient_profile(
     ]
     condition_list = sorted(set(conditions))
     if allergy_answer not in Answer.values:
-        raise PrescriptionError("Say whether the patient has allergies.")
+        raise PrescriptionError(_("Say whether the patient has allergies."))
     if allergy_answer == Answer.LISTED and not allergy_list:
-        raise PrescriptionError("List the allergies, or answer “No known allergies”.")
+        raise PrescriptionError(_("List the allergies, or answer “No known allergies”."))
     if allergy_answer != Answer.LISTED and allergy_list:
-        raise PrescriptionError("Allergies are listed: choose “Allergies or intolerances listed”.")
+        raise PrescriptionError(_("Allergies are listed: choose “Allergies or intolerances listed”."))
     unknown = set(condition_list) - CONDITIONS
     if unknown:
-        raise PrescriptionError(f"Unknown condition(s): {', '.join(sorted(unknown))}.")
+        raise PrescriptionError(_("Unknown condition(s): %(conditions)s.") % {"conditions": ", ".join(sorted(unknown))})
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
     current = PatientProfileVersion.objects.filter(patient=locked).order_by("-version").first()
     values = {

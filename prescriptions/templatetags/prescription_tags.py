@@ -5,7 +5,7 @@ from django import template
 
 from prescriptions.drugs import drug_info
 
-from .. import refills, selectors
+from .. import refills, selectors, wording
 
 register = template.Library()
 
@@ -42,3 +42,9 @@ def order_refills(order):
     prescriptions = selectors.prescriptions_of_order(order)
     infos = refills.refill_infos(prescriptions)
     return [infos[p.pk] for p in prescriptions if p.pk in infos]
+
+
+@register.filter
+def customer_wording(text) -> str:
+    """A rule's customer sentence (e.g. a refill status's message) in the reader's language."""
+    return wording.customer_wording(text)

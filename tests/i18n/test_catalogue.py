@@ -29,6 +29,17 @@ STAFF_ONLY = (
     "dispensing/dispense.html",
     "dispensing/queue.html",
     "dispensing/refund.html",
+    # The fill bench (issue 23): every view is @workspace_view(FILL or DISPENSE), pharmacy staff with a
+    # second factor. _fill.html/_counselling.html are included by fill.html and dispense.html only.
+    "dispensing/_fill.html",
+    "dispensing/_counselling.html",
+    "dispensing/fill.html",
+    "dispensing/fill_queue.html",
+    # Reprint screen (workspace_view(FILL)); the printed patient label itself (dispensing/label.py,
+    # a PDF) stays English: its wording is the pharmacy's record of what was dispensed.
+    "dispensing/reprint.html",
+    "dispensing/_labels.html",  # the "recently dispensed" labels list, in queue.html (staff)
+    "dispensing/recall.html",  # lot recall search (workspace_view(DISPENSE))
 )
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
