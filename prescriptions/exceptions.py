@@ -182,3 +182,9 @@ class LineStatusRefused(StatusRefused, InvalidLineStatus):
     """An order line's status change refused."""
 
     code = "line_status_refused"
+
+
+class NdcDirectoryError(PrescriptionsError):
+    """The files given to ``import_ndc_directory`` are not an NDC Directory in the FDA's format."""
+
+    code = "ndc_directory_unreadable"

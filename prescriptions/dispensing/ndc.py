@@ -17,6 +17,7 @@ from pathlib import Path
 from django.db import transaction
 
 from compliance.core.fill_rules import dashed_candidates, ndc_digits, ndc_is_dashed
+from prescriptions.exceptions import NdcDirectoryError
 
 from .models import NdcPackage
 
@@ -36,10 +37,6 @@ _PRODUCT_FIELDS = (
     "DEASCHEDULE",
 )
 _PACKAGE_FIELDS = ("PRODUCTID", "NDCPACKAGECODE", "PACKAGEDESCRIPTION", "ENDMARKETINGDATE")
-
-
-class NdcDirectoryError(ValueError):
-    """The files are not an NDC Directory in the FDA's format."""
 
 
 def _rows(text: str, required: tuple[str, ...], name: str) -> list[dict]:
