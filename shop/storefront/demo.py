@@ -16,9 +16,8 @@ from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.core.loading import get_model
 
 from . import demo_catalogue
-from .setup import ensure_product_class
+from .setup import ensure_product_class, ensure_us_shipping_country
 
-Country = get_model("address", "Country")
 Partner = get_model("partner", "Partner")
 StockRecord = get_model("partner", "StockRecord")
 Product = get_model("catalogue", "Product")
@@ -80,17 +79,7 @@ DEMO_ACCOUNTS = (
 @transaction.atomic
 def load_demo() -> None:
     Site.objects.update_or_create(pk=1, defaults={"domain": "127.0.0.1:8000", "name": "rxshop Pharmacy"})
-    Country.objects.update_or_create(
-        iso_3166_1_a2="US",
-        defaults={
-            "iso_3166_1_a3": "USA",
-            "iso_3166_1_numeric": "840",
-            "printable_name": "United States",
-            "name": "United States of America",
-            "display_order": 1,
-            "is_shipping_country": True,
-        },
-    )
+    ensure_us_shipping_country()
     partner, _ = Partner.objects.get_or_create(code="rxshop-pharmacy", defaults={"name": "rxshop Pharmacy"})
     classes = {
         demo_catalogue.RX: _product_class(demo_catalogue.RX, "Prescription medicine"),

@@ -156,12 +156,16 @@ def ensure_product_class(slug: str, name: str):
 def configure_catalogue(*, pharmacy_name: str) -> None:
     """The two product types, the pharmacy as the partner that holds the stock, and the United
     States as the one shipping country. Products are then added in the dashboard."""
-    Country = get_model("address", "Country")
     Partner = get_model("partner", "Partner")
     for slug, name in (RX_CLASS, OTC_CLASS):
         ensure_product_class(slug, name)
     Partner.objects.update_or_create(code=PARTNER_CODE, defaults={"name": pharmacy_name[:128]})
-    Country.objects.update_or_create(
+    ensure_us_shipping_country()
+
+
+def ensure_us_shipping_country():
+    """The United States, the one country the pharmacy ships to."""
+    return get_model("address", "Country").objects.update_or_create(
         iso_3166_1_a2="US",
         defaults={
             "iso_3166_1_a3": "USA",
@@ -171,4 +175,4 @@ def configure_catalogue(*, pharmacy_name: str) -> None:
             "display_order": 1,
             "is_shipping_country": True,
         },
-    )
+    )[0]

@@ -547,3 +547,21 @@ def payment_record(stack, number: str) -> dict:
             " 'captured': str(p.amount_captured), 'intent': p.intent_id}))"
         ).splitlines()[-1]
     )
+
+
+def verify_then_place_order(stack, page: Page, new_page, base_url: str, customer, reference: str):
+    """A technician transcribes ``reference``, a pharmacist verifies it, the customer is told and
+    places the order (test card "visa"): the order number, and the pharmacist's signed-in page."""
+    transcribe_as_technician(new_page(), base_url, reference)
+    pharmacist = new_page()
+    staff_sign_in(pharmacist, base_url, PHARMACIST)
+    open_from_queue(pharmacist, base_url, reference)
+    verify(pharmacist, reference)
+    stack.wait_for_email(customer.email, f"Your prescription {reference}: Verified", seconds=60)
+    page.goto(f"{base_url}/checkout/")
+    fill_shipping_address(page, customer)
+    continue_from_address(page)
+    choose_test_card(page, "visa")
+    continue_to_preview(page)
+    number, _intent = place_order(page)
+    return number, pharmacist

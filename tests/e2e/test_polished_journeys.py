@@ -111,19 +111,7 @@ def test_the_upload_keeps_its_file_and_the_customer_pages_fit_a_phone(stack, pag
     expect(received).to_be_visible()
     reference = j.REFERENCE.search(received.inner_text()).group()
 
-    j.transcribe_as_technician(new_page(), base, reference)
-    pharmacist = new_page()
-    j.staff_sign_in(pharmacist, base, j.PHARMACIST)
-    j.open_from_queue(pharmacist, base, reference)
-    j.verify(pharmacist, reference)
-
-    stack.wait_for_email(RUTH.email, f"Your prescription {reference}: Verified", seconds=60)
-    page.goto(f"{base}/checkout/")
-    j.fill_shipping_address(page, RUTH)
-    j.continue_from_address(page)
-    j.choose_test_card(page, "visa")
-    j.continue_to_preview(page)
-    number, _intent = j.place_order(page)
+    number, _pharmacist = j.verify_then_place_order(stack, page, new_page, base, RUTH, reference)
 
     # On a phone: the order and prescription pages, no horizontal scrolling, axe-clean.
     page.set_viewport_size(PHONE)
