@@ -549,14 +549,21 @@ def payment_record(stack, number: str) -> dict:
     )
 
 
-def verify_then_place_order(stack, page: Page, new_page, base_url: str, customer, reference: str):
-    """A technician transcribes ``reference``, a pharmacist verifies it, the customer is told and
-    places the order (test card "visa"): the order number, and the pharmacist's signed-in page."""
+def transcribe_and_verify(new_page, base_url: str, reference: str) -> Page:
+    """A technician transcribes ``reference`` and a pharmacist verifies it; the pharmacist's
+    signed-in page."""
     transcribe_as_technician(new_page(), base_url, reference)
     pharmacist = new_page()
     staff_sign_in(pharmacist, base_url, PHARMACIST)
     open_from_queue(pharmacist, base_url, reference)
     verify(pharmacist, reference)
+    return pharmacist
+
+
+def verify_then_place_order(stack, page: Page, new_page, base_url: str, customer, reference: str):
+    """A technician transcribes ``reference``, a pharmacist verifies it, the customer is told and
+    places the order (test card "visa"): the order number, and the pharmacist's signed-in page."""
+    pharmacist = transcribe_and_verify(new_page, base_url, reference)
     stack.wait_for_email(customer.email, f"Your prescription {reference}: Verified", seconds=60)
     page.goto(f"{base_url}/checkout/")
     fill_shipping_address(page, customer)

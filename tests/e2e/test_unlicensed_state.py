@@ -34,11 +34,7 @@ def test_checkout_refuses_to_ship_to_a_state_without_a_licence(stack, page, new_
     j.add_to_basket(page, base, j.ISOTRETINOIN_20)
     j.go_to_basket(page, base)
     reference = j.upload_from_basket(page, j.ISOTRETINOIN_20, SAM)
-    j.transcribe_as_technician(new_page(), base, reference)
-    pharmacist = new_page()
-    j.staff_sign_in(pharmacist, base, j.PHARMACIST)
-    j.open_from_queue(pharmacist, base, reference)
-    j.verify(pharmacist, reference)
+    j.transcribe_and_verify(new_page, base, reference)
     j.expect_prescription_status(page, base, reference, "Verified")
 
     # The footer says where prescription medicines are shipped; Massachusetts is not there.
