@@ -5,7 +5,8 @@ is an ``RxshopError``: ``str(exc)`` is a sentence fit to show to a customer or a
 staff, and ``exc.code`` is a stable, machine-readable code (for tests, logs and API clients)
 that does not change when the wording does. Each package has its own subclass tree in its
 ``exceptions.py`` (``prescriptions.exceptions``, ``payments.exceptions``,
-``compliance.exceptions``); services raise them and views translate them with
+``shop.exceptions``; the compliance core refuses nothing itself: it returns findings, which
+the domain turns into its own errors); services raise them and views translate them with
 ``show_error`` (a message on the next page) or let ``RxshopErrorMiddleware`` answer with the
 error page. A broken invariant (a programming error) stays a ``RuntimeError``/``ValueError``
 and is never caught.

@@ -8,9 +8,13 @@ not affected.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -71,6 +75,30 @@ class StaffAwareBackendMixin:
 
 def has_second_factor(user) -> bool:
     return bool(getattr(user, "is_verified", lambda: False)())
+
+
+def staff_view(allowed: Callable[[object], bool], refusal: str = ""):
+    """A staff page: signed in (else the dashboard's sign-in), ``allowed(user)`` (else 403 with
+    ``refusal``), a passed second factor; the answer is never cached (it shows patient data
+    or keys). One guard for every staff screen outside oscar's dashboard views."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), reverse("dashboard:login"))
+            if not allowed(user):
+                raise PermissionDenied(refusal)
+            if not has_second_factor(user):
+                raise PermissionDenied("Pass the second factor (authenticator code) first.")
+            response = view(request, *args, **kwargs)
+            response["Cache-Control"] = "no-store, private"
+            return response
+
+        return wrapped
+
+    return decorate
 
 
 class StaffSecondFactorMiddleware:

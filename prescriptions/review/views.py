@@ -12,11 +12,9 @@ import csv
 import datetime
 import hashlib
 import io
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,7 +26,7 @@ from compliance.core import Severity, is_dur
 from compliance.interactions import interaction_source
 from infra.clientip import client_ip
 from infra.errors import show_error
-from infra.staff import has_second_factor
+from infra.staff import staff_view
 from prescriptions.clinical import current_profile
 from prescriptions.forms import health_profile_form
 from prescriptions.models import PrescriptionStatus as S
@@ -48,24 +46,9 @@ from .forms import (
 def workspace_view(permission: str | None = None):
     """Signed in, the workspace permission (and ``permission``), a passed second
     factor; the response is never cached. Anyone else sees no patient data."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), reverse("dashboard:login"))
-            if not permissions.may_use_workspace(user) or (permission and not user.has_perm(permission)):
-                raise PermissionDenied
-            if not has_second_factor(user):
-                raise PermissionDenied("Pass the second factor (authenticator code) first.")
-            response = view(request, *args, **kwargs)
-            response["Cache-Control"] = "no-store, private"
-            return response
-
-        return wrapped
-
-    return decorate
+    return staff_view(
+        lambda user: permissions.may_use_workspace(user) and (not permission or user.has_perm(permission))
+    )
 
 
 def _prescription_or_404(public_id):

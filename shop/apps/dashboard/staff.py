@@ -4,42 +4,22 @@ their authenticator app, revokes one, and sees who is enrolled. Thin: the servic
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from infra.clientip import client_ip
 from infra.errors import show_error
-from infra.staff import STAFF_GROUPS, has_second_factor
+from infra.staff import STAFF_GROUPS, staff_view
 from shop.exceptions import AuthenticatorRefused
 from shop.storefront import authenticators
 
-
-def administrator_view(view):
-    """Signed in, an administrator, past the second factor; never cached (the page shows keys)."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("dashboard:login"))
-        if not authenticators.is_administrator(user):
-            raise PermissionDenied("Only an administrator manages staff authenticators.")
-        if not has_second_factor(user):
-            raise PermissionDenied("Pass the second factor (authenticator code) first.")
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store, private"
-        return response
-
-    return wrapped
+# Signed in, an administrator, past the second factor; never cached (the page shows keys).
+administrator_view = staff_view(authenticators.is_administrator, "Only an administrator manages staff authenticators.")
 
 
 class StaffMemberForm(forms.Form):
