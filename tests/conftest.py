@@ -35,6 +35,11 @@ def _reachable(url: str) -> bool:
 
 def _missing_for(marker: str) -> str | None:
     """Why tests with this marker cannot run on this machine (None if they can)."""
+    if marker == "postgresql":
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            return "needs PostgreSQL (row locks, SELECT ... FOR UPDATE, COPY); CI runs on PostgreSQL"
     if marker == "redis" and not os.environ.get("CELERY_BROKER_URL"):
         return "needs CELERY_BROKER_URL (a real Redis); CI always sets it"
     if marker == "rabbitmq" and not _reachable(RABBITMQ_URL):
@@ -92,7 +97,7 @@ def pytest_collection_modifyitems(config, items):
     # loop running in the main thread from the first journey on, and Django then refuses every
     # database call made from that thread (SynchronousOnlyOperation) in the tests after it.
     items.sort(key=lambda item: "e2e" in item.keywords)
-    for marker in ("redis", "rabbitmq", "production_smoke", "e2e"):
+    for marker in ("postgresql", "redis", "rabbitmq", "production_smoke", "e2e"):
         reason = _missing_for(marker)
         if reason is None:
             continue

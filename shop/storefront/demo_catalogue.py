@@ -164,6 +164,10 @@ TRAMADOL_INFO = {
 # What patients type for each drug (the ``search_terms`` attribute): US brand names the
 # same medicine is or was sold under, and the conditions it treats. Searched, never shown:
 # the product is listed under its generic name, and we do not sell these brands as such.
+# Source of the brand names: FDA, Drugs@FDA and the Orange Book (approved and discontinued
+# products by active ingredient: isotretinoin, doxycycline hyclate/monohydrate, tramadol
+# hydrochloride), read 2026-11; public domain (US government work). The conditions are the
+# FDA labels' indications in patients' words (label "Indications and Usage" sections).
 ISOTRETINOIN_SEARCH_TERMS = (
     "Accutane, Absorica, Absorica LD, Amnesteem, Claravis, Myorisan, Zenatane, "
     "Sotret, isotretinoine, 13-cis-retinoic acid, acne, severe acne, cystic acne, "

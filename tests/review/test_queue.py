@@ -205,8 +205,6 @@ def test_the_queue_costs_the_same_for_10_and_1000_waiting_prescriptions(
 @pytest.fixture
 def long_queue_on_postgresql(alice):
     """2,000 waiting prescriptions, analysed, with sequential scans off (as at scale)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("EXPLAIN output is PostgreSQL's")
     bulk_waiting(alice, 2000)
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
@@ -219,12 +217,14 @@ def _explain(sql, params) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+@pytest.mark.postgresql  # EXPLAIN output is PostgreSQL's
 def test_the_queue_uses_its_index_on_postgresql(alice, long_queue_on_postgresql):
     query = selectors.queue_queryset(user=alice, filters=selectors.QueueFilters(), now=timezone.now())
     plan = _explain(*query.order_by("created_at", "id")[:51].query.sql_with_params())
     assert "review_rx_queue" in plan, plan
 
 
+@pytest.mark.postgresql
 def test_a_later_page_reads_a_range_of_the_index_on_postgresql(alice, long_queue_on_postgresql):
     """Page 50 costs what page 1 costs: the cursor is an index range, the scan stops after the page."""
     cursor = selectors.encode_cursor(Prescription.objects.order_by("created_at", "id")[1000])
