@@ -25,6 +25,7 @@ from prescriptions import delivery
 from prescriptions.drugs import drug_info
 from prescriptions.exceptions import FillRefused, ScanUnreadable
 from prescriptions.pharmacy import pharmacy_details
+from prescriptions.services.status import name_of
 
 from . import ndc as ndc_directory
 from .label import render_label
@@ -44,10 +45,6 @@ def may_fill(user) -> bool:
 def may_key_ndc(user) -> bool:
     """Keying an NDC by hand is a pharmacist's call (the dispense permission)."""
     return bool(user is not None and user.is_authenticated and user.is_active and user.has_perm(DISPENSE_PERMISSION))
-
-
-def _name(user) -> str:
-    return (user.get_full_name() or user.get_username())[:255]
 
 
 def scan_required() -> bool:
@@ -112,7 +109,7 @@ def _record(
         prescription_id=line.prescription_id,
         scanned_at=now,
         scanned_by=actor,
-        scanned_by_name=_name(actor),
+        scanned_by_name=name_of(actor),
         method=method,
         raw=raw,
         gtin=gtin,
@@ -324,7 +321,7 @@ def record_counselling(*, dispense, counselling: CounsellingInput | None, pharma
     return Counselling.objects.create(
         dispense=dispense,
         answer=counselling.answer,
-        offered_by=_name(pharmacist),
+        offered_by=name_of(pharmacist),
         toll_free_number=pharmacy_details().get("phone", "")[:40],
         method=counselling.method[:80]
         or ("by phone" if accepted else "toll-free number on the label and in the parcel"),
@@ -347,7 +344,7 @@ def issue_label(*, dispense, actor, reason: str = "") -> tuple[bytes, LabelPrint
         printed = LabelPrint.objects.create(
             dispense=dispense,
             printed_by=actor,
-            printed_by_name=_name(actor),
+            printed_by_name=name_of(actor),
             reprint=reprint,
             reason=reason.strip()[:255],
         )

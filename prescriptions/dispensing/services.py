@@ -47,6 +47,7 @@ from prescriptions.orders import (
     change_line_status,
     change_order_status,
 )
+from prescriptions.services.status import name_of
 from prescriptions.wording import for_queue
 
 from . import fill
@@ -102,10 +103,6 @@ class DispenseOutcome:
 
 def may_dispense(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active and user.has_perm(DISPENSE_PERMISSION))
-
-
-def _name(user) -> str:
-    return (user.get_full_name() or user.get_username())[:255]
 
 
 def _evaluate_lines(
@@ -339,7 +336,7 @@ def dispense_order(
                 order_line=line,
                 prescription=line.prescription,
                 pharmacist=pharmacist,
-                pharmacist_name=_name(pharmacist),
+                pharmacist_name=name_of(pharmacist),
                 dispensed_at=now,
                 evaluation=result.evaluation,
                 authorisation=rma,
@@ -357,7 +354,7 @@ def dispense_order(
             to=OrderStatus.DISPENSED,
             actor=pharmacist,
             via=Route.DISPENSING,
-            note=f"{len(passing)} prescription item(s) dispensed by {_name(pharmacist)}.",
+            note=f"{len(passing)} prescription item(s) dispensed by {name_of(pharmacist)}.",
         )
         outbox.enqueue("prescriptions.dispensing.tasks.send_order_dispensed_email", order.pk)
         outcome.dispensed = True
@@ -411,7 +408,7 @@ def mark_reversed(*, authorisation: ProgrammeAuthorisation, pharmacist, note: st
             raise DispenseRefused(f"RMA {locked.number} is “{locked.get_state_display()}”; nothing to reverse.")
         locked.state = ProgrammeAuthorisation.State.REVERSED
         locked.state_changed_at = timezone.now()
-        locked.state_reason = f"Reversed by {_name(pharmacist)}. {note}".strip()
+        locked.state_reason = f"Reversed by {name_of(pharmacist)}. {note}".strip()
         locked.save(update_fields=["state", "state_changed_at", "state_reason"])
         record_rma_change(locked, actor=pharmacist, at=locked.state_changed_at, reason="Marked reversed.")
     return locked

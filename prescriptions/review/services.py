@@ -44,6 +44,7 @@ from prescriptions.facts import facts_for_prescription
 from prescriptions.models import Prescription
 from prescriptions.models import PrescriptionStatus as S
 from prescriptions.services import transition_prescription
+from prescriptions.services.status import name_of
 
 from .models import (
     COMPLETABLE_ELEMENTS,
@@ -142,10 +143,6 @@ def _jsonable(value):
     return value
 
 
-def _name(user) -> str:
-    return (user.get_full_name() or user.get_username())[:255]
-
-
 def _claim_length() -> datetime.timedelta:
     return datetime.timedelta(minutes=int(getattr(settings, "REVIEW_CLAIM_MINUTES", 30)))
 
@@ -221,7 +218,7 @@ def claim_for_review(*, prescription: Prescription, reviewer, ip_address: str | 
         claim = ReviewClaim.objects.create(
             prescription=locked,
             reviewer=reviewer,
-            reviewer_name=_name(reviewer),
+            reviewer_name=name_of(reviewer),
             claimed_at=now,
             expires_at=now + _claim_length(),
             ip_address=ip_address,
@@ -307,7 +304,7 @@ def save_transcription(
             version=transcription.version,
             changes=changes,
             changed_by=user,
-            changed_by_name=_name(user),
+            changed_by_name=name_of(user),
             changed_at=now,
             ip_address=ip_address,
         )
@@ -439,7 +436,7 @@ def verify_prescription(
                 refills_authorized=transcription.refills,
                 expires_on=expires_on,
                 decided_by=pharmacist,
-                decided_by_name=_name(pharmacist),
+                decided_by_name=name_of(pharmacist),
                 decided_at=now,
                 ip_address=ip_address,
                 user_agent=user_agent[:255],
@@ -496,7 +493,7 @@ def _decide(
         transcription_version=transcription.version if transcription is not None else None,
         transcription_snapshot=_snapshot(transcription),
         decided_by=pharmacist,
-        decided_by_name=_name(pharmacist),
+        decided_by_name=name_of(pharmacist),
         decided_at=now,
         ip_address=ip_address,
         user_agent=user_agent[:255],
@@ -580,7 +577,7 @@ def record_history_export(
     return AuditExport.objects.create(
         prescription=prescription,
         exported_by=user,
-        exported_by_name=_name(user),
+        exported_by_name=name_of(user),
         ip_address=ip_address,
         row_count=row_count,
         sha256=sha256,
