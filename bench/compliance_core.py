@@ -103,6 +103,8 @@ def typical_isotretinoin_dispense(moment: datetime) -> Facts:
             do_not_dispense_after=date(2026, 3, 8),
             quantity=30,
             days_supply=30,
+            obtained_at=datetime(2026, 3, 4, 16, 30, tzinfo=NEW_YORK),
+            obtained_by="Dana Whitfield, PharmD",
         ),
         ship_to_state="NY",
         prescription_verified=True,
