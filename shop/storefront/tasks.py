@@ -13,6 +13,7 @@ from oscar.core.loading import get_class, get_model
 
 from infra.notifications import send_once
 from prescriptions.orders import is_prescription_line
+from prescriptions.pharmacy import pharmacy_details
 
 logger = logging.getLogger(__name__)
 Order = get_model("order", "Order")
@@ -87,13 +88,13 @@ def send_account_activation_email(user_id: int, nonce: str) -> bool:
     def send() -> None:
         _mail(
             user,
-            _("Activate your rxshop Pharmacy account"),
+            _("Activate your %(pharmacy)s account") % {"pharmacy": pharmacy_details()["name"]},
             _(
-                "Thank you for registering with rxshop Pharmacy.\n\n"
+                "Thank you for registering with %(pharmacy)s.\n\n"
                 "Open this link to activate your account:\n%(link)s\n\n"
                 "If you did not register, ignore this e-mail: no account is opened without the link.\n"
             )
-            % {"link": _site_url(activation_path(user))},
+            % {"link": _site_url(activation_path(user)), "pharmacy": pharmacy_details()["name"]},
         )
 
     return send_once(f"account-activation:{user.pk}:{nonce}", send, user=user)
@@ -121,13 +122,17 @@ def send_registration_attempt_email(user_id: int, nonce: str) -> bool:
             user,
             _("Someone tried to register with your e-mail address"),
             _(
-                "Someone tried to register a new rxshop Pharmacy account with your e-mail address, "
+                "Someone tried to register a new %(pharmacy)s account with your e-mail address, "
                 "which already has an account with us.\n\n"
                 "If it was you, sign in: %(sign_in)s\n"
                 "Forgotten your password? Reset it: %(reset)s\n\n"
                 "If it was not you, you need do nothing: your account has not changed.\n"
             )
-            % {"sign_in": _site_url(reverse("customer:login")), "reset": _site_url(reverse("password-reset"))},
+            % {
+                "sign_in": _site_url(reverse("customer:login")),
+                "reset": _site_url(reverse("password-reset")),
+                "pharmacy": pharmacy_details()["name"],
+            },
         )
 
     return send_once(f"registration-attempt:{user.pk}:{nonce}", send, user=user)

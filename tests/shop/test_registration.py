@@ -93,3 +93,27 @@ def test_sign_in_still_works_and_wrong_password_is_refused(client, demo_shop):
         {"login-username": "alice@example.com", "login-password": "alice-demo-2026", "login_submit": "Log In"},
     )
     assert response.status_code == 302 and _signed_in_as(client) == "alice@example.com"
+
+
+def test_the_activation_email_names_the_pharmacy_as_recorded_by_setup(
+    client, demo_shop, mailoutbox, django_capture_on_commit_callbacks
+):
+    from prescriptions.pharmacy import record_pharmacy_profile
+
+    record_pharmacy_profile(
+        actor=None,
+        name="Hudson Street Pharmacy",
+        address="120 Hudson Street, New York, NY 10013",
+        phone="212-555-0100",
+        email="rx@hudson.example",
+        pharmacist_in_charge="Dana Whitfield, PharmD",
+        npi="1234567893",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/accounts/register/",
+            {"email": "named@example.com", "password1": PASSWORD, "password2": PASSWORD, "redirect_url": ""},
+        )
+    (message,) = [m for m in mailoutbox if m.to == ["named@example.com"]]
+    assert message.subject == "Activate your Hudson Street Pharmacy account"
+    assert "registering with Hudson Street Pharmacy." in message.body and "rxshop" not in message.body
