@@ -121,6 +121,15 @@ def test_production_keeps_the_strong_password_hasher():
     assert result.stdout.strip() == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
 
 
+def test_production_keeps_database_connections_and_checks_them_before_reuse():
+    probe = "from django.conf import settings as s; d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    result = _run_django(
+        {"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "shop.example"}, "shell", "--no-imports", "-c", probe
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["60", "True"]
+
+
 def test_the_tests_hash_passwords_fast():
     from django.conf import settings
 
