@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 # --- Pure -------------------------------------------------------------------------------
 
@@ -70,6 +71,11 @@ class Promise:
     latest: datetime.date
     order_by: datetime.datetime | None
     after_review: bool = False
+
+    @property
+    def zone(self) -> str:
+        """The cut-off's time zone as customers say it ("ET", "PT"...), in their language."""
+        return zone_label(self.order_by) if self.order_by else ""
 
     @property
     def delivery_on(self) -> datetime.date:
@@ -113,6 +119,24 @@ def dispatch_day(moment: datetime.datetime, *, cutoff: datetime.time, tz: ZoneIn
     if is_business_day(day) and local.time() < cutoff:
         return day
     return next_business_day(day)
+
+
+# US zones by the names customers use; any other zone by its abbreviation at that moment.
+_ZONE_LABELS = {
+    "America/New_York": gettext_lazy("ET"),
+    "America/Detroit": gettext_lazy("ET"),
+    "America/Chicago": gettext_lazy("CT"),
+    "America/Denver": gettext_lazy("MT"),
+    "America/Phoenix": gettext_lazy("MST"),
+    "America/Los_Angeles": gettext_lazy("PT"),
+    "America/Anchorage": gettext_lazy("AKT"),
+    "Pacific/Honolulu": gettext_lazy("HT"),
+}
+
+
+def zone_label(moment: datetime.datetime) -> str:
+    key = getattr(moment.tzinfo, "key", "")
+    return str(_ZONE_LABELS[key]) if key in _ZONE_LABELS else (moment.tzname() or key)
 
 
 def promise(

@@ -240,7 +240,8 @@ LOGIN_REDIRECT_URL = "/accounts/"
 # --- Internationalisation -------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "America/New_York"
+# The pharmacy's own time zone: dispatch cut-off, "today" for the rules, the daily jobs.
+TIME_ZONE = env.str("RXSHOP_TIME_ZONE", default="America/New_York")
 USE_I18N = True
 USE_TZ = True
 # The customer's choice (header switcher, remembered per account: infra/i18n.py). URLs are the

@@ -126,3 +126,25 @@ def test_an_unknown_method_is_promised_at_the_slowest_known_transit():
 def test_a_promise_is_never_optimistic_the_rules_get_the_latest_day():
     with time_machine.travel(at(2026, 12, 1, 10, 0), tick=False):
         assert otc("free-shipping").delivery_on == otc("free-shipping").latest == D(2026, 12, 8)
+
+
+@pytest.mark.parametrize(
+    "zone, label",
+    [("America/New_York", "ET"), ("America/Chicago", "CT"), ("America/Los_Angeles", "PT"), ("Europe/Madrid", "CET")],
+)
+def test_the_cut_off_is_named_in_the_pharmacys_zone(zone, label):
+    tz = ZoneInfo(zone)
+    made = delivery.promise(
+        datetime.datetime(2026, 12, 1, 9, 0, tzinfo=tz), transit=delivery.Transit(3, 5), cutoff=datetime.time(14), tz=tz
+    )
+    assert made.zone == label
+    assert (
+        delivery.promise(
+            datetime.datetime(2026, 12, 1, 9, 0, tzinfo=tz),
+            transit=delivery.Transit(3, 5),
+            cutoff=datetime.time(14),
+            tz=tz,
+            after_review=True,
+        ).zone
+        == ""
+    )

@@ -39,6 +39,15 @@ def test_an_otc_product_page_says_order_by_the_cut_off_and_the_day_it_arrives(cl
     assert "Order by 2 PM ET, arrives by <strong>Tue 8 Dec</strong>" in html
 
 
+def test_a_pharmacy_in_another_time_zone_names_its_own_cut_off(client, demo_shop, settings):
+    settings.TIME_ZONE = "America/Los_Angeles"  # RXSHOP_TIME_ZONE; 1 PM in New York is 10 AM there
+    with time_machine.travel(TUESDAY_1PM, tick=False):
+        html = client.get(product("OTC-LIPBALM").get_absolute_url()).content.decode()
+        spanish = client.get(product("OTC-LIPBALM").get_absolute_url(), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Order by 2 PM PT, arrives by <strong>Tue 8 Dec</strong>" in html
+    assert "(hora del Pacífico)" in spanish
+
+
 def test_a_prescription_product_page_counts_from_the_verification(client, demo_shop):
     with time_machine.travel(TUESDAY_1PM, tick=False):  # verified by 17:00, after the cut-off: leaves Wednesday
         html = client.get(product("RX-ISO-20").get_absolute_url()).content.decode()
