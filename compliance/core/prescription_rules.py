@@ -265,8 +265,8 @@ def last_fill_day(facts: Facts, ctx: Context) -> tuple[date, str] | None:
             continue
         day = expiry.last_valid_day(written)
         if best is None or day < best[0]:
-            best = (day, f"{expiry.describe()} ({why})")
-    return best
+            best = (day, expiry, why)
+    return None if best is None else (best[0], f"{best[1].describe()} ({best[2]})")
 
 
 def last_day_to_fill(facts: Facts, config: Config = DEFAULT_CONFIG) -> date | None:

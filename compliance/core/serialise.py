@@ -81,13 +81,124 @@ def _decimal(value: Decimal) -> int | str:
     return format(value.normalize(), "f")
 
 
+# --------------------------------------------------------- canonical JSON
+#
+# ``canonical_json`` writes the text ``json.dumps(to_jsonable(facts),
+# sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` would, byte for
+# byte (fingerprints are stored and compared later), without building the
+# dicts: one encoder per exact type, found in a dict, and per dataclass its
+# init fields in sorted order with their keys already written. A type it does
+# not know exactly (a subclass of str, a dict) goes through ``to_jsonable``
+# and the same ``json`` encoder, so it is written as before.
+# tests/compliance/test_fingerprint.py compares both ways on random facts.
+
+_encode_string = json.encoder.encode_basestring
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _encode_float(value: float) -> str:
+    return _dumps(to_jsonable(value))  # raises for NaN and infinities, writes -0.0 as 0.0
+
+
+def _encode_datetime(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not allowed in facts")
+    return _encode_string(value.astimezone(UTC).isoformat().replace("+00:00", "Z"))
+
+
+def _encode_date(value: date) -> str:
+    return f'"{value.isoformat()}"'  # digits and dashes: nothing to escape
+
+
+def _encode_decimal(value: Decimal) -> str:
+    found = _decimal(value)
+    return int.__repr__(found) if found.__class__ is int else _encode_string(found)
+
+
+def _encode_sequence(value: tuple | list) -> str:
+    return "[" + ",".join([_encode(v) for v in value]) + "]"
+
+
+def _encode_set(value: frozenset | set) -> str:
+    if all(v.__class__ is str for v in value):
+        return "[" + ",".join([_encode_string(v) for v in sorted(value)]) + "]"
+    return _dumps(to_jsonable(value))
+
+
+def _encode_generic(value: Any) -> str:
+    return _dumps(to_jsonable(value))
+
+
+_ENCODERS: dict[type, Any] = {
+    str: _encode_string,
+    type(None): lambda value: "null",
+    bool: lambda value: "true" if value else "false",
+    int: int.__repr__,
+    float: _encode_float,
+    datetime: _encode_datetime,
+    date: _encode_date,
+    Decimal: _encode_decimal,
+    tuple: _encode_sequence,
+    list: _encode_sequence,
+    frozenset: _encode_set,
+    set: _encode_set,
+}
+
+
+def _dataclass_encoder(cls: type):
+    """The encoder of one dataclass: its init fields (what ``to_jsonable``
+    writes) in key order, each key written once. Generated as one function
+    per class (as ``dataclasses`` generates ``__init__``): a str or None field
+    is written inline, anything else through its type's encoder."""
+    names = sorted(f.name for f in dataclasses.fields(cls) if f.init)
+    if not all(name.isidentifier() and name.isascii() for name in names):
+        return _encode_generic  # not expected of a dataclass; written the slow way
+    lines = ["def encode(value):"]
+    for i, name in enumerate(names):
+        lines += [
+            f"    v = value.{name}",
+            "    c = v.__class__",
+            f'    x{i} = string(v) if c is str else "null" if v is None else (encoders.get(c) or new)(v)',
+        ]
+    body = ",".join(f'"{name}":{{x{i}}}' for i, name in enumerate(names))
+    lines.append(f"    return f'{{{{{body}}}}}'")
+    namespace = {"string": _encode_string, "encoders": _ENCODERS, "new": _encode_new}
+    exec("\n".join(lines), namespace)  # noqa: S102 - source built above from field names only
+    return namespace["encode"]
+
+
+def _encode_new(value: Any) -> str:
+    """Encode a value of a type not seen yet, and remember its encoder."""
+    cls = type(value)
+    if cls is not value.__class__:
+        return _encode_generic(value)  # an object that says it is of another class
+    if dataclasses.is_dataclass(cls):
+        encoder = _dataclass_encoder(cls)
+    elif issubclass(cls, enum.Enum):
+
+        def encoder(value) -> str:
+            return _encode(value.value)
+
+    else:
+        encoder = _encode_generic
+    _ENCODERS[cls] = encoder
+    return encoder(value)
+
+
+def _encode(value: Any) -> str:
+    encoder = _ENCODERS.get(value.__class__)
+    return encoder(value) if encoder is not None else _encode_new(value)
+
+
 def canonical_json(facts: Facts) -> str:
-    return json.dumps(to_jsonable(facts), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The canonical JSON text of the facts: ``json.dumps(to_jsonable(facts),
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, written directly."""
+    return _encode(facts)
 
 
 def fingerprint(facts: Facts) -> str:
     """SHA-256 (hex) of the canonical JSON of the facts."""
-    return hashlib.sha256(canonical_json(facts).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_encode(facts).encode("utf-8")).hexdigest()
 
 
 # ------------------------------------------------------------- the way back
