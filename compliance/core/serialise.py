@@ -106,8 +106,21 @@ def _encode_datetime(value: datetime) -> str:
     return _encode_string(value.astimezone(UTC).isoformat().replace("+00:00", "Z"))
 
 
+#: Dates written so far (``date.isoformat`` costs as much as all the rest of a
+#: licence): a date is written the same every time, and the pharmacy's licence
+#: and certification dates, birth dates and prescription dates recur. Only
+#: exact ``date`` keys (never a datetime); emptied when it reaches the bound.
+_DATES: dict[date, str] = {}
+_DATES_BOUND = 4096
+
+
 def _encode_date(value: date) -> str:
-    return f'"{value.isoformat()}"'  # digits and dashes: nothing to escape
+    found = _DATES.get(value)
+    if found is None:
+        if len(_DATES) >= _DATES_BOUND:
+            _DATES.clear()
+        found = _DATES[value] = f'"{value.isoformat()}"'  # digits and dashes: nothing to escape
+    return found
 
 
 def _encode_decimal(value: Decimal) -> str:
@@ -145,24 +158,45 @@ _ENCODERS: dict[type, Any] = {
 }
 
 
+# The value a field is declared to hold is tried first, written inline; any
+# other value (None, or one of another type) goes through its type's encoder.
+_INLINE = {
+    "str": "string(v) if c is str",
+    "bool": '("true" if v else "false") if c is bool',
+    "int": "int_repr(v) if c is int",
+    "date": "(dates.get(v) or encode_date(v)) if c is date",
+}
+
+
 def _dataclass_encoder(cls: type):
     """The encoder of one dataclass: its init fields (what ``to_jsonable``
     writes) in key order, each key written once. Generated as one function
-    per class (as ``dataclasses`` generates ``__init__``): a str or None field
-    is written inline, anything else through its type's encoder."""
-    names = sorted(f.name for f in dataclasses.fields(cls) if f.init)
-    if not all(name.isidentifier() and name.isascii() for name in names):
+    per class (as ``dataclasses`` generates ``__init__``)."""
+    fields = sorted((f for f in dataclasses.fields(cls) if f.init), key=lambda f: f.name)
+    if not all(f.name.isidentifier() and f.name.isascii() for f in fields):
         return _encode_generic  # not expected of a dataclass; written the slow way
     lines = ["def encode(value):"]
-    for i, name in enumerate(names):
+    for i, f in enumerate(fields):
+        declared = [t.strip() for t in f.type.split("|")] if isinstance(f.type, str) else []
+        tests = [_INLINE[t] for t in declared if t in _INLINE][:1]
+        if "None" in declared:
+            tests.append('"null" if v is None')
         lines += [
-            f"    v = value.{name}",
+            f"    v = value.{f.name}",
             "    c = v.__class__",
-            f'    x{i} = string(v) if c is str else "null" if v is None else (encoders.get(c) or new)(v)',
+            f"    x{i} = {' else '.join([*tests, '(get(c) or new)(v)'])}",
         ]
-    body = ",".join(f'"{name}":{{x{i}}}' for i, name in enumerate(names))
+    body = ",".join(f'"{f.name}":{{x{i}}}' for i, f in enumerate(fields))
     lines.append(f"    return f'{{{{{body}}}}}'")
-    namespace = {"string": _encode_string, "encoders": _ENCODERS, "new": _encode_new}
+    namespace = {
+        "string": _encode_string,
+        "int_repr": int.__repr__,
+        "date": date,
+        "dates": _DATES,
+        "encode_date": _encode_date,
+        "get": _ENCODERS.get,
+        "new": _encode_new,
+    }
     exec("\n".join(lines), namespace)  # noqa: S102 - source built above from field names only
     return namespace["encode"]
 

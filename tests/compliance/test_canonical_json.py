@@ -279,3 +279,15 @@ def test_a_dataclass_with_no_fields_and_one_field_is_written_as_before():
 
     facts = change(isotretinoin_dispense(), prescription__completion_note=Empty(), account_holder=AccountHolder())
     assert canonical_json(facts) == reference.canonical_json(facts)
+
+
+def test_the_dates_written_are_remembered_within_a_bound(monkeypatch):
+    from compliance.core import serialise
+
+    monkeypatch.setattr(serialise, "_DATES_BOUND", 3)
+    serialise._DATES.clear()
+    for day in range(1, 8):
+        facts = change(isotretinoin_dispense(), promised_delivery_on=date(2026, 3, day))
+        assert canonical_json(facts) == reference.canonical_json(facts)
+        assert len(serialise._DATES) <= 3
+    assert canonical_json(facts) == reference.canonical_json(facts)  # remembered: the same text
