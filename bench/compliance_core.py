@@ -42,7 +42,9 @@ from compliance.core import (  # noqa: E402
     directions,
     evaluate,
     fingerprint,
+    identifiers,
     passes,
+    prescription_rules,
     product_rules,
     serialise,
 )
@@ -125,6 +127,8 @@ def forget() -> None:
     directions._daily_dose.cache_clear()
     product_rules.strength_key.cache_clear()
     product_rules.dosage_form_key.cache_clear()
+    prescription_rules._counted_in_units.cache_clear()
+    identifiers._npi_check_digit_is_right.cache_clear()
     serialise._DATES.clear()
 
 

@@ -72,7 +72,10 @@ def strength_key(text: str) -> tuple[str, ...]:
     ".5" = "0.5"; "2.5" is never "25"), units by name ("mcg" = "µg"), case
     and spacing ignored ("20mg" = "20 MG")."""
     tokens = []
-    for token in _STRENGTH_TOKEN.findall(_THOUSANDS.sub("", (text or "").lower())):
+    text = (text or "").lower()
+    if "," in text:
+        text = _THOUSANDS.sub("", text)
+    for token in _STRENGTH_TOKEN.findall(text):
         if token[0].isdigit() or token[0] == ".":
             tokens.append(format(Decimal(token).normalize(), "f"))
         else:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compliance.core import directions, product_rules
+from compliance.core import directions, identifiers, prescription_rules, product_rules
 
 # Text with what the parsers look at: digits, units, punctuation, Unicode spaces.
 sig_text = st.text(
@@ -33,7 +33,13 @@ sig_words = st.lists(
     st.tuples(st.sampled_from(VOCABULARY) | st.text(max_size=3), st.sampled_from([" ", "", "  ", "-", "/", "\t"])),
     max_size=10,
 ).map(lambda pairs: "".join(word + sep for word, sep in pairs))
-CACHED = (product_rules.strength_key, product_rules.dosage_form_key, directions._daily_dose)
+CACHED = (
+    product_rules.strength_key,
+    product_rules.dosage_form_key,
+    directions._daily_dose,
+    prescription_rules._counted_in_units,
+    identifiers._npi_check_digit_is_right,
+)
 
 
 def old_normalise(text: str) -> str:
