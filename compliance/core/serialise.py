@@ -42,10 +42,19 @@ from .facts import (
 )
 from .findings import Finding
 
+#: Per dataclass, the names of its init fields (what is written), in order.
+_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+
 
 def to_jsonable(value: Any) -> Any:
+    cls = value.__class__
+    if cls is str or cls is int or cls is bool or value is None:
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        names = _INIT_FIELDS.get(cls)
+        if names is None:
+            names = _INIT_FIELDS[cls] = tuple(f.name for f in dataclasses.fields(value) if f.init)
+        return {name: to_jsonable(getattr(value, name)) for name in names}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -36,6 +37,7 @@ from compliance.core import (
     Stage,
     canonical_json,
     fingerprint,
+    to_jsonable,
 )
 from compliance.core.facts import ALLERGY_ANSWERS, CONDITIONS, Allergy, OtherPrescription
 
@@ -237,6 +239,10 @@ def outcome(write, facts):
 @given(facts_strategy)
 def test_the_fast_writer_writes_what_json_dumps_of_to_jsonable_wrote(facts):
     assert outcome(canonical_json, facts) == outcome(reference.canonical_json, facts)
+    # to_jsonable (the stored facts) too: the same keys in the same order, the same types.
+    assert outcome(lambda f: json.dumps(to_jsonable(f)), facts) == outcome(
+        lambda f: json.dumps(reference.to_jsonable(f)), facts
+    )
 
 
 @pytest.mark.parametrize(
