@@ -5,7 +5,11 @@ dispense (every rule runs and passes), on one core.
 
 Reports the median of several timed runs, plus a blocked case (day 8 of the
 window) and the fingerprint (canonical JSON + SHA-256) for comparison. The
-figure is measured, not asserted by any test; the target is >= 50,000/s.
+core remembers the last texts its parsers read and the last dates it wrote
+(pure functions, bounded); as this benchmark evaluates the same facts again
+and again, each is also measured with that memory emptied before every call
+(what a prescription seen for the first time costs). The figure is measured,
+not asserted by any test; the target is >= 100,000/s (issue 25).
 """
 
 from __future__ import annotations
@@ -35,13 +39,18 @@ from compliance.core import (  # noqa: E402
     Prescriber,
     PrescriptionFacts,
     Stage,
+    directions,
     evaluate,
     fingerprint,
+    identifiers,
     passes,
+    prescription_rules,
+    product_rules,
+    serialise,
 )
 
 NEW_YORK = ZoneInfo("America/New_York")
-TARGET = 50_000
+TARGET = 100_000
 
 
 def typical_isotretinoin_dispense(moment: datetime) -> Facts:
@@ -113,6 +122,16 @@ def typical_isotretinoin_dispense(moment: datetime) -> Facts:
     )
 
 
+def forget() -> None:
+    """Empty what the core remembers between evaluations."""
+    directions._daily_dose.cache_clear()
+    product_rules.strength_key.cache_clear()
+    product_rules.dosage_form_key.cache_clear()
+    prescription_rules._counted_in_units.cache_clear()
+    identifiers._npi_check_digit_is_right.cache_clear()
+    serialise._DATES.clear()
+
+
 def rate(fn, seconds: float) -> tuple[float, float]:
     """Calls per second of ``fn`` over about ``seconds``: per wall-clock second,
     and per second of this process's CPU time (what one core does, whatever
@@ -149,7 +168,9 @@ def main() -> int:
     for name, fn in (
         ("evaluate: isotretinoin dispense, all rules pass", lambda: evaluate(passing)),
         ("evaluate: isotretinoin dispense, day 8 (BLOCK)", lambda: evaluate(blocked)),
+        ("evaluate: the same, memory emptied each call", lambda: (forget(), evaluate(passing))),
         ("fingerprint: canonical JSON + SHA-256", lambda: fingerprint(passing)),
+        ("fingerprint: the same, memory emptied each call", lambda: (forget(), fingerprint(passing))),
     ):
         med, rates, cpu = median_rate(fn, args.runs, args.seconds)
         results[name] = {

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _WORD_NUMBERS = {
     "one": 1,
@@ -58,10 +59,15 @@ _FREQUENCIES = (
     ),
 )
 _HOURLY = r"(?:every|q)\s*(?P<h>\d+)\s*(?:hours?|hrs?|h)"
-_FREQUENCY = re.compile(
-    r"\b(?:" + "|".join(f"(?P<f{i}>{p})" for i, (p, _) in enumerate(_FREQUENCIES)) + f"|{_HOURLY})\\b"
-)
+_FREQUENCY_SOURCE = r"\b(?:" + "|".join(f"(?P<f{i}>{p})" for i, (p, _) in enumerate(_FREQUENCIES)) + f"|{_HOURLY})\\b"
+#: Each phrase above starts with one of these characters: the lookahead lets
+#: the matcher skip any other word at once (the same matches, found faster;
+#: tests/compliance/test_core_caches.py compares both).
+_FREQUENCY_FIRST = "[abdefinoqtw1234]"
+_FREQUENCY = re.compile(rf"(?={_FREQUENCY_FIRST}){_FREQUENCY_SOURCE}")
 _HOURS_PER_DAY = 24
+#: (group name, doses per day) of each phrase group of ``_FREQUENCY``.
+_PER_DAY = tuple((f"f{i}", Decimal(v)) for i, (_, v) in enumerate(_FREQUENCIES))
 
 # Directions the parser does not read: the pharmacist does.
 _REFUSE = re.compile(
@@ -70,15 +76,39 @@ _REFUSE = re.compile(
     r"|apply|inject|inhale|instill|insert|dissolve|chew|month|monthly|max|maximum|up)\b"
     r"|\d\s*-\s*\d|\d\s*(?:mg|mcg|g|ml)\b"
 )
+# Only a word of this set can start a word of ``_REFUSE``: a sig without one
+# is refused only for its numbers (the same answer as ``_REFUSE``, faster;
+# tests/compliance/test_core_caches.py compares both).
+_REFUSE_FIRST_WORDS = frozenset(
+    "prn as if when then taper followed until and or to alternate mg mcg g gm gram grams ml milliliter"
+    " milliliters millilitre millilitres unit units iu puff puffs drop drops spray sprays patch patches apply"
+    " inject inhale instill insert dissolve chew month monthly max maximum up".split()
+)
+_WORD_RUN = re.compile(r"\w+")
+_REFUSE_NUMBERS = re.compile(r"\d\s*-\s*\d|\d\s*(?:mg|mcg|g|ml)\b")
+
+
+def _refused(text: str) -> bool:
+    """Whether ``_REFUSE`` finds something in ``text``."""
+    if _REFUSE_FIRST_WORDS.isdisjoint(_WORD_RUN.findall(text)):
+        return _REFUSE_NUMBERS.search(text) is not None
+    return _REFUSE.search(text) is not None
+
+
 _DURATION = re.compile(r"\bfor\s+(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:days?|weeks?)\b")
 _ANY_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|half)\b")
 
 
+_STRAY_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
+_PUNCTUATION = str.maketrans(",;:()", "     ")
+
+
 def _normalise(text: str) -> str:
     text = text.lower().replace("½", " 1/2 ").replace("×", "x")
-    text = re.sub(r"(?<!\d)\.|\.(?!\d)", "", text)  # "b.i.d." -> "bid", "tab." -> "tab"; keeps "1.5"
-    text = re.sub(r"[,;:()]", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    if "." in text:
+        text = _STRAY_DOT.sub("", text)  # "b.i.d." -> "bid", "tab." -> "tab"; keeps "1.5"
+    # Runs of whitespace (str.split's, the same as the regex \s) become one space.
+    return " ".join(text.translate(_PUNCTUATION).split())
 
 
 def _number(token: str) -> Decimal | None:
@@ -95,11 +125,19 @@ def _number(token: str) -> Decimal | None:
 
 def daily_dose(directions: str) -> Decimal | None:
     """Dosage units per day read from ``directions``, or None when the sig is
-    not one this reader understands for certain. Never raises."""
+    not one this reader understands for certain. Never raises.
+
+    Pure, so the last sigs read are remembered (``_daily_dose``): every
+    evaluation of a prescription reads the same sig again."""
     if not isinstance(directions, str):
         return None
+    return _daily_dose(directions)
+
+
+@lru_cache(maxsize=1024)
+def _daily_dose(directions: str) -> Decimal | None:
     text = _normalise(directions)
-    if not text or _REFUSE.search(text):
+    if not text or _refused(text):
         return None
     text = _DURATION.sub(" ", text)  # "for 10 days" does not change the daily dose
     frequencies = list(_FREQUENCY.finditer(text))
@@ -112,7 +150,7 @@ def daily_dose(directions: str) -> Decimal | None:
             return None
         per_day = Decimal(_HOURS_PER_DAY // hours)
     else:
-        per_day = next(Decimal(v) for i, (_, v) in enumerate(_FREQUENCIES) if found.group(f"f{i}") is not None)
+        per_day = next(v for name, v in _PER_DAY if found.group(name) is not None)
     rest = text[: found.start()] + " " + text[found.end() :]
     doses = list(_DOSE.finditer(rest))
     if len(doses) > 1:

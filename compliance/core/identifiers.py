@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .context import NOTHING, Context, rule
 from .facts import Facts
@@ -54,6 +55,12 @@ def npi_is_valid(npi: object) -> bool:
     """
     if not isinstance(npi, str) or len(npi) != 10 or not (npi.isascii() and npi.isdigit()):
         return False
+    return _npi_check_digit_is_right(npi)
+
+
+@lru_cache(maxsize=1024)
+def _npi_check_digit_is_right(npi: str) -> bool:
+    """Pure; the same few prescribers' NPIs are checked at every evaluation."""
     return npi_check_digit(npi[:9]) == ord(npi[9]) - 48
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from . import refills
 from .config import C2, C34, DEFAULT_CONFIG, Config, schedule_class
@@ -265,8 +266,8 @@ def last_fill_day(facts: Facts, ctx: Context) -> tuple[date, str] | None:
             continue
         day = expiry.last_valid_day(written)
         if best is None or day < best[0]:
-            best = (day, f"{expiry.describe()} ({why})")
-    return best
+            best = (day, expiry, why)
+    return None if best is None else (best[0], f"{best[1].describe()} ({best[2]})")
 
 
 def last_day_to_fill(facts: Facts, config: Config = DEFAULT_CONFIG) -> date | None:
@@ -537,6 +538,13 @@ QUANTITY_DAYS_SUPPLY_MIN_DAYS = 1
 _COUNTED_FORMS = frozenset({"tablet", "capsule", "pill", "caplet", "softgel", "lozenge"})
 
 
+@lru_cache(maxsize=1024)
+def _counted_in_units(dosage_form: str) -> bool:
+    """A dosage form counted in units (a tablet, a capsule), or none given."""
+    form = set(dosage_form_key(dosage_form).split())
+    return not form or bool(form & _COUNTED_FORMS)
+
+
 @rule(QUANTITY_DAYS_SUPPLY, source=QUANTITY_DAYS_SUPPLY_SOURCE, stages=(Stage.VERIFY, Stage.DISPENSE))
 def quantity_matches_days_supply(facts: Facts, ctx: Context) -> tuple[Finding, ...]:
     """42 CFR 456.705(b) (prospective drug review screens for incorrect dosage
@@ -550,8 +558,7 @@ def quantity_matches_days_supply(facts: Facts, ctx: Context) -> tuple[Finding, .
     rx = facts.prescription
     if rx is None or not rx.quantity or rx.quantity <= 0 or not rx.days_supply or rx.days_supply <= 0:
         return NOTHING
-    form = set(dosage_form_key(rx.dosage_form).split())
-    if form and not form & _COUNTED_FORMS:
+    if not _counted_in_units(rx.dosage_form):
         return NOTHING
     per_day = daily_dose(rx.directions)
     if per_day is None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from .context import NOTHING, Context, rule
 from .facts import ALL_STAGES, Drug, Facts, PrescriptionFacts, Stage
@@ -56,14 +57,25 @@ _UNITS = {
     "iu": "unit",
 }
 _STRENGTH_TOKEN = re.compile(r"\d+(?:\.\d*)?|\.\d+|[^\W\d_]+|%|/")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_WORD = re.compile(r"[a-z]+")
+_SPACES_AND_DOTS = re.compile(r"[\s.]+")
+
+# strength_key, dosage_form_key: pure functions of a short text, run on the
+# same few catalogue and prescription texts at every evaluation, so the last
+# results are remembered (bounded).
 
 
+@lru_cache(maxsize=1024)
 def strength_key(text: str) -> tuple[str, ...]:
     """A strength as comparable tokens: numbers by value ("5.0" = "5",
     ".5" = "0.5"; "2.5" is never "25"), units by name ("mcg" = "µg"), case
     and spacing ignored ("20mg" = "20 MG")."""
     tokens = []
-    for token in _STRENGTH_TOKEN.findall(re.sub(r"(?<=\d),(?=\d{3}\b)", "", (text or "").lower())):
+    text = (text or "").lower()
+    if "," in text:
+        text = _THOUSANDS.sub("", text)
+    for token in _STRENGTH_TOKEN.findall(text):
         if token[0].isdigit() or token[0] == ".":
             tokens.append(format(Decimal(token).normalize(), "f"))
         else:
@@ -74,12 +86,13 @@ def strength_key(text: str) -> tuple[str, ...]:
 _FORMS = {"tab": "tablet", "cap": "capsule", "soln": "solution", "susp": "suspension", "oint": "ointment"}
 
 
+@lru_cache(maxsize=1024)
 def dosage_form_key(text: str) -> str:
     """A dosage form, case, punctuation and plural ignored, common abbreviations
     spelt out ("Caps." = "capsule"). "Tablet" and "extended-release tablet"
     stay different."""
     words = []
-    for word in re.findall(r"[a-z]+", (text or "").lower()):
+    for word in _WORD.findall((text or "").lower()):
         if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]  # capsules, caps, tabs
         words.append(_FORMS.get(word, word))
@@ -87,7 +100,7 @@ def dosage_form_key(text: str) -> str:
 
 
 def _letters(text: str) -> str:
-    return re.sub(r"[\s.]+", "", text or "").lower()
+    return _SPACES_AND_DOTS.sub("", text or "").lower()
 
 
 def names_the_drug(written_drug: str, product_drug: str) -> bool:
@@ -101,22 +114,30 @@ def product_match_findings(drug: Drug, prescription: PrescriptionFacts) -> tuple
     """Whether ``drug`` (the product sold) is what ``prescription`` says: the
     strength (BLOCK when different), the drug name and the dosage form (WARN
     when different). Empty on either side is not judged."""
-    found: list[Finding] = []
+    return _strength_findings(drug, prescription) + _drug_and_form_findings(drug, prescription)
+
+
+def _strength_findings(drug: Drug, prescription: PrescriptionFacts) -> tuple[Finding, ...]:
     if (
-        prescription.strength.strip()
-        and drug.strength.strip()
-        and (strength_key(prescription.strength) != strength_key(drug.strength))
+        not prescription.strength.strip()
+        or not drug.strength.strip()
+        or strength_key(prescription.strength) == strength_key(drug.strength)
     ):
-        found.append(
-            Finding(
-                PRODUCT_STRENGTH,
-                BLOCK,
-                f"Written strength “{prescription.strength}” differs from the product ({drug.name}, {drug.strength})."
-                " Ask the customer to upload a prescription for the right strength, or reject.",
-                gettext_noop("Your prescription is for a different strength than the product in your order."),
-                SOURCE,
-            )
-        )
+        return NOTHING
+    return (
+        Finding(
+            PRODUCT_STRENGTH,
+            BLOCK,
+            f"Written strength “{prescription.strength}” differs from the product ({drug.name}, {drug.strength})."
+            " Ask the customer to upload a prescription for the right strength, or reject.",
+            gettext_noop("Your prescription is for a different strength than the product in your order."),
+            SOURCE,
+        ),
+    )
+
+
+def _drug_and_form_findings(drug: Drug, prescription: PrescriptionFacts) -> tuple[Finding, ...]:
+    found: list[Finding] = []
     if prescription.drug_name.strip() and drug.name.strip() and not names_the_drug(prescription.drug_name, drug.name):
         found.append(
             Finding(
@@ -152,7 +173,7 @@ def product_strength_is_as_written(facts: Facts, ctx: Context) -> tuple[Finding,
     every stage (BLOCK)."""
     if facts.prescription is None:
         return NOTHING
-    return tuple(f for f in product_match_findings(facts.drug, facts.prescription) if f.rule_id == PRODUCT_STRENGTH)
+    return _strength_findings(facts.drug, facts.prescription)
 
 
 @rule(PRODUCT_DRUG, source=SOURCE, stages=(Stage.VERIFY,))
@@ -161,7 +182,7 @@ def product_is_the_drug_written(facts: Facts, ctx: Context) -> tuple[Finding, ..
     drug name or dosage form that is not the product's (WARN)."""
     if facts.prescription is None:
         return NOTHING
-    return tuple(f for f in product_match_findings(facts.drug, facts.prescription) if f.rule_id != PRODUCT_STRENGTH)
+    return _drug_and_form_findings(facts.drug, facts.prescription)
 
 
 RULES = (product_strength_is_as_written, product_is_the_drug_written)

@@ -42,10 +42,19 @@ from .facts import (
 )
 from .findings import Finding
 
+#: Per dataclass, the names of its init fields (what is written), in order.
+_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+
 
 def to_jsonable(value: Any) -> Any:
+    cls = value.__class__
+    if cls is str or cls is int or cls is bool or value is None:
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        names = _INIT_FIELDS.get(cls)
+        if names is None:
+            names = _INIT_FIELDS[cls] = tuple(f.name for f in dataclasses.fields(value) if f.init)
+        return {name: to_jsonable(getattr(value, name)) for name in names}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):
@@ -81,13 +90,158 @@ def _decimal(value: Decimal) -> int | str:
     return format(value.normalize(), "f")
 
 
+# --------------------------------------------------------- canonical JSON
+#
+# ``canonical_json`` writes the text ``json.dumps(to_jsonable(facts),
+# sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` would, byte for
+# byte (fingerprints are stored and compared later), without building the
+# dicts: one encoder per exact type, found in a dict, and per dataclass its
+# init fields in sorted order with their keys already written. A type it does
+# not know exactly (a subclass of str, a dict) goes through ``to_jsonable``
+# and the same ``json`` encoder, so it is written as before.
+# tests/compliance/test_fingerprint.py compares both ways on random facts.
+
+_encode_string = json.encoder.encode_basestring
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _encode_float(value: float) -> str:
+    return _dumps(to_jsonable(value))  # raises for NaN and infinities, writes -0.0 as 0.0
+
+
+def _encode_datetime(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not allowed in facts")
+    return _encode_string(value.astimezone(UTC).isoformat().replace("+00:00", "Z"))
+
+
+#: Dates written so far (``date.isoformat`` costs as much as all the rest of a
+#: licence): a date is written the same every time, and the pharmacy's licence
+#: and certification dates, birth dates and prescription dates recur. Only
+#: exact ``date`` keys (never a datetime); emptied when it reaches the bound.
+_DATES: dict[date, str] = {}
+_DATES_BOUND = 4096
+
+
+def _encode_date(value: date) -> str:
+    found = _DATES.get(value)
+    if found is None:
+        if len(_DATES) >= _DATES_BOUND:
+            _DATES.clear()
+        found = _DATES[value] = f'"{value.isoformat()}"'  # digits and dashes: nothing to escape
+    return found
+
+
+def _encode_decimal(value: Decimal) -> str:
+    found = _decimal(value)
+    return int.__repr__(found) if found.__class__ is int else _encode_string(found)
+
+
+def _encode_sequence(value: tuple | list) -> str:
+    return "[" + ",".join([_encode(v) for v in value]) + "]"
+
+
+def _encode_set(value: frozenset | set) -> str:
+    if all(v.__class__ is str for v in value):
+        return "[" + ",".join([_encode_string(v) for v in sorted(value)]) + "]"
+    return _dumps(to_jsonable(value))
+
+
+def _encode_generic(value: Any) -> str:
+    return _dumps(to_jsonable(value))
+
+
+_ENCODERS: dict[type, Any] = {
+    str: _encode_string,
+    type(None): lambda value: "null",
+    bool: lambda value: "true" if value else "false",
+    int: int.__repr__,
+    float: _encode_float,
+    datetime: _encode_datetime,
+    date: _encode_date,
+    Decimal: _encode_decimal,
+    tuple: _encode_sequence,
+    list: _encode_sequence,
+    frozenset: _encode_set,
+    set: _encode_set,
+}
+
+
+# The value a field is declared to hold is tried first, written inline; any
+# other value (None, or one of another type) goes through its type's encoder.
+_INLINE = {
+    "str": "string(v) if c is str",
+    "bool": '("true" if v else "false") if c is bool',
+    "int": "int_repr(v) if c is int",
+    "date": "(dates.get(v) or encode_date(v)) if c is date",
+}
+
+
+def _dataclass_encoder(cls: type):
+    """The encoder of one dataclass: its init fields (what ``to_jsonable``
+    writes) in key order, each key written once. Generated as one function
+    per class (as ``dataclasses`` generates ``__init__``)."""
+    fields = sorted((f for f in dataclasses.fields(cls) if f.init), key=lambda f: f.name)
+    if not all(f.name.isidentifier() and f.name.isascii() for f in fields):
+        return _encode_generic  # not expected of a dataclass; written the slow way
+    lines = ["def encode(value):"]
+    for i, f in enumerate(fields):
+        declared = [t.strip() for t in f.type.split("|")] if isinstance(f.type, str) else []
+        tests = [_INLINE[t] for t in declared if t in _INLINE][:1]
+        if "None" in declared:
+            tests.append('"null" if v is None')
+        lines += [
+            f"    v = value.{f.name}",
+            "    c = v.__class__",
+            f"    x{i} = {' else '.join([*tests, '(get(c) or new)(v)'])}",
+        ]
+    body = ",".join(f'"{f.name}":{{x{i}}}' for i, f in enumerate(fields))
+    lines.append(f"    return f'{{{{{body}}}}}'")
+    namespace = {
+        "string": _encode_string,
+        "int_repr": int.__repr__,
+        "date": date,
+        "dates": _DATES,
+        "encode_date": _encode_date,
+        "get": _ENCODERS.get,
+        "new": _encode_new,
+    }
+    exec("\n".join(lines), namespace)  # noqa: S102 - source built above from field names only
+    return namespace["encode"]
+
+
+def _encode_new(value: Any) -> str:
+    """Encode a value of a type not seen yet, and remember its encoder."""
+    cls = type(value)
+    if cls is not value.__class__:
+        return _encode_generic(value)  # an object that says it is of another class
+    if dataclasses.is_dataclass(cls):
+        encoder = _dataclass_encoder(cls)
+    elif issubclass(cls, enum.Enum):
+
+        def encoder(value) -> str:
+            return _encode(value.value)
+
+    else:
+        encoder = _encode_generic
+    _ENCODERS[cls] = encoder
+    return encoder(value)
+
+
+def _encode(value: Any) -> str:
+    encoder = _ENCODERS.get(value.__class__)
+    return encoder(value) if encoder is not None else _encode_new(value)
+
+
 def canonical_json(facts: Facts) -> str:
-    return json.dumps(to_jsonable(facts), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The canonical JSON text of the facts: ``json.dumps(to_jsonable(facts),
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, written directly."""
+    return _encode(facts)
 
 
 def fingerprint(facts: Facts) -> str:
     """SHA-256 (hex) of the canonical JSON of the facts."""
-    return hashlib.sha256(canonical_json(facts).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_encode(facts).encode("utf-8")).hexdigest()
 
 
 # ------------------------------------------------------------- the way back
