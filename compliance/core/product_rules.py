@@ -76,7 +76,7 @@ def strength_key(text: str) -> tuple[str, ...]:
     if "," in text:
         text = _THOUSANDS.sub("", text)
     for token in _STRENGTH_TOKEN.findall(text):
-        if token[0].isdigit() or token[0] == ".":
+        if token[0].isdecimal() or token[0] == ".":
             tokens.append(format(Decimal(token).normalize(), "f"))
         else:
             tokens.append(_UNITS.get(token, token))

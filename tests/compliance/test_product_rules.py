@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from compliance.core import Drug, PrescriptionFacts, Severity, Stage, evaluate
 from compliance.core.product_rules import (
@@ -93,3 +95,14 @@ def test_the_name_and_form_are_confirmed_once_at_verification(stage, asked):
     )
     found = ids(evaluate(facts))
     assert (PRODUCT_DRUG in found) is asked and (PRODUCT_DOSAGE_FORM in found) is asked
+
+
+@given(st.text())
+def test_any_written_strength_is_read_without_crashing(text):
+    """A superscript digit ("10⁵ units") once raised decimal.InvalidOperation inside evaluate."""
+    assert strength_key(text) == strength_key(text)
+
+
+def test_a_superscript_digit_is_a_word_not_a_number():
+    assert strength_key("10⁵ units") == ("10", "⁵", "unit")
+    assert strength_key("¹") == ("¹",)
