@@ -15,6 +15,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from compliance.models import ComplianceEvaluation
+from infra.i18n import remember_language
 from prescriptions import gate
 from prescriptions.models import Prescription, PrescriptionStatus, TransferRequest
 from prescriptions.review.models import Outcome, ReviewDecision
@@ -275,6 +276,13 @@ def test_the_patient_refills_the_transferred_prescription_and_the_gate_accepts_i
         assert gate.refusals_for_basket(line.basket, ship_to_state="NY") == []
         response = alice_client.get("/checkout/")
         assert not (response.status_code == 302 and response["Location"] == "/basket/")
+
+        # In Spanish too.
+        remember_language(alice, "es")
+        alice_client.cookies["django_language"] = "es"
+        assert "Transferida desde Corner Drugs el" in alice_client.get("/prescriptions/").content.decode()
+        detail = alice_client.get(f"/prescriptions/{rx.public_id}/").content.decode()
+        assert "Transferida desde Corner Drugs" in detail and "su número de receta 6012345" in detail
 
 
 def test_the_pharmacy_pages_show_where_a_transferred_prescription_came_from(alice_client, alice, pharmacist):
