@@ -663,9 +663,9 @@ def verify_transferred_prescription(
         "prescriber_phone": transferred.prescriber_phone.strip(),
         "prescriber_address": values["prescriber_address"],
     }
-    # The rules judge the prescription as it is about to be recorded (not saved yet: a blocked
-    # transfer leaves nothing behind).
-    draft = Prescription(customer=patient.account, status=S.IN_REVIEW, **record)
+    # The rules judge the prescription as it is about to be recorded (not saved yet, and not yet
+    # verified, as at any verification: a blocked transfer leaves nothing behind).
+    draft = Prescription(customer=patient.account, **record)
     facts = facts_for_prescription(
         stage=Stage.VERIFY, prescription=draft, transcription=Transcription(**values), moment=now
     )
