@@ -72,6 +72,27 @@ class TransferRefused(PrescriptionsError):
     http_status = 409
 
 
+class TransferBlocked(TransferRefused):
+    """The rules, run on the transferred prescription as the pharmacist transcribed it, stop
+    it (``blocks``) or want a reason for a warning (``missing_overrides``): nothing was
+    created. ``findings`` are every finding of that evaluation, for the pharmacist's screen."""
+
+    code = "transfer_blocked"
+
+    def __init__(self, *, findings: list[Finding], blocks: list[Finding], missing_overrides: list[Finding]) -> None:
+        self.findings = findings
+        self.blocks = blocks
+        self.missing_overrides = missing_overrides
+        parts = [f"{f.pharmacist_message} ({f.source})" for f in blocks]
+        if missing_overrides:
+            parts.append(
+                "Give a reason for overriding each warning: "
+                + ", ".join(sorted({f.rule_id for f in missing_overrides}))
+                + "."
+            )
+        super().__init__("Not transferred. " + " ".join(parts))
+
+
 class UploadRefused(PrescriptionsError):
     """An uploaded file is refused (type, size, content); ``code`` says which check."""
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from compliance.core.states import US_STATES
@@ -268,6 +269,13 @@ class Prescription(StatusOnRecord, models.Model):
     @property
     def fills_remaining(self) -> int:
         return max(self.fills_allowed - self.fills_used, 0)
+
+    @cached_property
+    def transfer_in(self) -> TransferRequest | None:
+        """The transfer it came to us by (``prescriptions.transfers``), None for an upload. Such a
+        prescription has no file: the signed original stays at the transferring pharmacy. Pages
+        that list prescriptions prefetch ``transfer_requests``."""
+        return next(iter(self.transfer_requests.all()), None)
 
     @property
     def customer_status(self) -> str:

@@ -49,6 +49,7 @@ def prescriptions_for_customer(customer) -> QuerySet[Prescription]:
         .prefetch_related(
             Prefetch("product", queryset=product.objects.select_related("parent").prefetch_attribute_values()),
             Prefetch("files", queryset=PrescriptionFile.objects.order_by("uploaded_at", "id")),
+            "transfer_requests",  # a transferred prescription says where it came from instead of its files
         )
         .order_by("-created_at", "-id")
     )
@@ -65,6 +66,7 @@ def prescription_for_customer(*, customer, public_id) -> Prescription | None:
         .prefetch_related(
             Prefetch("files", queryset=PrescriptionFile.objects.order_by("uploaded_at", "id")),
             Prefetch("events", queryset=PrescriptionEvent.objects.order_by("created_at", "id")),
+            "transfer_requests",
         )
         .first()
     )

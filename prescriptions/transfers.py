@@ -3,8 +3,15 @@
 The request is a queue item (``open_transfer_requests``) a pharmacist works: they call
 the other pharmacy and either record the transfer (both sides' records, 21 CFR
 1306.25(b)) or record why it could not be done. Federal law on controlled substances
-is judged by ``compliance.core.transfers`` (pure, with its sources): a transfer it
-blocks cannot be recorded as done.
+(and a programme's "no refills") is judged by ``compliance.core.transfers`` (pure, with
+its sources): a transfer it blocks cannot be recorded as done.
+
+Recording the transfer also takes the prescription over: the pharmacist transcribes it on
+the call (the product we sell for it, quantity, directions, days' supply, prescriber, the
+original date written, refills and fills remaining) and
+``review.services.verify_transferred_prescription`` runs the rules on it as at any
+verification and creates it "verified" by that pharmacist, so the patient can order its
+remaining fills here. If those rules block, nothing is recorded.
 """
 
 from __future__ import annotations
@@ -19,9 +26,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from compliance.core.transfers import TransferFacts, transfer_findings
+from compliance.services import compliance_config
 
-from .exceptions import TransferRefused
+from .drugs import drug_info
+from .exceptions import PrescriptionsError, TransferBlocked, TransferRefused
 from .models import Patient, TransferRequest
+from .review import services as review
 
 DECIDE_PERMISSION = "review.decide_prescription"
 State = TransferRequest.State
@@ -70,20 +80,30 @@ def open_transfer_requests() -> QuerySet[TransferRequest]:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TransferDetails:
-    """What the pharmacist recorded on the call with the transferring pharmacist."""
+    """What the pharmacist recorded on the call with the transferring pharmacist: that
+    pharmacy's records (21 CFR 1306.25(b)) and the prescription as transcribed, for the
+    product we sell for it. Its DEA schedule and programme are the product's."""
 
     transferring_pharmacist: str
     transferring_pharmacy_address: str
     transferring_pharmacy_dea: str
-    dea_schedule: int | None
     electronic: bool
     filled: bool
     transferred_before: bool
     date_written: datetime.date
     refills_authorized: int
     fills_remaining: int
+    product: object  # catalogue.Product
+    quantity: int
+    days_supply: int
+    directions: str
+    prescriber_name: str
+    prescriber_phone: str
+    prescriber_address: str
+    prescriber_npi: str
+    prescriber_dea_number: str = ""
     first_filled_on: datetime.date | None = None
     note: str = ""
 
@@ -95,31 +115,80 @@ def _locked(request: TransferRequest) -> TransferRequest:
     return locked
 
 
-def record_transfer(*, request: TransferRequest, pharmacist, details: TransferDetails, now=None) -> TransferRequest:
-    """The transfer was agreed on the phone: record it, unless federal law forbids it."""
+def transferred_from(request: TransferRequest) -> str:
+    """How the records name where a transferred prescription came from."""
+    return f"{request.pharmacy_name} (their Rx #{request.prescription_number})"
+
+
+def record_transfer(
+    *,
+    request: TransferRequest,
+    pharmacist,
+    details: TransferDetails,
+    warning_overrides=None,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    now=None,
+) -> TransferRequest:
+    """The transfer was agreed on the phone: record it and take the prescription over (verified,
+    with the fills transferred), unless federal law, the drug's programme or the rules at
+    verification forbid it (``TransferRefused``; ``TransferBlocked`` with the findings, and
+    the warnings that need a reason in ``warning_overrides``, rule id → reason)."""
     if not pharmacist.has_perm(DECIDE_PERMISSION):
         raise TransferRefused("Only a pharmacist can accept a transfer.")
     now = now or timezone.now()
+    info = drug_info(details.product)
     if not details.transferring_pharmacist.strip():
         raise TransferRefused("Record the name of the transferring pharmacist (21 CFR 1306.25(b)).")
-    if details.dea_schedule is not None and not details.transferring_pharmacy_dea.strip():
+    if info.dea_schedule is not None and not details.transferring_pharmacy_dea.strip():
         raise TransferRefused("Record the transferring pharmacy's DEA registration (21 CFR 1306.25(b)).")
     if details.filled and details.first_filled_on is None:
         raise TransferRefused("Record the date of the original dispensing (21 CFR 1306.25(b)).")
     findings = transfer_findings(
         TransferFacts(
-            dea_schedule=details.dea_schedule,
+            dea_schedule=info.dea_schedule,
             electronic=details.electronic,
             filled=details.filled,
             transferred_before=details.transferred_before,
             fills_remaining=details.fills_remaining,
             on=timezone.localtime(now).date(),
-        )
+            programme=info.programme or None,
+        ),
+        compliance_config(),
     )
     if findings:
-        raise TransferRefused(" ".join(f"{f.pharmacist_message} ({f.source})" for f in findings))
+        raise TransferBlocked(findings=list(findings), blocks=list(findings), missing_overrides=[])
     with transaction.atomic():
         locked = _locked(request)
+        try:
+            decision = review.verify_transferred_prescription(
+                transferred=review.TransferredPrescription(
+                    patient=locked.patient,
+                    product=details.product,
+                    quantity=details.quantity,
+                    days_supply=details.days_supply,
+                    directions=details.directions,
+                    prescriber_name=details.prescriber_name,
+                    prescriber_phone=details.prescriber_phone,
+                    prescriber_address=details.prescriber_address,
+                    prescriber_npi=details.prescriber_npi,
+                    prescriber_dea_number=details.prescriber_dea_number,
+                    date_written=details.date_written,
+                    refills_authorized=details.refills_authorized,
+                    fills_remaining=details.fills_remaining,
+                ),
+                pharmacist=pharmacist,
+                transferred_from=transferred_from(locked),
+                warning_overrides=warning_overrides or {},
+                note=details.note,
+                ip_address=ip_address,
+                user_agent=user_agent,
+            )
+        except TransferRefused:
+            raise
+        except PrescriptionsError as refused:  # the review's refusals (ReviewError, NotPermitted...)
+            raise TransferRefused(str(refused)) from refused
+        locked.prescription = decision.prescription
         locked.state = State.TRANSFERRED
         locked.worked_by = pharmacist
         locked.worked_by_name = _name(pharmacist)
@@ -127,7 +196,7 @@ def record_transfer(*, request: TransferRequest, pharmacist, details: TransferDe
         locked.transferring_pharmacist = details.transferring_pharmacist.strip()
         locked.transferring_pharmacy_address = details.transferring_pharmacy_address.strip()
         locked.transferring_pharmacy_dea = details.transferring_pharmacy_dea.strip()
-        locked.dea_schedule = details.dea_schedule
+        locked.dea_schedule = info.dea_schedule
         locked.electronic = details.electronic
         locked.date_written = details.date_written
         locked.refills_authorized = details.refills_authorized

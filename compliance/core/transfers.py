@@ -23,6 +23,10 @@ Sources (current text checked 2026-12 against the eCFR as reproduced by FindLaw,
 - Schedule II has no refills (21 CFR 1306.12(a)): once filled, nothing can move.
 - Non-controlled prescriptions: no federal rule; state pharmacy laws (most allow the
   remaining refills to be transferred). Schedule I is never dispensed.
+- A REMS programme that allows no refills (iPLEDGE: "30-day supply, no refills", each
+  fill needs a new prescription; ``ProgrammeVersion.refills_allowed``): once filled,
+  such a prescription has nothing left to move. An unfilled one is judged at our
+  verification like any prescription (the programme's own rules run there).
 """
 
 from __future__ import annotations
@@ -30,11 +34,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from .config import DEFAULT_CONFIG, Config
 from .findings import Finding, Severity
+from .programmes.registry import get_programme
 
 BLOCK = Severity.BLOCK
 
 TRANSFER_RULE = "transfer.controlled"
+PROGRAMME_TRANSFER_RULE = "transfer.programme"
 REFILL_TRANSFER_SOURCE = "21 CFR 1306.25(a)"
 INITIAL_FILL_TRANSFER_SOURCE = "21 CFR 1306.08(e)"
 SCHEDULE_II_SOURCE = "21 CFR 1306.12(a)"
@@ -49,7 +56,8 @@ class TransferFacts:
     ``filled`` says it was dispensed at least once there; ``transferred_before`` that it
     already came to that pharmacy by transfer (or was transferred once before);
     ``shared_database`` that the two pharmacies share a real-time online database (we
-    share none with anyone: the default)."""
+    share none with anyone: the default); ``programme`` is the drug's REMS programme
+    code (``Drug.programme``), if any."""
 
     dea_schedule: int | None
     electronic: bool
@@ -58,15 +66,35 @@ class TransferFacts:
     fills_remaining: int | None
     on: date
     shared_database: bool = False
+    programme: str | None = None
 
 
-def _block(pharmacist: str, customer: str, source: str) -> tuple[Finding, ...]:
-    return (Finding(TRANSFER_RULE, BLOCK, pharmacist, customer, source),)
+def _block(pharmacist: str, customer: str, source: str, rule_id: str = TRANSFER_RULE) -> tuple[Finding, ...]:
+    return (Finding(rule_id, BLOCK, pharmacist, customer, source),)
 
 
-def transfer_findings(facts: TransferFacts) -> tuple[Finding, ...]:
-    """What stops this transfer under federal law (empty: it may be accepted)."""
+def _programme_without_refills(code: str | None, on: date, config: Config) -> str | None:
+    """The label of the programme version in force, when it allows no refills."""
+    if not code:
+        return None
+    version = get_programme(code, on, config=config)
+    if version is None or version.retired or version.refills_allowed != 0:
+        return None
+    return version.label
+
+
+def transfer_findings(facts: TransferFacts, config: Config = DEFAULT_CONFIG) -> tuple[Finding, ...]:
+    """What stops this transfer under federal law or the drug's programme (empty: it may be accepted)."""
     schedule = facts.dea_schedule
+    programme = _programme_without_refills(facts.programme, facts.on, config)
+    if programme is not None and facts.filled:
+        return _block(
+            f"{programme} allows no refills: this prescription was filled at the other pharmacy, so nothing is"
+            " left to transfer. Each fill needs a new prescription.",
+            "This medicine cannot be refilled or transferred; please ask your prescriber for a new prescription.",
+            f"{programme}: no refills",
+            PROGRAMME_TRANSFER_RULE,
+        )
     if facts.fills_remaining is not None and facts.fills_remaining <= 0:
         return _block(
             "No fills remain on this prescription: there is nothing to transfer.",

@@ -7,7 +7,7 @@ from django import forms
 from compliance.core import registered_codes
 
 from .models import COMPLETABLE_ELEMENTS, RejectionReason, RiskCategory, Transcription
-from .selectors import QueueFilters
+from .selectors import QueueFilters, prescription_products
 from .services import TRANSCRIBED_FIELDS, TranscriptionData
 
 
@@ -209,41 +209,78 @@ class InspectorSearchForm(forms.Form):
     )
 
 
-class TransferWorkForm(forms.Form):
-    """What the pharmacist records on the call with the transferring pharmacist (21 CFR 1306.25(b))."""
+class _ProductChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.get_title()} ({obj.upc})" if obj.upc else obj.get_title()
 
-    SCHEDULES = [
-        ("", "Not controlled"),
-        ("2", "Schedule II"),
-        ("3", "Schedule III"),
-        ("4", "Schedule IV"),
-        ("5", "Schedule V"),
-    ]
+
+class TransferWorkForm(forms.Form):
+    """What the pharmacist records on the call with the transferring pharmacist (21 CFR 1306.25(b)),
+    and the prescription as transcribed for the product we sell (its DEA schedule and programme
+    are the product's). One override reason per warning comes in as ``override__<rule id>``."""
 
     outcome = forms.ChoiceField(choices=[("transferred", "Transferred"), ("refused", "Could not be transferred")])
     transferring_pharmacist = forms.CharField(max_length=200, required=False)
     transferring_pharmacy_address = forms.CharField(max_length=300, required=False)
     transferring_pharmacy_dea = forms.CharField(
-        max_length=20, required=False, label="Transferring pharmacy's DEA registration"
+        max_length=20, required=False, label="Transferring pharmacy's DEA registration (controlled substances)"
     )
-    dea_schedule = forms.TypedChoiceField(choices=SCHEDULES, required=False, coerce=int, empty_value=None)
     electronic = forms.BooleanField(required=False, label="Electronic prescription")
     filled = forms.BooleanField(required=False, label="Filled at least once at that pharmacy")
     transferred_before = forms.BooleanField(required=False, label="Already transferred before")
-    date_written = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    refills_authorized = forms.IntegerField(min_value=0, required=False, label="Refills authorised (original)")
-    fills_remaining = forms.IntegerField(min_value=0, required=False)
     first_filled_on = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Date of original dispensing"
     )
+    # The prescription as transcribed on the call.
+    product = _ProductChoice(
+        queryset=None, required=False, label="Medicine as we sell it", empty_label="Choose the product"
+    )
+    quantity = forms.IntegerField(min_value=1, required=False, label="Quantity per fill (dosage units)")
+    days_supply = forms.IntegerField(min_value=1, required=False, label="Days' supply")
+    directions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Directions (sig)")
+    prescriber_name = forms.CharField(max_length=200, required=False)
+    prescriber_phone = forms.CharField(max_length=40, required=False)
+    prescriber_address = forms.CharField(max_length=255, required=False)
+    prescriber_npi = forms.CharField(max_length=10, required=False, label="Prescriber's NPI")
+    prescriber_dea_number = forms.CharField(
+        max_length=20, required=False, label="Prescriber's DEA number (controlled substances)"
+    )
+    date_written = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Date written (original)"
+    )
+    refills_authorized = forms.IntegerField(min_value=0, required=False, label="Refills authorised (original)")
+    fills_remaining = forms.IntegerField(min_value=0, required=False)
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Note (the patient reads it if refused)"
     )
 
+    REQUIRED_TO_TRANSFER = (
+        "product",
+        "quantity",
+        "days_supply",
+        "directions",
+        "prescriber_name",
+        "prescriber_phone",
+        "prescriber_address",
+        "prescriber_npi",
+        "date_written",
+        "refills_authorized",
+        "fills_remaining",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = prescription_products()
+
     def clean(self):
         data = super().clean()
         if data.get("outcome") == "transferred":
-            for name in ("date_written", "refills_authorized", "fills_remaining"):
-                if data.get(name) is None:
-                    self.add_error(name, "Required for a transfer (21 CFR 1306.25(b)).")
+            for name in self.REQUIRED_TO_TRANSFER:
+                if data.get(name) in (None, ""):
+                    self.add_error(name, "Required to take the prescription over (21 CFR 1306.25(b)).")
         return data
+
+    def overrides(self) -> dict[str, str]:
+        return {
+            key.removeprefix("override__"): value for key, value in self.data.items() if key.startswith("override__")
+        }

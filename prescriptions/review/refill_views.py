@@ -9,9 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from compliance.core import Severity, needs_documented_override
+from infra.clientip import client_ip
 from infra.errors import show_error
 from prescriptions import refills, transfers
-from prescriptions.exceptions import TransferRefused
+from prescriptions.exceptions import TransferBlocked, TransferRefused
 from prescriptions.models import TransferRequest
 
 from .forms import TransferWorkForm
@@ -45,10 +47,15 @@ def refills_dashboard(request):
 @workspace_view(DECIDE)
 @require_http_methods(["GET", "POST"])
 def work_transfer(request, public_id):
-    item = TransferRequest.objects.select_related("patient", "customer").filter(public_id=public_id).first()
+    item = (
+        TransferRequest.objects.select_related("patient", "customer", "prescription")
+        .filter(public_id=public_id)
+        .first()
+    )
     if item is None:
         raise Http404
     form = TransferWorkForm(request.POST or None)
+    blocked = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -62,7 +69,6 @@ def work_transfer(request, public_id):
                         transferring_pharmacist=data["transferring_pharmacist"],
                         transferring_pharmacy_address=data["transferring_pharmacy_address"],
                         transferring_pharmacy_dea=data["transferring_pharmacy_dea"],
-                        dea_schedule=data["dea_schedule"],
                         electronic=data["electronic"],
                         filled=data["filled"],
                         transferred_before=data["transferred_before"],
@@ -70,12 +76,42 @@ def work_transfer(request, public_id):
                         refills_authorized=data["refills_authorized"],
                         fills_remaining=data["fills_remaining"],
                         first_filled_on=data["first_filled_on"],
+                        product=data["product"],
+                        quantity=data["quantity"],
+                        days_supply=data["days_supply"],
+                        directions=data["directions"],
+                        prescriber_name=data["prescriber_name"],
+                        prescriber_phone=data["prescriber_phone"],
+                        prescriber_address=data["prescriber_address"],
+                        prescriber_npi=data["prescriber_npi"],
+                        prescriber_dea_number=data["prescriber_dea_number"],
                         note=data["note"],
                     ),
+                    warning_overrides=form.overrides(),
+                    ip_address=client_ip(request),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 )
+        except TransferBlocked as refused:
+            blocked = refused
+            show_error(request, refused)
         except TransferRefused as refused:
             show_error(request, refused)
         else:
-            messages.success(request, f"Transfer request {item.reference} is recorded.")
+            item.refresh_from_db()
+            if item.prescription_id:
+                messages.success(
+                    request,
+                    f"Transfer request {item.reference} is recorded: prescription {item.prescription.reference}"
+                    " is verified and the patient can order it.",
+                )
+            else:
+                messages.success(request, f"Transfer request {item.reference} is recorded.")
             return redirect("dashboard:pharmacy-refills")
-    return render(request, "review/transfer.html", {"item": item, "form": form})
+    context = {"item": item, "form": form}
+    if blocked is not None:
+        context.update(
+            blocks=blocked.blocks,
+            needs_reason=[f for f in blocked.findings if f.severity is Severity.WARN or needs_documented_override(f)],
+            override_values=form.overrides(),
+        )
+    return render(request, "review/transfer.html", context)

@@ -33,6 +33,7 @@ from prescriptions.models import (
     PrescriptionFile,
     PrescriptionFileAccess,
     StaffDataView,
+    TransferRequest,
 )
 from prescriptions.models import (
     PrescriptionStatus as S,
@@ -40,6 +41,7 @@ from prescriptions.models import (
 
 from .models import AuditExport, ReviewClaim, ReviewDecision, Transcription, TranscriptionChange
 
+Product = get_model("catalogue", "Product")
 ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 BasketLine = get_model("basket", "Line")
 OrderLine = get_model("order", "Line")
@@ -249,6 +251,25 @@ def queue_counts(*, now: datetime.datetime | None = None) -> dict[str, dict[str,
     return counts
 
 
+# --- Transfer in ------------------------------------------------------------------------------
+
+
+def prescription_products() -> QuerySet:
+    """The products a transferred prescription can be for: the catalogue's prescription
+    medicines that can be bought (no parent products), by title. A child needs a prescription
+    if it or its parent says so (``prescriptions.drugs``)."""
+    needs = "attribute_values__attribute__code", "attribute_values__value_boolean"
+    return (
+        Product.objects.exclude(structure=Product.PARENT)
+        .filter(
+            Q(**{needs[0]: "requires_prescription", needs[1]: True})
+            | Q(**{f"parent__{needs[0]}": "requires_prescription", f"parent__{needs[1]}": True})
+        )
+        .distinct()
+        .order_by("title", "id")
+    )
+
+
 # --- The review screen ----------------------------------------------------------------------
 
 
@@ -259,7 +280,9 @@ def prescription_for_review(*, public_id) -> Prescription | None:
         .select_related(
             "patient", "customer", "product", "product__parent", "transcription", "transcription__latest_evaluation"
         )
-        .prefetch_related(Prefetch("files", queryset=PrescriptionFile.objects.order_by("uploaded_at", "id")))
+        .prefetch_related(
+            Prefetch("files", queryset=PrescriptionFile.objects.order_by("uploaded_at", "id")), "transfer_requests"
+        )
         .first()
     )
 
@@ -334,6 +357,7 @@ class HistoryEntry:
 
 
 KIND_LABELS = {
+    "transfer": "Transferred in",
     "status": "Status change",
     "transcription": "Transcription change",
     "claim": "Claimed",
@@ -601,6 +625,36 @@ def _money_and_shipments(prescription) -> list[HistoryEntry]:
     return entries
 
 
+def _transfers_in(prescription) -> list[HistoryEntry]:
+    """The transfer the prescription came by, with the records 21 CFR 1306.25(b) asks for."""
+    entries = []
+    for transfer in TransferRequest.objects.filter(prescription=prescription).order_by("worked_at", "id"):
+        details = (
+            ("Transfer request", transfer.reference),
+            ("Transferring pharmacy", f"{transfer.pharmacy_name}, {transfer.pharmacy_phone}"),
+            ("Their address", _value(transfer.transferring_pharmacy_address)),
+            ("Their DEA registration", _value(transfer.transferring_pharmacy_dea)),
+            ("Transferring pharmacist", transfer.transferring_pharmacist),
+            ("Their prescription number", transfer.prescription_number),
+            ("Date written", _value(transfer.date_written)),
+            ("Refills authorised", _value(transfer.refills_authorized)),
+            ("Fills remaining", _value(transfer.fills_remaining)),
+            ("First dispensed there", _value(transfer.first_filled_on)),
+            ("Electronic", _value(transfer.electronic)),
+        )
+        entries.append(
+            HistoryEntry(
+                transfer.worked_at or transfer.requested_at,
+                "transfer",
+                transfer.worked_by_name,
+                f"Transferred in from {transfer.pharmacy_name} (their Rx #{transfer.prescription_number})",
+                "",
+                details,
+            )
+        )
+    return entries
+
+
 def prescription_history(prescription) -> list[HistoryEntry]:
     """Everything that happened to a prescription, in time order: status
     events, transcription changes (old → new), claims, compliance evaluations
@@ -724,6 +778,7 @@ def prescription_history(prescription) -> list[HistoryEntry]:
                 tuple(details),
             )
         )
+    entries += _transfers_in(prescription)
     entries += _file_opens(prescription)
     entries += _rma_changes(prescription)
     entries += _dispenses(prescription)

@@ -13,6 +13,9 @@ and writes its audit record. Status changes go through the one door,
     verify_prescription     step 2: no BLOCK, a reason for every WARN, evaluated at that moment
     reject_prescription     with a coded reason and a message to the customer
     request_information     a question to the customer
+    verify_transferred_prescription
+                            a prescription transferred in from another pharmacy, transcribed
+                            and verified by the pharmacist who took it over (prescriptions.transfers)
     record_history_export   the inspector exported a prescription's history
 """
 
@@ -28,23 +31,26 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance import subjects
-from compliance.core import Severity, Stage, needs_documented_override
+from compliance.core import Finding, Severity, Stage, evaluate, needs_documented_override
 from compliance.core.prescription_rules import last_day_to_fill
 from compliance.models import ComplianceEvaluation
 from compliance.services import compliance_config, evaluate_and_record
+from prescriptions.drugs import drug_info
 from prescriptions.exceptions import (  # noqa: F401  (callers catch them as services.X)
     ClaimedByAnother,
     ClaimRequired,
     NotPermitted,
     ReviewError,
     StaleForm,
+    TransferBlocked,
     VerificationRefused,
 )
 from prescriptions.facts import facts_for_prescription
-from prescriptions.models import Prescription
+from prescriptions.models import Patient, Prescription
 from prescriptions.models import PrescriptionStatus as S
 from prescriptions.services import transition_prescription
-from prescriptions.services.status import name_of
+from prescriptions.services.notifications import email_customer_on_commit
+from prescriptions.services.status import create_transferred_prescription, name_of
 
 from .models import (
     COMPLETABLE_ELEMENTS,
@@ -557,6 +563,186 @@ def request_information(
         ip_address=ip_address,
         user_agent=user_agent,
     )
+
+
+# --- Transfer in: taken over from another pharmacy ----------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TransferredPrescription:
+    """The prescription as the transferring pharmacist read it out on the call, with the
+    product we sell for it. ``fills_remaining`` is what the other pharmacy has left on it
+    (1 + ``refills_authorized`` when it was never filled there)."""
+
+    patient: Patient
+    product: object  # catalogue.Product
+    quantity: int
+    days_supply: int
+    directions: str
+    prescriber_name: str
+    prescriber_phone: str
+    prescriber_address: str
+    prescriber_npi: str
+    prescriber_dea_number: str = ""
+    date_written: datetime.date
+    refills_authorized: int
+    fills_remaining: int
+
+
+def _needing_reason(findings) -> tuple[list[Finding], list[Finding]]:
+    """The BLOCKs that stand, and the findings a pharmacist may override with a documented reason."""
+    blocks = [f for f in findings if f.severity is Severity.BLOCK and not needs_documented_override(f)]
+    warnings = [f for f in findings if f.severity is Severity.WARN or needs_documented_override(f)]
+    return blocks, warnings
+
+
+@transaction.atomic
+def verify_transferred_prescription(
+    *,
+    transferred: TransferredPrescription,
+    pharmacist,
+    transferred_from: str,
+    warning_overrides: Mapping[str, str],
+    note: str = "",
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> ReviewDecision:
+    """The pharmacist who took a prescription over from another pharmacy transcribed it on the
+    call; the rules run on that transcription now (Stage.VERIFY, as at any verification) and,
+    with no BLOCK and a reason for every WARN and drug-utilisation BLOCK, the prescription is
+    created "verified" by that pharmacist: its fills used so that the fills left are the ones
+    transferred, its last fill date by the same rules as any verification (from the original
+    date written). The transcription, the stored evaluation and the decision are recorded as
+    for a verification; the event says where it came from (``transferred_from``). Otherwise
+    ``TransferBlocked`` and nothing is created (no evaluation is stored: it would be about no
+    prescription)."""
+    _require_pharmacist(pharmacist, "verify")
+    product, patient = transferred.product, transferred.patient
+    info = drug_info(product)
+    if not info.requires_prescription:
+        raise ReviewError(f"{product.get_title()} does not need a prescription: choose the prescription medicine.")
+    refills = transferred.refills_authorized
+    if transferred.quantity < 1 or transferred.days_supply < 1:
+        raise ReviewError("The quantity and the days' supply must be at least 1.")
+    if refills < 0 or not 1 <= transferred.fills_remaining <= 1 + refills:
+        raise ReviewError(
+            f"Fills remaining must be between 1 and {1 + max(refills, 0)} (the first fill and {refills} refill(s))."
+        )
+    now = timezone.now()
+    values = TranscriptionData(
+        prescriber_name=transferred.prescriber_name,
+        prescriber_address=transferred.prescriber_address,
+        prescriber_npi=transferred.prescriber_npi,
+        prescriber_dea_number=transferred.prescriber_dea_number,
+        drug_name=info.active_ingredient or product.get_title(),
+        strength=info.strength,
+        dosage_form=info.dosage_form,
+        quantity=transferred.quantity,
+        days_supply=transferred.days_supply,
+        directions=transferred.directions,
+        refills=refills,
+        date_written=transferred.date_written,
+        # The signed original stays at the transferring pharmacy (21 CFR 1306.25(b)).
+        signature_present=True,
+        completion_note=f"Transferred in from {transferred_from}: the signed original is held there.",
+    ).cleaned()
+    record = {
+        "patient": patient,
+        "product": product,
+        "drug_name": (info.active_ingredient or product.get_title())[:255],
+        "strength": info.strength[:100],
+        "dosage_form": info.dosage_form[:100],
+        "quantity": transferred.quantity,
+        "refills_authorized": refills,
+        "fills_used": 1 + refills - transferred.fills_remaining,
+        "prescriber_name": values["prescriber_name"],
+        "prescriber_phone": transferred.prescriber_phone.strip(),
+        "prescriber_address": values["prescriber_address"],
+    }
+    # The rules judge the prescription as it is about to be recorded (not saved yet, and not yet
+    # verified, as at any verification: a blocked transfer leaves nothing behind).
+    draft = Prescription(customer=patient.account, **record)
+    facts = facts_for_prescription(
+        stage=Stage.VERIFY, prescription=draft, transcription=Transcription(**values), moment=now
+    )
+    config = compliance_config()
+    findings = evaluate(facts, config=config)
+    blocks, warnings = _needing_reason(findings)
+    reasons = {key: (value or "").strip() for key, value in warning_overrides.items()}
+    missing = [f for f in warnings if not reasons.get(f.rule_id)]
+    if blocks or missing:
+        raise TransferBlocked(findings=list(findings), blocks=blocks, missing_overrides=missing)
+
+    expires_on = last_day_to_fill(facts, config)
+    prescription, event = create_transferred_prescription(
+        customer=patient.account,
+        pharmacist=pharmacist,
+        reason=f"Transferred in from {transferred_from} by {name_of(pharmacist)}.",
+        expires_on=expires_on,
+        **record,
+    )
+    evaluation = evaluate_and_record(
+        facts=facts, subject=subject_for(prescription), actor=pharmacist, findings=findings
+    )
+    transcription = Transcription.objects.create(
+        prescription=prescription,
+        **values,
+        version=1,
+        latest_evaluation=evaluation,
+        evaluated_version=1,
+        created_at=now,
+        updated_at=now,
+        updated_by=pharmacist,
+    )
+    TranscriptionChange.objects.create(
+        transcription=transcription,
+        prescription=prescription,
+        version=1,
+        changes={
+            name: {"old": None, "new": _jsonable(values[name])}
+            for name in TRANSCRIBED_FIELDS
+            if values[name] not in ("", None, [])
+        },
+        changed_by=pharmacist,
+        changed_by_name=name_of(pharmacist),
+        changed_at=now,
+        ip_address=ip_address,
+    )
+    overrides = [
+        {
+            "rule_id": f.rule_id,
+            "severity": f.severity.value,
+            "source": f.source,
+            "message": f.pharmacist_message,
+            "override_reason": reasons[f.rule_id],
+        }
+        for f in warnings
+    ]
+    decision = ReviewDecision.objects.create(
+        prescription=prescription,
+        event=event,
+        outcome=Outcome.VERIFIED,
+        reason_code="transferred_in",
+        note=note.strip(),
+        evaluation=evaluation,
+        evaluation_fingerprint=evaluation.fingerprint,
+        warning_overrides=overrides,
+        transcription_version=1,
+        transcription_snapshot={
+            **_snapshot(transcription),
+            "transferred": {"from": transferred_from, "fills_remaining": transferred.fills_remaining},
+        },
+        quantity_authorized=transferred.quantity,
+        refills_authorized=refills,
+        expires_on=expires_on,
+        decided_by=pharmacist,
+        decided_by_name=name_of(pharmacist),
+        decided_at=now,
+        ip_address=ip_address,
+        user_agent=user_agent[:255],
+    )
+    email_customer_on_commit(event)
+    return decision
 
 
 # --- The inspector --------------------------------------------------------------------------

@@ -4,8 +4,10 @@
 ``PrescriptionEvent`` and enqueues the customer's e-mail. The review
 workspace's actions (claim, verify, reject, ask the customer) are thin
 wrappers around it. ``create_submitted_prescription`` is the door's entrance:
-a new prescription starts "submitted", with its first event. This is the only
-module that opens the model's status guard (``_open_status_door``).
+a new prescription starts "submitted", with its first event;
+``create_transferred_prescription`` the other one, for a prescription a
+pharmacist took over from another pharmacy and verified on the call. This is
+the only module that opens the model's status guard (``_open_status_door``).
 """
 
 from __future__ import annotations
@@ -144,6 +146,39 @@ def create_submitted_prescription(*, customer: User, **fields) -> tuple[Prescrip
         from_status="",
         to_status=S.SUBMITTED,
         reason_code="uploaded",
+        created_at=prescription.status_changed_at,
+    )
+    return prescription, event
+
+
+def create_transferred_prescription(
+    *, customer: User, pharmacist: User, reason: str, **fields
+) -> tuple[Prescription, PrescriptionEvent]:
+    """A prescription transferred in from another pharmacy (``prescriptions.transfers``): the
+    pharmacist took it over on the call, transcribed it and ran the rules on it, so it starts
+    "verified", with its first event (from nothing to verified, by that pharmacist, ``reason``
+    saying from where). It has no file: the original stays with the transferring pharmacy,
+    whose records the transfer keeps (21 CFR 1306.25(b)). The caller runs the transaction,
+    records the transcription and the decision, and then tells the customer
+    (``email_customer_on_commit``). Nobody takes over their own prescription."""
+    if (
+        not getattr(pharmacist, "is_authenticated", False)
+        or not pharmacist.is_active
+        or pharmacist.pk == customer.pk
+        or not pharmacist.has_perm(REVIEW_PERMISSION)
+    ):
+        raise TransitionNotAllowed("Only a pharmacist (not the patient's own account) can take over a prescription.")
+    with _open_status_door():
+        prescription = Prescription.objects.create(customer=customer, status=S.VERIFIED, **fields)
+    event = PrescriptionEvent.objects.create(
+        prescription=prescription,
+        actor=pharmacist,
+        actor_role=PHARMACY,
+        actor_name=name_of(pharmacist),
+        from_status="",
+        to_status=S.VERIFIED,
+        reason_code="transferred_in",
+        reason=reason.strip(),
         created_at=prescription.status_changed_at,
     )
     return prescription, event

@@ -58,3 +58,12 @@ def test_no_fills_left_nothing_to_transfer():
 
 def test_a_non_controlled_prescription_is_left_to_state_law():
     assert transfer_findings(facts(dea_schedule=None, transferred_before=True)) == ()
+
+
+def test_a_filled_isotretinoin_prescription_has_nothing_to_transfer():
+    """iPLEDGE allows no refills: once filled at the other pharmacy, nothing is left to move."""
+    refused = transfer_findings(facts(dea_schedule=None, programme="ipledge", fills_remaining=1))
+    assert [f.rule_id for f in refused] == ["transfer.programme"] and "iPLEDGE" in refused[0].source
+    # Unfilled, it is judged at our verification like any prescription (the programme's rules run there).
+    assert transfer_findings(facts(dea_schedule=None, programme="ipledge", filled=False)) == ()
+    assert transfer_findings(facts(dea_schedule=None, programme=None, fills_remaining=1)) == ()
