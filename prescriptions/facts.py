@@ -101,7 +101,9 @@ class LastFill:
 def last_fills(prescriptions) -> dict[int, LastFill]:
     """For each prescription, its latest fill (``LastFill``). The days' supply is the
     programme's authorised one when the pharmacist entered it at dispense, else the
-    transcription's. One query for any number of prescriptions."""
+    transcription's. A prescription transferred in and not yet filled here has the
+    transferring pharmacy's latest fill (``dispense_id`` 0: no reminder is keyed on it).
+    One query for any number of prescriptions (two when some were never filled here)."""
     by_id = {p.pk: p for p in prescriptions}
     if not by_id:
         return {}
@@ -122,6 +124,18 @@ def last_fills(prescriptions) -> dict[int, LastFill]:
             except ObjectDoesNotExist:
                 days_supply = None
         found[prescription_id] = LastFill(dispense_id, timezone.localtime(dispensed_at).date(), days_supply)
+    # Not filled here yet but transferred in after a fill elsewhere: that fill counts (dispense_id 0).
+    transferred = [pk for pk in by_id if pk not in found]
+    if transferred:
+        transfer = apps.get_model("prescriptions", "TransferRequest")
+        for prescription_id, filled_on in transfer.objects.filter(
+            prescription_id__in=transferred, last_filled_on__isnull=False
+        ).values_list("prescription_id", "last_filled_on"):
+            try:
+                days_supply = by_id[prescription_id].transcription.days_supply
+            except ObjectDoesNotExist:
+                days_supply = None
+            found[prescription_id] = LastFill(0, filled_on, days_supply)
     return found
 
 

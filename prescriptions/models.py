@@ -627,6 +627,9 @@ class TransferRequest(models.Model):
     refills_authorized = models.PositiveSmallIntegerField(null=True, blank=True)
     fills_remaining = models.PositiveSmallIntegerField(null=True, blank=True)
     first_filled_on = models.DateField(null=True, blank=True)
+    # The latest fill there (21 CFR 1306.25(b)(1)(iv): dates of previous refills): the refill
+    # rules count from it until the first fill here.
+    last_filled_on = models.DateField(null=True, blank=True)
     outcome_note = models.TextField(blank=True)
     prescription = models.ForeignKey(
         Prescription, null=True, blank=True, on_delete=models.PROTECT, related_name="transfer_requests"

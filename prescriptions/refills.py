@@ -201,7 +201,7 @@ def reminders_due(*, today: datetime.date, days_ahead: int | None = None) -> lis
     due = []
     for info in refill_infos(candidates, today=today).values():
         runs_out = info.status.runs_out_on
-        if info.last_fill is None or not info.status.may_remind or runs_out is None:
+        if info.last_fill is None or not info.last_fill.dispense_id or not info.status.may_remind or runs_out is None:
             continue
         if (runs_out - today).days > days_ahead:
             continue
@@ -263,7 +263,7 @@ def upcoming_refills(*, today: datetime.date | None = None, days_ahead: int | No
     rows = []
     for info in refill_infos(candidates, today=today).values():
         runs_out = info.status.runs_out_on
-        if info.last_fill is None or not info.status.may_remind or runs_out is None:
+        if info.last_fill is None or not info.last_fill.dispense_id or not info.status.may_remind or runs_out is None:
             continue
         days_left = (runs_out - today).days
         if days_left > days_ahead:

@@ -105,6 +105,7 @@ class TransferDetails:
     prescriber_npi: str
     prescriber_dea_number: str = ""
     first_filled_on: datetime.date | None = None
+    last_filled_on: datetime.date | None = None  # None: the original dispensing was the last fill
     note: str = ""
 
 
@@ -144,6 +145,11 @@ def record_transfer(
         raise TransferRefused("Record the transferring pharmacy's DEA registration (21 CFR 1306.25(b)).")
     if details.filled and details.first_filled_on is None:
         raise TransferRefused("Record the date of the original dispensing (21 CFR 1306.25(b)).")
+    if details.filled and details.last_filled_on is not None:
+        if details.last_filled_on < details.first_filled_on:
+            raise TransferRefused("The last fill there cannot be before the original dispensing.")
+        if details.last_filled_on > timezone.localtime(now).date():
+            raise TransferRefused("The last fill there cannot be in the future.")
     findings = transfer_findings(
         TransferFacts(
             dea_schedule=info.dea_schedule,
@@ -202,6 +208,7 @@ def record_transfer(
         locked.refills_authorized = details.refills_authorized
         locked.fills_remaining = details.fills_remaining
         locked.first_filled_on = details.first_filled_on
+        locked.last_filled_on = (details.last_filled_on or details.first_filled_on) if details.filled else None
         locked.outcome_note = details.note.strip()
         locked.save()
     return locked

@@ -231,6 +231,12 @@ class TransferWorkForm(forms.Form):
     first_filled_on = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Date of original dispensing"
     )
+    last_filled_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Date of the latest fill there (if refilled since)",
+        help_text="Our refill-too-soon rule counts from it until the first fill here.",
+    )
     # The prescription as transcribed on the call.
     product = _ProductChoice(
         queryset=None, required=False, label="Medicine as we sell it", empty_label="Choose the product"

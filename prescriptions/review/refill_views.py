@@ -76,6 +76,7 @@ def work_transfer(request, public_id):
                         refills_authorized=data["refills_authorized"],
                         fills_remaining=data["fills_remaining"],
                         first_filled_on=data["first_filled_on"],
+                        last_filled_on=data["last_filled_on"],
                         product=data["product"],
                         quantity=data["quantity"],
                         days_supply=data["days_supply"],

@@ -323,3 +323,40 @@ def test_each_warning_needs_the_pharmacists_reason_before_the_prescription_is_ta
     assert {o["rule_id"]: o["override_reason"] for o in decision.warning_overrides} == dict.fromkeys(
         rules, "Asked the patient on the phone."
     )
+
+
+@pytest.mark.parametrize(
+    "today, allowed",
+    [(datetime.date(2026, 12, 15), False), (datetime.date(2026, 12, 16), True)],  # 25 Nov + 75 % of 28 days
+)
+def test_the_refill_too_soon_rule_counts_from_the_last_fill_at_the_other_pharmacy(
+    alice_client, alice, pharmacist, today, allowed
+):
+    from prescriptions.refills import refill_info
+
+    with time_machine.travel(TODAY, tick=False):
+        item = take_over(alice_client, alice, pharmacist, data=worked(last_filled_on="2026-11-25"))
+    assert item.last_filled_on == datetime.date(2026, 11, 25)
+    status = refill_info(item.prescription, today=today).status
+    assert status.may_order is allowed
+    assert status.earliest_on == datetime.date(2026, 12, 16)
+
+
+def test_without_a_later_refill_the_original_dispensing_is_the_last_fill(alice_client, alice, pharmacist):
+    with time_machine.travel(TODAY, tick=False):
+        item = take_over(alice_client, alice, pharmacist)
+    assert item.last_filled_on == datetime.date(2026, 10, 2)
+
+
+@pytest.mark.parametrize(
+    "last, message",
+    [("2026-10-01", "before the original dispensing"), ("2026-12-02", "in the future")],
+)
+def test_an_impossible_last_fill_date_is_refused(alice_client, alice, pharmacist, last, message):
+    with time_machine.travel(TODAY, tick=False):
+        submit(alice, DOXY)
+        item = ask_for_transfer(alice_client, alice.patients.get())
+        response = post_work(staff_client(pharmacist), item, worked(last_filled_on=last))
+    assert message in response.content.decode()
+    item.refresh_from_db()
+    assert item.state == TransferRequest.State.REQUESTED and item.prescription is None
