@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 # Stripe cancels an uncaptured PaymentIntent 7 days after it was authorised.
 AUTHORISATION_LIFETIME = timedelta(days=7)
@@ -172,15 +173,16 @@ class StripeEvent(models.Model):
 
 
 class RefundReason(models.TextChoices):
-    """Why money is given back: the codes staff choose on the refund screen."""
+    """Why money is given back: the codes staff choose on the refund screen. The labels are
+    translated (a refund's reason may reach the customer); the stored value is the code."""
 
-    DAMAGED_IN_TRANSIT = "damaged_in_transit", "Damaged in transit"
-    WRONG_ITEM = "wrong_item", "Wrong item"
-    NOT_DELIVERED = "not_delivered", "Not delivered"
-    CANCELLED_BEFORE_DISPENSE = "cancelled_before_dispense", "Cancelled before dispense"
-    COULD_NOT_DISPENSE = "could_not_dispense", "Pharmacist could not dispense"
-    OUTSIDE_RXSHOP = "outside_rxshop", "Made in the Stripe dashboard"
-    OTHER = "other", "Other"
+    DAMAGED_IN_TRANSIT = "damaged_in_transit", _("Damaged in transit")
+    WRONG_ITEM = "wrong_item", _("Wrong item")
+    NOT_DELIVERED = "not_delivered", _("Not delivered")
+    CANCELLED_BEFORE_DISPENSE = "cancelled_before_dispense", _("Cancelled before dispense")
+    COULD_NOT_DISPENSE = "could_not_dispense", _("Pharmacist could not dispense")
+    OUTSIDE_RXSHOP = "outside_rxshop", _("Made in the Stripe dashboard")
+    OTHER = "other", _("Other")
 
 
 class Refund(models.Model):

@@ -257,6 +257,7 @@ def facts_for_prescription(
     account_holder_dob: datetime.date | None | _LookUp = LOOK_UP,
     authorisation: EnteredAuthorisation | None = None,
     authorisation_obtained_by=None,
+    authorisation_obtained_at: datetime.datetime | None = None,
     medication_guide_recorded: bool = False,
     pharmacy: PharmacyFacts | None = None,
     promised_delivery_on: datetime.date | None = None,
@@ -268,7 +269,8 @@ def facts_for_prescription(
     ``account_holder_dob`` is looked up (``holder_date_of_birth``) unless
     given (the gate reads it once per basket); ``pharmacy`` is read for the moment's local date unless given.
     ``authorisation_obtained_by`` is the pharmacist who entered ``authorisation``
-    at dispense: the RMA is then recorded as obtained by them at ``moment``.
+    at dispense: the RMA is then recorded as obtained by them at ``moment``, or at
+    ``authorisation_obtained_at`` (an RMA obtained at dispense, read again when the parcel ships).
     """
     if timezone.is_naive(moment):
         raise ValueError("moment must be timezone-aware")
@@ -314,7 +316,13 @@ def facts_for_prescription(
             last_fill_on=last_fill.on if last_fill else None,
             last_fill_days_supply=last_fill.days_supply if last_fill else None,
         ),
-        authorisation=_authorisation(drug, t, authorisation, obtained_by=authorisation_obtained_by, obtained_at=moment),
+        authorisation=_authorisation(
+            drug,
+            t,
+            authorisation,
+            obtained_by=authorisation_obtained_by,
+            obtained_at=authorisation_obtained_at or moment,
+        ),
         ship_to_state=ship_to_state or None,
         prescription_verified=prescription.status == PrescriptionStatus.VERIFIED,
         medication_guide_recorded=medication_guide_recorded,

@@ -31,9 +31,13 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from compliance import subjects
+from compliance.core import Severity, Stage
+from compliance.services import evaluate_and_record
 from infra import outbox
 from payments import services as payments
 from payments.exceptions import PaymentGatewayUnavailable, PaymentNotAllowed, PaymentProblem
@@ -41,7 +45,9 @@ from payments.models import PaymentAuthorisation, RefundReason
 from payments.selectors import authorisation_for
 
 from . import carriers, delivery, orders
-from .dispensing.models import ProgrammeAuthorisation
+from .dispensing.models import Dispense, ProgrammeAuthorisation
+from .drugs import requires_prescription
+from .facts import facts_for_prescription
 from .models import Shipment, ShipmentLine
 from .orders import LineStatus, OrderStatus, OrderStatusRefused, Route
 
@@ -81,45 +87,53 @@ def may_ship(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active and user.has_perm(SHIP_PERMISSION))
 
 
-def ship_order(*, order, actor, parcel: Parcel | None = None):
-    """Send the order out, whole or one parcel at a time: an over-the-counter order's card is
-    captured first, then the lines in the parcel and — once every line not cancelled has shipped
-    — the order become "Shipped" through the door.
+def ship_order(*, order, actor, parcel: Parcel):
+    """Send the order out, one parcel at a time: an over-the-counter order's card is captured
+    first, then the lines in the parcel and — once every line not cancelled has shipped — the
+    order become "Shipped" through the door. This is the only way an order ships (the ship
+    screen calls it; oscar's order dashboard refuses "Shipped"), and only staff allowed to ship
+    (``may_ship``) may call it.
 
-    With a ``parcel`` the tracking number is checked against the carrier's format, the day it
-    left may not be in the future, each line must belong to the order and have that many units
-    left to ship, and an iPLEDGE item whose RMA's "do not dispense after" date comes before the
-    parcel's promised delivery date is refused. The parcel is kept (``Shipment``), oscar's
-    "Shipped" shipping event records its lines and quantities, and the customer is e-mailed the
-    tracking link. Without a parcel (a status chosen on oscar's order dashboard) the whole order
-    ships with no parcel on record.
+    The tracking number is checked against the carrier's format, the day it left may not be in
+    the future, each line must belong to the order and have that many units left to ship. Then
+    the rules run at ``Stage.SHIP`` for each prescription line in the parcel, with the parcel's
+    promised delivery date, and every evaluation is stored (``evaluate_and_record``): a BLOCK —
+    an iPLEDGE RMA whose "do not dispense after" date comes before the promised delivery, or
+    whose window closed since the dispense — refuses the parcel with the pharmacist's message
+    (the evaluation stays on record). The parcel is kept (``Shipment``), oscar's "Shipped"
+    shipping event records its lines and quantities, and the customer is e-mailed the tracking
+    link.
 
     A prescription order must have been dispensed (and so captured) first. If the capture fails
-    nothing moves. Shipping an order that has shipped changes nothing. Raises
-    ``OrderStatusRefused`` or a ``PaymentProblem``; returns the order.
+    nothing moves. Raises ``OrderStatusRefused`` or a ``PaymentProblem``; returns the order.
     """
-    if parcel is not None and not may_ship(actor):
+    if not isinstance(parcel, Parcel):
+        raise OrderStatusRefused(
+            "An order ships as a parcel with its carrier and tracking number, recorded on the ship screen."
+        )
+    if not may_ship(actor):
         raise OrderStatusRefused("Only pharmacy staff allowed to ship orders can record a parcel.")
-    problem = None
+    problem = blocked = None
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        if locked.status == S.SHIPPED and parcel is None:
-            return locked
         refusal = orders.route_refusal(locked, to=S.SHIPPED, via=R.SHIPPING)
         if refusal is not None:
             raise OrderStatusRefused(refusal)
-        contents = _parcel_contents(locked, parcel) if parcel is not None else None
-        payment = authorisation_for(locked, lock=True)
-        if locked.status == S.AWAITING_SHIPMENT and payment is not None and payment.state == AUTHORISED:
+        contents = _parcel_contents(locked, parcel)
+        # The evaluations are evidence: stored even when they refuse the parcel (nothing else moved).
+        blocked = _rules_at_ship(locked, contents=contents, actor=actor)
+        payment = None if blocked else authorisation_for(locked, lock=True)
+        if payment is not None and locked.status == S.AWAITING_SHIPMENT and payment.state == AUTHORISED:
             try:
                 payments.capture_payment(order=locked, actor=actor)
             except PaymentProblem as exc:  # keep the failed attempt on record; the order does not move
                 problem = exc
-        if problem is None:
-            if parcel is not None:
-                _record_parcel(locked, parcel=parcel, contents=contents, actor=actor)
-            if _all_shipped(locked) or parcel is None:
+        if blocked is None and problem is None:
+            _record_parcel(locked, parcel=parcel, contents=contents, actor=actor)
+            if _all_shipped(locked):
                 orders.change_order_status(order=locked, to=S.SHIPPED, actor=actor, via=R.SHIPPING)
+    if blocked is not None:
+        raise OrderStatusRefused(blocked)
     if problem is not None:
         raise problem
     _refresh(order, locked)
@@ -168,7 +182,6 @@ def _parcel_contents(order, parcel: Parcel) -> dict:
             )
     method = parcel.shipping_method or order.shipping_code or None
     promised = delivery.promise_for_parcel(method_code=method).delivery_on
-    _check_programme_dates(order, line_ids=set(wanted), promised=promised)
     return {
         "lines": {lines[pk]: qty for pk, qty in wanted.items()},
         "tracking": tracking,
@@ -178,23 +191,48 @@ def _parcel_contents(order, parcel: Parcel) -> dict:
     }
 
 
-def _check_programme_dates(order, *, line_ids: set[int], promised: datetime.date) -> None:
-    """iPLEDGE mail order (iPLEDGE REMS; RULES.md 1.5): the parcel must be promised to arrive by
-    the RMA's "do not dispense after" date. Checked at dispense by the rules; checked again here
-    because a parcel may leave days after the dispense."""
-    late = (
-        ProgrammeAuthorisation.objects.filter(
-            order_line_id__in=line_ids, state=ProgrammeAuthorisation.State.DISPENSED, do_not_dispense_after__lt=promised
+def _rules_at_ship(order, *, contents: dict, actor) -> str | None:
+    """The rules at ``Stage.SHIP`` for each prescription line in the parcel, with the parcel's
+    promised delivery date (iPLEDGE mail order, RULES.md 1.5: checked at dispense, and again
+    here because a parcel may leave days after the dispense). Each evaluation is stored under
+    the line's subject (``compliance.subjects.for_order_line``), so the prescription's history
+    and the retention purge find it. Returns the pharmacist's reason to refuse, or None."""
+    moment = timezone.now()
+    ship_to = (order.shipping_address.state if order.shipping_address else "") or None
+    refusals = []
+    for line in contents["lines"]:
+        if not requires_prescription(line.product):
+            continue
+        if line.prescription_id is None:
+            return f"Line {line.pk} ({line.title}) has no prescription attached; it cannot ship."
+        rma = (
+            ProgrammeAuthorisation.objects.filter(order_line=line, state=ProgrammeAuthorisation.State.DISPENSED)
+            .order_by("-state_changed_at", "-pk")
+            .first()
         )
-        .order_by("do_not_dispense_after")
-        .first()
-    )
-    if late is not None:
-        raise OrderStatusRefused(
-            f"This parcel is promised for {promised.isoformat()}, after RMA {late.number}'s do-not-dispense-after "
-            f"date {late.do_not_dispense_after.isoformat()} (iPLEDGE mail order). Choose a faster shipping method "
-            "that arrives by then, or the patient needs a new RMA."
+        dispense = Dispense.objects.filter(order_line=line).first()
+        facts = facts_for_prescription(
+            stage=Stage.SHIP,
+            prescription=line.prescription,
+            product=line.product,
+            moment=moment,
+            ship_to_state=ship_to,
+            authorisation=rma,
+            authorisation_obtained_by=rma.obtained_by if rma is not None else None,
+            authorisation_obtained_at=rma.obtained_at if rma is not None else None,
+            medication_guide_recorded=bool(dispense and dispense.medication_guide_included),
+            promised_delivery_on=contents["promised"],
         )
+        subject = subjects.for_order_line(
+            prescription_id=line.prescription_id, order_number=order.number, line_id=line.pk
+        )
+        evaluation = evaluate_and_record(facts=facts, subject=subject, actor=actor)
+        refusals += [
+            f"{line.title}: {finding.pharmacist_message}"
+            for finding in evaluation.findings
+            if finding.severity == Severity.BLOCK
+        ]
+    return " ".join(refusals) or None
 
 
 def _record_parcel(order, *, parcel: Parcel, contents: dict, actor) -> Shipment:
@@ -339,18 +377,26 @@ def on_authorisation_voided(sender, *, order_id: int, reason: str = "", **kwargs
 
 
 def statuses_for_staff(order) -> list[OrderStatus]:
-    """What oscar's order dashboard offers for ``order``: the changes ``change_status_as_staff`` would make."""
+    """What oscar's order dashboard offers for ``order``: the changes ``change_status_as_staff``
+    would make. Never "Shipped": an order ships on the ship screen, parcel by parcel."""
     payment = authorisation_for(order)
     return [to for to in orders.next_statuses(order) if _staff_refusal(order, to, payment) is None]
 
 
+def ship_screen_refusal(order) -> str:
+    """What oscar's order dashboard says when "Shipped" is chosen, for any order."""
+    url = reverse("dashboard:ship-order", kwargs={"number": order.number})
+    return (
+        f"Order {order.number} is not shipped from here: record each parcel, with its carrier and tracking "
+        f"number, on the ship screen ({url}), which checks the delivery date, takes the payment and "
+        "e-mails the customer."
+    )
+
+
 def _staff_refusal(order, to: OrderStatus, payment) -> str | None:
     held = payment is not None and payment.state == AUTHORISED
-    if to == S.SHIPPED:  # shipping captures an over-the-counter order's held card first
-        refusal = orders.route_refusal(order, to=to, via=R.SHIPPING)
-        if refusal is not None or (held and order.status == S.AWAITING_SHIPMENT):
-            return refusal
-        return orders.money_refusal(order, to=to, payment=payment)
+    if to == S.SHIPPED:  # only the ship screen ships (``ship_order``, with a parcel)
+        return ship_screen_refusal(order)
     if to == S.CANCELLED:  # cancelling voids a held card first
         refusal = orders.route_refusal(order, to=to, via=R.STAFF)
         if refusal is not None or held:
@@ -360,16 +406,18 @@ def _staff_refusal(order, to: OrderStatus, payment) -> str | None:
 
 
 def change_status_as_staff(*, order, to, actor, note: str = ""):
-    """A status chosen on oscar's order dashboard, by any staff role (superusers included).
+    """A status chosen on oscar's order dashboard (single order or bulk action), by any staff
+    role (superusers included).
 
-    "Shipped" ships the order (``ship_order``: an over-the-counter order's card
-    is captured first); "Cancelled" cancels it (``cancel_order``: the card hold
-    is voided first); anything else goes through the door by the staff route,
-    which never makes an order "Dispensed". Raises ``OrderStatusRefused`` or a
-    ``PaymentProblem``, whose text is for the staff member.
+    "Shipped" is refused for every order, prescription or not: an order ships only on the ship
+    screen (``ship_order`` with a parcel: carrier and tracking number, the ship permission, the
+    rules at SHIP, the customer's e-mail). "Cancelled" cancels it (``cancel_order``: the card
+    hold is voided first); anything else goes through the door by the staff route, which never
+    makes an order "Dispensed". Raises ``OrderStatusRefused`` or a ``PaymentProblem``, whose
+    text is for the staff member.
     """
     if to == S.SHIPPED:
-        return ship_order(order=order, actor=actor)
+        raise OrderStatusRefused(ship_screen_refusal(order))
     if to == S.CANCELLED:
         reason = note or f"Cancelled on the order dashboard by {_name(actor)}."
         return cancel_order(order=order, reason=reason, actor=actor, via=R.STAFF)
@@ -447,7 +495,7 @@ def refund_order(
             amount = payment.refundable if payment is not None else amount
         if amount <= 0:
             raise PaymentNotAllowed("Nothing to refund: choose lines, quantities or the shipping.")
-        reason = labels[reason_code] + (f": {note}" if note else "")
+        reason = str(labels[reason_code]) + (f": {note}" if note else "")
         authorisation = payments.refund_payment(
             order=locked,
             amount=amount,

@@ -24,15 +24,21 @@ class Stage(enum.StrEnum):
 
     VERIFY: a pharmacist verifies the prescription.
     CHECKOUT: the customer places the order (payment is only authorised).
-    DISPENSE: a pharmacist releases the drug (payment captured, shipped).
+    DISPENSE: a pharmacist releases the drug (payment captured).
+    SHIP: the dispensed drug leaves in a parcel (carrier, tracking number, promised
+    delivery date). Only the rules about the parcel's delivery run here: the medicine
+    was judged at DISPENSE; what may have changed since is when it will arrive.
     """
 
     VERIFY = "verify"
     CHECKOUT = "checkout"
     DISPENSE = "dispense"
+    SHIP = "ship"
 
 
-ALL_STAGES = frozenset(Stage)
+#: The stages at which the medicine itself is judged: a rule that names no stages runs at
+#: these. Not SHIP: a rule runs there only when it says so (the mail-order delivery date).
+ALL_STAGES = frozenset({Stage.VERIFY, Stage.CHECKOUT, Stage.DISPENSE})
 
 # The elements of a prescription (RULES.md 2.1). The names are what
 # ``PrescriptionFacts.completed_by_pharmacist`` holds.
@@ -424,7 +430,7 @@ class Facts:
     verified the prescription (needed at CHECKOUT and DISPENSE, RULES.md 3.1).
     ``fills_so_far`` counts fills already dispensed under this prescription.
     ``promised_delivery_on`` is the carrier's promised delivery date for a
-    mail-order dispense. ``clinical`` is what drug-utilisation review looks
+    mail-order dispense (at SHIP: the parcel's). ``clinical`` is what drug-utilisation review looks
     at (the patient's profile, their other medicines, the interactions the
     source found); None where nobody gathered it.
     """

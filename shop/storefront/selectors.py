@@ -10,8 +10,15 @@ from django.utils.translation import gettext as _
 
 from payments.models import PaymentLogEntry, Refund
 from payments.selectors import authorisation_for
-from prescriptions.models import PrescriptionStatus
-from prescriptions.orders import OrderStatus, Route, has_prescription_lines, is_prescription_line, route_refusal
+from prescriptions.models import PrescriptionStatus, Shipment
+from prescriptions.orders import (
+    LineStatus,
+    OrderStatus,
+    Route,
+    has_prescription_lines,
+    is_prescription_line,
+    route_refusal,
+)
 from prescriptions.selectors import attachable_prescriptions_for, open_order_holds
 
 LICENCES_CACHE_SECONDS = 600
@@ -125,11 +132,18 @@ def _tracking(order) -> str:
 
 
 def customer_may_cancel(order) -> bool:
-    """The cancel button shows only where the order-status door lets the customer cancel."""
-    return (
-        order.status != OrderStatus.CANCELLED
-        and route_refusal(order, to=OrderStatus.CANCELLED, via=Route.CUSTOMER) is None
-    )
+    """The cancel button ("no money is taken: the hold on your card is released") shows only
+    where the order-status door lets the customer cancel, nothing has been charged (any amount
+    captured, a refund since does not undo it) and nothing has shipped (a first parcel of an
+    order still waiting for its others)."""
+    if order.status == OrderStatus.CANCELLED:
+        return False
+    if route_refusal(order, to=OrderStatus.CANCELLED, via=Route.CUSTOMER) is not None:
+        return False
+    payment = authorisation_for(order)
+    if payment is not None and payment.amount_captured > 0:
+        return False
+    return not (order.lines.filter(status=LineStatus.SHIPPED).exists() or Shipment.objects.filter(order=order).exists())
 
 
 @dataclass(frozen=True)

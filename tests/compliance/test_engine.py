@@ -80,6 +80,15 @@ def test_which_rules_run_at_which_stage(stage, only_here):
     assert {r.rule_id for r in rules_for(stage, version)} == EVERY_STAGE | only_here
 
 
+@pytest.mark.parametrize("programme", ["ipledge", "lenalidomide", "mycophenolate"])
+def test_at_ship_only_the_mail_order_delivery_rule_runs(programme):
+    """SHIP judges the parcel, not the medicine: no general rule, and of a programme only the
+    rule that compares the parcel's promised delivery with the authorisation's date."""
+    version = get_programme(programme, date(2026, 3, 5))
+    expected = {"ipledge.dispense-window"} if programme == "ipledge" else set()
+    assert {r.rule_id for r in rules_for(Stage.SHIP, version)} == expected
+
+
 def test_an_isotretinoin_prescription_verifies_without_an_rma_and_dispenses_only_with_one():
     verify = isotretinoin_dispense(
         stage=Stage.VERIFY,

@@ -131,6 +131,31 @@ def test_a_late_promised_delivery_blocks_at_checkout_too():
     assert not findings_of(facts, WINDOW)  # the window is open: a faster parcel mends it
 
 
+@pytest.mark.parametrize(
+    "moment, delivery, expected",
+    [
+        (et(2026, 3, 6, 10, 0), date(2026, 3, 8), []),  # leaves on the 6th, promised on the last day
+        (et(2026, 3, 6, 10, 0), date(2026, 3, 9), [(DELIVERY, BLOCK)]),  # promised the day after
+        (et(2026, 3, 6, 10, 0), None, [(DELIVERY, WARN)]),  # no promise on file
+        (et(2026, 3, 9, 10, 0), date(2026, 3, 10), [(WINDOW, BLOCK)]),  # the window closed since the dispense
+    ],
+)
+def test_at_ship_the_parcels_promised_delivery_is_checked_against_the_rma_date(moment, delivery, expected):
+    facts = isotretinoin_dispense(stage=Stage.SHIP, moment=moment, promised_delivery_on=delivery)
+    assert [(f.rule_id, f.severity) for f in evaluate(facts)] == expected
+
+
+def test_at_ship_only_the_delivery_date_is_judged_again():
+    """The medicine was judged at DISPENSE: what fails there (no Medication Guide, no RMA
+    obtained by anyone, a quantity the RMA does not authorise) is not asked again at SHIP."""
+    facts = change(
+        isotretinoin_dispense(stage=Stage.SHIP, medication_guide_recorded=False, prescription_verified=False),
+        authorisation__obtained_by=None,
+        authorisation__quantity=40,
+    )
+    assert evaluate(facts) == ()
+
+
 # ------------------------------------------------------- 1.2 RMA by stage
 
 

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from compliance.core import (
+    ALL_STAGES,
     Authorisation,
     Drug,
     Finding,
@@ -172,7 +173,7 @@ def test_lenalidomide_supply_is_capped_at_28_days(days, blocked):
     assert ("lenalidomide.supply-cap" in rule_ids(evaluate(facts), BLOCK)) is blocked
 
 
-@pytest.mark.parametrize("stage", list(Stage))
+@pytest.mark.parametrize("stage", sorted(ALL_STAGES))
 def test_lenalidomide_needs_an_authorisation_number_at_every_stage(stage):
     found = evaluate(lenalidomide_dispense(stage=stage, authorisation=None))
     assert "lenalidomide.authorisation" in rule_ids(found, BLOCK)

@@ -17,12 +17,12 @@ from prescriptions import fulfilment
 from prescriptions.dispensing import services as dispensing
 from prescriptions.dispensing.models import ProgrammeAuthorisation, ProgrammeAuthorisationChange
 from prescriptions.models import AppendOnlyError
+from tests.factories.orders import ship
 from tests.factories.users import staff_client
 
 from .test_gate_and_dispense import place_rx_order, rma
 
 Order = get_model("order", "Order")
-ShippingEventType = get_model("order", "ShippingEventType")
 pytestmark = pytest.mark.django_db
 
 
@@ -51,9 +51,8 @@ def dispensed_and_refunded(alice_client, alice, technician, pharmacist, localstr
         line_quantities={balm.pk: 1},
         note="Tube split.",
     )
-    fulfilment.ship_order(order=order, actor=pharmacist)
-    shipped, _ = ShippingEventType.objects.get_or_create(name="Shipped")
-    order.shipping_events.create(event_type=shipped, notes="Tracking 1Z999AA10123456784")
+    # Shipped the one way there is: a parcel through ship_order (the rules run again at SHIP).
+    ship(order, pharmacist, carrier="ups", tracking_number="1Z999AA10123456784")
     prescription.refresh_from_db()
     return prescription, order
 
@@ -82,7 +81,10 @@ def test_history_of_a_dispensed_and_partly_refunded_prescription_lists_each_kind
     kinds = {entry.kind for entry in entries}
     assert {"evaluation", "rma", "dispense", "payment", "shipment", "file-open"} <= kinds
     stages = {dict(e.details)["Stage"] for e in entries if e.kind == "evaluation"}
-    assert {"checkout", "dispense"} <= stages
+    assert {"checkout", "dispense", "ship"} <= stages
+    (at_ship,) = [e for e in entries if e.kind == "evaluation" and dict(e.details)["Stage"] == "ship"]
+    assert at_ship.summary.startswith("ship: passed") and at_ship.actor == "Priya Raman"
+    assert dict(at_ship.details)["Subject"].startswith(f"prescription:{prescription.pk}:order:{order.number}:line:")
     summaries = [e.summary for e in entries]
     assert any(s.startswith("RMA RMA-0042-7781 entered") for s in summaries)
     assert any(s.startswith("RMA RMA-0042-7781 changed") for s in summaries)

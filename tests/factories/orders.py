@@ -4,6 +4,7 @@ no checkout, so no gate and no payment unless asked for.
     OrderFactory()                                       one lip balm, awaiting shipment, for a new customer
     OrderFactory(lines=[(rx, 1), (otc, 2)], status=AWAITING_DISPENSE, user=customer)
     OrderFactory(authorised=True)                        the card authorised at (local)stripe, recorded as checkout does
+    ship(order, staff_member, lines={line.pk: 1})        a parcel (USPS, a valid tracking number) through ship_order
 
 ``authorised=True`` needs the ``localstripe`` fixture. An order that went through the
 checkout (the gate, the payment page) is placed with the client helpers in
@@ -19,6 +20,7 @@ from oscar.test.factories import CountryFactory, ShippingAddressFactory, create_
 
 from payments import cards
 from payments import services as payments
+from prescriptions import fulfilment
 from prescriptions.orders import OrderStatus
 
 from .catalogue import OtcProductFactory
@@ -56,6 +58,20 @@ class USShippingAddressFactory(ShippingAddressFactory):
     state = US_ADDRESS["state"]
     postcode = US_ADDRESS["postcode"]
     phone_number = US_ADDRESS["phone_number"]
+
+
+USPS_TRACKING = "9400 1118 9922 3856 9284 99"  # 22 digits, as printed on the label
+
+
+def parcel(**kwargs) -> fulfilment.Parcel:
+    """A parcel as the ship screen records it: USPS and a tracking number in USPS's format;
+    every line not yet shipped unless ``lines`` says otherwise."""
+    return fulfilment.Parcel(**{"carrier": "usps", "tracking_number": USPS_TRACKING, **kwargs})
+
+
+def ship(order, actor, **kwargs):
+    """Ship ``order`` the one way there is: ``ship_order`` with a parcel (``parcel(**kwargs)``)."""
+    return fulfilment.ship_order(order=order, actor=actor, parcel=parcel(**kwargs))
 
 
 def authorise(order, *, card: str = "visa", actor=None):

@@ -16,6 +16,7 @@ from compliance.core.wording import CustomerText, gettext_noop
 from infra.i18n import preferred_language, recipient_language, remember_language
 from infra.models import LanguagePreference
 from infra.ratelimit import Rate
+from payments.models import RefundReason
 from prescriptions.models import CUSTOMER_STATUS, PrescriptionStatus
 from prescriptions.wording import customer_wording, for_queue
 from tests.factories import CustomerFactory, PrescriptionFactory
@@ -127,6 +128,21 @@ def test_prescription_status_names_are_translated():
             "Nuestro farmacéutico tiene una pregunta",
         ]
         assert str(PrescriptionStatus.VERIFIED.label) == "Verificada"
+
+
+def test_refund_reasons_are_translated_and_stored_as_their_code():
+    with translation.override("es"):
+        assert [str(label) for _value, label in RefundReason.choices] == [
+            "Dañado durante el envío",
+            "Artículo equivocado",
+            "No entregado",
+            "Cancelado antes de dispensarlo",
+            "El farmacéutico no pudo dispensarlo",
+            "Hecho en el panel de Stripe",
+            "Otro",
+        ]
+    assert str(RefundReason.DAMAGED_IN_TRANSIT.label) == "Damaged in transit"
+    assert RefundReason.DAMAGED_IN_TRANSIT == "damaged_in_transit"
 
 
 def test_rule_sentences_reach_the_customer_in_their_language():

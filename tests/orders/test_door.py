@@ -22,6 +22,7 @@ from prescriptions.orders import (
     change_order_status,
 )
 from shop.apps.order.models import StatusChangeOutsideDoor
+from tests.factories.prescriptions import PrescriptionFactory
 
 from .conftest import make_order, otc_product
 
@@ -37,7 +38,13 @@ def rx_line(order):
 
 
 def dispense(order, pharmacist, *, capture: bool = True):
-    """What the dispense step does to the status, once the rules passed and the card was captured."""
+    """What the dispense step does to the status, once the rules passed and the card was captured.
+    The prescription line gets a verified prescription, as the dispense step requires (and the
+    rules at ship read)."""
+    line = rx_line(order)
+    if line.prescription_id is None:
+        line.prescription = PrescriptionFactory(verified=True, customer=order.user, product=line.product)
+        line.save(update_fields=["prescription"])
     if capture:
         payments.capture_payment(order=order, actor=pharmacist)
     change_line_status(line=rx_line(order), to=LineStatus.DISPENSED, actor=pharmacist, via=Route.DISPENSING)

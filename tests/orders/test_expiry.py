@@ -16,8 +16,9 @@ from payments.tasks import (
     release_abandoned_authorisation,
     send_authorisation_expired_email,
 )
-from prescriptions import fulfilment, tasks
+from prescriptions import tasks
 from prescriptions.orders import OrderStatus
+from tests.factories.orders import ship
 
 from .conftest import authorise, make_order, otc_product
 from .test_door import dispense
@@ -81,7 +82,7 @@ def test_a_seven_day_old_authorisation_is_voided_and_the_customer_told_once(
 def test_an_order_shipped_and_captured_is_never_voided_nor_emailed(
     otc_order, pharmacist, stripe_v1, django_capture_on_commit_callbacks
 ):
-    fulfilment.ship_order(order=otc_order, actor=pharmacist)
+    ship(otc_order, pharmacist)
     authorisation = age(otc_order, days=8)
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.void_expiring_authorisations.delay().get() == 0

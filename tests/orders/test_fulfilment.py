@@ -15,6 +15,7 @@ from payments.exceptions import PaymentGatewayUnavailable
 from payments.models import PaymentAuthorisation, PaymentLogEntry
 from prescriptions import fulfilment
 from prescriptions.orders import LineStatus, OrderStatus, OrderStatusRefused, Route
+from tests.factories.orders import ship
 
 from .conftest import authorise, make_order, otc_product
 from .test_door import dispense
@@ -48,20 +49,21 @@ def stripe_down_for(monkeypatch):
 
 
 def test_otc_order_is_captured_when_it_ships(otc_order, pharmacist, stripe_v1):
-    order = fulfilment.ship_order(order=otc_order, actor=pharmacist)
+    order = ship(otc_order, pharmacist)
     authorisation = order.payment_authorisations.get()
     assert order.status == otc_order.status == OrderStatus.SHIPPED
     assert set(order.lines.values_list("status", flat=True)) == {LineStatus.SHIPPED}
     assert (authorisation.state, authorisation.amount_captured) == (State.CAPTURED, order.total_incl_tax)
     assert stripe_v1.payment_intents.retrieve(authorisation.intent_id).status == "succeeded"
-    # Shipping it again (a double click) changes nothing.
-    fulfilment.ship_order(order=otc_order, actor=pharmacist)
+    # Shipping it again (a double click) is refused and captures nothing more.
+    with pytest.raises(OrderStatusRefused):
+        ship(otc_order, pharmacist)
     assert PaymentEvent.objects.filter(order=otc_order, event_type__name="Captured").count() == 1
 
 
 def test_a_prescription_order_cannot_ship_before_it_is_dispensed(rx_order, pharmacist):
     with pytest.raises(OrderStatusRefused, match="not dispensed yet"):
-        fulfilment.ship_order(order=rx_order, actor=pharmacist)
+        ship(rx_order, pharmacist)
     rx_order.refresh_from_db()
     assert rx_order.status == OrderStatus.AWAITING_DISPENSE
     assert rx_order.payment_authorisations.get().state == State.AUTHORISED
@@ -69,7 +71,7 @@ def test_a_prescription_order_cannot_ship_before_it_is_dispensed(rx_order, pharm
 
 def test_a_dispensed_prescription_order_ships_without_a_second_capture(rx_order, pharmacist):
     dispense(rx_order, pharmacist)
-    order = fulfilment.ship_order(order=rx_order, actor=pharmacist)
+    order = ship(rx_order, pharmacist)
     assert order.status == OrderStatus.SHIPPED
     assert PaymentEvent.objects.filter(order=rx_order, event_type__name="Captured").count() == 1
     assert set(order.lines.values_list("status", flat=True)) == {LineStatus.SHIPPED}
@@ -78,7 +80,7 @@ def test_a_dispensed_prescription_order_ships_without_a_second_capture(rx_order,
 def test_an_otc_order_whose_card_hold_was_voided_does_not_ship(otc_order, pharmacist):
     payments.void_payment(order=otc_order, reason="Released.", actor=pharmacist)
     with pytest.raises(Exception, match="voided"):
-        fulfilment.ship_order(order=otc_order, actor=pharmacist)
+        ship(otc_order, pharmacist)
     assert Order.objects.get(pk=otc_order.pk).status == OrderStatus.AWAITING_SHIPMENT
 
 

@@ -17,6 +17,7 @@ from prescriptions.dispensing import services as dispensing
 from prescriptions.dispensing.models import Dispense
 from prescriptions.orders import OrderStatus, OrderStatusRefused
 from tests.dispensing.test_gate_and_dispense import place_rx_order, rma
+from tests.factories.orders import ship
 from tests.review.test_claims import postgres_only, run_together
 
 from .conftest import authorise, make_order, otc_product
@@ -74,7 +75,7 @@ def test_the_expiry_job_and_shipping_at_the_same_moment_never_void_a_shipped_ord
 
     (expire_kind, expired), (ship_kind, shipped) = run_together(
         lambda: fulfilment.expire_authorisation(authorisation_id=authorisation.pk),
-        lambda: fulfilment.ship_order(order=Order.objects.get(pk=otc_order.pk), actor=shop_admin),
+        lambda: ship(Order.objects.get(pk=otc_order.pk), shop_admin),
     )
 
     order = Order.objects.get(pk=otc_order.pk)

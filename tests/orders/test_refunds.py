@@ -17,7 +17,9 @@ from payments.exceptions import PaymentNotAllowed
 from payments.models import PaymentAuthorisation, RefundReason
 from prescriptions import fulfilment
 from prescriptions.orders import OrderStatus
+from shop.storefront import selectors
 from tests.factories import CustomerFactory, OrderFactory, TechnicianFactory
+from tests.factories.orders import ship
 from tests.factories.users import staff_client
 
 from .conftest import authorise, otc_product
@@ -125,6 +127,33 @@ def test_the_customer_cancels_an_order_not_yet_dispensed_and_the_card_hold_is_vo
     assert stripe_v1.payment_intents.retrieve(authorisation.intent_id).status == "canceled"
     page = client.get(f"/accounts/orders/{rx_order.number}/").content.decode()
     assert "no money was taken" in page and "Cancel this order" not in page
+
+
+def test_an_order_charged_in_part_by_a_first_parcel_offers_no_cancel_that_takes_no_money(
+    otc_order, customer, pharmacist
+):
+    """Two lip balms, one shipped: the card was charged at the first parcel and the order still
+    waits for the second. "Cancel this order — no money is taken" would be untrue."""
+    ship(otc_order, pharmacist, lines={otc_order.lines.get().pk: 1})
+    otc_order.refresh_from_db()
+    assert otc_order.status == OrderStatus.AWAITING_SHIPMENT
+    assert otc_order.payment_authorisations.get().amount_captured > 0
+    assert not selectors.customer_may_cancel(otc_order)
+    client = Client()
+    client.force_login(customer)
+    page = client.get(f"/accounts/orders/{otc_order.number}/").content.decode()
+    assert "Cancel this order" not in page and "No money is taken" not in page
+
+
+def test_an_order_whose_card_was_charged_offers_no_cancel_even_before_the_pharmacist(rx_order, customer, pharmacist):
+    assert selectors.customer_may_cancel(rx_order)
+    payments.capture_payment(order=rx_order, actor=pharmacist, amount=D("1.00"))  # any amount
+    rx_order.refresh_from_db()
+    assert rx_order.status == OrderStatus.AWAITING_DISPENSE
+    assert not selectors.customer_may_cancel(rx_order)
+    client = Client()
+    client.force_login(customer)
+    assert "Cancel this order" not in client.get(f"/accounts/orders/{rx_order.number}/").content.decode()
 
 
 def test_the_customer_cannot_cancel_a_dispensed_order(rx_order, customer, pharmacist):

@@ -10,12 +10,15 @@ from django.core import mail
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from compliance import subjects
+from compliance.core import Stage
+from compliance.models import ComplianceEvaluation
 from payments.models import PaymentAuthorisation
 from prescriptions import fulfilment
 from prescriptions.dispensing.models import ProgrammeAuthorisation
 from prescriptions.models import Shipment, ShipmentLine
 from prescriptions.orders import LineStatus, OrderStatus, OrderStatusRefused
-from tests.factories.prescriptions import PrescriptionFactory
+from tests.factories.orders import ship
 
 from .test_door import dispense, rx_line
 
@@ -24,16 +27,6 @@ ShippingEvent = get_model("order", "ShippingEvent")
 State = PaymentAuthorisation.State
 
 pytestmark = pytest.mark.django_db
-
-USPS = "9400 1118 9922 3856 9284 99"  # 22 digits, as printed on the label
-
-
-def parcel(**kwargs) -> fulfilment.Parcel:
-    return fulfilment.Parcel(**{"carrier": "usps", "tracking_number": USPS, **kwargs})
-
-
-def ship(order, actor, **kwargs):
-    return fulfilment.ship_order(order=order, actor=actor, parcel=parcel(**kwargs))
 
 
 def test_a_dispensed_prescription_order_ships_whole_in_one_parcel(
@@ -140,22 +133,83 @@ def test_only_staff_allowed_to_ship_record_a_parcel(otc_order, customer):
         ship(otc_order, customer)
 
 
-def test_an_ipledge_parcel_promised_after_the_rma_date_is_refused_at_ship(rx_order, pharmacist, settings):
-    settings.RXSHOP_SHIPPING_TRANSIT_DAYS = {"free-shipping": (3, 5), "express": (1, 2)}
-    dispense(rx_order, pharmacist)
-    line = rx_line(rx_order)
-    ProgrammeAuthorisation.objects.create(
+def _dispensed_rma(order, pharmacist, *, last_day):
+    line = rx_line(order)
+    return ProgrammeAuthorisation.objects.create(
         order_line=line,
-        prescription=PrescriptionFactory(customer=rx_order.user),
+        prescription=line.prescription,
         programme="ipledge",
         number="RMA-1",
-        do_not_dispense_after=timezone.localdate() + datetime.timedelta(days=1),
+        do_not_dispense_after=last_day,
+        risk_category="cannot",
+        quantity=30,
+        days_supply=30,
         obtained_by=pharmacist,
         state=ProgrammeAuthorisation.State.DISPENSED,
     )
+
+
+def test_an_ipledge_parcel_promised_after_the_rma_date_is_refused_at_ship_and_the_evaluation_kept(
+    rx_order, pharmacist, settings
+):
+    settings.RXSHOP_SHIPPING_TRANSIT_DAYS = {"free-shipping": (3, 5), "express": (1, 2)}
+    dispense(rx_order, pharmacist)
+    line = rx_line(rx_order)
+    _dispensed_rma(rx_order, pharmacist, last_day=timezone.localdate() + datetime.timedelta(days=1))
     with pytest.raises(OrderStatusRefused, match="faster shipping method"):
         ship(rx_order, pharmacist)
     assert not Shipment.objects.exists()
+    assert Order.objects.get(pk=rx_order.pk).status == OrderStatus.DISPENSED
+    # The refused evaluation is evidence: stored at SHIP under the line's subject, with the promise.
+    (evaluation,) = ComplianceEvaluation.objects.filter(stage=Stage.SHIP)
+    assert evaluation.subject == str(
+        subjects.for_order_line(prescription_id=line.prescription_id, order_number=rx_order.number, line_id=line.pk)
+    )
+    assert not evaluation.passed and evaluation.actor == pharmacist
+    assert [f.rule_id for f in evaluation.blocks] == ["ipledge.mail-order-delivery"]
+    assert evaluation.facts["promised_delivery_on"] > evaluation.facts["authorisation"]["do_not_dispense_after"]
+
+
+def test_an_ipledge_parcel_promised_by_the_rma_date_ships_and_the_evaluation_is_kept(rx_order, pharmacist, settings):
+    settings.RXSHOP_SHIPPING_TRANSIT_DAYS = {"free-shipping": (3, 5), "express": (1, 2)}
+    dispense(rx_order, pharmacist)
+    _dispensed_rma(rx_order, pharmacist, last_day=timezone.localdate() + datetime.timedelta(days=30))
+    order = ship(rx_order, pharmacist)
+    assert order.status == OrderStatus.SHIPPED
+    (evaluation,) = ComplianceEvaluation.objects.filter(stage=Stage.SHIP)
+    assert evaluation.passed and evaluation.prescription_id == rx_line(rx_order).prescription_id
+    assert evaluation.facts["promised_delivery_on"] == Shipment.objects.get().promised_delivery_on.isoformat()
+
+
+def test_only_the_prescription_lines_in_the_parcel_are_evaluated_at_ship(rx_order, pharmacist):
+    dispense(rx_order, pharmacist)
+    balm = rx_order.lines.exclude(pk=rx_line(rx_order).pk).get()
+    ship(rx_order, pharmacist, lines={balm.pk: 1})
+    assert not ComplianceEvaluation.objects.filter(stage=Stage.SHIP).exists()
+    ship(rx_order, pharmacist)
+    assert ComplianceEvaluation.objects.filter(stage=Stage.SHIP).count() == 1
+
+
+def test_a_prescription_line_without_a_prescription_does_not_ship(rx_order, pharmacist):
+    dispense(rx_order, pharmacist)
+    line = rx_line(rx_order)
+    type(line).objects.filter(pk=line.pk).update(prescription=None)
+    with pytest.raises(OrderStatusRefused, match="no prescription attached"):
+        ship(rx_order, pharmacist)
+    assert not Shipment.objects.exists()
+
+
+def test_ship_order_needs_a_parcel_and_the_ship_permission_always(otc_order, customer, pharmacist):
+    with pytest.raises(OrderStatusRefused, match="ship screen"):
+        fulfilment.ship_order(order=otc_order, actor=pharmacist, parcel=None)
+    with pytest.raises(TypeError):
+        fulfilment.ship_order(order=otc_order, actor=pharmacist)  # no default: a parcel is required
+    with pytest.raises(OrderStatusRefused, match="allowed to ship"):
+        ship(otc_order, customer)
+    with pytest.raises(OrderStatusRefused, match="allowed to ship"):
+        ship(otc_order, None)
+    assert Order.objects.get(pk=otc_order.pk).status == OrderStatus.AWAITING_SHIPMENT
+    assert otc_order.payment_authorisations.get().state == State.AUTHORISED
 
 
 def test_the_tracking_email_is_sent_once_when_the_task_runs_twice(otc_order, pharmacist):

@@ -15,8 +15,8 @@ from oscar.core.loading import get_model
 from payments import services
 from payments.exceptions import PaymentGatewayUnavailable
 from payments.models import PaymentAuthorisation, PaymentLogEntry
-from prescriptions import fulfilment
 from prescriptions.orders import OrderStatus
+from tests.factories.orders import ship
 
 PaymentEvent = get_model("order", "PaymentEvent")
 State = PaymentAuthorisation.State
@@ -86,7 +86,7 @@ def test_shipping_does_not_move_the_order_when_the_capture_fails(otc_order, phar
     script, _keys = capture_requests
     script.extend(["500", "500", "500"])
     with pytest.raises(PaymentGatewayUnavailable):
-        fulfilment.ship_order(order=otc_order, actor=pharmacist)
+        ship(otc_order, pharmacist)
     otc_order.refresh_from_db()
     assert otc_order.status == OrderStatus.AWAITING_SHIPMENT
 

@@ -9,7 +9,6 @@ from oscar.core.loading import get_class, get_model
 
 from payments import services
 from payments.models import PaymentAuthorisation
-from prescriptions import fulfilment
 from prescriptions.orders import OrderStatus, initial_order_status
 from tests.factories import (
     add_to_basket,
@@ -19,6 +18,7 @@ from tests.factories import (
     place_order,
     product,
 )
+from tests.factories.orders import ship
 
 Basket = get_model("basket", "Basket")
 Selector = get_class("partner.strategy", "Selector")
@@ -59,7 +59,7 @@ def test_preview_needs_a_card_first(alice_client, localstripe):
     assert Order.objects.count() == 0
 
 
-def test_otc_checkout_authorises_then_shipping_captures(alice_client, alice, localstripe, stripe_v1):
+def test_otc_checkout_authorises_then_shipping_captures(alice_client, alice, pharmacist, localstripe, stripe_v1):
     add_to_basket(alice_client, "OTC-LIPBALM", quantity=2)
     preview = checkout_to_preview(alice_client, card="visa")
     assert "Test card Visa 4242" in preview.content.decode()
@@ -79,7 +79,7 @@ def test_otc_checkout_authorises_then_shipping_captures(alice_client, alice, loc
     [intent] = intents(stripe_v1)
     assert (intent.id, intent.status, intent.capture_method) == (authorisation.intent_id, "requires_capture", "manual")
 
-    fulfilment.ship_order(order=order, actor=None)
+    ship(order, pharmacist)
 
     order.refresh_from_db()
     authorisation.refresh_from_db()

@@ -1,4 +1,4 @@
-"""Every rule evaluation about a prescription (review, checkout, dispense) is found by
+"""Every rule evaluation about a prescription (review, checkout, dispense, ship) is found by
 that prescription (compliance.subjects): the retention purge removes them all with it,
 and the inspector's history lists them all. Their facts hold the patient's name and
 date of birth, so none may outlive the prescription."""
@@ -24,6 +24,7 @@ from prescriptions.models import PrescriptionStatus as S
 from prescriptions.review import services as review
 from prescriptions.review.selectors import prescription_history
 from tests.factories import add_to_basket, checkout_to_preview, place_order
+from tests.factories.orders import ship
 from tests.prescriptions.conftest import submit
 from tests.review.conftest import good_transcription, transcribe
 
@@ -69,8 +70,9 @@ def verify(prescription, technician, pharmacist) -> None:
 def dispensed(alice_client, alice, technician, pharmacist, localstripe):
     """Alice's isotretinoin: verified in the workspace (review evaluations), bought through
     the checkout gate (a checkout evaluation), dispensed after one blocked attempt (two
-    dispense evaluations; no Dispense row points at the blocked one). Its one fill is then
-    used: the prescription is closed. Returns the prescription, its basket line and order line."""
+    dispense evaluations; no Dispense row points at the blocked one), then shipped in one parcel
+    (a ship evaluation). Its one fill is then used: the prescription is closed. Returns the
+    prescription, its basket line and order line."""
     add_to_basket(alice_client, "RX-ISO-20")
     basket_line = BasketLine.objects.get(basket__owner=alice, product__upc="RX-ISO-20")
     prescription = submit(alice, "RX-ISO-20", basket_line=basket_line)
@@ -93,6 +95,7 @@ def dispensed(alice_client, alice, technician, pharmacist, localstripe):
             medication_guide_included=guide_included,
         )
         assert outcome.dispensed is guide_included
+    ship(order_line.order, pharmacist)
     prescription.refresh_from_db()
     assert prescription.status == S.USED_UP
     return prescription, basket_line, order_line
@@ -106,7 +109,8 @@ def test_each_stage_records_its_evaluation_about_the_prescription(dispensed):
     prescription, basket_line, order_line = dispensed
     rows = about(prescription)
     stages = Counter(rows.values_list("stage", flat=True))
-    assert stages["checkout"] == 1 and stages["dispense"] == 2 and stages["verify"] >= 1 and len(stages) == 3
+    assert stages["checkout"] == 1 and stages["dispense"] == 2 and stages["ship"] == 1 and stages["verify"] >= 1
+    assert len(stages) == 4
     number = order_line.order.number
     assert {row.subject for row in rows} == {
         str(subjects.for_prescription(prescription.pk)),
@@ -150,14 +154,15 @@ def test_within_retention_every_evaluation_about_it_is_kept(dispensed):
         "verify",
         "checkout",
         "dispense",
+        "ship",
     }
 
 
-def test_the_inspectors_history_lists_the_checkout_and_dispense_evaluations_too(dispensed):
+def test_the_inspectors_history_lists_the_checkout_dispense_and_ship_evaluations_too(dispensed):
     prescription, _basket_line, order_line = dispensed
     evaluations = [dict(entry.details) for entry in prescription_history(prescription) if entry.kind == "evaluation"]
     assert len(evaluations) == about(prescription).count()
-    assert {details["Stage"] for details in evaluations} == {"verify", "checkout", "dispense"}
+    assert {details["Stage"] for details in evaluations} == {"verify", "checkout", "dispense", "ship"}
     assert str(
         subjects.for_order_line(
             prescription_id=prescription.pk, order_number=order_line.order.number, line_id=order_line.pk

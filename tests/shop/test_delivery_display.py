@@ -11,7 +11,7 @@ import time_machine
 from django.test import Client
 
 from prescriptions import fulfilment
-from tests.factories import add_to_basket, product
+from tests.factories import add_to_basket, checkout_to_preview, product
 from tests.orders.test_door import dispense
 from tests.payments.conftest import (  # noqa: F401  (fixtures)
     otc_order,
@@ -60,6 +60,16 @@ def test_the_basket_shows_the_promise(alice_client):
         add_to_basket(alice_client, "OTC-LIPBALM")
         html = alice_client.get("/basket/").content.decode()
     assert "arrives by <strong>Tue 8 Dec</strong>" in html
+
+
+def test_the_checkout_preview_shows_the_promise_for_the_chosen_method(alice_client, localstripe):
+    """The last page before "Place order": the delivery promised for the method chosen."""
+    with time_machine.travel(TUESDAY_1PM, tick=True):
+        add_to_basket(alice_client, "OTC-LIPBALM")
+        response = checkout_to_preview(alice_client)
+    assert response.status_code == 200 and response.templates[0].name == "oscar/checkout/preview.html"
+    html = response.content.decode()
+    assert "Order by 2 PM ET, arrives by <strong>Tue 8 Dec</strong>" in html
 
 
 def test_the_order_page_shows_each_parcel_with_its_tracking_link(otc_order, pharmacist):  # noqa: F811

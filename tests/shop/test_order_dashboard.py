@@ -5,8 +5,10 @@ permissions) could move an order with a prescription line to Dispensed and
 then Shipped from the order page, the list's bulk action or the line statuses:
 no rule run, no fill used, no capture. Now the dashboard offers only what the
 door allows staff for that order, and refuses anything else it is sent, saying
-why; Shipped ships (capturing an over-the-counter order's card first) and
-Cancelled voids the card hold first.
+why; Cancelled voids the card hold first. Shipped is refused for every order,
+prescription or not, with a pointer to the ship screen: a dashboard "Shipped"
+would leave no parcel, no tracking number, no e-mail and no check of the
+parcel's delivery date against an iPLEDGE RMA.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from oscar.core.loading import get_model
 
 from payments import services as payments
 from payments.models import PaymentAuthorisation
+from prescriptions.models import Shipment
 from prescriptions.orders import (
     LineStatus,
     OrderStatus,
@@ -107,30 +110,40 @@ def test_an_rx_order_awaiting_dispense_is_offered_only_cancel(staff, rx_order):
     assert offered(staff_client(staff), rx_order) == [OrderStatus.CANCELLED]
 
 
-def test_an_otc_order_awaiting_shipment_is_offered_shipped_and_cancelled(shop_admin, otc_order, unpaid_otc_order):
+def test_an_otc_order_awaiting_shipment_is_offered_only_cancel(shop_admin, otc_order, unpaid_otc_order):
     client = staff_client(shop_admin)
-    assert offered(client, otc_order) == [OrderStatus.SHIPPED, OrderStatus.CANCELLED]
-    assert offered(client, unpaid_otc_order) == [OrderStatus.CANCELLED]  # nothing to capture: it cannot ship
+    assert offered(client, otc_order) == [OrderStatus.CANCELLED]  # it ships on the ship screen
+    assert offered(client, unpaid_otc_order) == [OrderStatus.CANCELLED]
 
 
-def test_a_dispensed_order_is_offered_shipped_and_nothing_that_skips_the_refund(shop_admin, rx_order):
-    payments.capture_payment(order=rx_order, actor=None)
-    for line in rx_order.lines.filter(product__upc="RX-ISO-20"):
+def dispensed(order):
+    """What the dispense step leaves: the card captured, the isotretinoin line and the order Dispensed."""
+    payments.capture_payment(order=order, actor=None)
+    for line in order.lines.filter(product__upc="RX-ISO-20"):
         change_line_status(line=line, to=LineStatus.DISPENSED, actor=None, via=Route.DISPENSING)
-    change_order_status(order=rx_order, to=OrderStatus.DISPENSED, actor=None, via=Route.DISPENSING)
-    client = staff_client(shop_admin)
-    assert offered(client, rx_order) == [OrderStatus.SHIPPED]
+    change_order_status(order=order, to=OrderStatus.DISPENSED, actor=None, via=Route.DISPENSING)
+    return order
+
+
+def test_a_dispensed_isotretinoin_order_is_not_offered_shipped_and_cannot_be_shipped_from_here(staff, rx_order):
+    """Any staff member with oscar's order.change_order: no parcel, no tracking number, no e-mail,
+    no iPLEDGE date check would follow, so the dashboard refuses and points to the ship screen."""
+    dispensed(rx_order)
+    client = staff_client(staff)
+    assert offered(client, rx_order) == []
 
     response = post_status(client, rx_order, OrderStatus.SHIPPED)
     assert response.status_code == 302
-    assert state_of(rx_order) == (OrderStatus.SHIPPED, State.CAPTURED, {LineStatus.SHIPPED})
-    assert rx_order.payment_events.filter(event_type__name="Captured").count() == 1
+    assert f"/dashboard/pharmacy/ship/order/{rx_order.number}/" in said(response)
+    assert state_of(rx_order) == (OrderStatus.DISPENSED, State.CAPTURED, {LineStatus.DISPENSED, LineStatus.PENDING})
+    assert not Shipment.objects.exists() and not rx_order.shipping_events.exists()
 
 
 def test_the_list_offers_only_statuses_staff_can_ever_choose(shop_admin, rx_order):
     response = staff_client(shop_admin).get("/dashboard/orders/")
     assert response.status_code == 200
     assert OrderStatus.DISPENSED not in response.context["order_statuses"]
+    assert OrderStatus.SHIPPED not in response.context["order_statuses"]
 
 
 # --- The single-order form ----------------------------------------------------------------------
@@ -141,13 +154,13 @@ def test_the_order_page_cannot_mark_an_rx_order_dispensed_or_shipped(staff, rx_o
     response = post_status(client, rx_order, OrderStatus.DISPENSED)
     assert response.status_code == 302 and "dispense screen" in said(response)
     response = post_status(client, rx_order, OrderStatus.SHIPPED)
-    assert "not dispensed yet" in said(response)
+    assert "ship screen" in said(response)
     assert state_of(rx_order) == (OrderStatus.AWAITING_DISPENSE, State.AUTHORISED, {LineStatus.PENDING})
 
 
 def test_the_order_page_cannot_ship_an_unpaid_otc_order(staff, unpaid_otc_order):
     response = post_status(staff_client(staff), unpaid_otc_order, OrderStatus.SHIPPED)
-    assert "voided" in said(response)
+    assert "ship screen" in said(response)
     assert state_of(unpaid_otc_order) == (OrderStatus.AWAITING_SHIPMENT, State.VOIDED, {LineStatus.PENDING})
 
 
@@ -160,32 +173,37 @@ def test_cancelling_from_the_order_page_voids_the_card(staff, rx_order, stripe_v
     assert authorisation.log.get(action="void").actor == staff
 
 
-def test_shipping_an_otc_order_from_the_order_page_captures_it_first(staff, otc_order, stripe_v1):  # noqa: F811
+def test_an_otc_order_cannot_be_shipped_from_the_order_page_either(staff, otc_order, stripe_v1):  # noqa: F811
     response = post_status(staff_client(staff), otc_order, OrderStatus.SHIPPED)
     assert response.status_code == 302
-    assert state_of(otc_order) == (OrderStatus.SHIPPED, State.CAPTURED, {LineStatus.SHIPPED})
+    assert f"/dashboard/pharmacy/ship/order/{otc_order.number}/" in said(response)
+    assert state_of(otc_order) == (OrderStatus.AWAITING_SHIPMENT, State.AUTHORISED, {LineStatus.PENDING})
     authorisation = otc_order.payment_authorisations.get()
-    assert authorisation.amount_captured == otc_order.total_incl_tax
-    assert stripe_v1.payment_intents.retrieve(authorisation.intent_id).status == "succeeded"
+    assert stripe_v1.payment_intents.retrieve(authorisation.intent_id).status == "requires_capture"
+    assert not Shipment.objects.exists()
 
 
 # --- The list's bulk action -------------------------------------------------------------------------
 
 
-def test_the_bulk_action_cannot_ship_an_rx_order_or_an_unpaid_otc_order(staff, rx_order, unpaid_otc_order):
+def test_the_bulk_action_ships_no_order(staff, rx_order, otc_order, unpaid_otc_order):
+    dispensed(rx_order)
     response = staff_client(staff).post(
         "/dashboard/orders/",
         {
             "action": "change_order_statuses",
             "new_status": OrderStatus.SHIPPED,
-            "selected_order": [rx_order.pk, unpaid_otc_order.pk],
+            "selected_order": [rx_order.pk, otc_order.pk, unpaid_otc_order.pk],
         },
     )
     assert response.status_code == 302
     text = said(response)
-    assert "not dispensed yet" in text and "voided" in text
-    assert state_of(rx_order)[0] == OrderStatus.AWAITING_DISPENSE
+    for order in (rx_order, otc_order, unpaid_otc_order):
+        assert f"/dashboard/pharmacy/ship/order/{order.number}/" in text
+    assert state_of(rx_order)[:2] == (OrderStatus.DISPENSED, State.CAPTURED)
+    assert state_of(otc_order)[:2] == (OrderStatus.AWAITING_SHIPMENT, State.AUTHORISED)
     assert state_of(unpaid_otc_order)[0] == OrderStatus.AWAITING_SHIPMENT
+    assert not Shipment.objects.exists()
 
 
 def test_the_bulk_action_cannot_mark_an_rx_order_dispensed(staff, rx_order):
@@ -201,17 +219,12 @@ def test_the_bulk_action_cannot_mark_an_rx_order_dispensed(staff, rx_order):
     assert state_of(rx_order) == (OrderStatus.AWAITING_DISPENSE, State.AUTHORISED, {LineStatus.PENDING})
 
 
-def test_the_bulk_action_ships_an_otc_order_through_the_door_and_cancels_with_a_void(shop_admin, otc_order, rx_order):
+def test_the_bulk_action_cancels_with_a_void(shop_admin, rx_order):
     client = staff_client(shop_admin)
-    client.post(
-        "/dashboard/orders/",
-        {"action": "change_order_statuses", "new_status": OrderStatus.SHIPPED, "selected_order": [otc_order.pk]},
-    )
     client.post(
         "/dashboard/orders/",
         {"action": "change_order_statuses", "new_status": OrderStatus.CANCELLED, "selected_order": [rx_order.pk]},
     )
-    assert state_of(otc_order) == (OrderStatus.SHIPPED, State.CAPTURED, {LineStatus.SHIPPED})
     assert state_of(rx_order) == (OrderStatus.CANCELLED, State.VOIDED, {LineStatus.CANCELLED})
 
 

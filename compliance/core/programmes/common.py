@@ -236,6 +236,9 @@ class DispenseByDate:
       findings carry ``delivery_rule_id`` (default ``rule_id``): a late parcel
       is mended by a faster shipping method, a closed window only by a new
       authorisation, and the dispense step must tell them apart.
+    - With ``check_delivery`` the rule also runs at SHIP, on the parcel's
+      promised delivery date: a parcel may leave days after the dispense.
+      A window closed by then, or a parcel promised after the date, is a BLOCK.
     """
 
     code: str
@@ -249,6 +252,10 @@ class DispenseByDate:
     check_delivery: bool = False
     delivery_rule_id: str = ""
     stages: frozenset = ALL_STAGES
+
+    def __post_init__(self) -> None:
+        if self.check_delivery:  # the parcel's delivery date is checked again when it leaves
+            object.__setattr__(self, "stages", frozenset(self.stages) | {Stage.SHIP})
 
     def __call__(self, facts: Facts, ctx: Context) -> tuple[Finding, ...]:
         auth = programme_authorisation(facts, self.code)
@@ -309,7 +316,7 @@ class DispenseByDate:
             return NOTHING
         delivery: date | None = facts.promised_delivery_on
         if delivery is None:
-            if stage is not Stage.DISPENSE:
+            if stage not in (Stage.DISPENSE, Stage.SHIP):
                 return NOTHING
             return (
                 Finding(

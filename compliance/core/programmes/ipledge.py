@@ -18,22 +18,22 @@ Two versions:
 
 Rules and the stages they run at:
 
-=============================  ======  ========  ========  ==================
-rule                           VERIFY  CHECKOUT  DISPENSE  source
-=============================  ======  ========  ========  ==================
-ipledge.pharmacy-activated     B / W   B         B / W     RULES.md 1.1
-ipledge.rma                    -       -         B         RULES.md 1.2, 1.3
-ipledge.rma-obtained           -       -         B         RULES.md 1.2
-ipledge.rma-matches            B*      B*        B         RULES.md 1.2, 2.5
-ipledge.risk-category          B*      B*        B*        RULES.md 1.4
-ipledge.dispense-window        W*      B*        B         RULES.md 1.5, 1.9
-ipledge.mail-order-delivery    -       B         B / W     RULES.md 1.5, 6.7
-ipledge.supply-cap             B       B         B         RULES.md 1.7
-ipledge.no-refills             B       B         B         RULES.md 1.7
-ipledge.blister-pack           W       -         W         RULES.md 1.7
-ipledge.medication-guide       -       -         B         RULES.md 1.8
-ipledge.minimum-age            W       W         W         RULES.md 1.10
-=============================  ======  ========  ========  ==================
+=============================  ======  ========  ========  =====  ==================
+rule                           VERIFY  CHECKOUT  DISPENSE  SHIP   source
+=============================  ======  ========  ========  =====  ==================
+ipledge.pharmacy-activated     B / W   B         B / W     -      RULES.md 1.1
+ipledge.rma                    -       -         B         -      RULES.md 1.2, 1.3
+ipledge.rma-obtained           -       -         B         -      RULES.md 1.2
+ipledge.rma-matches            B*      B*        B         -      RULES.md 1.2, 2.5
+ipledge.risk-category          B*      B*        B*        -      RULES.md 1.4
+ipledge.dispense-window        W*      B*        B         B*     RULES.md 1.5, 1.9
+ipledge.mail-order-delivery    -       B         B / W     B / W  RULES.md 1.5, 6.7
+ipledge.supply-cap             B       B         B         -      RULES.md 1.7
+ipledge.no-refills             B       B         B         -      RULES.md 1.7
+ipledge.blister-pack           W       -         W         -      RULES.md 1.7
+ipledge.medication-guide       -       -         B         -      RULES.md 1.8
+ipledge.minimum-age            W       W         W         -      RULES.md 1.10
+=============================  ======  ========  ========  =====  ==================
 
 B = BLOCK, W = WARN, * = only when an RMA (or prescriber category) is on file.
 
@@ -51,6 +51,9 @@ Decisions where RULES.md is silent:
   enforced.
 - Mail order (1.5): a promised delivery after the RMA date blocks; at
   DISPENSE with no promised delivery date on file the pharmacist gets a WARN.
+  The parcel may leave days after the dispense, so the window and the
+  delivery date are checked again at SHIP with the parcel's own promised
+  delivery date (and nothing else is: the medicine was judged at DISPENSE).
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ from typing import Protocol
 
 from ..config import DEFAULT_CONFIG, Config
 from ..context import NOTHING, Context, local_date, number_text
-from ..facts import Facts, Stage
+from ..facts import ALL_STAGES, Facts
 from ..findings import Finding, Severity
 from ..wording import gettext_noop
 from .common import (
@@ -112,7 +115,7 @@ class RiskCategoryFromPrescriber:
 
     rule_id: str = "ipledge.risk-category"
     source: str = "iPLEDGE REMS Program, Pharmacy Guide: patient risk categories"
-    stages: frozenset = frozenset(Stage)
+    stages: frozenset = ALL_STAGES
 
     def __call__(self, facts: Facts, ctx: Context) -> tuple[Finding, ...]:
         auth = programme_authorisation(facts, CODE)

@@ -3,10 +3,10 @@
 Oscar's order dashboard (and any code that follows oscar's way) changes an
 order's status with ``EventHandler.handle_order_status_change``. Here that is
 a staff member's choice and goes to ``prescriptions.fulfilment.
-change_status_as_staff``: "Shipped" ships (capturing an over-the-counter
-order's card first), "Cancelled" cancels (voiding the card hold first), and
-"Dispensed" is refused — only the pharmacist's dispense screen makes an order
-Dispensed. A refusal raises ``prescriptions.orders.OrderStatusRefused``, an
+change_status_as_staff``: "Shipped" is refused (an order ships only on the
+ship screen, ``prescriptions.fulfilment.ship_order`` with a parcel), "Cancelled"
+cancels (voiding the card hold first), and "Dispensed" is refused — only the
+pharmacist's dispense screen makes an order Dispensed. A refusal raises ``prescriptions.orders.OrderStatusRefused``, an
 oscar ``InvalidOrderStatus``.
 
 payments does not use this class (it sits below prescriptions): it records its

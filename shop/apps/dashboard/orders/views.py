@@ -3,11 +3,12 @@
 - The single-order form and the list's bulk ``change_order_statuses`` call
   oscar's ``EventHandler.handle_order_status_change``, which rxshop's fork
   (shop/apps/order/processing.py) hands to ``prescriptions.fulfilment.
-  change_status_as_staff``: "Shipped" ships (an over-the-counter order's card is
-  captured first), "Cancelled" voids the card hold, then cancels; "Dispensed"
-  is refused. Whatever is posted — offered by the form or not — the door
-  decides, for every staff role, superusers included, and a refusal is shown
-  in the door's words.
+  change_status_as_staff``: "Shipped" is refused for every order (an order ships
+  only on the ship screen, parcel by parcel, with a carrier and tracking number),
+  "Cancelled" voids the card hold, then cancels; "Dispensed" is refused.
+  Whatever is posted — offered by the form or not — the door decides, for
+  every staff role, superusers included, and a refusal is shown in the door's
+  words.
 - ``change_line_statuses`` goes through ``prescriptions.orders.change_line_status``:
   lines move with their order or at the dispense step, so staff are offered
   none and any they post is refused with the reason.
@@ -29,8 +30,8 @@ from prescriptions.orders import OrderStatus, Route, StatusRefused, change_line_
 
 REFUSED = (StatusRefused, PaymentProblem)
 
-# Statuses staff may ever choose (Shipped by shipping); the door decides per order.
-STAFF_CHOICES = (OrderStatus.SHIPPED, OrderStatus.COMPLETE, OrderStatus.CANCELLED)
+# Statuses staff may ever choose here (never Shipped: the ship screen); the door decides per order.
+STAFF_CHOICES = (OrderStatus.COMPLETE, OrderStatus.CANCELLED)
 
 
 def _changed(order, old_status) -> str:
