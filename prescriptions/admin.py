@@ -5,7 +5,14 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Patient, Prescription, PrescriptionEvent, PrescriptionFile, PrescriptionFileAccess
+from .models import (
+    Patient,
+    Prescription,
+    PrescriptionEvent,
+    PrescriptionFile,
+    PrescriptionFileAccess,
+    StaffDataView,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -93,6 +100,17 @@ class PrescriptionFileAdmin(ReadOnlyAdmin):
 class PrescriptionFileAccessAdmin(ReadOnlyAdmin):
     list_display = ("accessed_at", "user", "file", "ip_address")
     list_select_related = ("user", "file")
+
+
+@admin.register(StaffDataView)
+class StaffDataViewAdmin(ReadOnlyAdmin):
+    """Staff views of patient data (prescriptions.audit): read, never added, changed or deleted."""
+
+    list_display = ("viewed_at", "user", "page", "path", "order_number", "customer_id", "ip_address")
+    list_filter = ("page",)
+    list_select_related = ("user",)
+    date_hierarchy = "viewed_at"
+    show_full_result_count = False
 
 
 @admin.register(Patient)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from oscar.core.loading import get_model
 
@@ -62,6 +63,28 @@ def _search(request, kwargs) -> Subject | None:
     return Subject(order_number=order_number[:128])
 
 
+def find_customer_id(text: str) -> int | None:
+    """The account a search names, by its id or its e-mail address (any letter case)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    User = get_user_model()
+    if text.isdigit():
+        if len(text) > 9:  # beyond any id (and an integer column)
+            return None
+        return User.objects.filter(pk=int(text)).values_list("pk", flat=True).first()
+    return User.objects.filter(email__iexact=text).order_by("pk").values_list("pk", flat=True).first()
+
+
+def _access_log(request, kwargs) -> Subject | None:
+    """The inspector's access log shows whose data was seen by whom: every opening is
+    itself a view, recorded with the customer and order it was filtered on."""
+    return Subject(
+        order_number=request.GET.get("order_number", "").strip()[:128],
+        customer_id=find_customer_id(request.GET.get("customer", "")),
+    )
+
+
 AUDITED_PAGES: dict[str, Callable] = {
     "dashboard:pharmacy-review": _prescription,
     "dashboard:pharmacy-history": _prescription,
@@ -73,7 +96,26 @@ AUDITED_PAGES: dict[str, Callable] = {
     "dashboard:user-detail": _customer,
     "dashboard:order-list": _search,
     "dashboard:users-index": _search,
+    "dashboard:pharmacy-access-log": _access_log,
+    "dashboard:pharmacy-access-log-csv": _access_log,
 }
+
+# What each audited page is, as the inspector's access log names it.
+PAGE_LABELS = {
+    "dashboard:pharmacy-review": "Review screen",
+    "dashboard:pharmacy-history": "Prescription history",
+    "dashboard:pharmacy-history-csv": "Prescription history (CSV export)",
+    "dashboard:order-detail": "Order",
+    "dashboard:order-line-detail": "Order line",
+    "dashboard:order-shipping-address": "Order shipping address",
+    "dashboard:dispense-order": "Dispense screen",
+    "dashboard:user-detail": "Customer account",
+    "dashboard:order-list": "Order search",
+    "dashboard:users-index": "Customer search",
+    "dashboard:pharmacy-access-log": "Access log",
+    "dashboard:pharmacy-access-log-csv": "Access log (CSV export)",
+}
+FILE_OPEN_LABEL = "Prescription file opened"
 
 
 @transaction.atomic

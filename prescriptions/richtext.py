@@ -72,3 +72,44 @@ def clean_info_section_value(sender, instance, **kwargs) -> None:
     ``objects.create``). Oscar's bulk writes from ``product.attr.save()`` send no signal:
     the catalogue fork's ProductAttributesContainer cleans those."""
     clean_attribute_value(instance)
+
+
+# --- Every other staff-written rich text that oscar prints as HTML -----------------------------------
+#
+# Oscar's templates print these with ``|safe``: the catalogue dashboard's product and
+# category descriptions, the offer and range descriptions, the shipping methods'.
+# The same allow-list, when saved (``clean_staff_html_fields``, a ``pre_save``
+# receiver) and when shown (the ``staff_html`` filter, shop/storefront/templatetags/
+# pharmacy_tags.py, in rxshop's copies of those templates).
+
+STAFF_HTML_FIELDS: dict[str, tuple[str, ...]] = {
+    "catalogue.Product": ("description",),
+    "catalogue.Category": ("description", "long_description"),
+    "offer.ConditionalOffer": ("description",),
+    "offer.Range": ("description",),
+    "shipping.OrderAndItemCharges": ("description",),
+    "shipping.WeightBased": ("description",),
+}
+
+
+def clean_staff_html(html: str | None) -> str:
+    """A description written by staff, down to the drug-information allow-list."""
+    return clean_drug_info_html(html)
+
+
+def clean_staff_html_fields(sender, instance, **kwargs) -> None:
+    """``pre_save`` receiver for the models of ``STAFF_HTML_FIELDS``."""
+    for field in STAFF_HTML_FIELDS.get(sender._meta.label, ()):
+        value = getattr(instance, field, None)
+        if isinstance(value, str) and value:
+            setattr(instance, field, clean_staff_html(value))
+
+
+def connect_staff_html_cleaning() -> None:
+    from django.apps import apps
+    from django.db.models.signals import pre_save
+
+    for label in STAFF_HTML_FIELDS:
+        pre_save.connect(
+            clean_staff_html_fields, sender=apps.get_model(label), dispatch_uid=f"rxshop-clean-staff-html-{label}"
+        )

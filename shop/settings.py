@@ -494,6 +494,7 @@ OSCAR_DASHBOARD_NAVIGATION += [
         "children": [
             {"label": "Review queue", "url_name": "dashboard:pharmacy-queue"},
             {"label": "Prescription history (inspector)", "url_name": "dashboard:pharmacy-inspector"},
+            {"label": "Access log (inspector)", "url_name": "dashboard:pharmacy-access-log"},
             {"label": "Refills and transfers", "url_name": "dashboard:pharmacy-refills"},
             {"label": "Dispense", "url_name": "dashboard:dispense-queue", "access_fn": _may_dispense},
             {"label": "Ship", "url_name": "dashboard:ship-queue", "access_fn": _may_ship},

@@ -33,6 +33,8 @@ class ReviewConfig(OscarDashboardConfig):
         "pharmacy-inspector": [VIEW_AUDIT_TRAIL],
         "pharmacy-history": [VIEW_AUDIT_TRAIL],
         "pharmacy-history-csv": [VIEW_AUDIT_TRAIL],
+        "pharmacy-access-log": [VIEW_AUDIT_TRAIL],
+        "pharmacy-access-log-csv": [VIEW_AUDIT_TRAIL],
         "pharmacy-transfer": [ACCESS_WORKSPACE, DECIDE],
     }
 
@@ -57,6 +59,8 @@ class ReviewConfig(OscarDashboardConfig):
             path("history/", views.inspector, name="pharmacy-inspector"),
             path("history/<uuid:public_id>/", views.history, name="pharmacy-history"),
             path("history/<uuid:public_id>/export.csv", views.history_csv, name="pharmacy-history-csv"),
+            path("access-log/", views.access_log, name="pharmacy-access-log"),
+            path("access-log/export.csv", views.access_log_csv, name="pharmacy-access-log-csv"),
             path("refills/", refill_views.refills_dashboard, name="pharmacy-refills"),
             path("transfers/<uuid:public_id>/", refill_views.work_transfer, name="pharmacy-transfer"),
         ]

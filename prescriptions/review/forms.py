@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
 
 from compliance.core import registered_codes
+from prescriptions.audit import find_customer_id
+from prescriptions.models import PrescriptionFileAccess, StaffDataView
 
 from .models import COMPLETABLE_ELEMENTS, RejectionReason, RiskCategory, Transcription
-from .selectors import QueueFilters, prescription_products
+from .selectors import AccessLogFilters, QueueFilters, prescription_products
 from .services import TRANSCRIBED_FIELDS, TranscriptionData
 
 
@@ -212,6 +216,68 @@ class InspectorSearchForm(forms.Form):
 class _ProductChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.get_title()} ({obj.upc})" if obj.upc else obj.get_title()
+
+
+class AccessLogFilterForm(forms.Form):
+    """The inspector's access log, narrowed: by member of staff, by customer (their account,
+    orders and prescriptions), by order number, by day (local dates, both included)."""
+
+    staff = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone", label="Member of staff")
+    customer = forms.CharField(
+        required=False,
+        max_length=254,
+        label="Customer (e-mail or account id)",
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "alice@example.com"}),
+    )
+    order_number = forms.CharField(
+        required=False, max_length=128, label="Order number", widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        User = get_user_model()
+        self.fields["staff"].queryset = User.objects.filter(
+            Q(is_staff=True)
+            | Exists(StaffDataView.objects.filter(user=OuterRef("pk")))
+            | Exists(PrescriptionFileAccess.objects.filter(user=OuterRef("pk")))
+        ).order_by("email")
+        self.fields["staff"].label_from_instance = lambda user: (
+            f"{user.get_full_name()} <{user.email}>" if user.get_full_name() else user.email
+        )
+        self.fields["staff"].widget.attrs["class"] = "form-control"
+
+    def clean_customer(self):
+        text = self.cleaned_data["customer"].strip()
+        if not text:
+            return None
+        customer_id = find_customer_id(text)
+        if customer_id is None:
+            raise forms.ValidationError("No account has that e-mail address or id.")
+        return customer_id
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    def filters(self) -> AccessLogFilters:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        staff = data.get("staff")
+        return AccessLogFilters(
+            staff_id=staff.pk if staff else None,
+            customer_id=data.get("customer"),
+            order_number=(data.get("order_number") or "").strip(),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
 
 
 class TransferWorkForm(forms.Form):

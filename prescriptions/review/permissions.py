@@ -3,7 +3,7 @@
 - ``ACCESS_WORKSPACE``: open the queue and the review screen, claim and release.
 - ``TRANSCRIBE``: step 1, transcribe the prescription (technician, pharmacist).
 - ``DECIDE``: step 2, verify, reject or ask the customer (pharmacist only).
-- ``VIEW_AUDIT_TRAIL``: the inspector view and its CSV export.
+- ``VIEW_AUDIT_TRAIL``: the inspector view, the histories, the access log and their CSV exports.
 
 A clinical decision needs ``DECIDE`` granted through a group or to the user
 themself: a superuser does not get it for free (``is_licensed_pharmacist``),

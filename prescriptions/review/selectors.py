@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Coalesce
@@ -44,6 +45,7 @@ from .models import AuditExport, ReviewClaim, ReviewDecision, Transcription, Tra
 Product = get_model("catalogue", "Product")
 ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 BasketLine = get_model("basket", "Line")
+Order = get_model("order", "Order")
 OrderLine = get_model("order", "Line")
 ShippingEvent = get_model("order", "ShippingEvent")
 
@@ -393,6 +395,8 @@ _PAGE_LABELS = {
     "dashboard:order-line-detail": "order line",
     "dashboard:order-shipping-address": "order shipping address",
     "dashboard:dispense-order": "the dispense screen",
+    "dashboard:pharmacy-access-log": "the access log, for",
+    "dashboard:pharmacy-access-log-csv": "the access log (export), for",
 }
 
 
@@ -877,3 +881,213 @@ def transcription_differences(prescription, transcription) -> list[Difference]:
         if transcribed is not None and entered != transcribed:
             differences.append(Difference(label, str(entered), str(transcribed)))
     return differences
+
+
+# --- The access log (the inspector) ----------------------------------------------------------------
+#
+# Every logged look at a patient's data, newest first: the staff page views
+# (``StaffDataView``, prescriptions.audit) and the prescription file opens
+# (``PrescriptionFileAccess``), as one list. Two keyset-paginated reads, one per
+# log, each on its time index (``viewed_at``, ``accessed_at``), merged here: the
+# cost of a page does not grow with the log or the page number. A row's place is
+# (time, log, id), the log ranking file opens (0) before page views (1) at the
+# same instant.
+
+VIEW, FILE_OPEN = 1, 0
+
+
+@dataclass(frozen=True)
+class AccessLogFilters:
+    staff_id: int | None = None
+    customer_id: int | None = None
+    order_number: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+
+@dataclass
+class AccessLogRow:
+    at: datetime.datetime
+    log: int  # VIEW or FILE_OPEN
+    id: int
+    staff: object
+    what: str
+    path: str
+    prescription: Prescription | None
+    order_number: str
+    customer_id: int | None
+    ip_address: str | None
+    user_agent: str
+    customer: object = None  # the account, filled in per page
+
+    @property
+    def key(self) -> tuple:
+        return (self.at, self.log, self.id)
+
+
+@dataclass(frozen=True)
+class AccessLogPage:
+    rows: list[AccessLogRow]
+    next_cursor: str | None  # older rows
+    previous_cursor: str | None  # newer rows
+
+
+def encode_access_cursor(row: AccessLogRow) -> str:
+    raw = json.dumps([row.at.isoformat(), row.log, row.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_access_cursor(token: str | None) -> tuple[datetime.datetime, int, int] | None:
+    if not token:
+        return None
+    try:
+        moment, log, pk = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        moment = parse_datetime(moment)
+        if moment is None or log not in (VIEW, FILE_OPEN) or not isinstance(pk, int):
+            return None
+        return moment, log, pk
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        return None
+
+
+def _local_day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _order_prescriptions(order_number: str):
+    return OrderLine.objects.filter(order__number=order_number, prescription__isnull=False).values("prescription_id")
+
+
+def _filtered_views(filters: AccessLogFilters) -> QuerySet[StaffDataView]:
+    views = StaffDataView.objects.all()
+    if filters.staff_id is not None:
+        views = views.filter(user_id=filters.staff_id)
+    if filters.customer_id is not None:
+        # Their account, their orders (the searches for one of them too) and their prescriptions.
+        views = views.filter(
+            Q(customer_id=filters.customer_id)
+            | Q(prescription__customer_id=filters.customer_id)
+            | Q(order_number__in=Order.objects.filter(user_id=filters.customer_id).values("number"))
+        )
+    if filters.order_number:
+        views = views.filter(
+            Q(order_number=filters.order_number) | Q(prescription_id__in=_order_prescriptions(filters.order_number))
+        )
+    return views
+
+
+def _filtered_file_opens(filters: AccessLogFilters) -> QuerySet[PrescriptionFileAccess]:
+    opens = PrescriptionFileAccess.objects.all()
+    if filters.staff_id is not None:
+        opens = opens.filter(user_id=filters.staff_id)
+    if filters.customer_id is not None:
+        opens = opens.filter(file__prescription__customer_id=filters.customer_id)
+    if filters.order_number:
+        opens = opens.filter(file__prescription_id__in=_order_prescriptions(filters.order_number))
+    return opens
+
+
+def _keyset(queryset, time_field: str, log: int, filters: AccessLogFilters, position, older: bool):
+    """One log's rows after ``position`` in the direction asked, on its time index."""
+    if filters.date_from:
+        queryset = queryset.filter(**{f"{time_field}__gte": _local_day_start(filters.date_from)})
+    if filters.date_to:
+        queryset = queryset.filter(**{f"{time_field}__lt": _local_day_start(filters.date_to + datetime.timedelta(1))})
+    if position is not None:
+        at, other_log, pk = position
+        if log == other_log:
+            key, bound = Tuple(F(time_field), F("id")), (at, pk)
+            queryset = queryset.filter(TupleLessThan(key, bound) if older else TupleGreaterThan(key, bound))
+        elif (log < other_log) == older:  # same instant still on this side of the cursor
+            queryset = queryset.filter(**{f"{time_field}__lte" if older else f"{time_field}__gte": at})
+        else:
+            queryset = queryset.filter(**{f"{time_field}__lt" if older else f"{time_field}__gt": at})
+    direction = "-" if older else ""
+    return queryset.order_by(f"{direction}{time_field}", f"{direction}id")
+
+
+def _view_rows(views) -> list[AccessLogRow]:
+    from prescriptions.audit import PAGE_LABELS
+
+    return [
+        AccessLogRow(
+            at=v.viewed_at,
+            log=VIEW,
+            id=v.pk,
+            staff=v.user,
+            what=PAGE_LABELS.get(v.page, v.page),
+            path=v.path,
+            prescription=v.prescription,
+            order_number=v.order_number,
+            customer_id=v.customer_id,
+            ip_address=v.ip_address,
+            user_agent=v.user_agent,
+        )
+        for v in views
+    ]
+
+
+def _file_rows(opens) -> list[AccessLogRow]:
+    from prescriptions.audit import FILE_OPEN_LABEL
+
+    return [
+        AccessLogRow(
+            at=a.accessed_at,
+            log=FILE_OPEN,
+            id=a.pk,
+            staff=a.user,
+            what=f"{FILE_OPEN_LABEL}: {a.file.original_name}" if a.file.original_name else FILE_OPEN_LABEL,
+            path="",
+            prescription=a.file.prescription,
+            order_number="",
+            customer_id=a.file.prescription.customer_id,
+            ip_address=a.ip_address,
+            user_agent=a.user_agent,
+        )
+        for a in opens
+    ]
+
+
+def access_log(
+    *, filters: AccessLogFilters, after: str | None = None, before: str | None = None, limit: int | None = None
+) -> AccessLogPage:
+    """One page of the access log, newest first: ``after`` a cursor are older rows,
+    ``before`` one newer rows. Three queries whatever the size of the logs: the
+    page views, the file opens, the customers the page names."""
+    limit = limit or page_size()
+    position, older = decode_access_cursor(after), True
+    if position is None and (position := decode_access_cursor(before)) is not None:
+        older = False
+    views = _keyset(_filtered_views(filters), "viewed_at", VIEW, filters, position, older)
+    opens = _keyset(_filtered_file_opens(filters), "accessed_at", FILE_OPEN, filters, position, older)
+    rows = _view_rows(views.select_related("user", "prescription")[: limit + 1]) + _file_rows(
+        opens.select_related("user", "file", "file__prescription")[: limit + 1]
+    )
+    rows.sort(key=lambda row: row.key, reverse=older)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if not older:
+        rows.reverse()
+    customers = get_user_model().objects.in_bulk({row.customer_id for row in rows if row.customer_id is not None})
+    for row in rows:
+        row.customer = customers.get(row.customer_id)
+    if not rows:
+        return AccessLogPage(rows=[], next_cursor=None, previous_cursor=None)
+    if older:
+        next_cursor = encode_access_cursor(rows[-1]) if more else None
+        previous_cursor = encode_access_cursor(rows[0]) if position is not None else None
+    else:
+        next_cursor = encode_access_cursor(rows[-1])
+        previous_cursor = encode_access_cursor(rows[0]) if more else None
+    return AccessLogPage(rows=rows, next_cursor=next_cursor, previous_cursor=previous_cursor)
+
+
+def access_log_rows(*, filters: AccessLogFilters, batch: int = 500):
+    """Every row of the access log, newest first, read a page at a time (the CSV export)."""
+    cursor = None
+    while True:
+        page = access_log(filters=filters, after=cursor, limit=batch)
+        yield from page.rows
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor

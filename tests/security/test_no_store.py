@@ -40,7 +40,12 @@ def test_anonymous_pages_outside_the_catalogue_are_not_stored(client, demo_shop)
 def test_staff_pages_are_not_stored(demo_shop):
     pharmacist = get_user_model().objects.get(email="pharmacist@example.com")
     client = staff_session(Client(), pharmacist)
-    for url in ("/dashboard/", "/dashboard/pharmacy/", "/dashboard/pharmacy/history/"):
+    for url in (
+        "/dashboard/",
+        "/dashboard/pharmacy/",
+        "/dashboard/pharmacy/history/",
+        "/dashboard/pharmacy/access-log/",
+    ):
         response = client.get(url)
         assert response.status_code in (200, 302, 403), url
         assert _not_stored(response), (url, response.get("Cache-Control"))

@@ -223,6 +223,8 @@ POLICY: dict[str, dict] = {
     "dashboard:pharmacy-inspector": PHARMACIST_ONLY,
     "dashboard:pharmacy-history": PHARMACIST_ONLY,
     "dashboard:pharmacy-history-csv": PHARMACIST_ONLY,
+    "dashboard:pharmacy-access-log": PHARMACIST_ONLY,
+    "dashboard:pharmacy-access-log-csv": PHARMACIST_ONLY,
     "dashboard:pharmacy-refills": WORKSPACE,
     "dashboard:pharmacy-transfer": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, {ALLOWED, NOT_FOUND}),
     # Dispensing (prescriptions.dispensing): pharmacists only, never a technician.
@@ -284,6 +286,7 @@ POLICY: dict[str, dict] = {
             "prescriptions_prescriptionevent",
             "prescriptions_prescriptionfile",
             "prescriptions_prescriptionfileaccess",
+            "prescriptions_staffdataview",
             "prescriptions_patient",
             "compliance_complianceevaluation",
             "payments_paymentauthorisation",

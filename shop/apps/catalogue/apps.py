@@ -33,7 +33,7 @@ class CatalogueConfig(apps.CatalogueConfig):
         super().ready()
         from django.db.models.signals import pre_save
 
-        from prescriptions.richtext import clean_info_section_value
+        from prescriptions.richtext import clean_info_section_value, connect_staff_html_cleaning
 
         # Staff-written drug information is shown as HTML to every customer: cleaned when saved.
         pre_save.connect(
@@ -41,6 +41,8 @@ class CatalogueConfig(apps.CatalogueConfig):
             sender=self.get_model("ProductAttributeValue"),
             dispatch_uid="rxshop-clean-drug-info-html",
         )
+        # So are the product, category, offer, range and shipping-method descriptions.
+        connect_staff_html_cleaning()
 
     def get_url_decorator(self, pattern):
         decorator = super().get_url_decorator(pattern)

@@ -11,10 +11,18 @@ from prescriptions.gate import refusals_for_basket
 from prescriptions.models import Shipment
 from prescriptions.orders import OrderStatus
 from prescriptions.review.permissions import may_use_workspace as _may_use_workspace
-from prescriptions.richtext import clean_drug_info_html
+from prescriptions.richtext import clean_drug_info_html, clean_staff_html
 from shop.storefront import selectors
 
 register = template.Library()
+
+
+@register.filter
+def staff_html(value):
+    """A description written by staff in the dashboard (product, category, offer, range,
+    shipping method), shown as HTML cut down to an allow-list: in place of oscar's ``|safe``,
+    so a value stored any other way than through the cleaned save is no markup either."""
+    return mark_safe(clean_staff_html(value))
 
 
 @register.filter
