@@ -105,13 +105,18 @@ def test_another_starting_state_gets_a_real_load_demo():
 
 
 def test_another_date_gets_a_real_load_demo():
-    snapshot.load_demo()
-    recorded = snapshot.STATS["recorded"]
+    from compliance.models import PharmacyLicence
+
     with transaction.atomic():
-        with time_machine.travel(timezone.now() + datetime.timedelta(days=400)):
-            snapshot.load_demo()
+        snapshot.load_demo()  # recorded for today's starting state, if it was not yet
         transaction.set_rollback(True)
-    assert snapshot.STATS["recorded"] == recorded + 1
+    recorded = snapshot.STATS["recorded"]
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=400)):
+        snapshot.load_demo()
+        assert snapshot.STATS["recorded"] == recorded + 1
+        # The licences run two years from the day the demo is loaded.
+        expires = {licence.expires_on for licence in PharmacyLicence.objects.all()}
+        assert expires == {timezone.localdate() + datetime.timedelta(days=730)}
 
 
 def _name(receiver) -> str:
