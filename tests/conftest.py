@@ -159,8 +159,9 @@ def _private_storage(tmp_path, settings):
 
 @pytest.fixture
 def demo_shop(db):
-    """The demo catalogue, licences and accounts, exactly as `make demo` loads them."""
-    from shop.storefront.demo import load_demo
+    """The demo catalogue, licences and accounts, exactly as `make demo` loads them (recorded
+    once and replayed: tests/factories/demo.py)."""
+    from tests.factories.demo import load_demo
 
     load_demo()
 

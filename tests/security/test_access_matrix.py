@@ -28,7 +28,7 @@ from django.db import transaction
 from infra.nocache import is_public_path
 
 from . import url_policy
-from .urlwalk import build_path, endpoints, values_for
+from .urlwalk import endpoints, paths_for
 from .world import ANONYMOUS, CUSTOMER_A, CUSTOMER_B, ROLES, STAFF_ROLES, World, client_for
 
 # django_db also tells pytest-django to create the test database before the module's ``world``.
@@ -80,12 +80,13 @@ def observe(world: World, roles=ROLES, method: str = "get") -> tuple[dict, list[
     cacheable: list[str] = []
     # Views that sign out go last so they do not end the other requests' sessions.
     todo = sorted(endpoints(), key=lambda e: "logout" in (e.name or ""))
+    paths = paths_for(world, todo)
     for role in roles:
         client = client_for(role, raise_request_exception=False)
         for endpoint in todo:
             if method == "post" and url_policy.post_expectation(endpoint.key, role) is None:
                 continue
-            path = build_path(endpoint, values_for(endpoint, world))
+            path = paths[endpoint]
             # Each request in a savepoint rolled back afterwards: some of oscar's views change
             # things on GET (they must not leak into the next cell).
             with transaction.atomic():

@@ -111,7 +111,7 @@ def build_order_for(user, *, number: str | None = None, line1: str = "22 Jay Str
 
 
 def build_world() -> World:
-    from shop.storefront.demo import load_demo
+    from tests.factories.demo import load_demo
 
     load_demo()
     User = get_user_model()
