@@ -392,15 +392,6 @@ def wait_for_unused_totp_step(email: str | None = None) -> None:
         time.sleep((last + 1) * TOTP_STEP - time.time() + 0.5)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_totp_step():
-    """Each journey starts in a step no staff sign-in of an earlier journey used, so a
-    journey that signs staff in with the current code (any of them) is never refused
-    as a replay."""
-    wait_for_unused_totp_step()
-    yield
-
-
 # --- README pictures -------------------------------------------------------------------
 
 _E2E_FAILED: list[str] = []

@@ -5,42 +5,21 @@ Its screenshots become README pictures with `make screenshots`."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
-from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from shop.storefront.demo import DEMO_ACCOUNTS
-from tests.e2e import conftest as harness
 from tests.e2e.conftest import assert_accessible
+from tests.e2e.journeys import staff_sign_in
 
 pytestmark = pytest.mark.e2e
 
 PHARMACIST = next(a for a in DEMO_ACCOUNTS if a.email == "pharmacist@example.com")
 
 
-def current_code(account) -> str:
-    # django-otp accepts each 30-second code once: tell the harness (when it
-    # keeps track) that this step is used, so a later journey waits for the next.
-    used = getattr(harness, "TOTP_STEPS_USED", None)
-    if used is not None:
-        used[account.email] = int(time.time() // 30)
-    return f"{totp(bytes.fromhex(account.totp_key), t0=0, step=30, digits=6):06d}"
-
-
-def sign_in_as_staff(page, base_url, account):
-    page.goto(f"{base_url}/accounts/login/?next=/dashboard/pharmacy/")
-    page.fill("#id_login-username", account.email)
-    page.fill("#id_login-password", account.password)
-    page.click("button[name=login_submit]")
-    expect(page).to_have_url(re.compile(r"/pharmacy/staff/verify/"))
-    page.fill("#id_otp_token", current_code(account))
-    page.get_by_role("button", name="Verify").click()
-
-
 def test_pharmacist_verifies_a_prescription_from_the_queue(stack, page, shots):
-    sign_in_as_staff(page, stack.base_url, PHARMACIST)
+    staff_sign_in(page, stack.base_url, PHARMACIST)
     page.goto(f"{stack.base_url}/dashboard/")
     expect(page).to_have_url(re.compile(r"/dashboard/pharmacy/$"))
     expect(page.get_by_role("heading", name="Prescriptions waiting for review")).to_be_visible()
