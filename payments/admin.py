@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import PaymentAuthorisation, PaymentLogEntry, SavedCard, StripeEvent
+from .models import PaymentAuthorisation, PaymentLogEntry, StripeEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -50,9 +50,3 @@ class StripeEventAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "type", "object_id", "outcome", "stripe_created", "received_at")
     list_filter = ("outcome", "type")
     search_fields = ("event_id", "object_id")
-
-
-@admin.register(SavedCard)
-class SavedCardAdmin(ReadOnlyAdmin):
-    list_display = ("user", "brand", "last4", "exp_month", "exp_year", "created_at", "removed_at")
-    search_fields = ("customer_id", "payment_method_id")
