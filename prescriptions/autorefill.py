@@ -97,13 +97,13 @@ def refusal(prescription: Prescription, *, info: RefillInfo | None = None, today
             "Automatic refills are not available for medicines under a safety programme (REMS), "
             "such as iPLEDGE: each fill needs the programme's checks first."
         )
+    info = info if info is not None else refill_info(prescription, today=today)
+    if info is None:  # never verified
+        return _("Automatic refills are available once a pharmacist has verified the prescription.")
+    if info.status.state in _STOPPING_STATES:  # used up, expired, no refills by law or programme
+        return customer_wording(info.status.message)
     if prescription.status != S.VERIFIED:
         return _("Automatic refills are available once a pharmacist has verified the prescription.")
-    info = info if info is not None else refill_info(prescription, today=today)
-    if info is None:
-        return _("Automatic refills are available once a pharmacist has verified the prescription.")
-    if info.status.state in _STOPPING_STATES:
-        return customer_wording(info.status.message)
     if info.status.fills_left < 1:
         return _("Every fill of this prescription has been dispensed or ordered.")
     return None
@@ -275,19 +275,22 @@ def auto_refill_info(enrolment: AutoRefill, *, today: datetime.date | None = Non
 
 def annotate(prescriptions, infos: dict[int, RefillInfo], *, today: datetime.date | None = None) -> None:
     """For "My prescriptions" and a prescription's page: set ``auto_refill`` (its active
-    enrolment's ``AutoRefillInfo``, or None) and ``auto_refill_offered`` (it may be turned on)
-    on each prescription. One query for the enrolments."""
+    enrolment's ``AutoRefillInfo``, or None), ``auto_refill_stopped`` (its last enrolment, when
+    we stopped it) and ``auto_refill_offered`` (it may be turned on) on each prescription. One
+    query for the enrolments."""
     today = today or timezone.localdate()
     prescriptions = list(prescriptions)
-    active = {
-        e.prescription_id: e
-        for e in AutoRefill.objects.filter(
-            prescription__in=[p.pk for p in prescriptions], status=AutoRefill.Status.ACTIVE
-        ).select_related("saved_card")
-    }
+    latest: dict[int, AutoRefill] = {}
+    for e in AutoRefill.objects.filter(prescription__in=[p.pk for p in prescriptions]).order_by("consented_at", "pk"):
+        latest[e.prescription_id] = e  # the newest last
     for prescription in prescriptions:
         info = infos.get(prescription.pk)
-        enrolment = active.get(prescription.pk)
+        newest = latest.get(prescription.pk)
+        enrolment = newest if newest is not None and newest.is_active else None
+        # Stopped by us (not by the patient): said on the prescription until they turn it on again.
+        prescription.auto_refill_stopped = (
+            newest if newest is not None and not newest.is_active and newest.stop_reason != Stop.CUSTOMER else None
+        )
         prescription.auto_refill = (
             AutoRefillInfo(enrolment, info, next_refill_on(info, today=today)) if enrolment is not None else None
         )

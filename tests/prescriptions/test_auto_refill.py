@@ -228,6 +228,12 @@ def test_an_expired_prescription_stops_it_with_the_reason(
     assert not PaymentAuthorisation.objects.filter(saved_card=enrolment.saved_card).exists()
     assert len(mail.outbox) == 1 and doxycycline.reference in mail.outbox[0].body
     assert "new prescription" in mail.outbox[0].body and "doxycycline" not in mail.outbox[0].body.lower()
+    with time_machine.travel(ny(22, 9), tick=False):
+        alice_client.force_login(alice)
+        detail = alice_client.get(f"/prescriptions/{doxycycline.public_id}/").content.decode()
+        assert "Automatic refills stopped: This prescription can no longer be refilled automatically." in detail
+        assert "Refill automatically" not in detail  # expired: not offered again
+        assert "it has expired" in page(alice_client, doxycycline)
 
 
 def test_turning_it_off_takes_one_click_and_no_order_follows(
