@@ -163,7 +163,7 @@ def _pharmacy_name() -> str:
 
 
 def active_enrolment(prescription: Prescription) -> AutoRefill | None:
-    return AutoRefill.objects.filter(prescription=prescription, status=AutoRefill.Status.ACTIVE).first()
+    return AutoRefill.objects.filter(prescription=prescription, state=AutoRefill.State.ACTIVE).first()
 
 
 def latest_enrolment(prescription: Prescription) -> AutoRefill | None:
@@ -230,11 +230,11 @@ def stop_by_customer(*, enrolment: AutoRefill, customer) -> AutoRefill:
 
 def _stop(enrolment: AutoRefill, reason: str, detail: str, *, tell_patient: bool = True) -> None:
     """Stop a locked, active enrolment; the patient is e-mailed (once) when it was not their doing."""
-    enrolment.status = AutoRefill.Status.STOPPED
+    enrolment.state = AutoRefill.State.STOPPED
     enrolment.stop_reason = reason
     enrolment.stop_detail = detail[:2000]
     enrolment.stopped_at = timezone.now()
-    enrolment.save(update_fields=["status", "stop_reason", "stop_detail", "stopped_at"])
+    enrolment.save(update_fields=["state", "stop_reason", "stop_detail", "stopped_at"])
     if tell_patient:
         outbox.enqueue("prescriptions.tasks.send_auto_refill_stopped_email", enrolment.pk)
 
@@ -315,7 +315,7 @@ def auto_refills_due(*, today: datetime.date | None = None, days_ahead: int = 7)
     a fill on its way), soonest first, with how long ago the patient enrolled."""
     today = today or timezone.localdate()
     enrolments = list(
-        AutoRefill.objects.filter(status=AutoRefill.Status.ACTIVE)
+        AutoRefill.objects.filter(state=AutoRefill.State.ACTIVE)
         .select_related("prescription__patient", "prescription__product", "saved_card")
         .order_by("pk")
     )
@@ -343,7 +343,7 @@ def run_auto_refills(*, now: datetime.datetime | None = None) -> int:
     enrolment is tried on its own, so one that cannot reach Stripe does not stop the others."""
     now = now or timezone.now()
     placed = 0
-    ids = list(AutoRefill.objects.filter(status=AutoRefill.Status.ACTIVE).order_by("pk").values_list("pk", flat=True))
+    ids = list(AutoRefill.objects.filter(state=AutoRefill.State.ACTIVE).order_by("pk").values_list("pk", flat=True))
     for enrolment_id in ids:
         try:
             run = place_auto_refill(auto_refill_id=enrolment_id, now=now)

@@ -646,7 +646,7 @@ class AutoRefill(models.Model):
     card was declined, a rule no longer allows a refill).
     """
 
-    class Status(models.TextChoices):
+    class State(models.TextChoices):
         ACTIVE = "active", _("On")
         STOPPED = "stopped", _("Stopped")
 
@@ -669,7 +669,7 @@ class AutoRefill(models.Model):
     consented_at = models.DateTimeField(default=timezone.now)
     consent_ip = models.GenericIPAddressField(null=True, blank=True)
     consent_language = models.CharField(max_length=10, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE, db_index=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
     stop_reason = models.CharField(max_length=30, choices=StopReason.choices, blank=True)
     # For the pharmacy and the patient's own page (may name the rule); never put in an e-mail.
@@ -680,17 +680,17 @@ class AutoRefill(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["prescription"],
-                condition=Q(status="active"),
+                condition=Q(state="active"),
                 name="one_active_auto_refill_per_prescription",
             )
         ]
 
     def __str__(self) -> str:
-        return f"Auto-refill of {self.prescription_id} ({self.status})"
+        return f"Auto-refill of {self.prescription_id} ({self.state})"
 
     @property
     def is_active(self) -> bool:
-        return self.status == self.Status.ACTIVE
+        return self.state == self.State.ACTIVE
 
 
 class AutoRefillRun(models.Model):

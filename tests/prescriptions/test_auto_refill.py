@@ -53,7 +53,7 @@ def enrol_through_page(client, prescription, card: str = "visa") -> AutoRefill:
     card_id = re.search(r'name="card" value="(\d+)"', shown).group(1)
     response = client.post(url, {"action": "enrol", "card": card_id, "consent": consent}, REMOTE_ADDR=IP)
     assert response.status_code == 302, response
-    return AutoRefill.objects.get(prescription=prescription, status=AutoRefill.Status.ACTIVE)
+    return AutoRefill.objects.get(prescription=prescription, state=AutoRefill.State.ACTIVE)
 
 
 def orders_for(prescription):
@@ -188,7 +188,7 @@ def test_a_declined_card_stops_it_and_tells_the_patient_in_their_language_withou
             assert run_auto_refills() == 0
 
     enrolment.refresh_from_db()
-    assert enrolment.status == "stopped" and enrolment.stop_reason == "card_declined"
+    assert enrolment.state == "stopped" and enrolment.stop_reason == "card_declined"
     assert "card_declined" in enrolment.stop_detail and enrolment.stopped_at == ny(22, 8)
     assert set(orders_for(doxycycline).values_list("pk", flat=True)) == before
     assert not Order.objects.filter(number=AutoRefillRun.objects.get().order_number).exists()
@@ -222,7 +222,7 @@ def test_an_expired_prescription_stops_it_with_the_reason(
             assert run_auto_refills() == 0
 
     enrolment.refresh_from_db()
-    assert enrolment.status == "stopped" and enrolment.stop_reason == "rule"
+    assert enrolment.state == "stopped" and enrolment.stop_reason == "rule"
     assert "expired" in enrolment.stop_detail
     assert set(orders_for(doxycycline).values_list("pk", flat=True)) == before
     assert not PaymentAuthorisation.objects.filter(saved_card=enrolment.saved_card).exists()
@@ -246,7 +246,7 @@ def test_turning_it_off_takes_one_click_and_no_order_follows(
         response = alice_client.post(f"/prescriptions/auto-refill/{enrolment.public_id}/stop/", follow=True)
     assert "Automatic refills are off" in response.content.decode()
     enrolment.refresh_from_db()
-    assert (enrolment.status, enrolment.stop_reason, enrolment.stopped_at) == ("stopped", "customer", ny(10, 14))
+    assert (enrolment.state, enrolment.stop_reason, enrolment.stopped_at) == ("stopped", "customer", ny(10, 14))
 
     with time_machine.travel(ny(22, 8), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
