@@ -27,9 +27,31 @@ class NoPaymentForOrder(PaymentProblem):
 
 
 class CardDeclined(PaymentProblem):
-    """The bank declined the card, or 3-D Secure failed; no money was taken."""
+    """The bank declined the card, or 3-D Secure failed; no money was taken.
+
+    ``decline_code`` is Stripe's reason when it gave one (``insufficient_funds``,
+    ``expired_card``, ``card_declined``...), for the record and for what to tell the customer.
+    """
 
     code = "card_declined"
+    http_status = 402
+
+    def __init__(self, message: str = "", *, code: str | None = None, decline_code: str = "") -> None:
+        super().__init__(message, code=code)
+        self.decline_code = decline_code
+
+
+class AuthenticationRequired(CardDeclined):
+    """Off-session: the bank wants the customer to confirm the payment (3-D Secure), and the
+    customer is not there to do it. Nothing was taken; treated as a decline."""
+
+    code = "authentication_required"
+
+
+class CardNotSaved(PaymentProblem):
+    """A card could not be saved for later payments (declined when set up, needs confirming each time)."""
+
+    code = "card_not_saved"
     http_status = 402
 
 

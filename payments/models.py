@@ -67,6 +67,11 @@ class PaymentAuthorisation(models.Model):
     needs_review = models.BooleanField(default=False, db_index=True)
     review_note = models.TextField(blank=True)
     last_event_at = models.DateTimeField(null=True, blank=True)
+    # Set when the card was charged off-session (the customer not present): an automatic refill
+    # authorised on a card the customer saved for it, with their consent (``SavedCard``).
+    saved_card = models.ForeignKey(
+        "SavedCard", null=True, blank=True, on_delete=models.PROTECT, related_name="authorisations"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -212,3 +217,56 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stripe_refund_id} {self.amount} ({self.get_reason_code_display()})"
+
+
+class StripeCustomer(models.Model):
+    """The Stripe Customer of one account: the holder of its saved cards."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stripe_customer")
+    customer_id = models.CharField("Stripe Customer", max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} (account {self.user_id})"
+
+
+class SavedCard(models.Model):
+    """A card the customer saved for payments made without them present (off-session): the
+    Stripe PaymentMethod attached to their Stripe Customer by a SetupIntent (``usage=off_session``).
+
+    Only what the customer is shown is kept (brand, last four digits, expiry): never the card
+    number, which only Stripe holds. Removing the card detaches it at Stripe and sets
+    ``removed_at``; the row stays, since authorisations made with it point to it.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="saved_cards")
+    customer_id = models.CharField("Stripe Customer", max_length=255)
+    payment_method_id = models.CharField("PaymentMethod", max_length=255, unique=True)
+    setup_intent_id = models.CharField("SetupIntent", max_length=255, blank=True)
+    brand = models.CharField(max_length=32, blank=True)
+    last4 = models.CharField(max_length=4, blank=True)
+    exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """What the customer recognises their card by: "Visa •••• 4242"."""
+        return f"{(self.brand or 'card').title()} •••• {self.last4}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_at is None
+
+    def expires_before(self, day) -> bool:
+        """Whether the card's last valid month ends before ``day`` (a date)."""
+        if not (self.exp_year and self.exp_month):
+            return False
+        return (self.exp_year, self.exp_month) < (day.year, day.month)

@@ -49,12 +49,13 @@ from infra.notifications import send_once
 from . import cards
 from .client import from_minor_units, is_test_server, stripe_client, to_minor_units
 from .exceptions import (
+    AuthenticationRequired,
     CardDeclined,
     NoPaymentForOrder,
     PaymentGatewayUnavailable,
     PaymentNotAllowed,
 )
-from .models import PaymentAuthorisation, PaymentLogEntry, Refund, RefundReason
+from .models import PaymentAuthorisation, PaymentLogEntry, Refund, RefundReason, SavedCard
 from .selectors import authorisation_for
 
 if TYPE_CHECKING:
@@ -235,6 +236,137 @@ def _payment_method_id(payment_method: str) -> str:
     if card is not None:
         return cards.create_payment_method(card)  # test server only
     return payment_method
+
+
+# --- Automatic refills: authorise a saved card, the customer not present -------------------
+
+
+def authorise_off_session(
+    *,
+    order_number: str,
+    amount: Decimal,
+    currency: str,
+    card: SavedCard,
+    actor: Actor = None,
+) -> PaymentAuthorisation:
+    """Authorise ``amount`` on a saved card for ``order_number`` with the customer not present
+    (``off_session``), or return the authorisation it already has on that card.
+
+    The same records as checkout's ``authorise_payment`` (a ``PaymentAuthorisation`` with
+    manual capture, its log), so capture at dispense, void on cancel and the expiry job treat
+    the order like any other; the caller records oscar's ``Source`` and "Authorised" event and
+    ``attach_to_order`` once the order exists, as checkout does. The Stripe idempotency key is
+    the order number and attempt.
+
+    Raises ``CardDeclined`` with Stripe's ``decline_code`` (kept on record),
+    ``AuthenticationRequired`` when the bank asks the absent customer to confirm (3-D Secure;
+    the intent is cancelled), ``PaymentNotAllowed`` (a removed card; an order already paid for)
+    or ``PaymentGatewayUnavailable``.
+    """
+    order_number = str(order_number)
+    if card.removed_at is not None:
+        raise PaymentNotAllowed("This saved card was removed; it cannot be charged.")
+    authorisation, problem = _authorise_off_session(
+        order_number=order_number, amount=amount, currency=currency, card=card, actor=actor
+    )
+    if problem is not None:
+        raise problem
+    return authorisation
+
+
+@transaction.atomic
+def _authorise_off_session(*, order_number, amount, currency, card, actor):
+    live = _live_authorisation(order_number)
+    if live is not None:
+        if live.state == State.CAPTURED or live.order_id is not None:
+            raise PaymentNotAllowed(f"Order {order_number} has already been placed and paid for.")
+        if (
+            live.state == State.AUTHORISED
+            and live.saved_card_id == card.pk
+            and live.amount_authorised == amount
+            and live.currency == currency.lower()
+        ):
+            return live, None
+        _cancel_at_stripe(live, reason="Replaced by an off-session authorisation of the saved card.", actor=actor)
+    previous = PaymentAuthorisation.objects.filter(order_number=order_number).aggregate(n=Max("attempt"))["n"]
+    authorisation = PaymentAuthorisation.objects.create(
+        order_number=order_number,
+        attempt=(previous or 0) + 1,
+        currency=currency.lower(),
+        amount_authorised=amount,
+        state=State.PENDING,
+        saved_card=card,
+        card_label=card.label,
+    )
+    key = f"rxshop-order-{order_number}-attempt-{authorisation.attempt}-off-session"
+    client = stripe_client()
+    try:
+        intent = client.v1.payment_intents.create(
+            params={
+                "amount": to_minor_units(amount, currency),
+                "currency": currency.lower(),
+                "customer": card.customer_id,
+                "payment_method": card.payment_method_id,
+                "payment_method_types": ["card"],
+                "capture_method": "manual",
+                "confirm": True,
+                "off_session": True,
+                "metadata": {
+                    "order_number": order_number,
+                    "attempt": str(authorisation.attempt),
+                    "off_session": "true",
+                },
+                "expand": EXPAND,
+            },
+            options={"idempotency_key": key},
+        )
+    except stripe.CardError as exc:
+        decline = (exc.error.decline_code if exc.error is not None else None) or exc.code or "card_declined"
+        message = exc.user_message or "The card was declined."
+        _set_state(
+            authorisation,
+            State.FAILED,
+            action=Action.DECLINE,
+            actor=actor,
+            reason=f"{message} ({decline})"[:255],
+            failure_message=message[:255],
+        )
+        if exc.code == "authentication_required":
+            return authorisation, AuthenticationRequired(
+                "The bank asked for the card holder to confirm the payment.", decline_code=decline
+            )
+        return authorisation, CardDeclined(message, decline_code=decline)
+    except stripe.StripeError as exc:
+        logger.warning("Order %s: off-session authorisation failed: %s", order_number, exc)
+        _set_state(
+            authorisation,
+            State.FAILED,
+            action=Action.DECLINE,
+            actor=actor,
+            reason=str(exc)[:255],
+            failure_message="Card payment is unavailable." if isinstance(exc, _TRANSIENT) else "Card refused.",
+        )
+        if isinstance(exc, _TRANSIENT):
+            return authorisation, PaymentGatewayUnavailable("We could not reach our card processor.")
+        return authorisation, CardDeclined("This card could not be used.", decline_code=exc.code or "")
+    if authorisation.intent_id is None:
+        authorisation.intent_id = intent.id
+    _apply_intent(authorisation, intent, actor=actor, action=Action.AUTHORISE)
+    if authorisation.state == State.REQUIRES_ACTION:
+        # Nobody is there to confirm: release the intent and treat it as declined.
+        _cancel_at_stripe(authorisation, reason="Off-session: the bank asked for 3-D Secure.", actor=actor)
+        return authorisation, AuthenticationRequired(
+            "The bank asked for the card holder to confirm the payment.", decline_code="authentication_required"
+        )
+    if authorisation.state == State.FAILED:
+        error = intent.to_dict().get("last_payment_error") or {}
+        return authorisation, CardDeclined(
+            authorisation.failure_message or "The card was declined.",
+            decline_code=error.get("decline_code") or error.get("code") or "card_declined",
+        )
+    if authorisation.state != State.AUTHORISED:
+        return authorisation, PaymentGatewayUnavailable("The card payment is still being processed.")
+    return authorisation, None
 
 
 def complete_authentication(

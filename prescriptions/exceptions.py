@@ -65,6 +65,13 @@ class RefillRefused(PrescriptionError):
     http_status = 409
 
 
+class AutoRefillRefused(PrescriptionError):
+    """Automatic refills cannot be turned on (or run) for this prescription; ``str(exc)`` says why."""
+
+    code = "auto_refill_refused"
+    http_status = 409
+
+
 class TransferRefused(PrescriptionsError):
     """A transfer-in request cannot be recorded or completed; ``str(exc)`` says why."""
 

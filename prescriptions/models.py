@@ -644,3 +644,90 @@ class TransferRequest(models.Model):
     @property
     def reference(self) -> str:
         return f"TR-{self.public_id.hex[:8].upper()}"
+
+
+class AutoRefill(models.Model):
+    """The patient asked for automatic refills of one prescription (issue 22, item 3).
+
+    When a refill becomes allowed, the daily job (``prescriptions.autorefill``) places the order
+    with the saved shipping address and authorises the saved card off-session; the order then
+    waits for the pharmacist like any other. The consent is kept as it was given: the exact
+    text shown, its version, when, and from which address. At most one enrolment of a
+    prescription is active; a stopped one keeps why and when (the customer turned it off, the
+    card was declined, a rule no longer allows a refill).
+    """
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("On")
+        STOPPED = "stopped", _("Stopped")
+
+    class StopReason(models.TextChoices):
+        CUSTOMER = "customer", _("You turned automatic refills off.")
+        CARD_DECLINED = "card_declined", _("Your card was declined.")
+        AUTHENTICATION_REQUIRED = "authentication_required", _("Your bank asked you to confirm the payment.")
+        CARD_UNUSABLE = "card_unusable", _("Your saved card can no longer be used.")
+        RULE = "rule", _("This prescription can no longer be refilled automatically.")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="auto_refills")
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    saved_card = models.ForeignKey("payments.SavedCard", on_delete=models.PROTECT, related_name="+")
+    # A copy of the address when the patient enrolled (oscar address fields, country by ISO code).
+    shipping_address = models.JSONField()
+    shipping_method = models.CharField(max_length=128)  # oscar shipping method code
+    consent_text = models.TextField()
+    consent_version = models.CharField(max_length=20)
+    consented_at = models.DateTimeField(default=timezone.now)
+    consent_ip = models.GenericIPAddressField(null=True, blank=True)
+    consent_language = models.CharField(max_length=10, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE, db_index=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=30, choices=StopReason.choices, blank=True)
+    # For the pharmacy and the patient's own page (may name the rule); never put in an e-mail.
+    stop_detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("-consented_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prescription"],
+                condition=Q(state="active"),
+                name="one_active_auto_refill_per_prescription",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Auto-refill of {self.prescription_id} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == self.State.ACTIVE
+
+
+class AutoRefillRun(models.Model):
+    """One attempt of the daily job at one fill of an enrolment: the idempotency key
+    (enrolment, fill number) means a job run twice places one order for a fill."""
+
+    class Outcome(models.TextChoices):
+        STARTED = "started", "Started"
+        PLACED = "placed", "Order placed"
+        DECLINED = "declined", "Card declined"
+        REFUSED = "refused", "Refused by the rules"
+
+    auto_refill = models.ForeignKey(AutoRefill, on_delete=models.PROTECT, related_name="runs")
+    fill_number = models.PositiveSmallIntegerField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.STARTED)
+    order_number = models.CharField(max_length=128, blank=True)
+    order = models.ForeignKey("order.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["auto_refill", "fill_number"], name="one_auto_refill_run_per_fill")
+        ]
+
+    def __str__(self) -> str:
+        return f"Auto-refill {self.auto_refill_id} fill {self.fill_number}: {self.outcome}"

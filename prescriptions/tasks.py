@@ -21,9 +21,10 @@ from payments import services as payment_services
 from payments import tasks as payment_tasks
 from payments.exceptions import PaymentGatewayUnavailable
 
-from . import clamav, fulfilment, refills, services
+from . import autorefill, clamav, fulfilment, refills, services
 from .models import (
     CUSTOMER_STATUS,
+    AutoRefill,
     Prescription,
     PrescriptionEvent,
     PrescriptionFile,
@@ -286,3 +287,40 @@ def send_refill_reminder(prescription_id: int, dispense_id: int) -> bool:
 
     # In the customer's language (their account's choice), like the status e-mails.
     return send_once(refills.reminder_key(dispense_id), send, user=customer)
+
+
+# --- Automatic refills (prescriptions.autorefill) -----------------------------------------------
+
+
+@shared_task(acks_late=True)
+def run_auto_refills() -> int:
+    """Celery beat, once a day at 08:00 in the pharmacy's time zone (CELERY_TIMEZONE): place the
+    order of every automatic refill allowed today. Safe to run twice (one order per fill)."""
+    return autorefill.run_auto_refills()
+
+
+@shared_task(acks_late=True, autoretry_for=RETRYABLE_MAIL, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+def send_auto_refill_stopped_email(auto_refill_id: int) -> bool:
+    """Tell the patient their automatic refills stopped, why and what to do; once per enrolment,
+    in their language. Names no medicine and no patient (the detail is on the signed-in page)."""
+    enrolment = AutoRefill.objects.select_related("customer", "prescription").get(pk=auto_refill_id)
+    customer = enrolment.customer
+    if not customer.email or enrolment.is_active or enrolment.stop_reason == AutoRefill.StopReason.CUSTOMER:
+        return False
+    prescription = enrolment.prescription
+
+    def send() -> None:
+        reason = AutoRefill.StopReason(enrolment.stop_reason)
+        context = {
+            "customer": customer,
+            "prescription": prescription,
+            "reason": reason.label,
+            "what_to_do": autorefill.WHAT_TO_DO[reason],
+            "url": _site_url(reverse("prescriptions:detail", kwargs={"public_id": prescription.public_id})),
+            "pharmacy": pharmacy_details(),
+        }
+        subject = render_to_string("prescriptions/email/auto_refill_stopped_subject.txt", context).strip()
+        body = render_to_string("prescriptions/email/auto_refill_stopped_body.txt", context)
+        send_mail(subject, body, None, [customer.email])
+
+    return send_once(f"auto-refill-stopped:{enrolment.pk}", send, user=customer)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import refill_views, views
+from . import autorefill_views, refill_views, views
 
 app_name = "prescriptions"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("<uuid:public_id>/answer/", views.answer_information_request, name="answer"),
     path("<uuid:public_id>/refill/", refill_views.refill, name="refill"),
     path("<uuid:public_id>/ask-prescriber/", refill_views.ask_prescriber, name="ask-prescriber"),
+    path("<uuid:public_id>/auto-refill/", autorefill_views.auto_refill, name="auto-refill"),
+    path("auto-refill/<uuid:public_id>/stop/", autorefill_views.stop_auto_refill, name="auto-refill-stop"),
     path("<uuid:public_id>/reminders/", refill_views.reminders_for_prescription, name="reminders"),
     path("reminders/", refill_views.reminders_for_account, name="reminders-account"),
     path("reminders/opt-out/<str:token>/", refill_views.reminders_opt_out, name="reminders-opt-out"),

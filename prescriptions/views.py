@@ -29,7 +29,7 @@ from infra.clientip import client_ip
 from infra.ratelimit import rate_limited
 from prescriptions.drugs import drug_info
 
-from . import refills, selectors, services
+from . import autorefill, refills, selectors, services
 from .clinical import current_profile
 from .forms import AnswerForm, AttachForm, PrescriptionUploadForm, health_profile_form
 from .models import Patient, PrescriptionStatus, ScanStatus, private_storage
@@ -264,6 +264,7 @@ def attach_to_line(request, line_pk: int):
 def prescription_list(request):
     page = Paginator(selectors.prescriptions_for_customer(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     infos = refills.refill_infos(page.object_list)
+    autorefill.annotate(page.object_list, infos)
     for prescription in page.object_list:
         prescription.refill = infos.get(prescription.pk)
     return render(
@@ -295,8 +296,14 @@ def _detail_context(request, prescription, answer_form=None):
         "health_profile_missing": prescription.customer_id == request.user.pk
         and prescription.patient.account_id == request.user.pk
         and current_profile(prescription.patient) is None,
-        "refill": refills.refill_info(prescription),
+        "refill": _refill_with_auto_refill(prescription),
     }
+
+
+def _refill_with_auto_refill(prescription):
+    info = refills.refill_info(prescription)
+    autorefill.annotate([prescription], {prescription.pk: info} if info is not None else {})
+    return info
 
 
 @login_required

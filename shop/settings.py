@@ -608,6 +608,12 @@ CELERY_BEAT_SCHEDULE["prescriptions-refill-reminders"] = {
     "task": "prescriptions.tasks.send_refill_reminders",
     "schedule": crontab(hour=9, minute=0),
 }
+# Automatic refills (prescriptions/autorefill.py): once a day at 08:00 in the pharmacy's time
+# zone, the order of every automatic refill allowed that day is placed and its card authorised.
+CELERY_BEAT_SCHEDULE["prescriptions-auto-refills"] = {
+    "task": "prescriptions.tasks.run_auto_refills",
+    "schedule": crontab(hour=8, minute=0),
+}
 # Text messages (refill reminders): a class with send(to, body); the demo prints them.
 RXSHOP_SMS_BACKEND = env.str("RXSHOP_SMS_BACKEND", default="infra.sms.ConsoleSmsBackend")
 

@@ -1,5 +1,5 @@
-"""The pharmacy's refills page: who is about to run out, and the transfer-in requests to
-work, with their ages (issue 22). Wrapped like every workspace view (``workspace_view``)."""
+"""The pharmacy's refills page: who is about to run out, the automatic refills due, and the
+transfer-in requests to work, with their ages (issue 22). Wrapped like every workspace view (``workspace_view``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from compliance.core import Severity, needs_documented_override
 from infra.clientip import client_ip
 from infra.errors import show_error
-from prescriptions import refills, transfers
+from prescriptions import autorefill, refills, transfers
 from prescriptions.exceptions import TransferBlocked, TransferRefused
 from prescriptions.models import TransferRequest
 
@@ -39,6 +39,7 @@ def refills_dashboard(request):
         {
             "upcoming": refills.upcoming_refills(),
             "days_ahead": refills.reminder_days(),
+            "auto_refills": autorefill.auto_refills_due(days_ahead=refills.reminder_days()),
             "transfer_requests": requests,
         },
     )

@@ -199,6 +199,10 @@ POLICY: dict[str, dict] = {
     "prescriptions:reminders": policy(LOGIN, METHOD_NOT_ALLOWED),
     "prescriptions:reminders-account": policy(LOGIN, METHOD_NOT_ALLOWED),
     "prescriptions:ask-prescriber": policy(LOGIN, {ALLOWED, NOT_FOUND}, NOT_FOUND),
+    # Automatic refills: Alice's prescription's page; turning one off takes an enrolment's id
+    # (POST only; the sweep's id is a prescription's, no enrolment: 404).
+    "prescriptions:auto-refill": ALICES,
+    "prescriptions:auto-refill-stop": policy(LOGIN, METHOD_NOT_ALLOWED),
     "prescriptions:reminders-opt-out": policy(NOT_FOUND),
     "prescriptions:transfer-in": SIGNED_IN,
     "prescriptions:health": SIGNED_IN,
@@ -332,6 +336,8 @@ POST_POLICY: dict[str, dict] = {
     "prescriptions:refill": policy(LOGIN, SKIP, NOT_FOUND),
     "prescriptions:reminders": policy(LOGIN, SKIP, NOT_FOUND),
     "prescriptions:reminders-account": policy(LOGIN, SKIP),
+    "prescriptions:auto-refill": policy(LOGIN, ALLOWED, NOT_FOUND),  # an empty form: back to the page
+    "prescriptions:auto-refill-stop": policy(LOGIN, NOT_FOUND),  # no enrolment has the sweep's id
     "prescriptions:transfer-in": policy(LOGIN, ALLOWED),  # an empty form: the form again, with its errors
     "dashboard:pharmacy-transfer": policy(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, SKIP),
     "dashboard:pharmacy-claim": policy(LOGIN, FORBIDDEN, FORBIDDEN, SKIP),
