@@ -39,6 +39,7 @@ REPLAYED_RECEIVERS = {
     "oscar.apps.partner.receivers.update_stock_alerts": "its StockAlert rows are recorded like any other",
     "shop.storefront.analytics.savepointed.<locals>.receiver": "oscar's analytics rows are recorded like any other",
     "prescriptions.richtext.clean_info_section_value": "the cleaned values are what was recorded",
+    "prescriptions.richtext.clean_staff_html_fields": "the cleaned descriptions are what was recorded",
     "oscar.apps.catalogue.receivers.post_save_set_ancestors_are_public": "the categories' flags are recorded",
     "oscar.apps.catalogue.receivers.refresh_materialized_view": "refreshed after the replay (PostgreSQL)",
 }
