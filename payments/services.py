@@ -130,6 +130,20 @@ def authorise_payment(
     raise PaymentGatewayUnavailable("This order is already being paid for in another window.")
 
 
+def _new_attempt(*, order_number, amount, currency, **fields) -> PaymentAuthorisation:
+    """The next attempt's row for ``order_number``: it claims the order number (unique while
+    live) before Stripe is called."""
+    previous = PaymentAuthorisation.objects.filter(order_number=order_number).aggregate(n=Max("attempt"))["n"]
+    return PaymentAuthorisation.objects.create(
+        order_number=order_number,
+        attempt=(previous or 0) + 1,
+        currency=currency.lower(),
+        amount_authorised=amount,
+        state=State.PENDING,
+        **fields,
+    )
+
+
 @transaction.atomic
 def _authorise(*, order_number, amount, currency, payment_method, actor):
     live = _live_authorisation(order_number)
@@ -145,14 +159,7 @@ def _authorise(*, order_number, amount, currency, payment_method, actor):
             # method, say): it is not for this order any more.
             _cancel_at_stripe(live, reason="Order total changed before the order was placed.", actor=actor)
 
-    previous = PaymentAuthorisation.objects.filter(order_number=order_number).aggregate(n=Max("attempt"))["n"]
-    authorisation = PaymentAuthorisation.objects.create(
-        order_number=order_number,
-        attempt=(previous or 0) + 1,
-        currency=currency.lower(),
-        amount_authorised=amount,
-        state=State.PENDING,
-    )  # claims the order number (unique while live) before Stripe is called
+    authorisation = _new_attempt(order_number=order_number, amount=amount, currency=currency)
     key = f"rxshop-order-{order_number}-attempt-{authorisation.attempt}"
     client = stripe_client()
     try:
@@ -288,15 +295,8 @@ def _authorise_off_session(*, order_number, amount, currency, card, actor):
         ):
             return live, None
         _cancel_at_stripe(live, reason="Replaced by an off-session authorisation of the saved card.", actor=actor)
-    previous = PaymentAuthorisation.objects.filter(order_number=order_number).aggregate(n=Max("attempt"))["n"]
-    authorisation = PaymentAuthorisation.objects.create(
-        order_number=order_number,
-        attempt=(previous or 0) + 1,
-        currency=currency.lower(),
-        amount_authorised=amount,
-        state=State.PENDING,
-        saved_card=card,
-        card_label=card.label,
+    authorisation = _new_attempt(
+        order_number=order_number, amount=amount, currency=currency, saved_card=card, card_label=card.label
     )
     key = f"rxshop-order-{order_number}-attempt-{authorisation.attempt}-off-session"
     client = stripe_client()

@@ -245,3 +245,12 @@ def test_coming_back_to_an_expired_3d_secure_page_gives_the_basket_back(alice_cl
     assert response.status_code == 302 and response["Location"] == "/checkout/payment-details/"
     assert open_basket(alice).num_items == 1
     assert Order.objects.count() == 0
+
+
+def test_with_real_stripe_the_card_is_entered_in_stripe_js_for_a_held_payment(alice_client, localstripe, settings):
+    add_to_basket(alice_client, "OTC-LIPBALM")
+    checkout_to_preview(alice_client, card=None)
+    settings.STRIPE_API_BASE = ""  # real Stripe: no test cards, the card element instead
+    html = alice_client.get("/checkout/payment-details/").content.decode()
+    assert "js.stripe.com/v3/" in html and 'mode: "payment"' in html and 'captureMethod: "manual"' in html
+    assert "4242 4242 4242 4242" not in html

@@ -274,3 +274,9 @@ def test_the_job_runs_once_a_day_at_eight_new_york_time(settings):
     assert entry["task"] == run_auto_refills.name == "prescriptions.tasks.run_auto_refills"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({8}, {0})
     assert settings.CELERY_TIMEZONE == "America/New_York"
+
+
+def test_with_real_stripe_the_card_is_saved_through_stripe_js_for_off_session_use(alice_client, doxycycline, settings):
+    settings.STRIPE_API_BASE = ""  # real Stripe: the card element in setup mode
+    html = page(alice_client, doxycycline)
+    assert "js.stripe.com/v3/" in html and 'mode: "setup"' in html and 'setupFutureUsage: "off_session"' in html
