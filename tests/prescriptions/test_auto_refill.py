@@ -27,7 +27,7 @@ from prescriptions.dispensing import services as dispensing
 from prescriptions.exceptions import AutoRefillRefused
 from prescriptions.models import AutoRefill, AutoRefillRun, Prescription
 from prescriptions.orders import OrderStatus
-from prescriptions.tasks import run_auto_refills
+from prescriptions.tasks import run_auto_refills, send_auto_refill_stopped_email
 from tests.factories import ControlledProductFactory, staff_client, submit, verify
 from tests.prescriptions.test_refills import filled_doxycycline, ny
 
@@ -207,6 +207,9 @@ def test_a_declined_card_stops_it_and_tells_the_patient_in_their_language_withou
     with time_machine.travel(ny(22, 9), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             assert run_auto_refills() == 0
+    assert len(mail.outbox) == 1
+    # The e-mail task delivered twice (a worker died after sending) sends nothing more.
+    assert send_auto_refill_stopped_email(enrolment.pk) is False
     assert len(mail.outbox) == 1
 
 

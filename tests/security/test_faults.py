@@ -224,6 +224,8 @@ IDEMPOTENCY = {
     "shop.apps.customer.tasks.send_email_preview": _twice_email_preview,
     "prescriptions.tasks.send_parcel_shipped_email": "tests/orders/test_shipping.py::test_the_tracking_email_is_sent_once_when_the_task_runs_twice",
     "prescriptions.dispensing.tasks.flag_rmas_for_reversal": "tests/dispensing/test_gate_and_dispense.py::test_unused_rma_is_flagged_for_reversal_after_its_window",
+    "prescriptions.tasks.run_auto_refills": "tests/prescriptions/test_auto_refill.py::test_the_job_places_one_order_on_the_allowed_day_which_the_pharmacist_dispenses_and_captures (the job run twice places one order: one run per enrolment and fill)",
+    "prescriptions.tasks.send_auto_refill_stopped_email": "tests/prescriptions/test_auto_refill.py::test_a_declined_card_stops_it_and_tells_the_patient_in_their_language_without_an_order (the job run again and the task delivered twice send one e-mail)",
     "prescriptions.tasks.send_refill_reminders": "tests/prescriptions/test_refills.py::test_the_reminder_goes_out_once_from_the_new_york_day_it_is_due_and_names_no_drug (the job run twice sends nothing twice)",
     "prescriptions.tasks.send_refill_reminder": "tests/prescriptions/test_refills.py::test_the_reminder_goes_out_once_from_the_new_york_day_it_is_due_and_names_no_drug (the task delivered twice sends once)",
 }
