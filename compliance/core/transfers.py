@@ -23,7 +23,7 @@ Sources (current text checked 2026-12 against the eCFR as reproduced by FindLaw,
 - Schedule II has no refills (21 CFR 1306.12(a)): once filled, nothing can move.
 - Non-controlled prescriptions: no federal rule; state pharmacy laws (most allow the
   remaining refills to be transferred). Schedule I is never dispensed.
-- A REMS programme that allows no refills (iPLEDGE: "30-day supply, no refills", each
+- A REMS programme that allows no refills (isotretinoin's programme: "30-day supply, no refills", each
   fill needs a new prescription; ``ProgrammeVersion.refills_allowed``): once filled,
   such a prescription has nothing left to move. An unfilled one is judged at our
   verification like any prescription (the programme's own rules run there).
