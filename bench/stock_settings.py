@@ -2,6 +2,9 @@
 benchmark (bench/pages.py): rxshop's settings with its forked oscar apps
 swapped back for oscar's own, its pharmacy apps, templates, context processor
 and staff/second-factor/login-throttling/Content-Security-Policy middleware removed.
+Kept: rxshop's infrastructure app (its tables are in the schema; it sets the
+language on sign-in) and oscar's analytics counters made safe under concurrency
+(bench/stock_apps.py), without which stock oscar fails requests under load.
 
 The schema is rxshop's: oscar's stock ``basket.Line`` and ``order.Line`` simply
 do not know the extra nullable ``prescription_id`` column, so stock oscar reads
@@ -22,7 +25,7 @@ _FORKS = {
     "shop.apps.dashboard.partners.apps.PartnersDashboardConfig": "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
 }
 _RXSHOP_ONLY = {
-    "shop.storefront.apps.PharmacyConfig",
+    "shop.storefront.apps.StorefrontConfig",
     "payments.apps.PaymentsConfig",
     "compliance.apps.ComplianceConfig",
     "prescriptions.apps.PrescriptionsConfig",
@@ -33,7 +36,10 @@ _RXSHOP_ONLY = {
     "axes",
     "csp",
 }
-INSTALLED_APPS = [_FORKS.get(app, app) for app in INSTALLED_APPS if app not in _RXSHOP_ONLY]
+INSTALLED_APPS = [_FORKS.get(app, app) for app in INSTALLED_APPS if app not in _RXSHOP_ONLY] + [
+    "bench.stock_apps.StockAnalyticsConfig"
+]
+CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"
 MIDDLEWARE = [
     m
     for m in MIDDLEWARE
@@ -43,6 +49,7 @@ MIDDLEWARE = [
         "infra.staff.StaffSecondFactorMiddleware",
         "axes.middleware.AxesMiddleware",
         "csp.middleware.CSPMiddleware",
+        "prescriptions.audit.StaffDataViewMiddleware",
     }
 ]
 AUTHENTICATION_BACKENDS = (
@@ -83,3 +90,8 @@ HAYSTACK_CONNECTIONS = {
         "BATCH_SIZE": 1000,
     },
 }
+# bench/load.py's journey lists no catalogue page (product, basket, checkout): there stock
+# oscar runs on haystack's simple engine, as rxshop does, and needs neither Whoosh nor an
+# index (every page still builds the header's search form, which loads the engine).
+if _os.environ.get("BENCH_STOCK_SEARCH") == "simple":
+    HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
