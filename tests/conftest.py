@@ -71,8 +71,10 @@ def _compile_stale_catalogues() -> None:
             continue
         with po_path.open("rb") as po:
             catalog = read_po(po, locale=po_path.parent.parent.name)
-        with mo_path.open("wb") as mo:
+        partial = mo_path.with_name(f"{mo_path.name}.{os.getpid()}")  # test processes may race here
+        with partial.open("wb") as mo:
             write_mo(mo, catalog)  # fuzzy entries left out, as `make messages` does
+        os.replace(partial, mo_path)
 
 
 def pytest_configure(config):
@@ -92,11 +94,44 @@ def pytest_configure(config):
     settings.RXSHOP_FILL_SCAN_REQUIRED = False
 
 
-def pytest_collection_modifyitems(config, items):
+BROKERS = ("redis", "rabbitmq", "production_smoke")
+
+
+def xdist_group_of(item) -> str:
+    """Which test process runs ``item`` under ``make test`` (pytest-xdist, ``--dist loadgroup``).
+
+    A file's tests stay together, so its module-scoped fixtures (the security ``world``, the
+    access matrix's answers) are built once. Tests that start a Celery worker on a shared broker
+    (Redis db 15, RabbitMQ) or the production stack run one after another in one process, as
+    two workers on one queue would take each other's tasks. A test marked ``spread`` is a group
+    of its own (its file's module fixtures are then built in each process that takes one). The
+    browser journeys are one group, run last in their process (see below)."""
+    if any(marker in item.keywords for marker in BROKERS):
+        return "brokers"
+    if "e2e" in item.keywords:
+        return "e2e"
+    if "spread" in item.keywords:
+        return item.nodeid  # a long test of its own (one role's sweep): either process may take it
+    return item.nodeid.split("::", 1)[0]
+
+
+def _run_order(item) -> int:
     # Browser journeys run last: pytest-playwright's session-wide Playwright keeps an asyncio
     # loop running in the main thread from the first journey on, and Django then refuses every
     # database call made from that thread (SynchronousOnlyOperation) in the tests after it.
-    items.sort(key=lambda item: "e2e" in item.keywords)
+    # Under xdist (``--no-loadscope-reorder``: groups are handed out in this order) the journeys'
+    # group is the last one given to any process, so nothing runs after it in its process; the
+    # slow files go first, so that the two processes finish together.
+    if "e2e" in item.keywords:
+        return 2
+    return 0 if "slow" in item.keywords else 1
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=_run_order)
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(xdist_group_of(item)))
     for marker in ("postgresql", "redis", "rabbitmq", "production_smoke", "e2e"):
         reason = _missing_for(marker)
         if reason is None:

@@ -42,7 +42,7 @@ from hypothesis import strategies as st
 from oscar.core.loading import get_model
 
 from .urlwalk import endpoints, paths_for
-from .world import ANONYMOUS, CUSTOMER_B, ROLES, client_for
+from .world import ADMIN, ANONYMOUS, CUSTOMER_A, CUSTOMER_B, PHARMACIST, ROLES, TECHNICIAN, client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # 10-15 minutes on 2 shared cores (see the report)
 
@@ -234,10 +234,6 @@ def build_request(fields: dict[str, str], plan: dict, encoding: str):
     return {"data": b"\x00\xff\xfe garbage \x80", "content_type": "application/x-www-form-urlencoded"}
 
 
-def _still_signed_in(client, role) -> bool:
-    return role == ANONYMOUS or "_auth_user_id" in client.session
-
-
 ID_FIELD = re.compile(r"(^|[-_])(id|pk)$|^selected_|_id$")
 
 
@@ -282,78 +278,94 @@ def _still_signed_in(client, role) -> bool:
     return role == ANONYMOUS or "_auth_user_id" in client.session
 
 
-def test_no_form_or_post_endpoint_answers_500_or_touches_someone_elses_data(world):
+@pytest.fixture(scope="module")
+def walk_and_paths(world):
+    """Every endpoint and its path with Alice's objects, worked out once for the roles' sweeps."""
+    walk = sorted(endpoints(), key=lambda e: "logout" in (e.name or ""))
+    return walk, paths_for(world, walk)
+
+
+# The fewest POST forms each role's discovery must find: fewer means the form parser or the walk broke.
+FEWEST_FORMS = {ANONYMOUS: 5, CUSTOMER_A: 15, CUSTOMER_B: 15, TECHNICIAN: 20, PHARMACIST: 20, ADMIN: 40}
+
+
+@pytest.mark.spread  # one role per test, so that the roles' sweeps share the test processes
+@pytest.mark.parametrize("role", ROLES)
+def test_no_form_or_post_endpoint_answers_500_or_touches_someone_elses_data(world, walk_and_paths, role):
     started = time.monotonic()
     ready_for_checkout(world)
     values = hostile_values(world)
-    walk = sorted(endpoints(), key=lambda e: "logout" in (e.name or ""))
-    paths = paths_for(world, walk)
+    walk, paths = walk_and_paths
     failures: list[str] = []
     swept = requests = 0
-    for role in ROLES:
-        client = client_for(role, raise_request_exception=False)
-        targets: dict[str, dict[str, str]] = {}
-        # 1. Discovery: the pages this role can open, and their POST forms.
-        for endpoint in walk:
-            path = paths[endpoint]
-            if _skipped(endpoint.key, path):
-                continue
-            with transaction.atomic():
-                response = client.get(path)
-                transaction.set_rollback(True)
-            if response.status_code == 405:
-                targets.setdefault(path, {})
-            for action, fields in forms_on(response, path):
-                if not _skipped(_key_of(action), action):
-                    targets.setdefault(action, {}).update(fields)
-            if not _still_signed_in(client, role):
-                client = client_for(role, raise_request_exception=False)
-        guard_alice = role in (ANONYMOUS, CUSTOMER_B)
-        before = alices_fingerprint(world) if guard_alice else None
+    cost: dict[str, float] = {}  # seconds per endpoint path (printed: the dearest)
+    client = client_for(role, raise_request_exception=False)
+    targets: dict[str, dict[str, str]] = {}
+    # 1. Discovery: the pages this role can open, and their POST forms.
+    for endpoint in walk:
+        path = paths[endpoint]
+        if _skipped(endpoint.key, path):
+            continue
+        with transaction.atomic():
+            response = client.get(path)
+            transaction.set_rollback(True)
+        if response.status_code == 405:
+            targets.setdefault(path, {})
+        for action, fields in forms_on(response, path):
+            if not _skipped(_key_of(action), action):
+                targets.setdefault(action, {}).update(fields)
+        if not _still_signed_in(client, role):
+            client = client_for(role, raise_request_exception=False)
+    guard_alice = role in (ANONYMOUS, CUSTOMER_B)
+    before = alices_fingerprint(world) if guard_alice else None
 
-        def post(path, fields, plan, encoding):
-            nonlocal client, requests
-            requests += 1
-            with transaction.atomic():
-                response = client.post(path, **build_request(fields, plan, encoding))
-                assert response.status_code < 500, f"{role} POST {path} as {encoding} {plan}: {response.status_code}"
-                if guard_alice:
-                    assert alices_fingerprint(world) == before, (
-                        f"{role} POST {path} as {encoding} {plan} changed Alice's data"
-                    )
-                    body = "" if response.streaming else response.content.decode("utf-8", "replace")
-                    session = str(dict(client.session)) if role != ANONYMOUS else ""
-                    sent = repr(plan)  # a marker the request itself carried may be echoed back
-                    shown = [m for m in world.markers if (m in body or m in session) and m not in sent]
-                    assert not shown, f"{role} POST {path} {plan}: Alice's {shown} in the answer or the session"
-                transaction.set_rollback(True)
-            if not _still_signed_in(client, role):
-                client = client_for(role, raise_request_exception=False)
-
-        for path, fields in sorted(targets.items()):
-            swept += 1
-            try:
-                # 2a. Every id field of the form, one at a time, malformed or someone else's.
-                for name in id_fields(fields):
-                    for value in malformed_ids(world):
-                        post(path, fields, {**{n: ("keep",) for n in fields}, name: ("set", value)}, "form")
-
-                # 2b. hypothesis: any mix of kept, dropped, duplicated and hostile fields, any body.
-                @settings(
-                    max_examples=EXAMPLES,
-                    deadline=None,
-                    database=None,
-                    derandomize=True,
-                    phases=(Phase.explicit, Phase.generate),
-                    suppress_health_check=list(HealthCheck),
+    def post(path, fields, plan, encoding):
+        nonlocal client, requests
+        requests += 1
+        with transaction.atomic():
+            response = client.post(path, **build_request(fields, plan, encoding))
+            assert response.status_code < 500, f"{role} POST {path} as {encoding} {plan}: {response.status_code}"
+            if guard_alice:
+                assert alices_fingerprint(world) == before, (
+                    f"{role} POST {path} as {encoding} {plan} changed Alice's data"
                 )
-                @given(request=requests_for(fields, values))
-                def post_it(request):
-                    post(path, fields, *request)
+                body = "" if response.streaming else response.content.decode("utf-8", "replace")
+                session = str(dict(client.session)) if role != ANONYMOUS else ""
+                sent = repr(plan)  # a marker the request itself carried may be echoed back
+                shown = [m for m in world.markers if (m in body or m in session) and m not in sent]
+                assert not shown, f"{role} POST {path} {plan}: Alice's {shown} in the answer or the session"
+            transaction.set_rollback(True)
+        if not _still_signed_in(client, role):
+            client = client_for(role, raise_request_exception=False)
 
-                post_it()
-            except AssertionError as exc:
-                failures.append(str(exc).splitlines()[0])
-    print(f"\nPOST sweep: {swept} (role, endpoint) pairs, {requests} POSTs; {time.monotonic() - started:.0f} s")
-    assert swept > 100, "the discovery found too few forms: the form parser is broken"
+    for path, fields in sorted(targets.items()):
+        swept += 1
+        began = time.monotonic()
+        try:
+            # 2a. Every id field of the form, one at a time, malformed or someone else's.
+            for name in id_fields(fields):
+                for value in malformed_ids(world):
+                    post(path, fields, {**{n: ("keep",) for n in fields}, name: ("set", value)}, "form")
+
+            # 2b. hypothesis: any mix of kept, dropped, duplicated and hostile fields, any body.
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=(Phase.explicit, Phase.generate),
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(request=requests_for(fields, values))
+            def post_it(request):
+                post(path, fields, *request)
+
+            post_it()
+        except AssertionError as exc:
+            failures.append(str(exc).splitlines()[0])
+        cost[path] = cost.get(path, 0.0) + time.monotonic() - began
+    print(f"\nPOST sweep as {role}: {swept} endpoints, {requests} POSTs; {time.monotonic() - started:.0f} s")
+    for path, seconds in sorted(cost.items(), key=lambda item: -item[1])[:8]:
+        print(f"  {seconds:7.1f} s  {path}")
+    assert swept >= FEWEST_FORMS[role], f"the discovery found {swept} forms as {role}: the form parser is broken"
     assert not failures, f"{len(failures)} endpoints fail on bad input:\n  " + "\n  ".join(failures)
