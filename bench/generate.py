@@ -21,7 +21,11 @@ accesses, evaluations)
 ==========================  ============  ============
 
 plus transcriptions, claims and decisions for every prescription that reached
-a pharmacist. One customer, ``heavy@bench.example``, has 60 prescriptions at
+a pharmacist; the audit rows are status events, evaluations and the access
+log (staff page views and file opens); the Rx lines of dispensed orders are
+dispensed (dispense evaluation, fill scan, pack with its lot, counselling
+offer), and every fifth verified prescription filled here has automatic
+refills (with a saved card). One customer, ``heavy@bench.example``, has 60 prescriptions at
 either scale (the "my prescriptions" benchmark reads that account). The rows
 bypass the models' save() on purpose (COPY), as a data import would; states and
 their histories are consistent (an event for every status change, a decision
@@ -238,13 +242,16 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
 
     from compliance import subjects
     from compliance.models import ComplianceEvaluation
-    from payments.models import PaymentAuthorisation
+    from payments.models import PaymentAuthorisation, SavedCard
+    from prescriptions.dispensing.models import Counselling, Dispense, DispensedPack, FillScan
     from prescriptions.models import (
+        AutoRefill,
         Patient,
         Prescription,
         PrescriptionEvent,
         PrescriptionFile,
         PrescriptionFileAccess,
+        StaffDataView,
     )
     from prescriptions.orders import LineStatus, OrderStatus
     from prescriptions.review.models import ReviewClaim, ReviewDecision, Transcription
@@ -252,6 +259,7 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
     User = get_user_model()
     Product = get_model("catalogue", "Product")
     AttributeValue = get_model("catalogue", "ProductAttributeValue")
+    ProductAttribute = get_model("catalogue", "ProductAttribute")
     ProductCategory = get_model("catalogue", "ProductCategory")
     StockRecord = get_model("partner", "StockRecord")
     Partner = get_model("partner", "Partner")
@@ -692,9 +700,32 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
         }
         for k, row in enumerate(rx)
     ]
-    accesses_needed = max(n["audit"] - len(events) - len(evaluations), 0)
+    # The rest of the audit rows: staff looks at patient data (the access log), half page views
+    # (review screens and histories, prescriptions.audit) and half file opens.
+    remainder = max(n["audit"] - len(events) - len(evaluations), 0)
+    views_needed = remainder // 2
+    accesses_needed = remainder - views_needed
     first_access = c.next_id(PrescriptionFileAccess)
+    first_view = c.next_id(StaffDataView)
     decided_files = [f for f, row in zip(files, rx, strict=False) if row["status"] != "submitted"] or files
+    decided_rx = [row for row in rx if row["status"] != "submitted"] or rx
+
+    def view_rows():
+        for k in range(views_needed):
+            row = decided_rx[(k * 7) % len(decided_rx)]
+            history = k % 5 == 4  # mostly review screens, now and then the inspector's history
+            yield {
+                "id": first_view + k,
+                "user_id": pharmacist if k % 3 else technician,
+                "viewed_at": min(row["created_at"] + dt.timedelta(hours=1, minutes=k % 50), now),
+                "page": "dashboard:pharmacy-history" if history else "dashboard:pharmacy-review",
+                "path": f"/dashboard/pharmacy/{'history' if history else 'prescriptions'}/{row['public_id']}/",
+                "prescription_id": row["id"],
+                "order_number": "",
+                "customer_id": row["customer_id"],
+                "ip_address": "10.0.0.5",
+                "user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
+            }
 
     def access_rows():
         for k in range(accesses_needed):
@@ -716,6 +747,7 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
         c.copy(ReviewClaim, iter(claims), len(claims), "review claims")
         c.copy(ReviewDecision, iter(decisions), len(decisions), "review decisions")
         c.copy(PrescriptionFileAccess, access_rows(), accesses_needed, "file accesses")
+        c.copy(StaffDataView, view_rows(), views_needed, "staff page views")
     commit()
     del events, evaluations, transcriptions, claims, decisions, files
 
@@ -724,6 +756,13 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
     for row in rx:
         if row["status"] in ("verified", "used_up"):
             usable.setdefault(row["customer_id"], []).append((row["id"], row["product_id"]))
+    # Fills: a prescription's order lines never use more fills than it has (a verified one keeps at
+    # least one, its last would have used it up), each dispensed line is dispensed after the
+    # verification, and a verified prescription's fills_used is the count of its dispensed lines.
+    rx_by_id = {row["id"]: row for row in rx}
+    fills_done, fills_held = {}, {}  # prescription id -> dispensed lines, lines of open orders
+    dispensed_lines = []  # (line id, prescription id, product id, dispensed at, order number, customer, order id)
+    dispensed_statuses = {OrderStatus.COMPLETE.value, OrderStatus.SHIPPED.value, OrderStatus.DISPENSED.value}
     source_type, _ = SourceType.objects.get_or_create(name="Stripe")
     first_order = c.next_id(Order)
     first_line = c.next_id(OrderLine)
@@ -750,10 +789,40 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
             ],
             [70, 15, 6, 5, 4],
         )[0].value
+        if rx_line and status == OrderStatus.AWAITING_SHIPMENT.value:
+            status = OrderStatus.DISPENSED.value  # a prescription order is dispensed, then shipped
         items = []
+        dispensed_at = None
         if rx_line:
             prescription_id, product_id = rnd.choice(usable[uid])
-            items.append((product_id, rx_price[product_id], prescription_id))
+            p = rx_by_id[prescription_id]
+            done, held = fills_done.get(prescription_id, 0), fills_held.get(prescription_id, 0)
+            fills = 1 + p["refills_authorized"]
+            verified_at = p["created_at"] + dt.timedelta(hours=4)  # PATHS: verified at the third step
+            if status in dispensed_statuses:
+                fits = done + held < fills - (1 if p["status"] == "verified" else 0)
+            elif status == OrderStatus.AWAITING_DISPENSE.value:
+                fits = p["status"] == "verified" and done + held < fills
+            else:
+                fits = True  # cancelled: the line holds nothing
+            if fits:
+                items.append((product_id, rx_price[product_id], prescription_id))
+                if p["status"] == "used_up":  # ordered and dispensed before it was used up (2 h later)
+                    placed = verified_at + dt.timedelta(minutes=rnd.randint(5, 50))
+                    dispensed_at = placed + dt.timedelta(minutes=rnd.randint(10, 60))
+                else:
+                    if placed < verified_at:
+                        placed = verified_at + (now - dt.timedelta(minutes=10) - verified_at) * rnd.random()
+                    dispensed_at = min(placed + dt.timedelta(minutes=rnd.randint(30, 20 * 60)), now)
+                if status in dispensed_statuses:
+                    fills_done[prescription_id] = done + 1
+                elif status == OrderStatus.AWAITING_DISPENSE.value:
+                    fills_held[prescription_id] = held + 1
+                    dispensed_at = None
+                else:
+                    dispensed_at = None
+            elif status == OrderStatus.DISPENSED.value:
+                status = OrderStatus.AWAITING_SHIPMENT.value  # over the counter only after all
         for _ in range(rnd.choice([1, 1, 2, 2, 3])):
             product_id, price, _t = all_otc[rnd.randrange(len(all_otc))]
             items.append((product_id, price, None))
@@ -761,6 +830,8 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
             quantity = 1 if prescription_id else rnd.choice([1, 1, 2])
             line_total = price * quantity
             total += line_total
+            if prescription_id and dispensed_at is not None:
+                dispensed_lines.append((line_id, prescription_id, product_id, dispensed_at, number, uid, oid))
             lines.append(
                 {
                     "id": line_id,
@@ -786,7 +857,12 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
                         OrderStatus.COMPLETE: LineStatus.SHIPPED,
                         OrderStatus.SHIPPED: LineStatus.SHIPPED,
                         OrderStatus.CANCELLED: LineStatus.CANCELLED,
-                    }.get(status, LineStatus.PENDING).value,
+                    }.get(
+                        status,
+                        LineStatus.DISPENSED
+                        if prescription_id and status == OrderStatus.DISPENSED.value
+                        else LineStatus.PENDING,
+                    ).value,
                     "num_allocated": quantity,
                     "allocation_cancelled": False,
                     "prescription_id": prescription_id,
@@ -841,6 +917,7 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
         state = {
             OrderStatus.COMPLETE: "captured",
             OrderStatus.SHIPPED: "captured",
+            OrderStatus.DISPENSED: "captured",  # the card is captured at dispense
             OrderStatus.CANCELLED: "voided",
         }.get(status, "authorised")
         intent = f"pi_bench_{k:08d}"
@@ -891,6 +968,183 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
         c.copy(PaymentAuthorisation, iter(auths), len(auths), "payment authorisations")
         c.copy(Source, iter(sources), len(sources), "payment sources")
     commit()
+    del orders, lines, bills, auths, sources
+
+    # --- Dispensing: each dispensed prescription line with its dispense-stage evaluation, the
+    # accepted scan of its pack at fill, the pack (NDC, lot: what a recall looks for) and the
+    # counselling offer; then the verified prescriptions' fills; then automatic refills. ------------
+    ndc_attribute = ProductAttribute.objects.filter(code="ndc").values_list("id", flat=True).first()
+    ndc_of = {
+        template_id: (value["value_text"] or "").split(",")[0].strip()
+        for template_id, values in attr_rows.items()
+        for value in values
+        if value["attribute_id"] == ndc_attribute
+    }
+    template_of = {p.id: p for p in rx_templates} | {pid: t for pid, t, is_rx, _ in products if is_rx}
+    first_eval = c.next_id(ComplianceEvaluation)
+    first_scan = c.next_id(FillScan)
+    first_dispense = c.next_id(Dispense)
+    first_pack = c.next_id(DispensedPack)
+    first_counselling = c.next_id(Counselling)
+    d_evaluations, scans, dispenses, packs, counsellings = [], [], [], [], []
+    for k, (line, prescription_id, product_id, at, number, _uid, _oid) in enumerate(dispensed_lines):
+        template = template_of[product_id]
+        ndc = ndc_of.get(template.id) or "0000-0000-00"
+        # One lot per medicine and month: a recall of a lot finds every patient who got a pack of it.
+        lot = f"L{template.id:04d}{at:%y%m}"
+        expires_on = at.date() + dt.timedelta(days=540)
+        d_evaluations.append(
+            {
+                "id": first_eval + k,
+                "stage": "dispense",
+                "subject": str(
+                    subjects.for_order_line(prescription_id=prescription_id, order_number=number, line_id=line)
+                ),
+                "prescription_id": prescription_id,
+                "moment": at,
+                "facts": {**facts_template, "stage": "dispense"},
+                "fingerprint": uuid.UUID(int=rnd.getrandbits(128)).hex * 2,
+                "config": {"ipledge": "2026-02"},
+                "findings_data": [],
+                "passed": True,
+                "actor_id": pharmacist,
+                "created_at": at,
+            }
+        )
+        scans.append(
+            {
+                "id": first_scan + k,
+                "order_line_id": line,
+                "prescription_id": prescription_id,
+                "scanned_at": at - dt.timedelta(minutes=5),
+                "scanned_by_id": technician,
+                "scanned_by_name": "Tom Tech",
+                "method": "barcode",
+                "raw": "",
+                "gtin": "",
+                "ndc": ndc,
+                "lot": lot,
+                "serial": "",
+                "expires_on": expires_on,
+                "quantity_confirmed": True,
+                "outcome": "accepted",
+                "findings": [],
+                "reason": "",
+            }
+        )
+        dispenses.append(
+            {
+                "id": first_dispense + k,
+                "order_line_id": line,
+                "prescription_id": prescription_id,
+                "pharmacist_id": pharmacist,
+                "pharmacist_name": pharmacist_name,
+                "dispensed_at": at,
+                "evaluation_id": first_eval + k,
+                "authorisation_id": None,
+                "medication_guide_included": True,
+            }
+        )
+        packs.append(
+            {
+                "id": first_pack + k,
+                "dispense_id": first_dispense + k,
+                "scan_id": first_scan + k,
+                "ndc": ndc,
+                "lot": lot,
+                "serial": "",
+                "expires_on": expires_on,
+            }
+        )
+        counsellings.append(
+            {
+                "id": first_counselling + k,
+                "dispense_id": first_dispense + k,
+                "answer": "offered",
+                "offered_by": pharmacist_name,
+                "toll_free_number": "1-800-555-0100",
+                "method": "In writing: the label and the parcel insert",
+                "counselled_at": None,
+                "counselled_by": "",
+                "notes": "",
+                "recorded_at": at,
+            }
+        )
+    with contextlib.nullcontext():
+        c.copy(ComplianceEvaluation, iter(d_evaluations), len(d_evaluations), "dispense evaluations")
+        c.copy(FillScan, iter(scans), len(scans), "fill scans")
+        c.copy(Dispense, iter(dispenses), len(dispenses), "dispenses")
+        c.copy(DispensedPack, iter(packs), len(packs), "dispensed packs")
+        c.copy(Counselling, iter(counsellings), len(counsellings), "counselling offers")
+    verified_fills = [(pid, done) for pid, done in fills_done.items() if rx_by_id[pid]["status"] == "verified"]
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(
+            "UPDATE prescriptions_prescription p SET fills_used = v.n "
+            "FROM unnest(%s::bigint[], %s::int[]) AS v(id, n) WHERE p.id = v.id",
+            ([pid for pid, _ in verified_fills], [done for _, done in verified_fills]),
+        )
+    # Automatic refills: one in five verified prescriptions filled here, with the customer's saved card
+    # and a copy of the order's address (the enrolment is made after a fill, from its order).
+    last_fill = {}
+    for _line, prescription_id, _product, at, _number, uid, oid in dispensed_lines:
+        if rx_by_id[prescription_id]["status"] == "verified":
+            last_fill[prescription_id] = max(last_fill.get(prescription_id, (at, uid, oid)), (at, uid, oid))
+    enrolled = [(pid, *last_fill[pid]) for i, pid in enumerate(sorted(last_fill)) if i % 5 == 0]
+    first_card = c.next_id(SavedCard)
+    card_of = {}
+    for _pid, _at, uid, _oid in enrolled:
+        card_of.setdefault(uid, first_card + len(card_of))
+    first_enrolment = c.next_id(AutoRefill)
+    ship_of = {row["id"]: row for row in ships}
+
+    def card_rows():
+        for uid, card_id in card_of.items():
+            yield {
+                "id": card_id,
+                "user_id": uid,
+                "customer_id": f"cus_bench_{uid}",
+                "payment_method_id": f"pm_bench_{uid}",
+                "setup_intent_id": "",
+                "brand": "visa",
+                "last4": "4242",
+                "exp_month": 12,
+                "exp_year": today.year + 3,
+                "created_at": now,
+                "removed_at": None,
+            }
+
+    def enrolment_rows():
+        for k, (pid, at, uid, oid) in enumerate(enrolled):
+            address = ship_of[first_ship + (oid - first_order)]
+            yield {
+                "id": first_enrolment + k,
+                "public_id": uuid.UUID(int=rnd.getrandbits(128), version=4),
+                "prescription_id": pid,
+                "customer_id": uid,
+                "saved_card_id": card_of[uid],
+                "shipping_address": {
+                    **{f: address[f] for f in ("first_name", "last_name", "line1", "line2", "line3", "line4")},
+                    **{f: address[f] for f in ("state", "postcode", "title")},
+                    "phone_number": "",
+                    "country": "US",
+                },
+                "shipping_method": "standard",
+                "consent_text": f"I ask the pharmacy to refill prescription {pid} automatically (bench data).",
+                "consent_version": "2026-12-01",
+                "consented_at": at + dt.timedelta(hours=1),
+                "consent_ip": "10.0.0.9",
+                "consent_language": "en",
+                "state": "active",
+                "stopped_at": None,
+                "stop_reason": "",
+                "stop_detail": "",
+            }
+
+    with contextlib.nullcontext():
+        c.copy(SavedCard, card_rows(), len(card_of), "saved cards")
+        c.copy(AutoRefill, enrolment_rows(), len(enrolled), "automatic refills")
+    commit()
+    del ships
     c.reset_sequences(
         [
             Product,
@@ -907,12 +1161,19 @@ def generate(conn, scale: float, rnd: random.Random) -> None:
             ReviewClaim,
             ReviewDecision,
             PrescriptionFileAccess,
+            StaffDataView,
             ShippingAddress,
             BillingAddress,
             Order,
             OrderLine,
             PaymentAuthorisation,
             Source,
+            FillScan,
+            Dispense,
+            DispensedPack,
+            Counselling,
+            SavedCard,
+            AutoRefill,
         ]
     )
     commit()

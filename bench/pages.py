@@ -13,7 +13,9 @@ then does ``--iterations`` customer journeys (each as a different generated
 customer: home, category, Rx and OTC product pages, add to basket, basket,
 every checkout step, place order with a test card on localstripe) and as many
 rounds of the pharmacy pages (queue first page and a later page, the review
-screen of an open prescription, the inspector's history of a decided one, "my
+screen of an open prescription, the checks with the drug-utilisation review run
+again and the review screen showing them, the inspector's history of a decided
+one, the access log, refills due, the ship list, a recall query by lot, "my
 prescriptions" of the customer with 60 prescriptions). Prints p50/p95 per page
 and the median over runs; ``--json`` writes everything.
 
@@ -53,7 +55,19 @@ STOREFRONT = [
     "place order",
     "thank you",
 ]
-PHARMACY = ["pharmacist queue", "pharmacist queue (page 3)", "review screen", "inspector history", "my prescriptions"]
+PHARMACY = [
+    "pharmacist queue",
+    "pharmacist queue (page 3)",
+    "review screen",
+    "review: run checks (DUR)",
+    "review screen (DUR)",
+    "inspector history",
+    "access log",
+    "refills due",
+    "ship list",
+    "recall query",
+    "my prescriptions",
+]
 
 
 def free_port() -> int:
@@ -164,15 +178,40 @@ def worker(args) -> None:
             )
         timed("thank you", "get", client, "/checkout/thank-you/")
 
-    def pharmacy_round(n, staff, heavy_client, open_rx, decided_rx):
+    def shown(name, client, path, *, contains):
+        """A GET that must answer 200 with ``contains`` in it (not an empty page)."""
+        response = timed(name, "get", client, path, expect=(200,))
+        if contains.encode() not in response.content:
+            raise RuntimeError(f"{name}: GET {path} does not show {contains!r}: it would measure nothing")
+        return response
+
+    def pharmacy_round(n, staff, heavy_client, open_rx, decided_rx, dur_rx, lot, recall_order):
         timed("pharmacist queue", "get", staff, "/dashboard/pharmacy/")
         # a later page (keyset cursor two pages on)
         timed("pharmacist queue (page 3)", "get", staff, f"/dashboard/pharmacy/?after={global_cursor[1]}")
         timed("review screen", "get", staff, f"/dashboard/pharmacy/prescriptions/{open_rx[n % len(open_rx)]}/")
+        # Drug-utilisation review: the checks run again (the rules with DUR, against the patient's other
+        # active medicines, stored as a new evaluation), then the review screen that shows their findings.
+        # The heavy customer's in-review prescription: claimed by the pharmacist, 20-odd other medicines.
+        dur_path = f"/dashboard/pharmacy/prescriptions/{dur_rx}/"
+        response = timed("review: run checks (DUR)", "post", staff, f"{dur_path}checks/", expect=(302,))
+        if not response["Location"].endswith("#checks"):
+            raise RuntimeError(f"run checks did not come back to the checks: {response['Location']}")
+        shown("review screen (DUR)", staff, dur_path, contains="Drug-utilisation review: ")
         timed("inspector history", "get", staff, f"/dashboard/pharmacy/history/{decided_rx[n % len(decided_rx)]}/")
+        shown("access log", staff, "/dashboard/pharmacy/access-log/", contains="<td")
+        shown("refills due", staff, "/dashboard/pharmacy/refills/", contains=refill_marker[0])
+        shown("ship list", staff, "/dashboard/pharmacy/ship/", contains="/dashboard/pharmacy/ship/order/")
+        shown(
+            "recall query",
+            staff,
+            f"/dashboard/pharmacy/dispense/recall/?lot={lot}",
+            contains=f"<td>{recall_order}</td>",
+        )
         timed("my prescriptions", "get", heavy_client, "/prescriptions/")
 
     global_cursor = [None, None]
+    refill_marker = [""]
     warming = True
     journey(len(customers) - 1)
     warming = False
@@ -204,11 +243,43 @@ def worker(args) -> None:
         decided_rx = list(
             Prescription.objects.filter(status="used_up").order_by("id").values_list("public_id", flat=True)[:50]
         )
+        # DUR: the heavy customer's in-review prescription with the most other active medicines, claimed
+        # (again: the generated claim has lapsed) by the pharmacist so that the checks may run.
+        from django.db.models import Count, Q
+
+        from prescriptions.clinical import ACTIVE
+        from prescriptions.dispensing.models import DispensedPack
+        from prescriptions.review import services as review_services
+
+        dur = (
+            Prescription.objects.filter(status="in_review", customer__email="heavy@bench.example")
+            .annotate(others=Count("patient__prescriptions", filter=Q(patient__prescriptions__status__in=ACTIVE)))
+            .order_by("-others", "id")
+            .first()
+        )
+        if dur is None:
+            raise RuntimeError("no in-review prescription of heavy@bench.example: regenerate the database")
+        review_services.claim_for_review(prescription=dur, reviewer=pharmacist)
+        # Recall: the lot that went out in the most packs.
+        lot = DispensedPack.objects.values("lot").annotate(n=Count("id")).order_by("-n", "lot").first()
+        if lot is None:
+            raise RuntimeError("no dispensed packs (lots) in this database: regenerate it (bench/generate.py)")
+        recall_order = DispensedPack.objects.filter(lot=lot["lot"]).values_list(
+            "dispense__order_line__order__number", flat=True
+        )[0]
+        # Refills due: the page must list a patient about to run out (a first upcoming refill's reference).
+        from prescriptions import refills
+
+        upcoming = refills.upcoming_refills()
+        if not upcoming:
+            raise RuntimeError("no refills due in this database: regenerate it (bench/generate.py)")
+        refill_marker[0] = upcoming[0].prescription.reference
+        args_round = (staff, heavy_client, open_rx, decided_rx, dur.public_id, lot["lot"], recall_order)
         warming = True
-        pharmacy_round(0, staff, heavy_client, open_rx, decided_rx)
+        pharmacy_round(0, *args_round)
         warming = False
         for n in range(args.iterations):
-            pharmacy_round(n, staff, heavy_client, open_rx, decided_rx)
+            pharmacy_round(n, *args_round)
     from django.db import connection as conn
 
     with conn.cursor() as cur:

@@ -142,14 +142,98 @@ def test_generates_a_consistent_shop_at_a_thousandth_of_full_scale(bench_databas
             == 0
         )
 
+        # Dispensing (the refills, ship and recall pages): every dispensed line is a prescription line
+        # of a dispensed, shipped or complete order, dispensed after its prescription was verified, with
+        # its dispense-stage evaluation, its accepted scan and its pack (the same lot), and a counselling offer.
+        assert one("SELECT count(*) FROM dispensing_dispense") >= 5
+        assert (
+            one("""
+            SELECT count(*) FROM dispensing_dispense d
+            JOIN order_line l ON l.id = d.order_line_id JOIN order_order o ON o.id = l.order_id
+            JOIN compliance_complianceevaluation e ON e.id = d.evaluation_id
+            JOIN dispensing_dispensedpack k ON k.dispense_id = d.id JOIN dispensing_fillscan s ON s.id = k.scan_id
+            JOIN dispensing_counselling c ON c.dispense_id = d.id
+            WHERE l.prescription_id = d.prescription_id AND s.order_line_id = l.id
+              AND o.status IN ('Dispensed', 'Shipped', 'Complete') AND l.status IN ('Dispensed', 'Shipped')
+              AND e.stage = 'dispense' AND e.prescription_id = d.prescription_id
+              AND s.outcome = 'accepted' AND s.lot = k.lot AND k.lot <> '' AND s.ndc = k.ndc
+              AND d.dispensed_at > (SELECT min(r.decided_at) FROM review_reviewdecision r
+                                    WHERE r.prescription_id = d.prescription_id AND r.outcome = 'verified')
+        """)
+            == one("SELECT count(*) FROM dispensing_dispense")
+            == one("SELECT count(*) FROM dispensing_dispensedpack")
+        )
+        # A verified prescription's fills are its dispenses, one fill at least left; a used-up one's are at
+        # least its dispenses here; an open order holds a fill of a verified prescription only.
+        assert (
+            one("""
+            SELECT count(*) FROM prescriptions_prescription p
+            WHERE (p.status = 'verified' AND (p.fills_used <> (SELECT count(*) FROM dispensing_dispense d
+                                                               WHERE d.prescription_id = p.id)
+                                              OR p.fills_used > p.refills_authorized))
+               OR (p.status = 'used_up' AND p.fills_used < (SELECT count(*) FROM dispensing_dispense d
+                                                             WHERE d.prescription_id = p.id))
+        """)
+            == 0
+        )
+        assert (
+            one("""
+            SELECT count(*) FROM order_line l JOIN order_order o ON o.id = l.order_id
+            JOIN prescriptions_prescription p ON p.id = l.prescription_id
+            WHERE o.status = 'Awaiting dispense' AND p.status <> 'verified'
+        """)
+            == 0
+        )
+        # Over-the-counter orders await shipment; a prescription order is dispensed first.
+        assert (
+            one("""
+            SELECT count(*) FROM order_order o WHERE o.status = 'Awaiting shipment'
+              AND EXISTS (SELECT 1 FROM order_line l WHERE l.order_id = o.id AND l.prescription_id IS NOT NULL)
+        """)
+            == 0
+        )
+        # Automatic refills: active on verified prescriptions filled here, the customer's own card.
+        assert one("SELECT count(*) FROM prescriptions_autorefill") >= 1
+        assert (
+            one("""
+            SELECT count(*) FROM prescriptions_autorefill a
+            JOIN prescriptions_prescription p ON p.id = a.prescription_id
+            JOIN payments_savedcard c ON c.id = a.saved_card_id
+            WHERE a.state <> 'active' OR p.status <> 'verified' OR p.fills_used < 1
+               OR a.customer_id <> p.customer_id OR c.user_id <> p.customer_id
+        """)
+            == 0
+        )
+        # The access log: staff page views of prescriptions they could see (after the upload).
+        assert (
+            one("""
+            SELECT count(*) FROM prescriptions_staffdataview v
+            JOIN prescriptions_prescription p ON p.id = v.prescription_id
+            WHERE v.customer_id = p.customer_id AND v.viewed_at >= p.created_at
+              AND v.path LIKE '%%' || p.public_id::text || '%%'
+        """)
+            == one("SELECT count(*) FROM prescriptions_staffdataview")
+            > 0
+        )
+
         # A million audit rows at full scale, a thousand here.
         audit = one(
             "SELECT (SELECT count(*) FROM prescriptions_prescriptionevent) "
             "+ (SELECT count(*) FROM compliance_complianceevaluation) "
             "+ (SELECT count(*) FROM prescriptions_prescriptionfileaccess)"
+            "+ (SELECT count(*) FROM prescriptions_staffdataview)"
         )
         assert audit >= 1000
 
         # The sequences follow the copied ids: the shop can go on creating rows.
-        for table in ("auth_user", "prescriptions_prescription", "order_order", "catalogue_product"):
+        for table in (
+            "auth_user",
+            "prescriptions_prescription",
+            "order_order",
+            "catalogue_product",
+            "dispensing_dispense",
+            "dispensing_dispensedpack",
+            "prescriptions_autorefill",
+            "prescriptions_staffdataview",
+        ):
             assert one(f"SELECT last_value FROM {table}_id_seq") == one(f"SELECT max(id) FROM {table}")
