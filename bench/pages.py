@@ -270,7 +270,7 @@ def worker(args) -> None:
         # Refills due: the page must list a patient about to run out (a first upcoming refill's reference).
         from prescriptions import refills
 
-        upcoming = refills.upcoming_refills()
+        upcoming = refills.upcoming_refills_page(limit=refills.UPCOMING_PAGE).rows  # page one, as the page shows it
         if not upcoming:
             raise RuntimeError("no refills due in this database: regenerate it (bench/generate.py)")
         refill_marker[0] = upcoming[0].prescription.reference

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -316,7 +317,14 @@ def auto_refills_due(*, today: datetime.date | None = None, days_ahead: int = 7)
     today = today or timezone.localdate()
     enrolments = list(
         AutoRefill.objects.filter(state=AutoRefill.State.ACTIVE)
-        .select_related("prescription__patient", "prescription__product", "saved_card")
+        .select_related("prescription__patient", "prescription__transcription", "saved_card")
+        # The products' drug facts in two queries, not two per enrolment (``prescriptions.drugs``).
+        .prefetch_related(
+            Prefetch(
+                "prescription__product",
+                queryset=get_model("catalogue", "Product").objects.select_related("parent").prefetch_attribute_values(),
+            )
+        )
         .order_by("pk")
     )
     infos = refill_infos([e.prescription for e in enrolments], today=today)

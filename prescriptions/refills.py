@@ -15,10 +15,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import DateField, Exists, F, Func, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -250,18 +252,87 @@ class UpcomingRefill:
     since_last_fill: int
 
 
-def upcoming_refills(*, today: datetime.date | None = None, days_ahead: int | None = None) -> list[UpcomingRefill]:
+class _AddDays(Func):
+    """A date plus a whole number of days, in SQL (PostgreSQL: ``date + integer``; SQLite: ``date()``)."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" + ", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="date(%(expressions)s || ' days')", arg_joiner=", '+' || ", **extra
+        )
+
+
+def _refill_candidates(*, today: datetime.date, days_ahead: int):
+    """Verified prescriptions, filled here at least once, with a fill left and not expired, whose
+    last fill's supply runs out by ``today + days_ahead``: in SQL, with ``runs_out_on`` annotated
+    the way ``facts.last_fills`` and ``compliance.core.refills.supply_runs_out_on`` compute it (the
+    latest dispense's day in the pharmacy's time zone, plus its days' supply, the programme's
+    authorised one else the transcription's, minus one). Only a necessary condition: the refill
+    picture (``refill_infos``) still decides each row."""
+    dispense = apps.get_model("dispensing", "Dispense")
+    latest = dispense.objects.filter(prescription_id=OuterRef("pk")).order_by("-dispensed_at", "-id")
+    tz = timezone.get_current_timezone()
+    return (
+        Prescription.objects.filter(status=S.VERIFIED, fills_used__gte=1, fills_used__lte=F("refills_authorized"))
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        .annotate(
+            _last_fill_on=Subquery(latest.annotate(on=TruncDate("dispensed_at", tzinfo=tz)).values("on")[:1]),
+            _last_days=Coalesce(
+                Subquery(latest.values("authorisation__days_supply")[:1]), F("transcription__days_supply")
+            ),
+        )
+        .filter(_last_fill_on__isnull=False, _last_days__gte=1)
+        .annotate(_runs_out_on=_AddDays(F("_last_fill_on"), F("_last_days") - 1))
+        .filter(_runs_out_on__lte=today + datetime.timedelta(days=days_ahead))
+    )
+
+
+UPCOMING_PAGE = 100
+
+
+@dataclass(frozen=True)
+class UpcomingPage:
+    rows: list[UpcomingRefill]
+    next_after: tuple[datetime.date, int] | None  # the keyset of the next page (None: this is the last)
+
+
+def upcoming_refills_page(
+    *,
+    today: datetime.date | None = None,
+    days_ahead: int | None = None,
+    after: tuple[datetime.date, int] | None = None,
+    limit: int | None = UPCOMING_PAGE,
+) -> UpcomingPage:
     """Verified prescriptions with a refill possible whose last fill runs out within ``days_ahead``
-    days (or already has), soonest first: who is about to run out."""
+    days (or already has), soonest first: who is about to run out.
+
+    The candidates are chosen and ordered in SQL (``_refill_candidates``), so a page reads only
+    its own rows, in a fixed number of queries: ``limit`` candidates (None: all) after the keyset
+    ``after`` (``(runs_out_on, pk)`` of the last candidate of the page before). The refill picture
+    then drops those with nothing to remind of (a fill in an open order, a programme or Schedule II
+    allowing no refill), so a page may show fewer than ``limit`` rows."""
     today = today or timezone.localdate()
     days_ahead = reminder_days() if days_ahead is None else days_ahead
-    candidates = list(
-        Prescription.objects.filter(status=S.VERIFIED, fills_used__gte=1)
-        .select_related("patient", "product", "transcription")
-        .order_by("pk")
+    product = apps.get_model("catalogue", "Product")
+    candidates = _refill_candidates(today=today, days_ahead=days_ahead)
+    if after is not None:
+        runs_out_on, pk = after
+        candidates = candidates.filter(Q(_runs_out_on__gt=runs_out_on) | Q(_runs_out_on=runs_out_on, pk__gt=pk))
+    candidates = (
+        candidates.select_related("patient", "transcription")
+        # The products' drug facts in two queries, not two per row (as "My prescriptions" reads them).
+        .prefetch_related(
+            Prefetch("product", queryset=product.objects.select_related("parent").prefetch_attribute_values())
+        )
+        .order_by("_runs_out_on", "pk")
     )
+    chosen = list(candidates if limit is None else candidates[:limit])
     rows = []
-    for info in refill_infos(candidates, today=today).values():
+    for info in refill_infos(chosen, today=today).values():
         runs_out = info.status.runs_out_on
         if info.last_fill is None or not info.last_fill.dispense_id or not info.status.may_remind or runs_out is None:
             continue
@@ -269,4 +340,13 @@ def upcoming_refills(*, today: datetime.date | None = None, days_ahead: int | No
         if days_left > days_ahead:
             continue
         rows.append(UpcomingRefill(info.prescription, info, runs_out, days_left, (today - info.last_fill.on).days))
-    return sorted(rows, key=lambda r: (r.runs_out_on, r.prescription.pk))
+    more = limit is not None and len(chosen) == limit
+    return UpcomingPage(
+        rows=sorted(rows, key=lambda r: (r.runs_out_on, r.prescription.pk)),
+        next_after=(chosen[-1]._runs_out_on, chosen[-1].pk) if more else None,
+    )
+
+
+def upcoming_refills(*, today: datetime.date | None = None, days_ahead: int | None = None) -> list[UpcomingRefill]:
+    """Every row of ``upcoming_refills_page``, in one list (no paging)."""
+    return upcoming_refills_page(today=today, days_ahead=days_ahead, limit=None).rows

@@ -72,7 +72,7 @@ def packs_with_lot(*, lot: str, ndc: str = ""):
     return packs.select_related(
         "dispense__prescription__patient",
         "dispense__order_line__order__user",
-        "dispense__order_line__order__shipping_address",
+        "dispense__order_line__order__shipping_address__country",  # the address summary names it
     ).order_by("dispense__dispensed_at", "pk")
 
 

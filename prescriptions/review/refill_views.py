@@ -3,6 +3,8 @@ transfer-in requests to work, with their ages (issue 22). Wrapped like every wor
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -26,10 +28,20 @@ def _age(since, now) -> str:
     return f"{hours} h" if hours < 48 else f"{hours // 24} days"
 
 
+def _cursor(text: str | None) -> tuple[datetime.date, int] | None:
+    """``?after=2026-12-28.42``: the keyset (runs-out day, prescription id) of the last row read."""
+    try:
+        day, pk = (text or "").split(".")
+        return datetime.date.fromisoformat(day), int(pk)
+    except ValueError:
+        return None
+
+
 @workspace_view()
 @require_GET
 def refills_dashboard(request):
     now = timezone.now()
+    upcoming = refills.upcoming_refills_page(after=_cursor(request.GET.get("after")), limit=refills.UPCOMING_PAGE)
     requests = list(transfers.open_transfer_requests())
     for item in requests:
         item.age = _age(item.requested_at, now)
@@ -37,7 +49,11 @@ def refills_dashboard(request):
         request,
         "review/refills.html",
         {
-            "upcoming": refills.upcoming_refills(),
+            "upcoming": upcoming.rows,
+            "upcoming_next": f"{upcoming.next_after[0].isoformat()}.{upcoming.next_after[1]}"
+            if upcoming.next_after
+            else None,
+            "upcoming_paged": "after" in request.GET,
             "days_ahead": refills.reminder_days(),
             "auto_refills": autorefill.auto_refills_due(days_ahead=refills.reminder_days()),
             "transfer_requests": requests,
