@@ -182,6 +182,13 @@ def set_reminders(*, account, prescription: Prescription | None, on: bool) -> No
         pass
 
 
+def _products_with_drug_facts() -> Prefetch:
+    """The prescriptions' products with their drug facts (``prescriptions.drugs``) in two queries
+    for any number of rows, as "My prescriptions" reads them, not two per row."""
+    product = apps.get_model("catalogue", "Product")
+    return Prefetch("product", queryset=product.objects.select_related("parent").prefetch_attribute_values())
+
+
 def reminder_key(dispense_id: int) -> str:
     """One reminder per fill: the send-once key of the reminder about the fill ``dispense_id``."""
     return f"refill-reminder:{dispense_id}"
@@ -197,7 +204,8 @@ def reminders_due(*, today: datetime.date, days_ahead: int | None = None) -> lis
         Prescription.objects.filter(status=S.VERIFIED, fills_used__gte=1)
         .exclude(Exists(account_out))
         .exclude(reminder_opt_outs__isnull=False)
-        .select_related("product", "transcription")
+        .select_related("transcription")
+        .prefetch_related(_products_with_drug_facts())
         .order_by("pk")
     )
     due = []
@@ -317,17 +325,13 @@ def upcoming_refills_page(
     allowing no refill), so a page may show fewer than ``limit`` rows."""
     today = today or timezone.localdate()
     days_ahead = reminder_days() if days_ahead is None else days_ahead
-    product = apps.get_model("catalogue", "Product")
     candidates = _refill_candidates(today=today, days_ahead=days_ahead)
     if after is not None:
         runs_out_on, pk = after
         candidates = candidates.filter(Q(_runs_out_on__gt=runs_out_on) | Q(_runs_out_on=runs_out_on, pk__gt=pk))
     candidates = (
         candidates.select_related("patient", "transcription")
-        # The products' drug facts in two queries, not two per row (as "My prescriptions" reads them).
-        .prefetch_related(
-            Prefetch("product", queryset=product.objects.select_related("parent").prefetch_attribute_values())
-        )
+        .prefetch_related(_products_with_drug_facts())
         .order_by("_runs_out_on", "pk")
     )
     chosen = list(candidates if limit is None else candidates[:limit])
