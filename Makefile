@@ -85,11 +85,11 @@ lint: install
 	exit $$status
 
 # One test process per core (TEST_WORKERS=0: a single process, as a debugger wants). The groups
-# (one file per process, the broker tests together, the browser journeys last) are chosen in
-# tests/conftest.py; --no-loadscope-reorder keeps the order given there.
+# (a file's tests together, the broker tests together, the browser journeys last) are chosen by
+# the scheduler in tests/conftest.py; --no-loadscope-reorder keeps the order given there.
 TEST_WORKERS ?= 2
 test: install lint node_modules/.package-lock.json
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Reads the lock alone (no environment is built). --strict: a package the vulnerability service
 # could not look up fails the audit, rather than being counted as clean.

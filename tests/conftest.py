@@ -95,43 +95,73 @@ def pytest_configure(config):
 
 
 BROKERS = ("redis", "rabbitmq", "production_smoke")
+# The files whose tests start a Celery worker on a broker shared by the machine (Redis, RabbitMQ)
+# or the whole production stack: kept in one test process, one after another (checked below).
+BROKER_FILES = (
+    "tests/prod/test_smoke.py",
+    "tests/security/test_worker_killed.py",
+    "tests/shop/test_celery_broker.py",
+    "tests/shop/test_celery_rabbitmq.py",
+)
+# Files of a few long tests (one role's sweep each) that either test process may take one by one.
+SPREAD_FILES = ("tests/security/test_post_sweep.py",)
 
 
-def xdist_group_of(item) -> str:
-    """Which test process runs ``item`` under ``make test`` (pytest-xdist, ``--dist loadgroup``).
+def xdist_group_of(nodeid: str) -> str:
+    """Which tests ``make test`` (pytest-xdist, two processes) runs together, in one process, in
+    collection order: the scheduler below hands out these groups, never splitting one.
 
     A file's tests stay together, so its module-scoped fixtures (the security ``world``, the
-    access matrix's answers) are built once. Tests that start a Celery worker on a shared broker
-    (Redis db 15, RabbitMQ) or the production stack run one after another in one process, as
-    two workers on one queue would take each other's tasks. A test marked ``spread`` is a group
-    of its own (its file's module fixtures are then built in each process that takes one). The
-    browser journeys are one group, run last in their process (see below)."""
-    if any(marker in item.keywords for marker in BROKERS):
-        return "brokers"
-    if "e2e" in item.keywords:
+    access matrix's answers) are built once. The broker tests run one after another in one
+    process. The tests of a file in ``SPREAD_FILES`` are groups of their own (the file's module
+    fixtures are then built in each process that takes one). The browser journeys are one group,
+    handed out last (see ``_run_order``): one stack, one browser, nothing after them in that process.
+
+    Decided from the test's id alone: xdist's own ``--dist loadgroup`` marks the id, which
+    pytest 9 no longer lets a plugin change, so it silently handed out every test on its own."""
+    path = nodeid.split("::", 1)[0]
+    if path.startswith("tests/e2e/"):
         return "e2e"
-    if "spread" in item.keywords:
-        return item.nodeid  # a long test of its own (one role's sweep): either process may take it
-    return item.nodeid.split("::", 1)[0]
+    if path in BROKER_FILES:
+        return "brokers"
+    if path in SPREAD_FILES:
+        return nodeid
+    return path
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group_of(nodeid)
+
+    return GroupScheduling(config, log)
 
 
 def _run_order(item) -> int:
     # Browser journeys run last: pytest-playwright's session-wide Playwright keeps an asyncio
     # loop running in the main thread from the first journey on, and Django then refuses every
     # database call made from that thread (SynchronousOnlyOperation) in the tests after it.
-    # Under xdist (``--no-loadscope-reorder``: groups are handed out in this order) the journeys'
-    # group is the last one given to any process, so nothing runs after it in its process; the
-    # slow files go first, so that the two processes finish together.
+    # Under xdist (``--no-loadscope-reorder``: groups are handed out in collection order) the
+    # journeys' group is the last one given to any process, so nothing runs after it in its
+    # process; the slow files go first, so that the two processes finish together.
     if "e2e" in item.keywords:
         return 2
     return 0 if "slow" in item.keywords else 1
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering (it sorts by kind of database use)
 def pytest_collection_modifyitems(config, items):
     items.sort(key=_run_order)
     for item in items:
-        item.add_marker(pytest.mark.xdist_group(xdist_group_of(item)))
+        path = item.nodeid.split("::", 1)[0]
+        if any(marker in item.keywords for marker in BROKERS) != (path in BROKER_FILES):
+            raise pytest.UsageError(
+                f"{item.nodeid}: a broker test belongs in a file of BROKER_FILES (tests/conftest.py)"
+            )
+        if ("e2e" in item.keywords) != path.startswith("tests/e2e/"):
+            raise pytest.UsageError(f"{item.nodeid}: browser journeys (marker e2e) live under tests/e2e/")
     for marker in ("postgresql", "redis", "rabbitmq", "production_smoke", "e2e"):
         reason = _missing_for(marker)
         if reason is None:

@@ -289,8 +289,7 @@ def walk_and_paths(world):
 FEWEST_FORMS = {ANONYMOUS: 5, CUSTOMER_A: 15, CUSTOMER_B: 15, TECHNICIAN: 20, PHARMACIST: 20, ADMIN: 40}
 
 
-@pytest.mark.spread  # one role per test, so that the roles' sweeps share the test processes
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", ROLES)  # one role a test: the two test processes share them (SPREAD_FILES)
 def test_no_form_or_post_endpoint_answers_500_or_touches_someone_elses_data(world, walk_and_paths, role):
     started = time.monotonic()
     ready_for_checkout(world)
