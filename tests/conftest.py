@@ -103,19 +103,22 @@ BROKER_FILES = (
     "tests/shop/test_celery_broker.py",
     "tests/shop/test_celery_rabbitmq.py",
 )
-# Files of a few long tests (one role's sweep each) that either test process may take one by one.
-SPREAD_FILES = ("tests/security/test_post_sweep.py",)
+# Files whose tests share a module fixture too dear to build twice (the access matrix's answers,
+# minutes of requests): handed out whole. Every other test is handed out on its own.
+WHOLE_FILES = ("tests/security/test_access_matrix.py",)
 
 
 def xdist_group_of(nodeid: str) -> str:
-    """Which tests ``make test`` (pytest-xdist, two processes) runs together, in one process, in
-    collection order: the scheduler below hands out these groups, never splitting one.
+    """Which tests ``make test`` (pytest-xdist, two processes) hands out together, as one unit run
+    in one process in collection order (the scheduler below never splits one).
 
-    A file's tests stay together, so its module-scoped fixtures (the security ``world``, the
-    access matrix's answers) are built once. The broker tests run one after another in one
-    process. The tests of a file in ``SPREAD_FILES`` are groups of their own (the file's module
-    fixtures are then built in each process that takes one). The browser journeys are one group,
-    handed out last (see ``_run_order``): one stack, one browser, nothing after them in that process.
+    Each test is a unit of its own, so each process gets its tests in collection order, which
+    keeps pytest-django's order (tests in a rolled-back transaction first, then those that
+    commit and flush the database, then those without one; see ``_run_order``), as Django needs:
+    a flush removes what the migrations wrote. The broker tests are one unit, run one after
+    another in one process. The browser journeys are one unit, handed out last: one stack, one
+    browser, nothing after them in that process. ``WHOLE_FILES`` are one unit each (checked to hold
+    one kind of test, so the order still holds).
 
     Decided from the test's id alone: xdist's own ``--dist loadgroup`` marks the id, which
     pytest 9 no longer lets a plugin change, so it silently handed out every test on its own."""
@@ -124,9 +127,9 @@ def xdist_group_of(nodeid: str) -> str:
         return "e2e"
     if path in BROKER_FILES:
         return "brokers"
-    if path in SPREAD_FILES:
-        return nodeid
-    return path
+    if path in WHOLE_FILES:
+        return path
+    return nodeid
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -139,21 +142,32 @@ def pytest_xdist_make_scheduler(config, log):
     return GroupScheduling(config, log)
 
 
-def _run_order(item) -> int:
+def _django_kind(item) -> int:
+    """pytest-django's order: 0 rolled back, 1 committed (flushes the database after), 2 no database."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    transactional = transactional or "transactional_db" in fixtures or "live_server" in fixtures
+    if transactional:
+        return 1
+    return 0 if (marker or "db" in fixtures) else 2
+
+
+def _run_order(item) -> tuple:
     # Browser journeys run last: pytest-playwright's session-wide Playwright keeps an asyncio
     # loop running in the main thread from the first journey on, and Django then refuses every
     # database call made from that thread (SynchronousOnlyOperation) in the tests after it.
-    # Under xdist (``--no-loadscope-reorder``: groups are handed out in collection order) the
-    # journeys' group is the last one given to any process, so nothing runs after it in its
-    # process; the slow files go first, so that the two processes finish together.
-    if "e2e" in item.keywords:
-        return 2
-    return 0 if "slow" in item.keywords else 1
+    # Under xdist (``--no-loadscope-reorder``: units are handed out in collection order) the
+    # journeys' unit is the last one given to any process, so nothing runs after it. Then
+    # pytest-django's order, and within each kind the slow tests first, so that the two
+    # processes finish together.
+    return ("e2e" in item.keywords, _django_kind(item), "slow" not in item.keywords)
 
 
-@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering (it sorts by kind of database use)
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering
 def pytest_collection_modifyitems(config, items):
     items.sort(key=_run_order)
+    kinds: dict[str, set[int]] = {}
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         if any(marker in item.keywords for marker in BROKERS) != (path in BROKER_FILES):
@@ -162,6 +176,11 @@ def pytest_collection_modifyitems(config, items):
             )
         if ("e2e" in item.keywords) != path.startswith("tests/e2e/"):
             raise pytest.UsageError(f"{item.nodeid}: browser journeys (marker e2e) live under tests/e2e/")
+        if path in WHOLE_FILES:
+            kinds.setdefault(path, set()).add(_django_kind(item))
+    for path, found in kinds.items():
+        if len(found) > 1:
+            raise pytest.UsageError(f"{path} is handed out whole (WHOLE_FILES) but mixes kinds of database use")
     for marker in ("postgresql", "redis", "rabbitmq", "production_smoke", "e2e"):
         reason = _missing_for(marker)
         if reason is None:
