@@ -35,7 +35,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -53,7 +52,7 @@ from .gate import coverage_refusals_at_placing, judge_basket, record_judgement
 from .models import AutoRefill, AutoRefillRun, Prescription
 from .models import PrescriptionStatus as S
 from .pharmacy import pharmacy_details
-from .refills import RefillInfo, add_refill_to_basket, refill_info, refill_infos
+from .refills import RefillInfo, add_refill_to_basket, products_with_drug_facts, refill_info, refill_infos
 from .wording import customer_wording
 
 logger = logging.getLogger(__name__)
@@ -318,13 +317,7 @@ def auto_refills_due(*, today: datetime.date | None = None, days_ahead: int = 7)
     enrolments = list(
         AutoRefill.objects.filter(state=AutoRefill.State.ACTIVE)
         .select_related("prescription__patient", "prescription__transcription", "saved_card")
-        # The products' drug facts in two queries, not two per enrolment (``prescriptions.drugs``).
-        .prefetch_related(
-            Prefetch(
-                "prescription__product",
-                queryset=get_model("catalogue", "Product").objects.select_related("parent").prefetch_attribute_values(),
-            )
-        )
+        .prefetch_related(products_with_drug_facts("prescription__product"))
         .order_by("pk")
     )
     infos = refill_infos([e.prescription for e in enrolments], today=today)

@@ -182,11 +182,11 @@ def set_reminders(*, account, prescription: Prescription | None, on: bool) -> No
         pass
 
 
-def _products_with_drug_facts() -> Prefetch:
-    """The prescriptions' products with their drug facts (``prescriptions.drugs``) in two queries
-    for any number of rows, as "My prescriptions" reads them, not two per row."""
+def products_with_drug_facts(lookup: str = "product") -> Prefetch:
+    """The prescriptions' products (``lookup``) with their drug facts (``prescriptions.drugs``) in
+    two queries for any number of rows, as "My prescriptions" reads them, not two per row."""
     product = apps.get_model("catalogue", "Product")
-    return Prefetch("product", queryset=product.objects.select_related("parent").prefetch_attribute_values())
+    return Prefetch(lookup, queryset=product.objects.select_related("parent").prefetch_attribute_values())
 
 
 def reminder_key(dispense_id: int) -> str:
@@ -205,7 +205,7 @@ def reminders_due(*, today: datetime.date, days_ahead: int | None = None) -> lis
         .exclude(Exists(account_out))
         .exclude(reminder_opt_outs__isnull=False)
         .select_related("transcription")
-        .prefetch_related(_products_with_drug_facts())
+        .prefetch_related(products_with_drug_facts())
         .order_by("pk")
     )
     due = []
@@ -331,7 +331,7 @@ def upcoming_refills_page(
         candidates = candidates.filter(Q(_runs_out_on__gt=runs_out_on) | Q(_runs_out_on=runs_out_on, pk__gt=pk))
     candidates = (
         candidates.select_related("patient", "transcription")
-        .prefetch_related(_products_with_drug_facts())
+        .prefetch_related(products_with_drug_facts())
         .order_by("_runs_out_on", "pk")
     )
     chosen = list(candidates if limit is None else candidates[:limit])
